@@ -1,0 +1,1 @@
+"""The computations of the course, with no user interface: PyTorch and numpy only."""

@@ -1,0 +1,32 @@
+"""Shared fixtures: isolated user folders, and MNIST loaded once per test session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Every test run gets private cache and data folders: tests never touch a learner's real files.
+_TMP = Path(tempfile.mkdtemp(prefix="optcourse-tests-"))
+os.environ.setdefault("OPTCOURSE_CACHE", str(_TMP / "cache"))
+os.environ.setdefault("OPTCOURSE_HOME", str(_TMP / "home"))
+os.environ.pop("OPTCOURSE_DATA", None)
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The standardised bundled MNIST on CPU (decoded and verified once per session)."""
+    from engine.data import load_mnist
+
+    return load_mnist(device="cpu")
+
+
+@pytest.fixture(scope="session")
+def subset(mnist):
+    """The course's 500-example subset (X, y)."""
+    from engine.data import course_subset
+
+    return course_subset(mnist)
