@@ -1,0 +1,90 @@
+"""The optcourse-tui application: navigation between sections, help, palette and the engine holder."""
+
+from __future__ import annotations
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from .config import AppConfig
+from .context import EngineHolder
+from .screens.help import HelpScreen, keys_of
+from .screens.home import HomeScreen
+from .sections import BY_KEY, SECTIONS, neighbour
+
+
+class OptCourseApp(App):
+    """One screen per course section over a home screen with the table of contents."""
+
+    TITLE = "optcourse-tui"
+    SUB_TITLE = "Optimization techniques"
+    BINDINGS = [
+        Binding("q", "quit", "quit"),
+        Binding("question_mark", "help", "help", key_display="?"),
+    ]
+
+    def __init__(self, config: AppConfig | None = None):
+        super().__init__()
+        self.config = config or AppConfig()
+        self.engine = EngineHolder(self.config)
+
+    # -- start-up ---------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.sub_title = self._device_line(self.config.device_label or "starting the engine…")
+        self.push_screen(HomeScreen())
+        if self.config.section:
+            self.open_section(self.config.section)
+        if self.config.warm_up:
+            # Import torch and load MNIST off the UI thread while the learner reads the first screen.
+            self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False)
+
+    def _warm_up(self) -> None:
+        try:
+            ctx = self.engine.get()
+            label = ctx.device_label
+        except Exception as exc:  # shown now; the screens show it again when they try to run
+            self.call_from_thread(self.notify, str(exc), title="Engine not ready", severity="error", timeout=30)
+            label = "engine not ready (see message)"
+        if not self.config.device_label:
+            self.call_from_thread(setattr, self, "sub_title", self._device_line(label))
+
+    @staticmethod
+    def _device_line(label: str) -> str:
+        return f"device {label}"
+
+    # -- navigation ---------------------------------------------------------------------
+    def make_section_screen(self, key: str) -> Screen:
+        section = BY_KEY[key]
+        return section.screen_class()(section)
+
+    def open_section(self, key: str) -> None:
+        """Show a section above the home screen (replacing any other section)."""
+        screen = self.make_section_screen(key)
+        if isinstance(self.screen, HomeScreen):
+            self.push_screen(screen)
+        else:
+            self.switch_screen(screen)
+
+    def open_neighbour(self, key: str, offset: int) -> None:
+        target = neighbour(key, offset)
+        if target.key != key:
+            self.open_section(target.key)
+
+    def go_home(self) -> None:
+        while len(self.screen_stack) > 2:  # the default screen and the home screen stay
+            self.pop_screen()
+
+    def action_go_home(self) -> None:
+        self.go_home()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        where = self.screen.title or "home" if not isinstance(self.screen, HomeScreen) else "home"
+        self.push_screen(HelpScreen(keys_of(self.screen), where))
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        for s in SECTIONS:
+            yield SystemCommand(f"Go to {s.label}", s.purpose, lambda key=s.key: self.open_section(key))
+        yield SystemCommand("Home", "The table of contents", self.go_home)

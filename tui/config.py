@@ -1,0 +1,16 @@
+"""What the command line chose, handed to the app and its screens (no engine imports here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    device: str = "auto"  # auto | cpu | cuda
+    data_dir: Path | None = None
+    section: str | None = None  # the section to open at start
+    workspace: Path | None = None  # the learner's exercise folder (None: the user data folder)
+    device_label: str | None = None  # fixed device text, for reproducible snapshots
+    warm_up: bool = True  # import torch and load MNIST in the background at start

@@ -1,0 +1,79 @@
+"""The home screen: the table of contents with time estimates, purposes and the learner's marks."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..sections import SECTIONS
+
+
+class HomeScreen(Screen):
+    """Arrows and Enter open a section; digits, S and B jump straight to one."""
+
+    BINDINGS = [
+        Binding("enter", "open", "open", show=False),
+        Binding("n", "move(1)", "next"),
+        Binding("p", "move(-1)", "previous"),
+        *[Binding(s.number.lower(), f"jump('{s.key}')", s.label, show=False) for s in SECTIONS],
+    ]
+    DEFAULT_CSS = """
+    HomeScreen #intro { padding: 0 2; color: $text-muted; height: auto; }
+    HomeScreen #toc { height: 1fr; margin: 0 1; border: round $primary 50%; }
+    HomeScreen #toc > .option-list--option { padding: 0 1; }
+    HomeScreen #progress { padding: 0 2; height: auto; color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical():
+            yield Static(
+                "Optimization techniques — Neuromatch Academy Deep Learning, W1D5, run live.\n"
+                "Pick a section with ↑/↓ and Enter, or press its number (S summary, B bonus).",
+                id="intro",
+            )
+            yield OptionList(*self._options(), id="toc")
+            yield Static("", id="progress")
+        yield Footer()
+
+    def _options(self) -> list[Option]:
+        return [Option(self._line(s), id=s.key) for s in SECTIONS]
+
+    def _line(self, s) -> str:
+        marks = self.app.section_marks(s.key) if hasattr(self.app, "section_marks") else ""
+        minutes = f"~{s.minutes} min" if s.minutes else ""
+        return f"[b]{s.label}[/b]  [dim]{minutes}[/dim]  {marks}\n   [i]{s.purpose}[/i]"
+
+    def on_screen_resume(self) -> None:
+        self.refresh_marks()
+
+    def refresh_marks(self) -> None:
+        """Redraw the per-section marks and the overall progress line."""
+        toc = self.query_one("#toc", OptionList)
+        for s in SECTIONS:
+            toc.replace_option_prompt(s.key, self._line(s))
+        if toc.highlighted is None:
+            toc.highlighted = 0
+        summary = self.app.progress_summary() if hasattr(self.app, "progress_summary") else ""
+        self.query_one("#progress", Static).update(summary)
+        toc.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.app.open_section(event.option.id)
+
+    def action_open(self) -> None:
+        toc = self.query_one("#toc", OptionList)
+        if toc.highlighted is not None:
+            self.app.open_section(SECTIONS[toc.highlighted].key)
+
+    def action_move(self, offset: int) -> None:
+        toc = self.query_one("#toc", OptionList)
+        current = toc.highlighted or 0
+        toc.highlighted = max(0, min(len(SECTIONS) - 1, current + offset))
+
+    def action_jump(self, key: str) -> None:
+        self.app.open_section(key)

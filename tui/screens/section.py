@@ -1,0 +1,135 @@
+"""The base of every section screen: lesson, demo tabs, questions, and engine runs with cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from ..lessons import questions
+from ..runner import EngineEvents, run_engine
+from ..sections import Section
+from ..widgets.lesson import LessonView, QuestionCard, QuestionsView
+
+
+class SectionScreen(Screen):
+    """Tabs: Lesson, then the section's demos (subclasses), then Questions.
+
+    Subclasses add demo panes in `compose_demos`, start engine work with `start(...)`
+    and draw it in `handle_events(group, events)`; Escape stops every run of the screen.
+    """
+
+    BINDINGS = [
+        Binding("escape", "escape", "stop/back"),
+        Binding("n", "neighbour(1)", "next section"),
+        Binding("p", "neighbour(-1)", "prev section"),
+        Binding("h", "app.go_home", "home"),
+        Binding("left_square_bracket", "tab(-1)", "prev tab", key_display="["),
+        Binding("right_square_bracket", "tab(1)", "next tab", key_display="]"),
+    ]
+    DEFAULT_CSS = """
+    SectionScreen TabbedContent { height: 1fr; }
+    SectionScreen TabPane { padding: 0; height: 1fr; }
+    """
+    question_card = QuestionCard
+
+    running: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self, section: Section):
+        super().__init__(name=section.key)
+        self.section = section
+        self._engine_runs: dict[str, int] = {}  # group -> id of its current run
+        self._panes_shown: set[str] = set()
+
+    # -- layout -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="tabs"):
+            with TabPane("Lesson", id="lesson"):
+                yield LessonView(self.section.key)
+            yield from self.compose_demos()
+            with TabPane("Questions", id="questions"):
+                yield QuestionsView(questions(self.section.key), card=self.question_card)
+        yield Footer()
+
+    def compose_demos(self) -> ComposeResult:
+        """Yield TabPane(s) holding the section's live demos (none by default)."""
+        return
+        yield
+
+    def on_mount(self) -> None:
+        self.title = self.section.label
+        self.app.section_opened(self.section.key) if hasattr(self.app, "section_opened") else None
+
+    # -- demo panes ---------------------------------------------------------------------
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane_id = event.pane.id or ""
+        if pane_id not in self._panes_shown:
+            self._panes_shown.add(pane_id)
+            self.on_pane_first_shown(pane_id)
+
+    def on_pane_first_shown(self, pane_id: str) -> None:
+        """Called once per pane the first time it is shown: a good moment for a first run."""
+
+    def show_pane(self, pane_id: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = pane_id
+
+    def action_tab(self, offset: int) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        ids = [p.id for p in tabs.query(TabPane) if p.parent is not None and p.id]
+        ids = [i for i in ids if tabs.get_pane(i) is not None]
+        if tabs.active in ids:
+            tabs.active = ids[(ids.index(tabs.active) + offset) % len(ids)]
+
+    # -- engine runs --------------------------------------------------------------------
+    def start_run(self, make_events: Callable[..., Iterator], group: str = "demo") -> int:
+        """Run `make_events(context)` in the background, replacing the group's previous run."""
+        run_id, _ = run_engine(self, make_events, group=group, description=f"{self.section.key}:{group}")
+        self._engine_runs[group] = run_id
+        self.running = True
+        return run_id
+
+    def busy(self, group: str | None = None) -> bool:
+        return (group in self._engine_runs) if group else bool(self._engine_runs)
+
+    def on_engine_events(self, message: EngineEvents) -> None:
+        if self._engine_runs.get(message.group) != message.run_id:
+            return  # a batch from a run that was replaced or cancelled
+        if message.final:
+            del self._engine_runs[message.group]
+            self.running = bool(self._engine_runs)
+        self.handle_events(message.group, message.events)
+
+    def handle_events(self, group: str, events: list) -> None:
+        """Draw a batch of engine events (subclasses)."""
+
+    def cancel_runs(self, group: str | None = None) -> None:
+        """Stop one group's run (or all): the worker sees the flag at its next event."""
+        groups = [group] if group else list(self._engine_runs)
+        for g in groups:
+            if g in self._engine_runs:
+                self.workers.cancel_group(self, g)
+                del self._engine_runs[g]
+                self.on_cancelled(g)
+        self.running = bool(self._engine_runs)
+
+    def on_cancelled(self, group: str) -> None:
+        """Show that a run was stopped (subclasses)."""
+
+    # -- navigation ---------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        return True
+
+    def action_escape(self) -> None:
+        if self.running:
+            self.cancel_runs()
+            self.notify("Stopped.", timeout=2)
+        else:
+            self.app.go_home()
+
+    def action_neighbour(self, offset: int) -> None:
+        self.app.open_neighbour(self.section.key, offset)
