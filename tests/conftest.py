@@ -30,3 +30,11 @@ def subset(mnist):
     from engine.data import course_subset
 
     return course_subset(mnist)
+
+
+@pytest.fixture(autouse=True)
+def fresh_home(tmp_path, monkeypatch):
+    """Each test starts with no saved progress, answers or runs (the MNIST cache is shared)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("OPTCOURSE_HOME", str(home))
+    return home

@@ -1,0 +1,20 @@
+# Two entry points: `make run` starts the app, `make test` runs every test.
+# Both create .venv and install what is needed on first use (and again when pyproject.toml changes).
+PYTHON ?= python3
+VENV ?= .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench
+run: $(STAMP)
+	$(VENV)/bin/optcourse-tui $(ARGS)
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	for f in benchmarks/bench_*.py; do $(VENV)/bin/python $$f || exit 1; done
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)

@@ -1,0 +1,110 @@
+"""Moving around the course with the keyboard: home screen, sections, help, palette."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.screens.help import HelpScreen
+from tui.screens.home import HomeScreen
+from tui.screens.section import SectionScreen
+
+from .snap import SIZE_IDS, SIZES, make_app, settle
+
+
+def section_key(app) -> str | None:
+    return app.screen.section.key if isinstance(app.screen, SectionScreen) else None
+
+
+async def test_enter_opens_highlighted_section_and_escape_returns_home():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press(*["down"] * 7, "enter")
+        await pilot.pause()
+        assert section_key(app) == "ethics"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_digits_jump_and_n_p_move_between_sections():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("8")
+        await pilot.pause()
+        assert section_key(app) == "ethics"
+        await pilot.press("n")
+        await pilot.pause()
+        assert section_key(app) == "summary"
+        await pilot.press("p")
+        await pilot.pause()
+        assert section_key(app) == "ethics"
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert len(app.screen_stack) == 2
+
+
+async def test_home_n_p_move_the_highlight():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n", "n", "p")
+        toc = app.screen.query_one("#toc")
+        assert toc.highlighted == 2
+
+
+async def test_section_flag_opens_that_section_over_home():
+    app = make_app(section="ethics")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert section_key(app) == "ethics"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_help_lists_the_keys_of_the_current_screen():
+    app = make_app(section="ethics")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = dict(app.screen.keys)
+        assert keys.get("n") == "next section" and keys.get("q") == "quit"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert section_key(app) == "ethics"
+
+
+async def test_questions_reveal_explanation_on_x():
+    app = make_app(section="intro")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.show_pane("questions")
+        await pilot.pause()
+        card = app.screen.query_one("QuestionCard")
+        card.focus()
+        await pilot.press("x")
+        assert card.revealed
+
+
+async def test_palette_commands_reach_every_section():
+    app = make_app()
+    async with app.run_test(size=(100, 30)):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for label in ("Go to 4. Poor conditioning", "Go to Bonus: Putting it all together", "Go to Summary"):
+            assert label in titles
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_home_snapshot(snap_compare, size):
+    """The table of contents with time estimates and purposes; the first entry highlighted."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_lesson_only_section_snapshot(snap_compare, size):
+    """Section 8 has no demo: its lesson text under the Lesson tab."""
+    assert snap_compare(make_app(section="ethics"), terminal_size=size, run_before=settle)
