@@ -1,0 +1,1 @@
+"""One module per course section: the computations behind each section's demos."""
