@@ -1,0 +1,31 @@
+"""Command-line flags: section references, bad values refused before the UI starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.cli import parse_args
+
+
+@pytest.mark.parametrize("ref, key", [("4", "conditioning"), ("S", "summary"), ("b", "bonus"), ("adaptive", "adaptive")])
+def test_section_references(ref, key):
+    assert parse_args(["--section", ref]).section == key
+
+
+def test_unknown_section_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--section", "12"])
+    assert "unknown section '12'" in capsys.readouterr().err
+
+
+def test_bad_device_and_missing_data_dir_are_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--device", "tpu"])
+    with pytest.raises(SystemExit):
+        parse_args(["--data-dir", str(tmp_path / "nope")])
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_defaults():
+    args = parse_args([])
+    assert args.device == "auto" and args.section is None and args.data_dir is None
