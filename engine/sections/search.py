@@ -1,0 +1,162 @@
+"""Section 3's computation: the change in loss from random directions versus one gradient step.
+
+For a model with loss J and parameters w, a random move is w + s * n with n ~ N(0, I) (the course's
+random_update, unnormalised), and a gradient step is w - lr * grad J(w). Each gives delta = J(new) - J(w);
+more negative is better.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..events import Done, Event, Progress, Status
+from ..model import MLP, loss_fn
+from ..seeding import SEED
+from ..updates import gradient_update as reference_gradient_update
+from ..updates import random_update as reference_random_update
+from .casestudy import COURSE_LR, COURSE_STEPS, course_models, partially_trained_events
+
+N_RANDOM, NOISE, LR, BINS = 100, 1e-2, 1e-2, 20  # the course's "Comparing updates" settings
+CHUNK = 100  # random trials evaluated per batched matmul; between chunks the run can be cancelled
+PANELS = ("Initialization", "Partially trained")
+
+
+@dataclass(frozen=True)
+class Comparison(Event):
+    """One panel: the random moves' changes in loss, their histogram, and the gradient step's change."""
+
+    panel: str
+    base_loss: float
+    random_deltas: tuple[float, ...]
+    gd_delta: float
+    edges: tuple[float, ...]  # BINS + 1 bin edges over [min, max] of the random deltas, as plt.hist
+    counts: tuple[int, ...]
+    noise: float
+    lr: float
+
+    @property
+    def improved(self) -> int:
+        """How many random directions lowered the loss."""
+        return sum(d < 0 for d in self.random_deltas)
+
+    @property
+    def best_random(self) -> float:
+        return min(self.random_deltas)
+
+
+def histogram(values, bins: int = BINS) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """Bin edges and counts over [min, max] of the values, like matplotlib's hist."""
+    counts, edges = np.histogram(np.asarray(values, float), bins=bins)
+    return tuple(edges.tolist()), tuple(int(c) for c in counts)
+
+
+def gd_delta(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float = LR,
+             gradient_update: Callable = reference_gradient_update) -> float:
+    """J after one gradient_update(loss, params, lr) on a copy of the model, minus J before."""
+    trial = copy.deepcopy(model)
+    loss = loss_fn(trial(X), y)
+    base = loss.item()
+    gradient_update(loss, list(trial.parameters()), lr=lr)
+    with torch.no_grad():
+        return float(loss_fn(trial(X), y)) - base
+
+
+def random_deltas_reference(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, n: int = N_RANDOM,
+                            noise: float = NOISE, random_update: Callable = reference_random_update) -> list[float]:
+    """The course's way: for each trial, deep-copy the model, random_update it, evaluate J."""
+    with torch.no_grad():
+        base = float(loss_fn(model(X), y))
+        deltas = []
+        for _ in range(n):
+            trial = copy.deepcopy(model)
+            random_update(trial, noise_scale=noise)
+            deltas.append(float(loss_fn(trial(X), y)) - base)
+    return deltas
+
+
+def draw_noise(model: MLP, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(n, 10, 784) and (n, 10) standard normal draws, in the order random_update draws them.
+
+    Trial by trial, weight then bias, so with the same seed the draws equal the course's
+    (torch's sampler takes a different path for tensors under 16 entries, so one big draw would not).
+    """
+    W, b = model.main[0].weight, model.main[0].bias
+    nw = torch.empty((n, *W.shape), device=W.device)
+    nb = torch.empty((n, *b.shape), device=b.device)
+    for i in range(n):
+        nw[i] = torch.randn(W.shape, generator=generator, device=W.device)
+        nb[i] = torch.randn(b.shape, generator=generator, device=b.device)
+    return nw, nb
+
+
+def batched_losses(W: torch.Tensor, b: torch.Tensor, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """J for n linear models at once: W (n, 10, 784), b (n, 10) -> (n,) mean NLL over X (N, 784).
+
+    One matmul X @ [W_1; ...; W_n]^T gives every model's logits, (N, n*10) -> (n, N, 10).
+    """
+    n, k, d = W.shape
+    logits = (X.reshape(-1, d) @ W.reshape(n * k, d).T).reshape(-1, n, k).transpose(0, 1) + b[:, None, :]
+    logp = F.log_softmax(logits, dim=-1)  # (n, N, 10)
+    picked = logp.gather(2, y.expand(n, -1).unsqueeze(-1)).squeeze(-1)  # (n, N)
+    return -picked.mean(dim=1)
+
+
+def random_deltas_batched(model: MLP, X: torch.Tensor, y: torch.Tensor, n: int = N_RANDOM, noise: float = NOISE,
+                          generator: torch.Generator | None = None, chunk: int = CHUNK) -> Iterator[torch.Tensor]:
+    """The same deltas as random_deltas_reference for a linear model, `chunk` trials per matmul.
+
+    Yields one tensor of deltas per chunk (so a consumer can stop between chunks).
+    """
+    if len(model.main) != 1:
+        raise ValueError("the batched path is for the linear model (no hidden layers)")
+    W, b = model.main[0].weight.detach(), model.main[0].bias.detach()
+    with torch.no_grad():
+        base = loss_fn(model(X), y)
+        for start in range(0, n, chunk):
+            nw, nb = draw_noise(model, min(chunk, n - start), generator)
+            yield batched_losses(W + noise * nw, b + noise * nb, X, y) - base
+
+
+def compare(model: MLP, X: torch.Tensor, y: torch.Tensor, panel: str, n: int = N_RANDOM, noise: float = NOISE,
+            lr: float = LR, generator: torch.Generator | None = None,
+            gradient_update: Callable = reference_gradient_update) -> Comparison:
+    """One panel of the figure, with the batched random trials."""
+    deltas = torch.cat(list(random_deltas_batched(model, X, y, n, noise, generator))).tolist()
+    with torch.no_grad():
+        base = float(loss_fn(model(X), y))
+    edges, counts = histogram(deltas)
+    return Comparison(panel, base, tuple(deltas), gd_delta(model, X, y, lr, gradient_update), edges, counts, noise, lr)
+
+
+def compare_events(X: torch.Tensor, y: torch.Tensor, *, n: int = N_RANDOM, noise: float = NOISE, lr: float = LR,
+                   draw_seed: int = 0, seed: int = SEED, train_steps: int = COURSE_STEPS, train_lr: float = COURSE_LR,
+                   gradient_update: Callable = reference_gradient_update) -> Iterator[Event]:
+    """Both panels: §2.2's model at initialization and the partially trained model of §2.4.
+
+    The random trials draw from a generator seeded with `draw_seed` (the course leaves them unseeded),
+    the same draws for both panels.
+    """
+    start = time.perf_counter()
+    initial, _ = course_models(seed, device=X.device)
+    trained = yield from partially_trained_events(X, y, seed, train_steps, train_lr)
+    for model, panel in zip((initial, trained), PANELS):
+        yield Status(f"{panel}: {n} random directions and one gradient step…")
+        generator = torch.Generator(device=X.device).manual_seed(draw_seed)
+        chunks = []
+        for part in random_deltas_batched(model, X, y, n, noise, generator):
+            chunks.append(part)
+            yield Progress(sum(len(c) for c in chunks), n, f"{panel.lower()} random directions")
+        deltas = torch.cat(chunks).tolist()
+        with torch.no_grad():
+            base = float(loss_fn(model(X), y))
+        edges, counts = histogram(deltas)
+        step = gd_delta(model, X, y, lr, gradient_update)
+        yield Comparison(panel, base, tuple(deltas), step, edges, counts, noise, lr)
+    yield Done("completed", time.perf_counter() - start)

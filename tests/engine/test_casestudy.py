@@ -1,0 +1,115 @@
+"""Section 2's numbers: normalisation, parameter counts, print(model), loss at init, the filters' training."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from engine.events import Done, Failed
+from engine.model import MLP, count_params, loss_fn
+from engine.seeding import set_seed
+from engine.sections.casestudy import (LN10, DataInfo, Example, FilterWeights, HiddenInvalid, InitLoss,
+                                       ModelSummary, TrainStep, adam_training, course_models, data_events,
+                                       describe_model, filter_events, initial_loss, model_events,
+                                       partially_trained)
+
+
+def test_normalisation_constants_and_background(mnist, subset):
+    X, y = subset
+    info, ex = list(data_events(mnist.mean, mnist.std, X, y, 0))
+    assert isinstance(info, DataInfo) and info.size == 500
+    assert info.mean == pytest.approx(33.318, abs=1e-3) and info.std == pytest.approx(78.567, abs=1e-3)
+    assert info.background == pytest.approx(-0.4241, abs=1e-3)
+    assert info.full_ink == pytest.approx(2.8215, abs=1e-3)
+    assert isinstance(ex, Example) and ex.label == int(y[0])
+    assert len(ex.pixels) == 28 and all(len(r) == 28 for r in ex.pixels)
+    assert ex.pixels[0][0] == pytest.approx(info.background, abs=1e-5)  # a blank corner
+
+
+def test_example_out_of_range_is_a_message(mnist, subset):
+    X, y = subset
+    events = list(data_events(mnist.mean, mnist.std, X, y, 500))
+    assert isinstance(events[-1], Failed) and "1 to 500" in events[-1].message
+
+
+@pytest.mark.parametrize("hidden, total", [([], 7850), ([200, 100, 50], 182_660), ([10], 7960), ([20, 20], 16_330)])
+def test_parameter_counts(hidden, total):
+    summary = describe_model(hidden)
+    real = MLP(784, 10, hidden)
+    assert summary.total == total == count_params(784, 10, hidden) == sum(p.numel() for p in real.parameters())
+    assert [(r.fan_in, r.fan_out) for r in summary.layers] == [tuple(m.weight.shape[::-1]) for m in real.main
+                                                                if isinstance(m, torch.nn.Linear)]
+    assert summary.text == repr(real)  # exactly the course's print(model)
+
+
+def test_layer_rows_name_the_linear_layers():
+    rows = describe_model([200, 100, 50]).layers
+    assert [r.name for r in rows] == ["main.0", "main.2", "main.4", "main.6"]
+    assert (rows[0].weights, rows[0].biases, rows[0].total) == (156_800, 200, 157_000)
+
+
+@pytest.mark.parametrize("text", ["abc", "0", "-5", "10000", "10, , 5"])
+def test_bad_hidden_sizes_give_a_message_and_build_nothing(text, subset):
+    X, y = subset
+    events = list(model_events(text, X, y))
+    assert len(events) == 1 and isinstance(events[0], HiddenInvalid) and events[0].message
+
+
+def test_loss_at_init_is_near_ln10(subset):
+    X, y = subset
+    loss = initial_loss(X, y)
+    assert abs(loss - LN10) < 0.2  # the seeded draw gives 2.4708
+    assert loss == pytest.approx(2.4708, abs=1e-3)
+    events = list(model_events("", X, y))
+    assert isinstance(events[0], ModelSummary) and events[0].total == 7850
+    assert isinstance(events[-1], InitLoss) and events[-1].loss == pytest.approx(loss)
+
+
+def test_course_models_are_the_first_and_second_draws():
+    first, second = course_models(2021)
+    set_seed(2021)
+    a, b = MLP(784, 10, []), MLP(784, 10, [])
+    assert torch.equal(first.main[0].weight, a.main[0].weight)
+    assert torch.equal(second.main[0].weight, b.main[0].weight)
+    assert first.main[0].weight[0, 0].item() == pytest.approx(-0.0264, abs=5e-5)  # the course's printout
+
+
+def test_adam_training_matches_torch_adam_loop(subset):
+    X, y = subset
+    _, model = course_models()
+    ours = [v for _, v in adam_training(model, X, y, steps=5)]
+    _, ref = course_models()
+    opt = torch.optim.Adam(ref.parameters(), lr=7e-4)
+    expected = []
+    for _ in range(5):
+        loss = loss_fn(ref(X), y)
+        expected.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    expected.append(loss_fn(ref(X), y).item())
+    assert ours == pytest.approx(expected, rel=1e-6)
+
+
+def test_course_recipe_lowers_the_loss(subset):
+    """The course says the final loss "should be below 1e-2"; its own 200 steps reach about 0.099."""
+    X, y = subset
+    model = partially_trained(X, y)
+    with torch.no_grad():
+        final = loss_fn(model(X), y).item()
+    assert final == pytest.approx(0.099, abs=0.01)
+    assert final < 0.1 * math.log(10)
+
+
+def test_filter_events_stream_losses_and_filters(subset):
+    X, y = subset
+    events = list(filter_events(X, y, steps=10))
+    losses = [e for e in events if isinstance(e, TrainStep)]
+    assert [e.step for e in losses] == list(range(11))
+    assert losses[-1].loss < losses[0].loss
+    filters = [e for e in events if isinstance(e, FilterWeights)]
+    assert filters[0].step == 0 and filters[-1].step == 10
+    assert len(filters[-1].weights) == 10 and all(len(w) == 784 for w in filters[-1].weights)
+    assert isinstance(events[-1], Done) and events[-1].reason == "completed"
