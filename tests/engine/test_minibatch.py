@@ -1,0 +1,94 @@
+"""Section 6: cost of forward/backward passes, list parsing, the target rule, and the budgeted minibatch runs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from engine.events import Diverged, Done
+from engine.model import MLP, count_params, parse_hidden
+from engine.sections.costs import CostPoint, CostStart, cost_events, measure_update_time
+from engine.sections.minibatch import (BatchEnd, BatchStart, ListError, LossPoints, minibatch_events,
+                                       parse_batch_sizes, parse_lrs, target_met)
+from engine.updates import sample_minibatch
+
+
+@pytest.mark.parametrize("text, count", [("1", 805), ("100", 79_510), ("50, 50", 42_310)])
+def test_parameter_counts_of_the_cost_options(text, count):
+    assert count_params(784, 10, parse_hidden(text)) == count
+
+
+def test_timings_are_positive_and_grow_with_the_number_of_examples(mnist):
+    model = MLP(784, 10, [100])
+    measure_update_time(model, mnist.train_x[:20000], mnist.train_y[:20000])  # warm up
+    small = [measure_update_time(model, mnist.train_x[:1], mnist.train_y[:1]) for _ in range(5)]
+    large = [measure_update_time(model, mnist.train_x[:20000], mnist.train_y[:20000]) for _ in range(3)]
+    assert all(f > 0 and b > 0 for f, b in small + large)
+    # Minimums are robust to a busy machine: a stray slow run cannot make the large size look cheap.
+    assert min(f for f, _ in large) > min(f for f, _ in small)
+    assert min(b for _, b in large) > min(b for _, b in small)
+
+
+def test_backward_timing_leaves_the_model_unchanged(mnist):
+    model = MLP(784, 10, [5])
+    before = [p.clone() for p in model.parameters()]
+    measure_update_time(model, mnist.train_x[:50], mnist.train_y[:50])
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_cost_events_give_one_point_per_size(mnist):
+    events = list(cost_events(mnist.train_x, mnist.train_y, [1], sizes=(1, 10, 100), repeats=2, device_label="cpu"))
+    assert events[0] == CostStart((1,), 805, "cpu", (1, 10, 100))
+    points = [e for e in events if isinstance(e, CostPoint)]
+    assert [p.size for p in points] == [1, 10, 100] and all(p.forward > 0 and p.backward > 0 for p in points)
+    assert isinstance(events[-1], Done)
+
+
+def test_list_parsing_and_its_messages():
+    assert parse_batch_sizes("20, 250, 1000") == [20, 250, 1000]
+    assert parse_lrs("5e-3, 5e-3, 5e-3", 3) == [5e-3] * 3
+    for bad, words in [("abc", "not a whole number"), ("20,,3", "empty"), ("0", "positive"), ("", "at least one"),
+                       ("1, 2, 3, 4, 5", "at most 4"), ("100000", "at most 60,000")]:
+        with pytest.raises(ListError, match=words):
+            parse_batch_sizes(bad)
+    with pytest.raises(ListError, match="2 learning rates for 3 batch sizes"):
+        parse_lrs("1e-3, 1e-3", 3)
+    with pytest.raises(ListError, match="positive"):
+        parse_lrs("-1e-3", 1)
+    with pytest.raises(ListError, match="not a number"):
+        parse_lrs("fast", 1)
+
+
+def test_target_rule_uses_the_last_tenth_of_losses_by_five_seconds():
+    times = [0.1 * k for k in range(1, 101)]  # 0.1 .. 10 s
+    losses = [2.0] * 40 + [0.4] * 10 + [3.0] * 50  # low exactly at 4.1-5.0 s, high afterwards
+    met, mean = target_met(times, losses)
+    assert met and mean == pytest.approx(0.4)  # 50 points by 5 s, the last 5 of them
+    assert target_met(times, [0.6] * 100) == (False, pytest.approx(0.6))
+    met, mean = target_met([], [])
+    assert not met and math.isnan(mean)
+
+
+def test_budgeted_runs_record_time_and_loss(mnist):
+    events = list(minibatch_events(mnist.train_x, mnist.train_y, [20, 200], [5e-3, 0.1], budget=0.3, seed=0))
+    starts = [e for e in events if isinstance(e, BatchStart)]
+    assert [(s.batch_size, s.lr) for s in starts] == [(20, 5e-3), (200, 0.1)]
+    for index in (0, 1):
+        points = [e for e in events if isinstance(e, LossPoints) and e.index == index]
+        times = [t for p in points for t in p.times]
+        losses = [v for p in points for v in p.losses]
+        end = next(e for e in events if isinstance(e, BatchEnd) and e.index == index)
+        assert len(times) == len(losses) == end.steps >= 1
+        assert times == sorted(times) and 0 < times[-1] and end.seconds >= 0.3
+        assert all(math.isfinite(v) for v in losses)
+    assert isinstance(events[-1], Done)
+
+
+def test_course_sampler_plugs_in_and_divergence_is_an_event(mnist):
+    events = list(minibatch_events(mnist.train_x, mnist.train_y, [50], [1e6], budget=0.5, seed=0,
+                                   sample_minibatch=sample_minibatch))
+    assert any(isinstance(e, Diverged) and e.label == "batch size 50" for e in events)
+    losses = [v for e in events if isinstance(e, LossPoints) for v in e.losses]
+    assert not math.isfinite(losses[-1]) and all(math.isfinite(v) for v in losses[:-1])
