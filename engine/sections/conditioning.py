@@ -1,0 +1,141 @@
+"""Section 4, poor conditioning: Interactive Demo 4 (GD versus momentum on a two-parameter slice) as events.
+
+The maths lives in conditioning_math (fast, closed form) and conditioning_course (the course's
+own torch code, used for a learner's update functions and as the reference in tests).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..events import Diverged, Done, Event, Progress, Status
+from ..updates import gradient_update, momentum_update
+from .conditioning_course import GRID_L, GRID_N, INITS, run_optimizer
+from .conditioning_math import (RUNAWAY, Problem, diverged_rows, evaluate, first_true, loss_grad, loss_surface,
+                                newton, problem_for, trajectories)
+
+LABELS = ("GD", "Momentum")
+TOL = 1e-6  # the course's target: both dimensions within 1e-6 of the optimum...
+TARGET_ITERS = 100  # ...within 100 iterations
+
+
+@dataclass(frozen=True)
+class Surface(Event):
+    """The loss over the grid (z[i][j] at weight xs[j], bias ys[i]) and the Newton optimum."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    z: tuple[tuple[float, ...], ...]
+    optimum: tuple[float, float]
+    optimum_loss: float
+    newton_iters: int
+
+
+@dataclass(frozen=True)
+class Trajectory(Event):
+    """One method's rows (weight, bias, loss) recorded before each update; only the finite part."""
+
+    label: str
+    points: tuple[tuple[float, float, float], ...]
+    max_steps: int
+    optimum: tuple[float, float]
+    converged_at: int | None  # first iteration with both dimensions within TOL of the optimum
+    diverged_at: int | None  # first iteration that was not finite or ran away
+
+    @property
+    def met_target(self) -> bool:
+        return self.converged_at is not None and self.converged_at <= TARGET_ITERS
+
+
+def converged_at(rows: np.ndarray, optimum, tol: float = TOL) -> int | None:
+    """The first iteration at which both |u - u*| and |v - v*| are below tol (None if never)."""
+    if not len(rows):
+        return None
+    with np.errstate(invalid="ignore"):
+        return first_true((np.abs(np.asarray(rows)[:, :2] - np.asarray(optimum)) < tol).all(-1))
+
+
+def plugin_trajectories(problem: Problem, max_steps: int, lr: float, beta: float, gradient_fn: Callable,
+                        momentum_fn: Callable, inits=INITS, dtype: torch.dtype = torch.float32,
+                        bound: float = RUNAWAY) -> Iterator[Progress]:
+    """The same result through the course's run_optimizer: torch autograd and any update functions.
+
+    The loss is conditioning_math's closed form written in torch (identical to loss_2d), in the course's float32.
+    """
+    feat, base, rest, target = (torch.as_tensor(a, dtype=dtype, device=problem.device)
+                                for a in (problem.feat, problem.base, problem.rest, problem.target))
+
+    def eval_fn(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        loss, _ = evaluate(feat, base, rest, target, problem.const, torch.stack([u, v]), xp=torch)
+        return loss
+
+    def stop(t: int, row: np.ndarray) -> bool:
+        return bool(diverged_rows(row[None], bound)[0])
+
+    runs = [(gradient_fn, {"lr": lr}), (momentum_fn, {"lr": lr, "beta": beta})]
+    rows = np.full((2, max_steps, 3), np.nan)
+    diverged: list[int | None] = [None, None]
+    for k, (fn, kwargs) in enumerate(runs):
+        got = run_optimizer(inits, eval_fn, fn, max_steps, kwargs, dtype=dtype, device=problem.device, stop=stop)
+        rows[k, : len(got)] = got
+        diverged[k] = first_true(diverged_rows(got, bound))
+        yield Progress(k + 1, 2, "methods")
+    return rows, diverged
+
+
+def grid() -> np.ndarray:
+    return np.linspace(-GRID_L, GRID_L, GRID_N)
+
+
+def solve(problem: Problem) -> Surface:
+    """The loss surface and the Newton optimum: everything that depends only on the data."""
+    xs = grid()
+    z = loss_surface(problem, xs)
+    opt, iters = newton(problem)
+    opt_loss, _ = loss_grad(problem, opt)
+    xt = tuple(map(float, xs))
+    return Surface(xt, xt, tuple(tuple(map(float, row)) for row in z), (float(opt[0]), float(opt[1])),
+                   float(opt_loss), iters)
+
+
+@functools.lru_cache(maxsize=2)
+def _solved(problem: Problem) -> Surface:
+    return solve(problem)
+
+
+def momentum_demo(X: torch.Tensor, y: torch.Tensor, max_steps: int = 300, lr: float = 0.1, beta: float = 0.9,
+                  *, with_surface: bool = True, gradient_fn: Callable = gradient_update,
+                  momentum_fn: Callable = momentum_update) -> Iterator[Event]:
+    """Interactive Demo 4: the surface and optimum (when asked, cached), then GD and momentum trajectories.
+
+    With the reference update functions the fast batched path runs; any other function runs
+    through the course's run_optimizer (torch autograd, float32) so a learner's code plugs in.
+    """
+    start = time.perf_counter()
+    yield Status("building the loss surface and its optimum")
+    problem = problem_for(X, y)
+    surface = _solved(problem)
+    if with_surface:
+        yield surface
+    yield Status(f"running GD and momentum for {max_steps} steps")
+    fast = gradient_fn is gradient_update and momentum_fn is momentum_update
+    if fast:
+        rows, diverged = yield from trajectories(problem, max_steps, lr, beta)
+    else:
+        rows, diverged = yield from plugin_trajectories(problem, max_steps, lr, beta, gradient_fn, momentum_fn)
+    for k, label in enumerate(LABELS):
+        if diverged[k] is not None:
+            yield Diverged(diverged[k], label)
+    for k, label in enumerate(LABELS):
+        good = rows[k, : diverged[k] if diverged[k] is not None else max_steps]
+        good = good[np.isfinite(good).all(-1)]
+        yield Trajectory(label, tuple(map(tuple, good.tolist())), max_steps, surface.optimum,
+                         converged_at(good, surface.optimum), diverged[k])
+    reason = "diverged" if any(d is not None for d in diverged) else "completed"
+    yield Done(reason, time.perf_counter() - start)
