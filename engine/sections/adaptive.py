@@ -1,0 +1,247 @@
+"""Section 7, Compare optimizers: SGD, momentum and RMSprop train copies of one MLP side by side.
+
+Two ways to run the same experiment:
+
+* the plug-in path calls the course's update rules (gradient_update, momentum_update,
+  rmsprop_update) and sample_minibatch, given as parameters, on three deep copies of the model;
+* the fast path keeps the three copies as stacked tensors (leading dimension 3), so one batched
+  forward and backward pass and a handful of fused in-place updates train all three at once,
+  with minibatch indices drawn on the device.
+
+Both train in lockstep (iteration i of every optimizer before iteration i + 1 of any), so the
+three curves grow together, and both yield the same events.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from engine import updates
+from engine.events import Diverged, Done, Event, Progress, Status
+from engine.model import MLP, loss_fn
+
+OPTIMIZERS = ("SGD", "Momentum", "RMSprop")
+FLUSH_SECONDS = 0.05  # losses leave the device at most this often: live curves, few host syncs
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """The demo's settings; defaults are the course's widget defaults (Demo 7)."""
+
+    batch_size: int = 135
+    lr: float = 0.002
+    max_steps: int = 275
+    hidden: tuple[int, ...] = (100, 100)
+    beta: float = 0.9  # momentum
+    alpha: float = 0.8  # RMSprop's averaging weight
+    epsilon: float = 1e-8
+    seed: int | None = None  # None: a fresh random model and minibatches every run, as the course
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1 or self.max_steps < 1:
+            raise ValueError("batch size and number of steps must be at least 1")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError("the learning rate must be a positive number")
+
+
+@dataclass(frozen=True)
+class Losses(Event):
+    """Minibatch losses of one optimizer for iterations start, start + 1, ... (before each update)."""
+
+    optimizer: str
+    start: int
+    values: tuple[float, ...]
+
+
+def initial_model(hidden: Sequence[int], seed: int | None = None) -> MLP:
+    """The MLP every optimizer starts from; seeded without touching the global torch RNG."""
+    if seed is None:
+        return MLP(784, 10, list(hidden))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return MLP(784, 10, list(hidden))
+
+
+def draw_indices(n: int, shape: tuple[int, ...], device: torch.device,
+                 generator: torch.Generator | None) -> torch.Tensor:
+    """Uniform indices with replacement, as np.random.choice(n, size), drawn on the device itself."""
+    return torch.randint(n, shape, device=device, generator=generator)
+
+
+# -- the fast path: three models as one stack ---------------------------------------------------
+class StackedMLP:
+    """K copies of an MLP as tensors W (K, out, in) and b (K, out), trained as one batched network."""
+
+    def __init__(self, model: MLP, k: int):
+        layers = [m for m in model.main if isinstance(m, torch.nn.Linear)]
+        self.params: list[torch.Tensor] = []
+        for layer in layers:
+            for p in (layer.weight, layer.bias):
+                self.params.append(p.detach().unsqueeze(0).repeat(k, *[1] * p.dim()).requires_grad_())
+        self.weights, self.biases = self.params[0::2], self.params[1::2]
+
+    def losses(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        """Mean NLL of each copy on its own batch: xb (K, B, 784), yb (K, B) -> (K,)."""
+        h = xb
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))  # (K, B, out) = b + h W^T
+            if i < last:
+                h = F.relu(h)
+        logp = F.log_softmax(h, dim=-1)
+        return -logp.gather(2, yb.unsqueeze(2)).squeeze(2).mean(1)
+
+    def slice(self, k: int) -> list[torch.Tensor]:
+        """Copy k's parameters as views (updates to them change the stack)."""
+        return [p.detach()[k] for p in self.params]
+
+
+class StackedUpdates:
+    """The course's three rules applied in place to slices 0, 1, 2 of a StackedMLP.
+
+    SGD:      w <- w - lr g
+    Momentum: v <- beta v - lr g;  w <- w + v
+    RMSprop:  s <- alpha s + (1 - alpha) g^2;  w <- w - lr g / sqrt(s + eps)
+    """
+
+    def __init__(self, stack: StackedMLP, cfg: CompareConfig):
+        self.cfg = cfg
+        self.w = [stack.slice(k) for k in range(3)]
+        self.vel = [torch.zeros_like(p) for p in self.w[1]]
+        self.sq = [torch.zeros_like(p) for p in self.w[2]]
+
+    @torch.no_grad()
+    def apply(self, grads: Sequence[torch.Tensor]) -> None:
+        lr, c = self.cfg.lr, self.cfg
+        g = [[gr[k] for gr in grads] for k in range(3)]
+        torch._foreach_add_(self.w[0], g[0], alpha=-lr)
+        torch._foreach_mul_(self.vel, c.beta)
+        torch._foreach_add_(self.vel, g[1], alpha=-lr)
+        torch._foreach_add_(self.w[1], self.vel)
+        torch._foreach_mul_(self.sq, c.alpha)
+        torch._foreach_addcmul_(self.sq, g[2], g[2], value=1 - c.alpha)
+        denom = torch._foreach_add(self.sq, c.epsilon)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_addcdiv_(self.w[2], g[2], denom, value=-lr)
+
+
+def _fast_steps(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig, base: MLP,
+                indices: torch.Tensor | None) -> Callable[[int, list[bool]], torch.Tensor]:
+    stack = StackedMLP(base, len(OPTIMIZERS))
+    rules = StackedUpdates(stack, cfg)
+    flat = x.reshape(len(x), -1)
+    gen = torch.Generator(device=x.device)
+    if cfg.seed is None:
+        gen.seed()
+    else:
+        gen.manual_seed(cfg.seed + 1)
+    k, b = len(OPTIMIZERS), cfg.batch_size
+
+    def step(i: int, alive: list[bool]) -> torch.Tensor:
+        idx = indices[i].reshape(-1) if indices is not None else draw_indices(len(flat), (k * b,), x.device, gen)
+        # index_select, not flat[idx]: on CPU it is several times faster for row gathers.
+        xb = flat.index_select(0, idx).view(k, b, -1)
+        yb = y.index_select(0, idx).view(k, b)
+        losses = stack.losses(xb, yb)
+        grads = torch.autograd.grad(losses.sum(), stack.params)  # copies are independent: d(sum)/dW_k = dL_k/dW_k
+        rules.apply(grads)
+        return losses.detach()
+
+    return step
+
+
+# -- the plug-in path: the course's functions on deep copies ------------------------------------
+def _plugin_steps(x, y, cfg: CompareConfig, base: MLP, gradient_update, momentum_update, rmsprop_update,
+                  sample_minibatch) -> Callable[[int, list[bool]], torch.Tensor]:
+    models = [copy.deepcopy(base) for _ in OPTIMIZERS]
+    params = [list(m.parameters()) for m in models]
+    grad_vel = [torch.zeros_like(p) for p in params[1]]
+    grad_sq = [torch.zeros_like(p) for p in params[2]]
+    nan = torch.tensor(math.nan, device=x.device)
+
+    def step(i: int, alive: list[bool]) -> torch.Tensor:
+        out = []
+        for k, model in enumerate(models):
+            if not alive[k]:
+                out.append(nan)
+                continue
+            xb, yb = sample_minibatch(x, y, cfg.batch_size)
+            loss = loss_fn(model(xb), yb)
+            if k == 0:
+                gradient_update(loss, params[0], lr=cfg.lr)
+            elif k == 1:
+                momentum_update(loss, params[1], grad_vel, lr=cfg.lr, beta=cfg.beta)
+            else:
+                rmsprop_update(loss, params[2], grad_sq, lr=cfg.lr, alpha=cfg.alpha)
+            out.append(loss.detach())
+        return torch.stack(out)
+
+    return step
+
+
+# -- the shared driver ----------------------------------------------------------------------------
+def _drive(step: Callable[[int, list[bool]], torch.Tensor], cfg: CompareConfig) -> Iterator[Event]:
+    """Run the iterations, sending losses to the host every FLUSH_SECONDS; a non-finite loss ends that optimizer."""
+    alive = [True] * len(OPTIMIZERS)
+    pending: list[torch.Tensor] = []
+    start, last = 0, time.monotonic()
+    t0 = last
+    for i in range(cfg.max_steps):
+        pending.append(step(i, alive))
+        if i + 1 < cfg.max_steps and time.monotonic() - last < FLUSH_SECONDS:
+            continue
+        block = torch.stack(pending).cpu().tolist()  # one host sync per flush
+        for k, name in enumerate(OPTIMIZERS):
+            if not alive[k]:
+                continue
+            column = [row[k] for row in block]
+            bad = next((j for j, v in enumerate(column) if not math.isfinite(v)), None)
+            kept = column if bad is None else column[:bad]
+            if kept:
+                yield Losses(name, start, tuple(kept))
+            if bad is not None:
+                alive[k] = False
+                yield Diverged(start + bad, name)
+        yield Progress(i + 1, cfg.max_steps, "iterations")
+        pending, start, last = [], i + 1, time.monotonic()
+        if not any(alive):
+            break
+    yield Done("completed" if any(alive) else "diverged", time.monotonic() - t0)
+
+
+def compare_optimizers(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig = CompareConfig(), *,
+                       gradient_update: Callable | None = None, momentum_update: Callable | None = None,
+                       rmsprop_update: Callable | None = None, sample_minibatch: Callable | None = None,
+                       fast: bool | None = None, indices: torch.Tensor | None = None) -> Iterator[Event]:
+    """Train SGD, momentum and RMSprop from one initial MLP on (x, y), yielding Losses as they come.
+
+    Update functions left as None are the course's reference rules. `fast` (default: when no
+    function is plugged in) uses the stacked implementation. `indices` (max_steps, 3, batch)
+    fixes the minibatches of the fast path (tests); the plug-in path takes a sample_minibatch.
+    """
+    plugged = any(f is not None for f in (gradient_update, momentum_update, rmsprop_update, sample_minibatch))
+    if fast is None:
+        fast = not plugged
+    if fast and plugged:
+        raise ValueError("the fast path runs the reference rules only; use fast=False to plug functions in")
+    yield Status(f"training {', '.join(OPTIMIZERS)} on {len(x):,} images, batches of {cfg.batch_size}")
+    base = initial_model(cfg.hidden, cfg.seed).to(x.device)
+    if fast:
+        step = _fast_steps(x, y, cfg, base, indices)
+    else:
+        sampler = sample_minibatch or updates.sample_minibatch
+        if sample_minibatch is None and cfg.seed is not None:
+            sampler = partial(updates.sample_minibatch, rng=np.random.RandomState(cfg.seed + 1))
+        step = _plugin_steps(x, y, cfg, base, gradient_update or updates.gradient_update,
+                             momentum_update or updates.momentum_update,
+                             rmsprop_update or updates.rmsprop_update, sampler)
+    yield from _drive(step, cfg)
