@@ -1,0 +1,188 @@
+"""Section 2's demos: browsing digits and their values, the model table and its validation, the filters."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Static
+
+from tui.screens.casestudy import CaseStudyScreen
+from tui.widgets.pixel_grid import PixelGrid
+from tui.widgets.stepper import Stepper
+
+from .snap import SIZE_IDS, SIZES, make_app, settle
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def open_tab(pilot, pane: str) -> None:
+    pilot.app.screen.show_pane(pane)
+    await pilot.pause()
+    await settle(pilot)
+
+
+async def type_hidden(pilot, text: str) -> None:
+    box = pilot.app.screen.query_one("#hidden", Input)
+    box.focus()
+    box.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+@pytest.fixture(autouse=True)
+def short_training(monkeypatch):
+    """Tests train the filters for 20 steps, not the course's 200, to stay quick."""
+    monkeypatch.setattr(CaseStudyScreen, "FILTER_STEPS", 20)
+
+
+async def test_arrows_browse_the_examples():
+    app = make_app(section="casestudy")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "data")
+        screen = app.screen
+        assert "example 1 of 500" in text_of(screen, "#data-info")
+        assert screen.focused is screen.query_one("#example", Stepper)
+        await pilot.press("right")
+        await settle(pilot)
+        assert "example 2 of 500" in text_of(screen, "#data-info")
+        await pilot.press("shift+right")
+        await settle(pilot)
+        assert "example 12 of 500" in text_of(screen, "#data-info")
+        await pilot.press("5", "0", "0", "enter")
+        await settle(pilot)
+        assert "example 500 of 500" in text_of(screen, "#data-info")
+        label = screen.current.label
+        assert f"Label: {label}" in text_of(screen, "#data-info")
+
+
+async def test_values_view_shows_a_window_that_moves():
+    app = make_app(section="casestudy")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "data")
+        await pilot.press("v")
+        await pilot.pause()
+        grid = app.screen.query_one("#values", PixelGrid)
+        assert grid.display and grid.region.width > 0
+        r0, r1, c0, c1 = grid.window()
+        assert 0 < c0 and c1 < 28 and (c1 - c0) == (grid.size.width - 4) // 5  # the central crop that fits
+        assert f"cols {c0}-{c1 - 1}" in grid.caption()
+        assert "-0.4" in str(grid.render())  # the standardised background
+        grid.focus()
+        await pilot.press("right", "down")
+        assert grid.window() == (r0 + 1, r1 + 1, c0 + 1, c1 + 1) or r1 == 28
+        await pilot.press("v")
+        await pilot.pause()
+        assert not grid.display or grid.region.width == 0
+
+
+async def test_model_table_for_typed_sizes_and_the_loss_at_init():
+    app = make_app(section="casestudy")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "model")
+        screen = app.screen
+        assert "7,850 parameters" in text_of(screen, "#hidden-message")
+        assert "2.4708" in text_of(screen, "#model-loss") and "2.3026" in text_of(screen, "#model-loss")
+        assert "Linear(in_features=784, out_features=10, bias=True)" in text_of(screen, "#model-print")
+        await type_hidden(pilot, "200, 100, 50")
+        assert "182,660 parameters" in text_of(screen, "#hidden-message")
+        assert "out_features=200" in text_of(screen, "#model-print")
+
+
+async def test_bad_hidden_sizes_are_refused_where_typed():
+    app = make_app(section="casestudy")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "model")
+        message = app.screen.query_one("#hidden-message", Static)
+        for bad, reason in [("abc", "not a whole number"), ("0", "at least 1 unit"), ("-5", "at least 1 unit"),
+                            ("10000", "too wide")]:
+            await type_hidden(pilot, bad)
+            assert message.has_class("-error") and "nothing was run" in str(message.render())
+            assert reason in str(message.render())
+            assert app.screen.summary.total == 7850  # the last good model stays on screen
+            assert "2.4708" in text_of(app.screen, "#model-loss")
+
+
+async def test_filters_train_and_steppers_rerun():
+    app = make_app(section="casestudy")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "filters")
+        screen = app.screen
+        assert "after 20 steps" in text_of(screen, "#filter-status")
+        assert [k for k, _ in screen.losses] == list(range(21))
+        screen.query_one("#steps", Stepper).focus()
+        await pilot.press("right")
+        await settle(pilot)
+        assert "after 30 steps" in text_of(screen, "#filter-status")
+
+
+async def test_escape_stops_training_and_the_screen_stays():
+    app = make_app(section="casestudy")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "filters")
+        screen = app.screen
+        screen.query_one("#steps", Stepper).set_value(1000)
+        screen.run_filters()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and not screen.running
+        assert "stopped" in text_of(screen, "#filter-status")
+
+
+@pytest.fixture(scope="module")
+def course_filters(subset):
+    """The events of the course's own run (200 steps, seed 2021), computed once and replayed into snapshots."""
+    from engine.sections.casestudy import filter_events
+
+    X, y = subset
+    return [e for e in filter_events(X, y) if type(e).__name__ != "Status"]
+
+
+def tab(pane: str, *keys: str, hidden: str | None = None, replay: list | None = None):
+    async def run_before(pilot) -> None:
+        await open_tab(pilot, pane)
+        if replay is not None:  # the screen ran 20 steps; show the course's 200 instead
+            screen = pilot.app.screen
+            screen.query_one("#steps", Stepper).set_value(200)
+            screen.losses = []
+            screen.handle_events("filters", replay)
+        if hidden is not None:
+            await type_hidden(pilot, hidden)
+            pilot.app.screen.set_focus(None)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_data_snapshot(snap_compare, size):
+    """Example 1 (a 7) as a 28x14-cell grey digit, its label, "example 1 of 500" and the mean/std used."""
+    assert snap_compare(make_app(section="casestudy"), terminal_size=size, run_before=tab("data"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_values_snapshot(snap_compare, size):
+    """Example 2's central crop of normalised values with one decimal, and which rows/cols are shown."""
+    assert snap_compare(make_app(section="casestudy"), terminal_size=size, run_before=tab("data", "right", "v"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_model_snapshot(snap_compare, size):
+    """The 200-100-50 MLP: the layer table (182,660 in total), its loss at init next to ln 10, print(model)."""
+    app = make_app(section="casestudy")
+    assert snap_compare(app, terminal_size=size, run_before=tab("model", hidden="200, 100, 50"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_model_error_snapshot(snap_compare, size):
+    """A 10,000-wide layer is refused in red under the box; the linear model's table stays."""
+    app = make_app(section="casestudy")
+    assert snap_compare(app, terminal_size=size, run_before=tab("model", hidden="10000"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_filters_snapshot(snap_compare, size, course_filters):
+    """The course's 10 class filters (200 Adam steps) in a 2x5 grid, red +, blue −; the loss falling; the status."""
+    run_before = tab("filters", replay=course_filters)
+    assert snap_compare(make_app(section="casestudy"), terminal_size=size, run_before=run_before)

@@ -1,0 +1,300 @@
+"""Section 2: browse the digits, inspect the model and its loss at initialization, train and view the class filters."""
+
+from __future__ import annotations
+
+import math
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Sparkline, Static, TabbedContent, TabPane
+
+from engine.events import Diverged, Done, Failed, Progress, Status
+
+from ..widgets.chart import Chart, log10_clamped
+from ..widgets.filter_grid import FilterGrid
+from ..widgets.heatmap import HeatMap
+from ..widgets.pixel_grid import PixelGrid
+from ..widgets.stepper import Stepper
+from .section import SectionScreen
+
+FOCUS = {"data": "#example", "filters": "#seed"}
+
+
+def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Ticks at 1, 2 and 5 times each power of ten inside [lo, hi] (log10 units), labelled plainly."""
+    ticks = [(math.log10(m * 10.0**k), f"{m * 10.0**k:g}") for k in range(math.floor(lo), math.ceil(hi) + 1)
+             for m in (1, 2, 5)]
+    inside = [(t, s) for t, s in ticks if lo - 1e-9 <= t <= hi + 1e-9]
+    return [t for t, _ in inside], [s for _, s in inside]
+
+
+def layer_table(summary) -> Table:
+    """A ModelSummary as the layer table: shape, weights, biases and total per Linear layer."""
+    table = Table(box=None, padding=(0, 1), header_style="bold", show_footer=True, footer_style="bold")
+    table.add_column("layer", footer="total")
+    table.add_column("shape (in → out)")
+    table.add_column("weights", justify="right")
+    table.add_column("biases", justify="right")
+    table.add_column("total", justify="right", footer=f"{summary.total:,}")
+    for row in summary.layers:
+        table.add_row(row.name, f"{row.fan_in} → {row.fan_out}", f"{row.weights:,}", f"{row.biases:,}",
+                      f"{row.total:,}")
+    return table
+
+
+class CaseStudyScreen(SectionScreen):
+    """Demo tabs Data (2.1), Model (2.2 and 2.3) and Filters (2.4)."""
+
+    BINDINGS = [
+        Binding("v", "toggle_values", "pixels/values"),
+        Binding("r", "rerun", "train again"),
+    ]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-tall")]
+    DEFAULT_CSS = """
+    CaseStudyScreen .controls { height: 1; margin: 0 1; }
+    CaseStudyScreen .status { height: 1; margin: 0 1; color: $text-muted; }
+    CaseStudyScreen #data-body { height: 1fr; margin: 1 1 0 1; }
+    CaseStudyScreen #digit { margin-right: 2; }
+    CaseStudyScreen #data-info { width: 1fr; }
+    CaseStudyScreen #values { display: none; }
+    CaseStudyScreen .-values #values { display: block; }
+    CaseStudyScreen .-values #digit, CaseStudyScreen .-values #data-info { display: none; }
+    CaseStudyScreen #hidden-row { height: auto; margin: 0 1; }
+    CaseStudyScreen #hidden-row > Static { width: auto; padding: 1 1 0 0; }
+    CaseStudyScreen #hidden { width: 1fr; }
+    CaseStudyScreen #hidden-message { height: auto; margin: 0 1 0 1; color: $text-muted; }
+    CaseStudyScreen #hidden-message.-error { color: $text-error; }
+    CaseStudyScreen #model-scroll { height: 1fr; margin: 0 1; }
+    CaseStudyScreen #model-scroll > Static { margin-bottom: 1; }
+    CaseStudyScreen #filter-body { height: 1fr; margin: 0 1; }
+    CaseStudyScreen #filter-left { width: 75; height: auto; }
+    CaseStudyScreen #filter-note { margin-top: 1; color: $text-muted; }
+    CaseStudyScreen.-short #filter-note { display: none; }
+    CaseStudyScreen #filter-chart { width: 1fr; height: 1fr; margin-left: 1; }
+    CaseStudyScreen #filter-spark-row { height: 1; margin: 0 1; display: none; }
+    CaseStudyScreen #filter-spark-row > Static { width: auto; }
+    CaseStudyScreen.-short #filter-chart { display: none; }
+    CaseStudyScreen.-short #filter-spark-row { display: block; }
+    """
+    FILTER_STEPS = 200  # the course's; tests lower it
+
+    def __init__(self, section) -> None:
+        super().__init__(section)
+        self.info = None  # DataInfo, once the data tab has run
+        self.current = None  # the Example on screen
+        self.losses: list[tuple[int, float]] = []
+        self.summary = None  # the ModelSummary on screen
+
+    # -- layout -----------------------------------------------------------------------------
+    def compose_demos(self) -> ComposeResult:
+        with TabPane("Data", id="data"):
+            with Horizontal(classes="controls"):
+                yield Stepper("example", 1, 1, 500, 1, integer=True, label_width=8, id="example")
+            with Horizontal(id="data-body"):
+                yield HeatMap(cmap="gray_r", fit="pixel", id="digit")
+                yield Static("loading the 500 examples…", id="data-info")
+                yield PixelGrid(id="values")
+            yield Static("", id="data-status", classes="status")
+        with TabPane("Model", id="model"):
+            with Horizontal(id="hidden-row"):
+                yield Static("hidden sizes")
+                yield Input(placeholder="e.g. 200, 100, 50   (empty: the course's linear model)", id="hidden")
+            yield Static("Tab to the box, type sizes, Enter. Empty = the linear model.", id="hidden-message")
+            with VerticalScroll(id="model-scroll"):
+                yield Static("", id="model-table")
+                yield Static("", id="model-loss")
+                yield Static("", id="model-print")
+        with TabPane("Filters", id="filters"):
+            with Horizontal(classes="controls"):
+                yield Stepper("seed", 2021, 0, 9999, 1, integer=True, label_width=5, id="seed")
+                yield Stepper("steps", self.FILTER_STEPS, 10, 1000, 10, integer=True, label_width=6, id="steps")
+            with Horizontal(id="filter-body"):
+                with Vertical(id="filter-left"):
+                    yield FilterGrid(id="filter-grid")
+                    yield Static("Filter k is row k of W (784 weights) drawn as 28x28, averaged over 2x2 "
+                                 "blocks. Red pixels raise class k's score when inked, blue ones lower it.",
+                                 id="filter-note")
+                yield Chart(id="filter-chart")
+            with Horizontal(id="filter-spark-row"):
+                yield Static("loss ")
+                yield Sparkline([], id="filter-spark")
+            yield Static("", id="filter-status", classes="status")
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        super().on_tabbed_content_tab_activated(event)
+        if (selector := FOCUS.get(event.pane.id or "")) is not None:
+            self.query_one(selector).focus()
+        self.refresh_bindings()
+
+    def on_pane_first_shown(self, pane_id: str) -> None:
+        {"data": self.run_data, "model": self.run_model, "filters": self.run_filters}.get(pane_id, lambda: None)()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        tab = self.query_one("#tabs", TabbedContent).active if self.is_mounted else ""
+        if action == "toggle_values":
+            return tab == "data"
+        if action == "rerun":
+            return tab == "filters"
+        return super().check_action(action, parameters)
+
+    # -- runs -------------------------------------------------------------------------------
+    def run_data(self) -> None:
+        index = int(self.query_one("#example", Stepper).value) - 1
+
+        def make_events(ctx):
+            from engine.sections.casestudy import data_events
+
+            X, y = ctx.subset
+            return data_events(ctx.mnist.mean, ctx.mnist.std, X, y, index)
+
+        self.start_run(make_events, group="data")
+
+    def run_model(self, text: str = "") -> None:
+        def make_events(ctx):
+            from engine.sections.casestudy import model_events
+
+            X, y = ctx.subset
+            return model_events(text, X, y)
+
+        self.query_one("#model-loss", Static).update("evaluating…")
+        self.start_run(make_events, group="model")
+
+    def run_filters(self) -> None:
+        seed, steps = int(self.query_one("#seed", Stepper).value), int(self.query_one("#steps", Stepper).value)
+        self.losses = []
+
+        def make_events(ctx):
+            from engine.sections.casestudy import filter_events
+
+            X, y = ctx.subset
+            return filter_events(X, y, seed=seed, steps=steps)
+
+        self.start_run(make_events, group="filters")
+
+    @on(Stepper.Changed, "#example")
+    def _example_changed(self) -> None:
+        self.run_data()
+
+    @on(Stepper.Changed, "#seed, #steps")
+    def _filters_changed(self) -> None:
+        self.run_filters()
+
+    @on(Input.Submitted, "#hidden")
+    def _hidden_submitted(self, event: Input.Submitted) -> None:
+        self.run_model(event.value)
+
+    def action_toggle_values(self) -> None:
+        self.query_one("#data", TabPane).toggle_class("-values")
+
+    def action_rerun(self) -> None:
+        self.run_filters()
+
+    # -- drawing ----------------------------------------------------------------------------
+    def handle_events(self, group: str, events: list) -> None:
+        {"data": self._draw_data, "model": self._draw_model, "filters": self._draw_filters}[group](events)
+
+    def _status(self, group: str, text: str) -> None:
+        self.query_one({"data": "#data-status", "filters": "#filter-status"}[group], Static).update(text)
+
+    def _draw_data(self, events: list) -> None:
+        for e in events:
+            name = type(e).__name__
+            if name == "DataInfo":
+                self.info = e
+            elif name == "Example":
+                self.current = e
+            elif isinstance(e, Failed):
+                self._status("data", f"failed: {e.message}")
+        if self.current is None or self.info is None:
+            return
+        e, info = self.current, self.info
+        self.query_one("#digit", HeatMap).set_data(e.pixels, vmin=info.background, vmax=info.full_ink)
+        self.query_one("#values", PixelGrid).set_pixels(e.pixels, e.label, info.background)
+        self.query_one("#data-info", Static).update(Text.assemble(
+            (f"Label: {e.label}\n", "bold"), f"example {e.index + 1} of {info.size}\n\n",
+            "Pixels are standardised with the mean and\nstd of the 60,000 raw training pixels (0-255):\n",
+            (f"  x' = (x − {info.mean:.3f}) / {info.std:.3f}\n", "bold"),
+            f"  blank paper 0 → {info.background:.2f}, full ink 255 → {info.full_ink:.2f}\n\n",
+            ("v", "bold"), ": the values, as the course's \"Run me!\" cell\n",
+            ("←/→", "bold"), ": browse (shift ×10, Enter types a number)",
+        ))
+        self._status("data", f"the course's 500-example subset of MNIST's training set (seed 2021)")
+
+    def _draw_model(self, events: list) -> None:
+        message = self.query_one("#hidden-message", Static)
+        for e in events:
+            name = type(e).__name__
+            if name == "HiddenInvalid":
+                message.update(f"✗ {e.message} — nothing was run")
+                message.add_class("-error")
+            elif name == "ModelSummary":
+                kind = "the course's linear model" if not e.hidden else f"hidden layers {list(e.hidden)}"
+                message.update(f"{kind}: {e.total:,} parameters")
+                message.remove_class("-error")
+                self.summary = e
+                self.query_one("#model-table", Static).update(layer_table(e))
+                self.query_one("#model-print", Static).update(Text.assemble(("print(model)\n", "bold"), e.text))
+            elif name == "InitLoss":
+                self.query_one("#model-loss", Static).update(Text.assemble(
+                    "Loss of this untrained model (seed 2021) on the 500 examples: ",
+                    (f"{e.loss:.4f}", "bold"), f"\nln 10 = {e.ln10:.4f}: the loss of a uniform guess, 1/10 per class",
+                ))
+            elif isinstance(e, Status):
+                self.query_one("#model-loss", Static).update(e.text)
+            elif isinstance(e, Failed):
+                self.query_one("#model-loss", Static).update(f"failed: {e.message}")
+
+    def _draw_filters(self, events: list) -> None:
+        text = None
+        for e in events:
+            name = type(e).__name__
+            if name == "TrainStep":
+                self.losses.append((e.step, e.loss))
+            elif name == "FilterWeights":
+                self.query_one("#filter-grid", FilterGrid).set_filters(e.weights)
+            elif isinstance(e, Status):
+                text = e.text
+            elif isinstance(e, Progress) and self.losses:
+                text = f"training: step {e.done}/{e.total}, loss {self.losses[-1][1]:.4f}"
+            elif isinstance(e, Diverged):
+                text = f"diverged at iteration {e.iteration}"
+            elif isinstance(e, Failed):
+                text = f"failed: {e.message}"
+            elif isinstance(e, Done) and e.reason == "completed" and self.losses:
+                (_, first), (k, last) = self.losses[0], self.losses[-1]
+                text = f"done: loss {first:.4f} → {last:.4f} after {k} steps (the course hoped for < 0.01)"
+        if text is not None:
+            self._status("filters", text)
+        self.query_one("#filter-spark", Sparkline).data = [v for _, v in self.losses]
+        self.query_one("#filter-chart", Chart).draw(self._loss_drawer(list(self.losses)))
+
+    @staticmethod
+    def _loss_drawer(losses: list[tuple[int, float]]):
+        def draw(plt) -> None:
+            plt.title("loss (log scale)")
+            plt.xlabel("Adam step")
+            if not losses:
+                return
+            xs = [k for k, _ in losses]
+            ys = log10_clamped([v for _, v in losses])
+            finite = [v for v in ys if math.isfinite(v)]
+            if not finite:
+                return
+            lo, hi = min(finite), max(finite)
+            pad = max(0.05, 0.05 * (hi - lo))
+            plt.plot(xs, ys, marker="braille", color="cyan")
+            plt.ylim(lo - pad, hi + pad)
+            plt.yticks(*log_ticks(lo - pad, hi + pad))
+            plt.xlim(0, max(xs[-1], 1))
+
+        return draw
+
+    def on_cancelled(self, group: str) -> None:
+        if group in ("data", "filters"):
+            self._status(group, "stopped (Escape). Change a setting or press r to run again.")
+        elif group == "model":
+            self.query_one("#model-loss", Static).update("stopped (Escape). Press Enter in the box to run again.")
