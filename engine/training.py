@@ -1,0 +1,246 @@
+"""The Bonus section's training run: the course's protocol with torch.optim, on device-resident tensors.
+
+Protocol (the course's "Train your own model"): the 60k training images split 50,000 / 10,000 as
+random_split after set_seed(2021); minibatches of a fresh random permutation each epoch;
+step_idx counts batches across epochs from 1; after batch b of an epoch (b % val_every == 0)
+the whole validation split is scored and the mean train loss/accuracy of the last val_every
+batches is logged. Differences, for speed only: the data are normalised tensors already on the
+device, batches are gathered by index (no DataLoader, no workers, no per-image transforms), and
+per-step metrics stay on the device until they are sent a few times a second.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+
+from .device import device_name
+from .evaluation import evaluate
+from .events import Diverged, Done, Event, Failed, Status
+from .history import RunRecord, now_iso
+from .model import MLP, count_params, loss_fn
+from .model_io import load_model, save_model
+from .training_config import N_TRAIN, N_VAL, OPTIMIZERS, TrainConfig, build_optimizer, course_split
+from .training_events import (EpochProgress, EvalRow, Evaluation, LogLine, TrainStarted, TrainSteps, Validation,
+                              train_line, valid_line)
+
+__all__ = [
+    "OPTIMIZERS", "TrainConfig", "TrainingSession", "load_model", "evaluate_saved", "build_optimizer", "course_split",
+    "TrainStarted", "TrainSteps", "Validation", "LogLine", "EpochProgress", "EvalRow", "Evaluation",
+]
+
+FLUSH_S = 0.12  # how often per-step metrics go to the screen (one host sync each time)
+
+
+def init_model(hidden, seed: int, device) -> MLP:
+    """The MLP with PyTorch's default init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases,
+    drawn from a generator seeded with `seed` (not the global one: other threads may be using it)."""
+    model = MLP(784, 10, list(hidden))
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for layer in model.main:
+            if isinstance(layer, torch.nn.Linear):
+                bound = 1 / math.sqrt(layer.in_features)
+                layer.weight.uniform_(-bound, bound, generator=g)
+                layer.bias.uniform_(-bound, bound, generator=g)
+    return model.to(device)
+
+
+def _eval_rows(label: str, model, mnist, train_idx) -> EvalRow:
+    tl, ta = evaluate(model, mnist.train_x, mnist.train_y, train_idx)
+    sl, sa = evaluate(model, mnist.test_x, mnist.test_y)
+    return EvalRow(label, tl, sl, ta, sa)
+
+
+_bench_cache: dict[tuple, EvalRow] = {}
+
+
+def benchmark_row(device, mnist, train_idx) -> EvalRow:
+    """The benchmark's row of the table on the same data; cached (it never changes)."""
+    from .benchmark import LABEL, load_benchmark
+
+    key = (str(device), id(mnist), len(train_idx), int(train_idx[:8].sum()))
+    if key not in _bench_cache:
+        _bench_cache[key] = _eval_rows(LABEL, load_benchmark(device), mnist, train_idx)
+    return _bench_cache[key]
+
+
+class TrainingSession:
+    """One training run; the UI holds it as an opaque handle (run() in a worker, stop() from anywhere)."""
+
+    def __init__(self, config: TrainConfig, device, mnist, *, evaluate_benchmark: bool = True, cuda_graph: bool = False):
+        self.config, self.device, self.mnist = config, torch.device(device), mnist
+        self.evaluate_benchmark = evaluate_benchmark
+        self.cuda_graph = cuda_graph  # optional, CUDA only: replay one captured training step per batch
+        self.model: MLP | None = None
+        self.record: RunRecord | None = None
+        self.steps_done = 0
+        self._stop = threading.Event()
+        self._final: dict = {}
+
+    def stop(self) -> None:
+        """Ask the run to end after the current batch; what was learned is kept and still evaluated."""
+        self._stop.set()
+
+    def save(self, path, overwrite: bool = False) -> Path:
+        """The trained weights to `path` (.pt) and the config and final metrics to the .json next to it."""
+        if self.model is None or self.steps_done == 0:
+            raise ValueError("nothing to save yet: train the model first")
+        if not all(torch.isfinite(p).all() for p in self.model.parameters()):
+            raise ValueError("this model diverged (its weights are not finite); there is nothing worth saving")
+        info = {"config": self.config.to_dict(), "steps": self.steps_done, "final": self._final, "saved": now_iso()}
+        return save_model(self.model, path, info, overwrite=overwrite)
+
+    def run(self) -> Iterator[Event]:
+        """Train, then evaluate (also after stop()); yields the events of training_events, ends with Done."""
+        cfg, dev, mnist = self.config, self.device, self.mnist
+        errors = cfg.validate()
+        if errors:
+            yield Failed("; ".join(errors))
+            return
+        t_start = time.monotonic()
+        yield Status("preparing the data split, the model and the optimizer")
+        train_idx, val_idx = (t.to(dev) for t in course_split(cfg.seed))
+        if cfg.train_limit:
+            train_idx = train_idx[: cfg.train_limit]
+        x_val, y_val = mnist.train_x[val_idx], mnist.train_y[val_idx]
+        n, bs = len(train_idx), cfg.batch_size
+        bpe = math.ceil(n / bs)
+        total = cfg.epochs * bpe
+        self.model = model = init_model(cfg.hidden, cfg.seed, dev)
+        opt = build_optimizer(cfg, model.parameters(), capturable=self._graphed())
+        yield TrainStarted(device_name(dev), n, len(val_idx), len(mnist.test_y), bpe, total,
+                           count_params(784, 10, list(cfg.hidden)), cfg.to_dict())
+
+        step_fn = self._make_step(model, opt, bs)
+        gen = torch.Generator(device=dev).manual_seed(cfg.seed)
+        metrics = torch.zeros(total, 2, device=dev)  # per-step (loss, acc), read back in chunks
+        losses: list[float] = []
+        accs: list[float] = []
+        val_steps: list[int] = []
+        val_loss: list[float] = []
+        val_acc: list[float] = []
+        step = 0  # the course's step_idx: batches done so far, across epochs
+        reason = "completed"
+        t_train = t_flush = time.monotonic()
+
+        def flush() -> Iterator[Event]:
+            """Send the steps not sent yet; stop at the first non-finite loss."""
+            nonlocal reason, t_flush
+            first = len(losses)
+            if step == first:
+                return
+            chunk = metrics[first:step].tolist()
+            bad = next((i for i, (l, _) in enumerate(chunk) if not math.isfinite(l)), None)
+            good = chunk if bad is None else chunk[:bad]
+            losses.extend(l for l, _ in good)
+            accs.extend(a for _, a in good)
+            if good:
+                yield TrainSteps(first + 1, tuple(l for l, _ in good), tuple(a for _, a in good))
+            if bad is not None:
+                reason = "diverged"
+                yield Diverged(first + bad, "Your model")  # 0-based iteration, as engine.events
+            t_flush = time.monotonic()
+
+        for epoch in range(1, cfg.epochs + 1):
+            perm = train_idx[torch.randperm(n, generator=gen, device=dev)]
+            for b in range(bpe):
+                if self._stop.is_set():
+                    reason = "stopped"
+                    break
+                idx = perm[b * bs : (b + 1) * bs]
+                step_fn(mnist.train_x[idx], mnist.train_y[idx], metrics[step])
+                step += 1
+                self.steps_done = step
+                now = time.monotonic()
+                at_val = (b + 1) % cfg.val_every == 0
+                if at_val or now - t_flush >= FLUSH_S or step == total:
+                    yield from flush()
+                    if reason == "diverged":
+                        break
+                    done_s = now - t_train
+                    rate = step * bs / max(done_s, 1e-9)
+                    yield EpochProgress(epoch, cfg.epochs, b + 1, bpe, rate, (total - step) * bs / max(rate, 1e-9))
+                if at_val:
+                    vl, va = evaluate(model, x_val, y_val)
+                    model.train()
+                    val_steps.append(step), val_loss.append(vl), val_acc.append(va)
+                    yield Validation(step, epoch, b + 1, vl, va)
+                    yield LogLine(valid_line(epoch, b + 1, vl, va))
+                    k = cfg.val_every
+                    yield LogLine(train_line(epoch, b + 1, sum(losses[-k:]) / k, sum(accs[-k:]) / k))
+            if reason != "completed":
+                break
+        if reason != "diverged":
+            yield from flush()
+        train_seconds = time.monotonic() - t_start
+
+        rows: tuple[EvalRow, ...] = ()
+        if reason != "diverged" and step > 0:
+            yield Status("evaluating on the training and test sets")
+            rows = (_eval_rows("Your model", model, mnist, train_idx),)
+            self._final = {k: getattr(rows[0], k) for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
+            if self.evaluate_benchmark:
+                try:
+                    rows += (benchmark_row(dev, mnist, train_idx),)
+                except ValueError as exc:
+                    yield Status(str(exc))
+            yield Evaluation(rows)
+        self.record = RunRecord(
+            id=None, created=now_iso(), config=cfg.to_dict(), device=device_name(dev), seconds=round(train_seconds, 3),
+            status=reason, train_loss=tuple(losses), train_acc=tuple(accs), val_steps=tuple(val_steps),
+            val_loss=tuple(val_loss), val_acc=tuple(val_acc), final=dict(self._final),
+        )
+        yield Done(reason, time.monotonic() - t_start)
+
+    def _graphed(self) -> bool:
+        from .training_graph import graph_supported
+
+        return self.cuda_graph and self.device.type == "cuda" and graph_supported(self.config.optimizer)
+
+    def _make_step(self, model, opt, batch_size):
+        """step(x, y, out) trains on one batch and writes (loss, acc) into the device tensor `out`."""
+        if self._graphed():
+            from .training_graph import GraphedStep
+
+            return GraphedStep(model, opt, batch_size, self.mnist.train_x.shape[1:], self.device)
+
+        def step(x, y, out):
+            logp = model(x)
+            loss = loss_fn(logp, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                out[0] = loss.detach()
+                out[1] = (logp.argmax(dim=1) == y).float().mean()
+
+        return step
+
+
+def evaluate_saved(path, device, mnist, *, evaluate_benchmark: bool = True) -> Iterator[Event]:
+    """Score a saved model as the course's final table: Status, Evaluation(saved model, benchmark), Done."""
+    t0 = time.monotonic()
+    device = torch.device(device)
+    yield Status(f"loading {Path(path).name}")
+    try:
+        model, info = load_model(path, device)
+    except ValueError as exc:
+        yield Failed(str(exc))
+        return
+    seed = int((info.get("config") or {}).get("seed", 2021)) if isinstance(info.get("config"), dict) else 2021
+    train_idx = course_split(seed)[0].to(device)
+    yield Status("evaluating on the training and test sets")
+    rows = (_eval_rows(f"Saved model ({Path(path).stem})", model, mnist, train_idx),)
+    if evaluate_benchmark:
+        try:
+            rows += (benchmark_row(device, mnist, train_idx),)
+        except ValueError as exc:
+            yield Status(str(exc))
+    yield Evaluation(rows)
+    yield Done("completed", time.monotonic() - t0)
