@@ -1,0 +1,467 @@
+"""The Bonus screen: settings, a live run from canned events, stop, save/load, and the runs history."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import sys
+import threading
+import time
+import types
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from tui.screens.bonus import BonusScreen
+from tui.screens.bonus_dialogs import ConfirmDialog, PathDialog
+from tui.screens.bonus_live import LiveRun
+from tui.screens.bonus_train import status_text
+from tui.widgets.chart import ema
+
+from . import bonus_events as canned
+from .snap import SIZE_IDS, SIZES, make_app, settle
+
+
+def has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+# -- fakes --------------------------------------------------------------------------------
+class FakeSession:
+    """A TrainingSession stand-in: a few canned steps, then waits for stop() like a long run."""
+
+    instances: list = []
+
+    def __init__(self, config, device, mnist, **kwargs) -> None:
+        self.config, self.stopped, self.saved = config, threading.Event(), []
+        self.record = None
+        FakeSession.instances.append(self)
+
+    def run(self):
+        yield from canned.course_run(upto=250)[:-1]
+        deadline = time.monotonic() + 10
+        while not self.stopped.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+            yield canned.Status("training…")
+        time.sleep(0.3)  # the evaluation takes a moment: the screen shows "Stopping…" meanwhile
+        self.record = canned.run_records(canned.RunRecord)[4]
+        yield canned.Evaluation(canned.EVAL_ROWS)
+        yield canned.Done("stopped", 3.0)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def save(self, path, overwrite=False):
+        self.saved.append((Path(path), overwrite))
+        Path(path).write_text("model")
+        return Path(path)
+
+
+@dataclasses.dataclass(frozen=True)
+class FakeConfig:
+    optimizer: str = "Adam"
+    lr: float = 1e-5
+    momentum: float = 0.9
+    alpha: float = 0.99
+    beta1: float = 0.9
+    beta2: float = 0.999
+    weight_decay: float = 0.0
+    batch_size: int = 64
+    epochs: int = 2
+    hidden: tuple = (200, 100, 50)
+    seed: int = 2021
+    val_every: int = 200
+    train_limit: int | None = None
+
+    def validate(self) -> list[str]:
+        return []
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """The run history: the engine's when it exists, else an in-memory stand-in with its interface."""
+    if has_module("engine.history"):
+        from engine.history import RunHistory, RunRecord
+
+        return RunHistory, RunRecord
+    module = types.ModuleType("engine.history")
+    canned.FakeRunHistory.store = {}
+    module.RunHistory, module.RunRecord = canned.FakeRunHistory, canned.RunRecord
+    monkeypatch.setitem(sys.modules, "engine.history", module)
+    return canned.FakeRunHistory, canned.RunRecord
+
+
+@pytest.fixture
+def fake_engine(monkeypatch, runs):
+    """engine.training and engine.benchmark replaced by fakes: fast runs that wait for Escape."""
+    FakeSession.instances = []
+    training = types.ModuleType("engine.training")
+    training.TrainConfig, training.TrainingSession = FakeConfig, FakeSession
+    training.evaluated = []
+
+    def evaluate_saved(path, device, mnist):
+        training.evaluated.append(Path(path))
+        yield canned.Evaluation(canned.EVAL_ROWS)
+        yield canned.Done("completed", 1.0)
+
+    training.evaluate_saved = evaluate_saved
+    benchmark = types.ModuleType("engine.benchmark")
+    benchmark.benchmark_info = lambda: {"architecture": {"hidden": [200, 100, 50]}, "date": "2026-10-01",
+                                        "recipe": {"optimizer": "AdamW(lr=0.003)", "epochs": 30}}
+    monkeypatch.setitem(sys.modules, "engine.training", training)
+    monkeypatch.setitem(sys.modules, "engine.benchmark", benchmark)
+    return training
+
+
+def bonus_app(fake_context: bool = True):
+    app = make_app(section="bonus")
+    if fake_context:  # no MNIST loading: the fakes never touch data
+        app.engine.get = lambda: types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None)
+    return app
+
+
+async def open_tab(pilot, pane: str = "train") -> BonusScreen:
+    await pilot.pause()
+    screen = pilot.app.screen
+    screen.show_pane(pane)
+    await settle(pilot)
+    return screen
+
+
+async def wait_for(pilot, condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.02)
+
+
+def inject(screen: BonusScreen, events: list, *, begin: bool = True) -> None:
+    """Canned events through the screen's own handler, as the runner delivers them."""
+    if begin:
+        screen._begin(LiveRun())
+    screen.handle_events("train", events)
+
+
+def status(screen) -> str:
+    return str(screen.query_one("#status", Static).render())
+
+
+# -- settings -----------------------------------------------------------------------------
+async def test_defaults_are_the_course_and_optimizer_shows_only_its_hyperparameters():
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        config, errors = screen.settings.config()
+        assert errors == []
+        assert config == {"optimizer": "Adam", "lr": 1e-5, "momentum": 0.9, "alpha": 0.99, "beta1": 0.9,
+                          "beta2": 0.999, "weight_decay": 0.0, "batch_size": 64, "epochs": 2,
+                          "hidden": (200, 100, 50), "seed": 2021}
+        assert app.focused.id == "optimizer"
+        shown = lambda: {n for n in ("momentum", "alpha", "beta1", "beta2") if screen.settings.steppers[n].display}
+        assert shown() == {"beta1", "beta2"}
+        await pilot.press("right")  # AdamW
+        assert screen.settings.optimizer == "AdamW"
+        await pilot.press("right", "right")  # SGD (wraps), SGD momentum
+        assert screen.settings.optimizer == "SGD momentum" and shown() == {"momentum"}
+        await pilot.press("right", "right")  # RMSprop
+        assert shown() == {"alpha", "momentum"}
+        assert "α" in str(screen.query_one("#opt-note", Static).render())
+
+
+async def test_steppers_change_lr_batch_epochs_and_typed_lr_is_validated():
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        s = screen.settings.steppers
+        s["lr"].focus()
+        await pilot.press("shift+right", "shift+right")  # two decades up
+        assert s["lr"].value == pytest.approx(1e-3)
+        await pilot.press("enter", *"20", "enter")  # beyond 10: refused, shown next to it
+        assert s["lr"].value == pytest.approx(1e-3)
+        assert "between" in str(s["lr"]._error.render())
+        await pilot.press("escape")
+        s["batch_size"].focus()
+        await pilot.press("right")
+        assert s["batch_size"].value == 128
+        s["epochs"].focus()
+        await pilot.press("left", "right", "right")
+        config, _ = screen.settings.config()
+        assert (config["lr"], config["batch_size"], config["epochs"]) == (pytest.approx(1e-3), 128, 3)
+
+
+async def test_invalid_hidden_sizes_and_seed_are_shown_and_block_start(fake_engine):
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        hidden = screen.query_one("#hidden", Input)
+        hidden.value = "200, x"
+        await pilot.pause()
+        error = screen.query_one("#hidden-setting .setting--error", Static)
+        assert error.display and "'x' is not a whole number" in str(error.render())
+        screen.query_one("#seed", Input).value = "-3"
+        await pilot.pause()
+        screen.query_one("#optimizer").focus()
+        await pilot.press("s")
+        await pilot.pause()
+        assert not screen.busy("train") and FakeSession.instances == []
+        assert "hidden" in str(screen.query_one("#settings-error", Static).render())
+        hidden.value = "100, 100"
+        screen.query_one("#seed", Input).value = "5"
+        await pilot.pause()
+        assert not error.display
+        config, errors = screen.settings.config()
+        assert errors == [] and config["hidden"] == (100, 100) and config["seed"] == 5
+
+
+def test_hidden_rules_match_the_engine():
+    """tui.validation.parse_hidden (torch-free) accepts and refuses what engine.model.parse_hidden does."""
+    from engine.model import parse_hidden as engine_parse
+
+    from tui.validation import parse_hidden
+
+    for text in ["200, 100, 50", "", "none", "10;20", "0", "-1", "4097", "4096", "1,2,3,4,5,6,7,8,9", "a", "1,,2"]:
+        try:
+            expected = engine_parse(text)
+        except ValueError as exc:
+            with pytest.raises(ValueError, match=str(exc)[:12].replace("(", r"\(")):
+                parse_hidden(text)
+        else:
+            assert parse_hidden(text) == expected
+
+
+@pytest.mark.skipif(not has_module("engine.training_config"), reason="engine.training_config not there yet")
+def test_optimizers_and_defaults_match_the_engine():
+    from engine.training_config import OPTIMIZERS, TrainConfig
+
+    from tui.screens.bonus_settings import DEFAULTS
+    from tui.screens.bonus_settings import OPTIMIZERS as UI_OPTIMIZERS
+
+    assert UI_OPTIMIZERS == OPTIMIZERS
+    engine_defaults = TrainConfig().to_dict()
+    for key, value in DEFAULTS.items():
+        assert engine_defaults[key] == (list(value) if key == "hidden" else value)
+
+
+@pytest.mark.skipif(not has_module("engine.training_events"), reason="engine.training_events not there yet")
+def test_canned_events_have_the_engine_fields():
+    import engine.training_events as real
+
+    for name in ("TrainStarted", "TrainSteps", "Validation", "LogLine", "EpochProgress", "EvalRow", "Evaluation"):
+        fake_fields = {f.name for f in dataclasses.fields(getattr(canned, name))}
+        assert fake_fields <= {f.name for f in dataclasses.fields(getattr(real, name))}, name
+
+
+def test_live_smoothing_is_the_chart_ema():
+    live = LiveRun()
+    live.apply(canned.course_run(upto=300))
+    assert live.smooth_losses == pytest.approx(ema(live.losses, 0.9))
+    assert live.val_steps == [200] and live.steps == 300
+
+
+# -- a run: live, stop, divergence --------------------------------------------------------
+async def test_escape_asks_the_session_to_stop_and_the_run_is_evaluated_and_kept(fake_engine, runs):
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
+        assert screen.settings.disabled and screen.busy("train")
+        await pilot.press("escape")
+        assert FakeSession.instances[0].stopped.is_set()  # session.stop(), not a worker cancel
+        assert "Stopping" in status(screen)
+        await settle(pilot)
+        assert not screen.busy("train") and not screen.settings.disabled
+        assert screen.live.done == "stopped" and screen.live.history_id is not None
+        assert "Stopped after 250 iterations" in status(screen) and "run #" in status(screen)
+        assert screen.query_one("#eval-table", DataTable).row_count == 2
+        assert "this project's model, MLP 200-100-50 (AdamW, 30 epochs" in str(
+            screen.query_one("#bench-note", Static).render())
+        assert len(runs[0]().list()) == 1
+        assert isinstance(app.screen, BonusScreen)  # the Escape did not leave the screen
+
+
+async def test_divergence_is_reported_with_its_iteration():
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        inject(screen, canned.diverging_run(at=37))
+        await settle(pilot)
+        assert "diverged at iteration 37" in status(screen)
+        assert not screen.settings.disabled
+
+
+def test_status_lines():
+    live = LiveRun()
+    assert "Ready" in str(status_text(live))
+    live.apply(canned.course_run())
+    text = str(status_text(live))
+    assert "Done in 1:35" in text and "83.25%" in text and "98.01%" in text
+
+
+# -- save and load ------------------------------------------------------------------------
+async def test_save_validates_the_folder_and_asks_before_overwriting(fake_engine, tmp_path):
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        await pilot.press("w")  # nothing trained yet: refused
+        assert not isinstance(app.screen, PathDialog)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen.live.steps >= 250)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, PathDialog)
+        field = dialog.query_one("#path", Input)
+        field.value = str(tmp_path / "missing" / "m.pt")
+        await pilot.press("enter")
+        assert "does not exist" in str(dialog.query_one("#path-error", Static).render())
+        existing = tmp_path / "m.pt"
+        existing.write_text("old")
+        field.value = str(existing)
+        await pilot.press("enter")
+        assert "Enter again to overwrite" in str(dialog.query_one("#path-error", Static).render())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert FakeSession.instances[0].saved == [(existing, True)]
+        assert screen.live.saved_to == str(existing)
+
+
+async def test_load_requires_an_existing_file_and_shows_its_evaluation(fake_engine, tmp_path):
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        dialog = app.screen
+        field = dialog.query_one("#path", Input)
+        field.value = str(tmp_path / "nope.pt")
+        await pilot.press("enter")
+        assert "no such file" in str(dialog.query_one("#path-error", Static).render())
+        saved = tmp_path / "mine.pt"
+        saved.write_text("model")
+        field.value = str(saved)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert fake_engine.evaluated == [saved]
+        assert screen.query_one("#eval-table", DataTable).row_count == 2
+        assert "Evaluated" in status(screen)
+
+
+# -- runs history -------------------------------------------------------------------------
+def seed_history(runs) -> list[int]:
+    history_cls, record_cls = runs
+    h = history_cls()
+    return [h.add(r) for r in canned.run_records(record_cls)]
+
+
+async def test_runs_table_sorted_by_test_accuracy_delete_and_export(runs, tmp_path):
+    seed_history(runs)
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot, "runs")
+        table = screen.query_one("#runs-table", DataTable)
+        assert table.row_count == 5
+        accs = [table.get_row_at(i)[8] for i in range(5)]
+        assert accs == ["97.31%", "95.12%", "94.40%", "83.25%", "–"]
+        await pilot.press("down", "e")  # export the second run
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, PathDialog) and dialog.query_one("#path", Input).value.endswith(".csv")
+        target = tmp_path / "curves.csv"
+        dialog.query_one("#path", Input).value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        lines = target.read_text().splitlines()
+        assert lines[0] == "step,train_loss,train_acc,val_loss,val_acc"
+        assert len(lines) == 1 + 391 * 2
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert table.row_count == 5
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert table.row_count == 4
+        assert [r.config["optimizer"] for r in runs[0]().list()] == ["Adam", "RMSprop", "Adam", "SGD"]
+
+
+async def test_reuse_copies_a_runs_settings(runs):
+    seed_history(runs)
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot, "runs")
+        await pilot.press("down", "r")  # SGD momentum, lr 1e-2, batch 128
+        await settle(pilot)
+        config, _ = screen.settings.config()
+        assert (config["optimizer"], config["lr"], config["batch_size"]) == ("SGD momentum", 0.01, 128)
+        assert screen.active_tab() == "train"
+
+
+# -- snapshots ----------------------------------------------------------------------------
+def at_train(*events_lists):
+    async def run_before(pilot):
+        screen = await open_tab(pilot)
+        for events in events_lists:
+            inject(screen, events)
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_before_snapshot(snap_compare, size):
+    """Train tab before a run: the course's defaults (Adam, lr 1e-05, beta1/beta2, batch 64, 2 epochs,
+    200, 100, 50, seed 2021), a Start button, empty loss and accuracy charts and 'Ready'."""
+    assert snap_compare(bonus_app(), terminal_size=size, run_before=at_train())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_during_snapshot(snap_compare, size):
+    """Mid-run (step 900 of 1,564): loss falling, accuracy rising, 4 validation points, epoch 2/2 bar
+    with samples/s and time left, [VALID]/[TRAIN] lines, settings disabled."""
+    assert snap_compare(bonus_app(), terminal_size=size, run_before=at_train(canned.course_run(upto=900)))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_after_snapshot(snap_compare, size):
+    """After the run: full curves and the evaluation table, your model (83.252% test) above the
+    benchmark labelled as this project's model; status 'Finished in 1:35'."""
+    assert snap_compare(bonus_app(), terminal_size=size, run_before=at_train(canned.course_run()))
+
+
+def test_diverged_snapshot(snap_compare):
+    """SGD lr 10: the status says 'diverged at iteration 37'; the loss chart switches to a log scale."""
+    assert snap_compare(bonus_app(), terminal_size=(100, 30), run_before=at_train(canned.diverging_run()))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_runs_snapshot(snap_compare, size, runs):
+    """Runs tab: five runs sorted by test accuracy (the diverged one last with '–'), the highlighted
+    run's curves below."""
+    seed_history(runs)
+
+    async def run_before(pilot):
+        await open_tab(pilot, "runs")
+        await settle(pilot)
+
+    assert snap_compare(bonus_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_overlay_snapshot(snap_compare, size, runs):
+    """Three marked runs overlaid in three colours against epochs, with a legend naming them."""
+    seed_history(runs)
+
+    async def run_before(pilot):
+        await open_tab(pilot, "runs")
+        await pilot.press("space", "down", "space", "down", "down", "space")
+        await settle(pilot)
+
+    assert snap_compare(bonus_app(), terminal_size=size, run_before=run_before)

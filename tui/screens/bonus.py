@@ -1,0 +1,223 @@
+"""Bonus, "Putting it all together": train your own MLP against this project's benchmark, and compare runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, TabbedContent, TabPane
+
+from .bonus_dialogs import PathDialog
+from .bonus_history import RunsView
+from .bonus_live import LiveRun, event_name
+from .bonus_settings import SettingsPanel
+from .bonus_train import TrainView
+from .bonus_worker import SessionHandle, evaluate_events, save_events, training_events
+from .section import SectionScreen
+
+TRAIN_ACTIONS = {"start", "smoothing", "accuracy", "log", "save", "load"}
+
+
+def default_folder() -> Path:
+    """The learner's data folder (created: the dialogs require an existing folder)."""
+    from engine.paths import data_dir  # torch-free
+
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class BonusScreen(SectionScreen):
+    """Train tab: settings, live curves, progress, log, final table; Runs tab: the kept runs."""
+
+    BINDINGS = [
+        Binding("s", "start", "start"),
+        Binding("w", "save", "save model"),
+        Binding("o", "load", "load model"),
+        # Shown in the chart legend and in help (?) rather than the crowded footer.
+        Binding("m", "smoothing", "smoothing on/off", show=False),
+        Binding("a", "accuracy", "loss / accuracy / both charts", show=False),
+        Binding("l", "log", "log / results table", show=False),
+        Binding("left_square_bracket", "tab(-1)", "prev tab", key_display="[", show=False),
+        Binding("right_square_bracket", "tab(1)", "next tab", key_display="]", show=False),
+        Binding("n", "neighbour(1)", "next section", show=False),
+        Binding("p", "neighbour(-1)", "prev section", show=False),
+        Binding("h", "app.go_home", "home", show=False),
+    ]
+    DEFAULT_CSS = """
+    BonusScreen #train-body { height: 1fr; }
+    """
+
+    train_limit: int | None = None  # tests and quick tries: train on only the first N examples
+
+    def __init__(self, section) -> None:
+        super().__init__(section)
+        self.live = LiveRun()
+        self.handle: SessionHandle | None = None  # the current or last training session
+        self.stopping = False
+
+    def compose_demos(self) -> ComposeResult:
+        with TabPane("Train", id="train"):
+            with Horizontal(id="train-body"):
+                yield SettingsPanel(id="settings")
+                yield TrainView(id="train-view")
+        with TabPane("Runs", id="runs"):
+            yield RunsView(id="runs-view")
+
+    @property
+    def settings(self) -> SettingsPanel:
+        return self.query_one("#settings", SettingsPanel)
+
+    @property
+    def view(self) -> TrainView:
+        return self.query_one("#train-view", TrainView)
+
+    @property
+    def runs(self) -> RunsView:
+        return self.query_one("#runs-view", RunsView)
+
+    def active_tab(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active
+
+    # -- tabs and keys ------------------------------------------------------------------
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        super().on_tabbed_content_tab_activated(event)
+        pane = event.pane.id
+        if pane == "train" and not self.settings.disabled:
+            self.query_one("#optimizer").focus()
+        elif pane == "runs":
+            self.query_one("#runs-table", DataTable).focus()
+        self.refresh_bindings()
+
+    def show_device(self, label: str | None = None) -> None:
+        """Where training runs, under the settings (the engine's name for it once a run has started)."""
+        label = label or self.app.engine.device_label  # type: ignore[attr-defined]
+        self.settings.border_subtitle = f"runs on {label}" if label else "device: starting…"
+
+    def on_pane_first_shown(self, pane_id: str) -> None:
+        if pane_id == "train":
+            self.show_device()
+        if pane_id == "runs":
+            self.runs.reload()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in TRAIN_ACTIONS:
+            return self.active_tab() == "train"
+        return super().check_action(action, parameters)
+
+    def action_smoothing(self) -> None:
+        self.view.toggle_smoothing()
+
+    def action_accuracy(self) -> None:
+        self.view.cycle_charts()
+
+    def action_log(self) -> None:
+        self.view.toggle_log()
+
+    # -- training -----------------------------------------------------------------------
+    def _begin(self, live: LiveRun) -> None:
+        self.live = live
+        self.stopping = False
+        self.view.reset(live)
+        self.settings.disabled = True
+
+    def action_start(self) -> None:
+        if self.busy("train"):
+            self.notify("A run is in progress: Escape stops it.", timeout=3)
+            return
+        config, errors = self.settings.config()
+        self.settings.show_error("\n".join(errors))
+        if config is None:
+            self.notify("; ".join(errors), title="Fix the settings first", severity="error", timeout=5)
+            return
+        config["train_limit"] = self.train_limit
+        handle = self.handle = SessionHandle()
+        self._begin(LiveRun(status="Starting: loading MNIST and building the model…"))
+        self.start_run(lambda ctx: training_events(ctx, config, handle), group="train")
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    def action_escape(self) -> None:
+        if self.busy("train") and not self.stopping and self.handle is not None and self.handle.request_stop():
+            self.stopping = True
+            self.view.show(self.live, set(), stopping=True)
+            return
+        super().action_escape()  # before the session exists, or a second Escape: cancel the worker
+
+    def handle_events(self, group: str, events: list) -> None:
+        if group == "save":
+            for ev in events:
+                if event_name(ev) == "SavedModel":
+                    self.live.saved_to = ev.path
+                    self.notify(f"Model saved to {ev.path}", title="Saved", timeout=6)
+                elif event_name(ev) == "Failed":
+                    self.notify(ev.message, title="Not saved", severity="error", timeout=8)
+            return
+        changed = self.live.apply(events)
+        if self.live.device:
+            self.show_device(self.live.device)
+        ended = any(event_name(ev) in ("Done", "Failed") for ev in events)
+        self.view.show(self.live, changed, self.stopping and not ended)
+        if any(event_name(ev) == "HistoryAdded" for ev in events) and self.runs.loaded:
+            self.runs.reload()
+        if ended:
+            self._finished()
+
+    def on_cancelled(self, group: str) -> None:
+        if group == "train":
+            self.live.done = "cancelled"
+            self.view.show(self.live, set())
+            self._finished()
+
+    def _finished(self) -> None:
+        self.stopping = False
+        self.settings.disabled = False
+        if self.active_tab() == "train":
+            self.query_one("#start").focus()
+
+    # -- saving and loading models ------------------------------------------------------
+    def action_save(self) -> None:
+        session = self.handle.session if self.handle else None
+        if session is None or self.busy("train") or not self.live.done or self.live.done == "cancelled":
+            self.notify("Train a model first: it can be saved once its run has ended.", timeout=4)
+            return
+        default = self.live.saved_to or str(default_folder() / "my_model.pt")
+
+        def chosen(result: tuple[Path, bool] | None) -> None:
+            if result is not None:
+                path, overwrite = result
+                self.start_run(lambda ctx: save_events(ctx, session, path, overwrite), group="save")
+
+        self.app.push_screen(PathDialog("Save your model", default,
+                                        help="A PyTorch state dict; its settings go next to it (.json)."), chosen)
+
+    def action_load(self) -> None:
+        if self.busy("train"):
+            self.notify("A run is in progress: Escape stops it first.", timeout=3)
+            return
+        default = self.live.saved_to or str(default_folder() / "my_model.pt")
+
+        def chosen(result: tuple[Path, bool] | None) -> None:
+            if result is not None:
+                path = result[0]
+                self.handle = None
+                self._begin(LiveRun(status=f"Evaluating {path.name} and the benchmark…", evaluating_only=True))
+                self.start_run(lambda ctx: evaluate_events(ctx, path), group="train")
+
+        self.app.push_screen(PathDialog("Evaluate a saved model", default, must_exist=True,
+                                        help="A model saved here with w (its .json settings next to it)."), chosen)
+
+    # -- runs tab -----------------------------------------------------------------------
+    @on(RunsView.Reuse)
+    def _reuse(self, message: RunsView.Reuse) -> None:
+        if self.busy("train"):
+            self.notify("A run is in progress: Escape stops it first.", timeout=3)
+            return
+        self.settings.apply(message.config)
+        self.show_pane("train")
+        self.notify("Settings copied from the run: change what you like, then s starts.", timeout=4)

@@ -1,0 +1,277 @@
+"""The Runs tab: every kept run in a table by test accuracy, overlaid curves, delete and CSV export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from ..widgets.chart import Chart
+from .bonus_dialogs import ConfirmDialog, PathDialog
+from .bonus_plots import RICH, RUN_COLOURS, draw_overlay, run_label
+from .bonus_train import clock
+
+COLUMNS = ("", "date", "optimizer", "lr", "batch", "ep", "hidden", "status", "test acc", "device", "time")
+
+
+def history(path=None):
+    """The engine's run history (imported here: only ever called from worker threads)."""
+    from engine.history import RunHistory
+
+    return RunHistory(path)
+
+
+def row_cells(record, marked: bool, colour: str | None) -> tuple:
+    c = record.config
+    acc = record.final.get("test_acc") if record.final else None
+    return (
+        Text("●", style=colour or "") if marked else "",
+        record.created[5:16].replace("T", " "),  # month-day hour:minute
+        c.get("optimizer", "?"),
+        f"{c.get('lr', 0):.3g}",
+        str(c.get("batch_size", "?")),
+        str(c.get("epochs", "?")),
+        "-".join(str(h) for h in c.get("hidden", ())) or "linear",
+        record.status,
+        f"{100 * acc:.2f}%" if acc is not None else "–",
+        record.device[:14],
+        clock(record.seconds),
+    )
+
+
+class RunsView(Vertical):
+    """The runs table (cursor row = a run), the overlay of the marked runs, and the keys that act on them."""
+
+    DEFAULT_CSS = """
+    RunsView { height: 1fr; }
+    RunsView #runs-table { height: 2fr; min-height: 4; }
+    RunsView #runs-chart { height: 3fr; min-height: 6; }
+    RunsView #runs-legend { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    RunsView #runs-hint { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+    BINDINGS = [
+        Binding("space", "mark", "mark"),
+        Binding("a", "metric", "loss/acc"),
+        Binding("d", "delete", "delete"),
+        Binding("e", "export", "export CSV"),
+        Binding("r", "reuse", "reuse settings"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, records: list | None, error: str = "") -> None:
+            super().__init__()
+            self.records, self.error = records, error
+
+    class Fetched(Message):
+        def __init__(self, records: list) -> None:
+            super().__init__()
+            self.records = records
+
+    class Reuse(Message):
+        """The learner wants to train again with this run's settings."""
+
+        def __init__(self, config: dict) -> None:
+            super().__init__()
+            self.config = config
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.records: list = []  # as listed: best test accuracy first
+        self.full: dict[int, object] = {}  # run id -> record with its curves
+        self.marked: list[int] = []  # in marking order, so colours stay put
+        self.metric = "loss"
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        table = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        table.add_column("", width=1, key="mark")
+        table.add_columns(*COLUMNS[1:])
+        yield table
+        yield Chart(self._draw, id="runs-chart")
+        yield Static("", id="runs-legend")
+        yield Static("space marks runs to overlay · a loss/accuracy · d delete · e export CSV · "
+                     "r reuse settings", id="runs-hint")
+
+    # -- loading ------------------------------------------------------------------------
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="runs-load", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            records = history().list()
+        except Exception as exc:  # a damaged database is a message, not a crash
+            self.post_message(self.Loaded(None, f"could not read the run history: {exc}"))
+            return
+        self.post_message(self.Loaded(records))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        message.stop()
+        if message.records is None:
+            self.app.notify(message.error, severity="error")
+            return
+        self.loaded = True
+        self.records = message.records
+        ids = {r.id for r in self.records}
+        self.marked = [i for i in self.marked if i in ids]
+        self.full = {i: r for i, r in self.full.items() if i in ids}
+        for r in self.records:
+            if r.train_loss:  # list() may already carry the curves
+                self.full[r.id] = r
+        table = self.query_one("#runs-table", DataTable)
+        current = self.current_id()
+        table.clear()
+        for r in self.records:
+            table.add_row(*row_cells(r, r.id in self.marked, self._colour(r.id)), key=str(r.id))
+        if current in ids:
+            table.move_cursor(row=table.get_row_index(str(current)))
+        if not self.records:
+            self.query_one("#runs-legend", Static).update("No runs yet: train on the Train tab; "
+                                                          "every finished or stopped run is kept here.")
+        self._need_curves()
+
+    def current_id(self) -> int | None:
+        table = self.query_one("#runs-table", DataTable)
+        if not self.records or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return int(key) if key is not None else None
+
+    def shown_ids(self) -> list[int]:
+        """The marked runs, or the cursor's run when fewer than one is marked."""
+        if self.marked:
+            return list(self.marked)
+        current = self.current_id()
+        return [current] if current is not None else []
+
+    def _colour(self, run_id: int) -> str | None:
+        """The Rich colour of a marked run (the same as its plotext curve), None if unmarked."""
+        if run_id not in self.marked:
+            return None
+        colour = RUN_COLOURS[self.marked.index(run_id) % len(RUN_COLOURS)]
+        return RICH.get(colour, colour)
+
+    def _need_curves(self) -> None:
+        missing = [i for i in self.shown_ids() if i not in self.full]
+        if missing:
+            self._fetch(missing)
+        self._redraw()
+
+    @work(thread=True, group="runs-fetch", exit_on_error=False)
+    def _fetch(self, ids: list[int]) -> None:
+        h = history()
+        records = []
+        for i in ids:
+            try:
+                records.append(h.get(i))
+            except Exception:  # deleted meanwhile: it disappears at the next reload
+                pass
+        self.post_message(self.Fetched(records))
+
+    @on(Fetched)
+    def _fetched(self, message: Fetched) -> None:
+        message.stop()
+        self.full.update({r.id: r for r in message.records})
+        self._redraw()
+
+    # -- drawing ------------------------------------------------------------------------
+    def _draw(self, plt) -> None:
+        records = [self.full[i] for i in self.shown_ids() if i in self.full]
+        draw_overlay(plt, records, self.metric)
+
+    def _redraw(self) -> None:
+        self.query_one("#runs-chart", Chart).refresh()
+        if not self.records:
+            return
+        parts: list = []
+        if self.marked:
+            for i in self.marked:
+                rec = self.full.get(i) or next((r for r in self.records if r.id == i), None)
+                if rec is not None:
+                    parts += [("■ ", self._colour(i)), run_label(rec) + "  "]
+        else:
+            parts.append("the highlighted run · space marks runs to compare")
+        self.query_one("#runs-legend", Static).update(Text.assemble(*parts))
+
+    @on(DataTable.RowHighlighted, "#runs-table")
+    def _highlighted(self) -> None:
+        if not self.marked:
+            self._need_curves()
+
+    # -- actions ------------------------------------------------------------------------
+    def action_mark(self) -> None:
+        run_id = self.current_id()
+        if run_id is None:
+            return
+        if run_id in self.marked:
+            self.marked.remove(run_id)
+        else:
+            self.marked.append(run_id)
+        table = self.query_one("#runs-table", DataTable)
+        for i in [r.id for r in self.records]:  # colours follow marking order: refresh every mark cell
+            table.update_cell(str(i), "mark",
+                              Text("●", style=self._colour(i)) if i in self.marked else "")
+        self._need_curves()
+
+    def action_metric(self) -> None:
+        self.metric = "acc" if self.metric == "loss" else "loss"
+        self._redraw()
+
+    def action_reuse(self) -> None:
+        run_id = self.current_id()
+        rec = next((r for r in self.records if r.id == run_id), None)
+        if rec is not None:
+            self.post_message(self.Reuse(dict(rec.config)))
+
+    def action_delete(self) -> None:
+        run_id = self.current_id()
+        rec = next((r for r in self.records if r.id == run_id), None)
+        if rec is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(run_id)
+
+        self.app.push_screen(ConfirmDialog(f"Delete run {run_label(rec)} ({rec.status})? Its curves are lost.",
+                                           "Delete run"), answered)
+
+    @work(thread=True, group="runs-edit", exit_on_error=False)
+    def _delete(self, run_id: int) -> None:
+        try:
+            history().delete(run_id)
+        except Exception as exc:
+            self.app.call_from_thread(self.app.notify, f"could not delete run #{run_id}: {exc}", severity="error")
+        self.post_message(self.Loaded(history().list()))
+
+    def action_export(self) -> None:
+        run_id = self.current_id()
+        if run_id is None:
+            return
+        from engine.paths import data_dir  # torch-free
+
+        folder = data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+
+        def chosen(result: tuple[Path, bool] | None) -> None:
+            if result is not None:
+                self._export(run_id, result[0])
+
+        self.app.push_screen(PathDialog(f"Export run #{run_id}'s curves to CSV", str(folder / f"run-{run_id}.csv"),
+                                        help="columns: step, train_loss, train_acc, val_loss, val_acc"), chosen)
+
+    @work(thread=True, group="runs-edit", exit_on_error=False)
+    def _export(self, run_id: int, path: Path) -> None:
+        try:
+            written = history().export_csv(run_id, path)
+        except Exception as exc:
+            self.app.call_from_thread(self.app.notify, f"export failed: {exc}", severity="error")
+            return
+        self.app.call_from_thread(self.app.notify, f"wrote {written}", title="Exported")

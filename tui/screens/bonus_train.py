@@ -1,0 +1,184 @@
+"""The Train tab's live side: status, loss and accuracy charts, epoch progress, log and final table."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import ContentSwitcher, DataTable, ProgressBar, RichLog, Static
+
+from ..widgets.chart import Chart
+from .bonus_live import SMOOTHING, LiveRun
+from .bonus_plots import draw_live
+
+EVAL_COLUMNS = ("model", "train\nloss", "test\nloss", "train\nacc", "test\nacc")  # two-line headers: fits 46 columns
+SHORT_HEIGHT = 24  # below this many rows (80x24 screens) one chart shows at a time; a switches it
+
+
+def clock(seconds: float) -> str:
+    """0:42, 12:05 or 1:02:03."""
+    s = max(0, int(round(seconds)))
+    h, m, s = s // 3600, s % 3600 // 60, s % 60
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def status_text(live: LiveRun, stopping: bool = False) -> Text:
+    """The one-line summary of where the run stands, coloured by outcome."""
+    if live.failed:
+        return Text(f"✗ {live.failed}", style="bold red")
+    if live.diverged_at is not None:
+        return Text(f"✗ diverged at iteration {live.diverged_at}: the loss became NaN or infinite; "
+                    "try a smaller learning rate", style="bold red")
+    saved = f" · kept as run #{live.history_id}" if live.history_id is not None else ""
+    if live.done == "cancelled":
+        return Text("Cancelled before training started.", style="yellow")
+    if live.done and live.eval_rows:
+        mine, bench = live.row("your") or live.eval_rows[0], live.row("bench")
+        vs = f" vs benchmark {100 * bench.test_acc:.2f}%" if bench else ""
+        what = "Evaluated" if live.evaluating_only else (
+            f"Stopped after {live.steps:,} iterations" if live.done == "stopped" else f"Done in {clock(live.seconds)}")
+        return Text(f"✓ {what} · test {100 * mine.test_acc:.2f}%{vs}{saved}", style="bold green")
+    if live.done:
+        return Text(f"Run ended ({live.done}){saved}", style="yellow")
+    if stopping:
+        return Text("Stopping… keeping what was learned, then evaluating (Escape again skips it)", style="yellow")
+    if live.eval_rows or (live.started and live.progress and live.steps >= live.total_steps):
+        return Text(live.status or "Evaluating on the training and test sets…")
+    if live.started:
+        return Text(f"Training · {live.params:,} parameters · {live.n_train:,} examples")
+    if live.status:
+        return Text(live.status)
+    return Text("Ready · choose the settings, then s starts training")
+
+
+def progress_text(live: LiveRun) -> str:
+    p = live.progress
+    if p is None:
+        return "epoch –"
+    return f"epoch {p.epoch}/{p.epochs} · {clock(p.eta_s)} left · {p.samples_per_s:,.0f} samples/s"
+
+
+def log_line(text: str) -> Text:
+    style = "dark_orange" if text.startswith("[VALID]") else "cyan" if text.startswith("[TRAIN]") else ""
+    return Text(text, style=style)
+
+
+class TrainView(Vertical):
+    """Everything about the current run; `show(live, changed)` redraws what changed."""
+
+    DEFAULT_CSS = """
+    TrainView { width: 1fr; height: 1fr; padding: 0 0 0 1; }
+    TrainView #status { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    TrainView #legend { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    TrainView Chart { height: 1fr; min-height: 5; }
+    TrainView #progress-row { height: 1; }
+    TrainView #progress { width: auto; }
+    TrainView #progress Bar { width: 14; }
+    TrainView #progress-text { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; padding-left: 1; }
+    TrainView ContentSwitcher { height: 5; }
+    TrainView #log { height: 5; scrollbar-size-vertical: 1; background: $surface; }
+    TrainView #results { height: 5; }
+    TrainView #eval-table { height: 4; }
+    TrainView #bench-note { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.smooth = True
+        self.charts = "both"  # both | loss | acc
+        self._logged = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="status", markup=False)
+        yield Static("", id="legend")
+        yield Chart(id="loss-chart")
+        yield Chart(id="acc-chart")
+        with Horizontal(id="progress-row"):
+            yield ProgressBar(total=1, show_eta=False, id="progress")
+            yield Static("epoch –", id="progress-text", markup=False)
+        with ContentSwitcher(initial="log"):
+            yield RichLog(id="log", max_lines=1000, wrap=True, min_width=20, markup=False, highlight=False)
+            with Vertical(id="results"):
+                table = DataTable(id="eval-table", cursor_type="none", zebra_stripes=True, header_height=2)
+                table.add_columns(*EVAL_COLUMNS)
+                yield table
+                yield Static("", id="bench-note", markup=False)
+
+    def on_mount(self) -> None:
+        self.reset(LiveRun())
+
+    def reset(self, live: LiveRun) -> None:
+        """A new run starts: empty charts, log and table."""
+        self.query_one("#log", RichLog).clear()
+        self._logged = 0  # lines of live.log already written to the RichLog
+        self.query_one("#eval-table", DataTable).clear()
+        self.query_one("#bench-note", Static).update("")
+        self.query_one(ContentSwitcher).current = "log"
+        self.query_one("#progress", ProgressBar).update(total=1, progress=0)
+        self._live = live
+        self.query_one("#loss-chart", Chart).draw(lambda plt: draw_live(plt, self._live, "loss", self.smooth))
+        self.query_one("#acc-chart", Chart).draw(lambda plt: draw_live(plt, self._live, "acc", self.smooth))
+        self.show(live, {"status", "progress", "curves"})
+
+    def show(self, live: LiveRun, changed: set[str], stopping: bool = False) -> None:
+        self._live = live
+        self.query_one("#status", Static).update(status_text(live, stopping))
+        if "curves" in changed:
+            self._legend()
+            for chart in self.query(Chart):
+                chart.refresh()
+        if "progress" in changed:
+            p = live.progress
+            if p is not None:
+                self.query_one("#progress", ProgressBar).update(total=max(1, p.batches), progress=p.batch)
+            self.query_one("#progress-text", Static).update(progress_text(live))
+        if "log" in changed:
+            log = self.query_one("#log", RichLog)
+            for line in live.log[self._logged:]:
+                log.write(log_line(line))
+            self._logged = len(live.log)
+        if "eval" in changed:
+            self._table(live)
+
+    def _legend(self) -> None:
+        text = Text.assemble(("━ ", "cyan"), f"train{' (EMA %.2g)' % SMOOTHING if self.smooth else ''}  ",
+                             *((("━ ", "grey50"), "raw  ") if self.smooth else ()),
+                             ("● ", "dark_orange"), "valid  ·  m smooth · a charts · l log/table")
+        self.query_one("#legend", Static).update(text)
+
+    def _table(self, live: LiveRun) -> None:
+        table = self.query_one("#eval-table", DataTable)
+        table.clear()
+        for r in live.eval_rows:
+            name = "Benchmark†" if r.model.lower().startswith("benchmark") else r.model
+            table.add_row(name, f"{r.train_loss:.3f}", f"{r.test_loss:.3f}",
+                          f"{100 * r.train_acc:.3f}%", f"{100 * r.test_acc:.3f}%")
+        self.query_one("#bench-note", Static).update(live.benchmark)
+        if live.eval_rows:
+            self.query_one(ContentSwitcher).current = "results"
+
+    def toggle_smoothing(self) -> None:
+        self.smooth = not self.smooth
+        self.show(self._live, {"curves"})
+
+    def _tall(self) -> bool:
+        return self.size.height >= SHORT_HEIGHT
+
+    def cycle_charts(self) -> None:
+        """Tall: both -> loss -> accuracy -> both; short (one chart fits): loss <-> accuracy."""
+        options = ["both", "loss", "acc"] if self._tall() else ["loss", "acc"]
+        current = self.charts if self.charts in options else "loss"
+        self.charts = options[(options.index(current) + 1) % len(options)]
+        self._layout_charts()
+
+    def on_resize(self) -> None:
+        self._layout_charts()
+
+    def _layout_charts(self) -> None:
+        shown = self.charts if self._tall() or self.charts != "both" else "loss"
+        self.query_one("#loss-chart", Chart).display = shown in ("both", "loss")
+        self.query_one("#acc-chart", Chart).display = shown in ("both", "acc")
+
+    def toggle_log(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = "results" if switcher.current == "log" else "log"

@@ -1,0 +1,83 @@
+"""Torch-free checks of typed text (hidden sizes, seeds, file paths), mirroring the engine's rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.validation import ValidationResult, Validator
+
+# The same limits as engine.model (which imports torch, so the UI thread cannot use it);
+# tests/tui/test_bonus.py checks that both agree.
+MAX_WIDTH = 4096
+MAX_LAYERS = 8
+MAX_SEED = 2**32 - 1
+
+
+def parse_hidden(text: str) -> list[int]:
+    """"200, 100, 50" -> [200, 100, 50]; "" or "none" -> [] (the linear model); ValueError says why not."""
+    text = text.strip()
+    if not text or text.lower() in {"none", "linear", "[]"}:
+        return []
+    sizes = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            raise ValueError("empty size between commas; write e.g. 200, 100, 50")
+        try:
+            size = int(part)
+        except ValueError:
+            raise ValueError(f"{part!r} is not a whole number; write e.g. 200, 100, 50") from None
+        if size < 1:
+            raise ValueError(f"a layer needs at least 1 unit, got {size}")
+        if size > MAX_WIDTH:
+            raise ValueError(f"{size:,} units is too wide; at most {MAX_WIDTH:,} per layer")
+        sizes.append(size)
+    if len(sizes) > MAX_LAYERS:
+        raise ValueError(f"{len(sizes)} hidden layers is too deep; at most {MAX_LAYERS}")
+    return sizes
+
+
+def parse_seed(text: str) -> int:
+    """A whole number from 0 to 2**32 - 1 (what torch and NumPy both accept)."""
+    text = text.strip()
+    try:
+        seed = int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number" if text else "type a seed, e.g. 2021") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be from 0 to {MAX_SEED:,}")
+    return seed
+
+
+def check_save_path(text: str, *, must_exist: bool = False) -> tuple[Path | None, str]:
+    """(path, "") when the text names a file we may write (or read, with must_exist), else (None, why)."""
+    text = text.strip()
+    if not text:
+        return None, "type a file path"
+    path = Path(text).expanduser()
+    if must_exist:
+        if not path.exists():
+            return None, f"no such file: {path}"
+        if not path.is_file():
+            return None, f"not a file: {path}"
+        return path, ""
+    if path.is_dir():
+        return None, f"{path} is a folder; add a file name"
+    if not path.parent.is_dir():
+        return None, f"folder {path.parent} does not exist"
+    return path, ""
+
+
+class FuncValidator(Validator):
+    """A Textual validator from a parse function that raises ValueError with the message to show."""
+
+    def __init__(self, parse) -> None:
+        super().__init__()
+        self._parse = parse
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self._parse(value)
+        except ValueError as exc:
+            return self.failure(str(exc))
+        return self.success()
