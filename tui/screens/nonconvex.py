@@ -1,0 +1,232 @@
+"""Section 5: overparameterization (N perturbed copies trained live) and an offline 2-D loss-landscape explorer."""
+
+from __future__ import annotations
+
+import math
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import ProgressBar, Select, Static, TabbedContent, TabPane
+
+from ..widgets.chart import Chart, downsample
+from ..widgets.landscape_explorer import LandscapeExplorer
+from ..widgets.stepper import Stepper
+from ..widgets.text_field import TextField
+from .section import SectionScreen
+
+PRESETS = ("10", "20, 20", "100, 100")
+# matplotlib's tab10, the course's default colour cycle: one colour per init.
+COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+MAX_WIDTH, MAX_LAYERS = 4096, 8  # engine.model's limits (it imports torch, so the UI thread cannot)
+
+
+def parse_hidden_text(text: str) -> list[int]:
+    """engine.model.parse_hidden's rule, torch-free, plus: at least one hidden layer (tests check they agree)."""
+    sizes = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            raise ValueError("empty size between commas; write e.g. 20, 20" if text.strip()
+                             else "give at least one hidden layer, e.g. 10 or 20, 20")
+        try:
+            size = int(part)
+        except ValueError:
+            raise ValueError(f"{part!r} is not a whole number; write e.g. 20, 20") from None
+        if size < 1:
+            raise ValueError(f"a layer needs at least 1 unit, got {size}")
+        if size > MAX_WIDTH:
+            raise ValueError(f"{size:,} units is too wide; at most {MAX_WIDTH:,} per layer")
+        sizes.append(size)
+    if len(sizes) > MAX_LAYERS:
+        raise ValueError(f"{len(sizes)} hidden layers is too deep; at most {MAX_LAYERS}")
+    return sizes
+
+
+def count_params(hidden: list[int]) -> int:
+    """Weights and biases of MLP(784, 10, hidden): sum of (fan_in + 1) * fan_out."""
+    dims = [784, *hidden, 10]
+    return sum((i + 1) * o for i, o in zip(dims[:-1], dims[1:]))
+
+
+class NonConvexScreen(SectionScreen):
+    """Demo tabs: Overparameterization (Interactive Demo 5) and Landscape (replaces losslandscape.com)."""
+
+    BINDINGS = [Binding("r", "rerun", "run again")]
+    DEFAULT_CSS = """
+    NonConvexScreen #op-body { height: 1fr; }
+    NonConvexScreen #op-controls { width: 38; height: 1fr; padding: 0 1; }
+    NonConvexScreen #op-controls > * { margin-bottom: 0; }
+    NonConvexScreen #op-preset { width: 1fr; margin-top: 1; }
+    NonConvexScreen #op-params { height: auto; margin-top: 1; text-style: bold; }
+    NonConvexScreen #op-status { height: auto; color: $text-muted; }
+    NonConvexScreen #op-progress { margin-top: 1; }
+    NonConvexScreen #op-chart { width: 1fr; height: 1fr; }
+    """
+    seed: int | None = None  # unseeded as the course; tests fix it
+    autorun = True  # tests may inject canned events instead
+    DEFAULT_STEPS, DEFAULT_INITS = 150, 7  # the course's; tests lower them
+
+    def __init__(self, section) -> None:
+        super().__init__(section)
+        self.curves: list[list[float]] = []
+        self.diverged: dict[int, int] = {}
+        self.max_steps = 150
+        self.hidden = [10]
+
+    def compose_demos(self) -> ComposeResult:
+        with TabPane("Overparameterization", id="overparam"):
+            with Horizontal(id="op-body"):
+                with Vertical(id="op-controls"):
+                    yield Stepper("max steps", self.DEFAULT_STEPS, 50, 500, 5, integer=True, id="op-steps")
+                    yield Stepper("lr", 0.05, 1e-3, 1.0, 0.1, scale="log", id="op-lr")
+                    yield Stepper("inits", self.DEFAULT_INITS, 5, 10, 1, integer=True, id="op-inits")
+                    yield TextField("hidden", "10", parse_hidden_text, label_width=10, id="op-hidden",
+                                    hint="sizes, e.g. 20, 20; Enter runs")
+                    yield Select([(p, p) for p in PRESETS], value="10", allow_blank=False, compact=True, type_to_search=False,
+                                 id="op-preset")
+                    yield Static("", id="op-params")
+                    yield ProgressBar(total=1, show_eta=False, id="op-progress")
+                    yield Static("", id="op-status")
+                yield Chart(self._draw_curves, id="op-chart")
+        with TabPane("Landscape", id="landscape"):
+            yield LandscapeExplorer(id="explorer")
+
+    def on_pane_first_shown(self, pane_id: str) -> None:
+        if pane_id == "overparam":
+            self.query_one("#op-steps").focus()
+            if self.autorun:
+                self.run_overparam()
+        elif pane_id == "landscape":
+            self.query_one("#ls-map").focus()
+            self.run_descent()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "rerun":
+            return self.is_mounted and self.query_one("#tabs", TabbedContent).active == "overparam"
+        return super().check_action(action, parameters)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        super().on_tabbed_content_tab_activated(event)
+        self.refresh_bindings()
+
+    # -- Interactive Demo 5 ---------------------------------------------------------------------
+    def run_overparam(self) -> None:
+        field = self.query_one("#op-hidden", TextField)
+        hidden, error = field.check()
+        if error:
+            field.show(error, error=True)
+            self._status(f"not run: hidden sizes — {error}")
+            return
+        steps = int(self.query_one("#op-steps", Stepper).value)
+        lr = self.query_one("#op-lr", Stepper).value
+        inits = int(self.query_one("#op-inits", Stepper).value)
+        seed = self.seed
+        self._start(hidden, steps, inits)
+        self._status(f"training {inits} copies of MLP {hidden}, lr {lr:.3g}…")
+
+        def make_events(ctx):
+            from engine.sections.nonconvex import overparam_events
+
+            x, y = ctx.subset
+            return overparam_events(x, y, hidden, steps, lr, inits, seed=seed)
+
+        self.start_run(make_events, group="overparam")
+
+    def _start(self, hidden: list[int], steps: int, inits: int) -> None:
+        """Clear the chart for a run of `inits` copies of MLP `hidden` over `steps` steps."""
+        self.hidden, self.max_steps = list(hidden), steps
+        self.curves, self.diverged = [[] for _ in range(inits)], {}
+        self.query_one("#op-params", Static).update(f"Number of parameters in model:  {count_params(hidden):,}")
+        self.query_one("#op-progress", ProgressBar).update(total=steps, progress=0)
+        self.query_one("#op-chart", Chart).refresh()
+
+    @on(Stepper.Changed, "#op-steps, #op-lr, #op-inits")
+    def _overparam_changed(self) -> None:
+        self.run_overparam()
+
+    @on(TextField.Accepted, "#op-hidden")
+    def _hidden_accepted(self, event: TextField.Accepted) -> None:
+        text = ", ".join(map(str, event.value))
+        if text in PRESETS:  # keep the preset list showing what runs
+            self.query_one("#op-preset", Select).value = text
+        self.run_overparam()
+
+    @on(Select.Changed, "#op-preset")
+    def _preset(self, event: Select.Changed) -> None:
+        field = self.query_one("#op-hidden", TextField)
+        if event.value != field.value and event.value in PRESETS:
+            field.set_text(str(event.value))
+            self.run_overparam()
+
+    def action_rerun(self) -> None:
+        self.run_overparam()
+
+    def _status(self, text: str) -> None:
+        self.query_one("#op-status", Static).update(text)
+
+    def _draw_curves(self, plt) -> None:
+        plt.title(f"Loss of {len(self.curves)} perturbed copies")
+        plt.xlabel("Iteration")
+        plt.ylabel("Loss")
+        plt.ylim(0, 3)
+        plt.xlim(0, self.max_steps)
+        width = max(20, self.query_one("#op-chart").size.width)
+        for i, losses in enumerate(self.curves):
+            if losses:
+                xs, ys = downsample(range(len(losses)), [min(v, 3.5) for v in losses], 2 * width)
+                plt.plot(xs, ys, color=COLOURS[i % len(COLOURS)], marker="braille")
+
+    # -- events --------------------------------------------------------------------------------
+    def handle_events(self, group: str, events: list) -> None:
+        if group == "landscape":
+            self.query_one(LandscapeExplorer).show(events)
+            return
+        for e in events:
+            name = type(e).__name__
+            if name == "OverparamStart":
+                self._start(list(e.hidden), e.max_steps, e.num_inits)
+            elif name == "LossRows":
+                curve = self.curves[e.init]
+                del curve[e.start:]
+                curve.extend(e.losses)
+            elif name == "Progress":
+                self.query_one("#op-progress", ProgressBar).update(total=e.total, progress=e.done)
+            elif name == "Diverged":
+                self.diverged[int(e.label.split()[-1])] = e.iteration
+            elif name == "Failed":
+                self._status(f"failed: {e.message}")
+            elif name == "Done":
+                self._status(self._summary(e.reason))
+        self.query_one("#op-chart", Chart).refresh()
+
+    def _summary(self, reason: str) -> str:
+        finals = [c[-1] for i, c in enumerate(self.curves) if c and i + 1 not in self.diverged and math.isfinite(c[-1])]
+        parts = []
+        if finals:
+            parts.append(f"final loss {min(finals):.3f} … {max(finals):.3f} over {len(finals)} copies")
+        for init, it in sorted(self.diverged.items()):
+            parts.append(f"init {init} diverged at iteration {it}")
+        return "; ".join(parts) or reason
+
+    def on_cancelled(self, group: str) -> None:
+        if group == "overparam":
+            self._status("stopped (r runs again)")
+
+    # -- landscape explorer -------------------------------------------------------------------
+    @on(LandscapeExplorer.Changed)
+    def _landscape_changed(self) -> None:
+        self.run_descent()
+
+    def run_descent(self) -> None:
+        ex = self.query_one(LandscapeExplorer)
+        (x, y), lr, momentum = ex.start, ex.lr, ex.momentum
+
+        def make_events(ctx):
+            from engine.sections.landscape import descent_events
+
+            return descent_events(x, y, lr, momentum)
+
+        self.start_run(make_events, group="landscape")
