@@ -63,6 +63,7 @@ class NonConvexScreen(SectionScreen):
     NonConvexScreen #op-params { height: auto; margin-top: 1; text-style: bold; }
     NonConvexScreen #op-status { height: auto; color: $text-muted; }
     NonConvexScreen #op-progress { margin-top: 1; }
+    NonConvexScreen #op-progress Bar { width: 1fr; }
     NonConvexScreen #op-chart { width: 1fr; height: 1fr; }
     """
     seed: int | None = None  # unseeded as the course; tests fix it

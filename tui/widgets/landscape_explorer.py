@@ -28,7 +28,7 @@ class LandscapeExplorer(Horizontal):
     LandscapeExplorer { height: 1fr; }
     LandscapeExplorer #ls-controls { width: 36; height: 1fr; padding: 0 1; }
     LandscapeExplorer #ls-controls > Static { height: auto; margin-top: 1; }
-    LandscapeExplorer #ls-note { color: $text-muted; margin-top: 0; }
+    LandscapeExplorer #ls-note { color: $text-muted; margin: 0 0 1 0; }
     LandscapeExplorer #ls-result { color: $text; text-style: bold; }
     LandscapeExplorer #ls-right { width: 1fr; height: 1fr; }
     LandscapeExplorer #ls-map { height: 1fr; }
@@ -52,7 +52,7 @@ class LandscapeExplorer(Horizontal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ls-controls"):
-            yield Static("A toy surface (a bowl with four Gaussian wells), not a real network's loss.",
+            yield Static("Toy surface: a bowl with 4 Gaussian wells, not a network's loss.",
                          id="ls-note")
             yield Stepper("lr", 0.3, 1e-2, 30.0, 0.1, scale="log", label_width=9, id="ls-lr")
             yield Stepper("momentum", 0.0, 0.0, 0.99, 0.01, label_width=9, id="ls-momentum")
@@ -113,8 +113,8 @@ class LandscapeExplorer(Horizontal):
     def _minima_text(self, reached: int | None) -> str:
         lines = ["minima (deepest first):"]
         for i, m in enumerate(self.surface.minima()):
-            mark = "◀ reached" if i == reached else ""
-            lines.append(f" {LETTERS[i]} ({m.x:+.2f}, {m.y:+.2f})  f = {m.value:+.3f} {mark}")
+            mark = " ◀" if i == reached else ""
+            lines.append(f"{LETTERS[i]} ({m.x:+.2f}, {m.y:+.2f}) f = {m.value:+.3f}{mark}")
         return "\n".join(lines)
 
     def _draw(self) -> None:
@@ -129,7 +129,7 @@ class LandscapeExplorer(Horizontal):
         sx, sy = self.start
         self.query_one("#ls-start", Static).update(
             f"start ● ({sx:+.2f}, {sy:+.2f}), f = {float(self.surface.value(sx, sy)):+.3f}\n"
-            "focus the map (Tab), arrows move it, shift for big moves")
+            "on the map: arrows move it (shift: big)")
         result = self.query_one("#ls-result", Static)
         if p is None:
             result.update("descending…")

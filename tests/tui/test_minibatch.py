@@ -1,0 +1,200 @@
+"""Section 6's screen: cost-of-computation table and chart, Exercise 6's text, and the budgeted minibatch panels."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from textual.widgets import Select, Static
+
+from engine.events import Diverged, Done, Progress, Status
+from engine.sections.costs import NUM_POINTS, CostPoint, CostStart
+from engine.sections.minibatch import BatchEnd, BatchStart, LossPoints
+from engine.sections.minibatch import target_met as engine_target_met
+from tui.screens.minibatch import MinibatchScreen
+from tui.widgets.budget_panels import BudgetPanels, target_met
+from tui.widgets.text_field import TextField
+
+from .snap import SIZE_IDS, SIZES, make_app, settle
+
+
+@pytest.fixture(autouse=True)
+def no_autorun(monkeypatch):
+    """Timing this machine in tests would be slow and never reproducible: runs are recorded or canned."""
+    monkeypatch.setattr(MinibatchScreen, "autorun", False)
+
+
+def record_runs(screen) -> list[str]:
+    calls: list[str] = []
+    screen.start_run = lambda make_events, group="demo": calls.append(group)
+    return calls
+
+
+def text_of(node, selector: str) -> str:
+    return str(node.query_one(selector, Static).render())
+
+
+def canned_costs() -> list:
+    """Times that grow linearly with the number of examples, as the course's remark says."""
+    events = [CostStart((100,), 79_510, "cpu (test)", NUM_POINTS), Status("warming up")]
+    for k, n in enumerate(NUM_POINTS):
+        events += [Progress(5 * (k + 1), 5 * len(NUM_POINTS), "measurements"),
+                   CostPoint(n, 2e-4 + 4e-6 * n, 3e-4 + 7e-6 * n, 5)]
+    return events + [Done()]
+
+
+def canned_minibatch() -> list:
+    """Three panels: batch 20 noisy but low, 250 meeting the target, 1000 slow; no wall clock involved."""
+    events = []
+    for i, (bs, steps, rate) in enumerate([(20, 400, 1.2), (250, 120, 1.0), (1000, 40, 0.3)]):
+        events.append(BatchStart(i, 3, bs, 5e-3, 2.5))
+        times = tuple(2.5 * (k + 1) / steps for k in range(steps))
+        losses = tuple(0.3 + 2.0 * math.exp(-rate * t) + (0.15 * (-1) ** k if bs == 20 else 0)
+                       for k, t in enumerate(times))
+        events += [LossPoints(i, times, losses), Progress(2500, 2500, "ms"), BatchEnd(i, steps, 2.5)]
+    return events + [Done()]
+
+
+def test_target_rule_is_the_engines():
+    times = [0.05 * k for k in range(200)]
+    for losses in ([1.0 - 0.004 * k for k in range(200)], [0.2 + 0.002 * k for k in range(200)], [0.6] * 200):
+        assert target_met(times, losses) == engine_target_met(times, losses)
+
+
+async def test_cost_tab_measures_on_show_and_on_each_choice():
+    app = make_app(section="minibatch")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        calls = record_runs(screen)
+        screen.autorun = True
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert calls == ["cost"] and screen.focused.id == "cost-hidden"
+        assert "79,510" in text_of(screen, "#cost-params")
+        screen.query_one("#cost-hidden", Select).value = "50, 50"
+        await pilot.pause()
+        assert calls == ["cost", "cost"] and "42,310" in text_of(screen, "#cost-params")
+        screen.handle_events("cost", canned_costs())
+        assert [p.size for p in screen.points] == list(NUM_POINTS)
+        assert screen.query_one("#cost-table", Static).content.row_count == 12 and "device cpu (test)" in text_of(screen, "#cost-device")
+
+
+async def test_real_cost_run_fills_the_table_and_escape_stops_it(monkeypatch):
+    monkeypatch.setattr(MinibatchScreen, "cost_sizes", (1, 100, 5000))
+    app = make_app(section="minibatch")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        screen.query_one("#cost-hidden", Select).value = "1"  # the smallest network: quick
+        await pilot.pause()
+        assert screen.busy("cost")
+        await settle(pilot)
+        assert [p.size for p in screen.points] == [1, 100, 5000]
+        assert all(p.forward > 0 and p.backward > 0 for p in screen.points)
+        monkeypatch.setattr(MinibatchScreen, "cost_sizes", None)  # all 12 sizes: long enough to stop midway
+        await pilot.press("r")
+        assert screen.busy("cost")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not screen.busy() and "stopped" in text_of(screen, "#cost-status")
+
+
+async def test_exercise_text_and_rule_are_shown():
+    text = MinibatchScreen._exercise_text()  # the base class may show the checkable exercise instead
+    assert "sample_minibatch(input_data, target_data, num_points=100)" in text
+    assert "with replacement" in text and "i_1, ..., i_m" in text
+
+
+async def test_lists_are_validated_and_a_mismatch_does_not_run():
+    app = make_app(section="minibatch")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        calls = record_runs(screen)
+        screen.show_pane("minibatch")
+        await pilot.pause()
+        sizes = screen.query_one("#mb-sizes", TextField)
+        assert screen.focused is sizes.input
+        sizes.set_text("20, 250")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert calls == []  # 3 learning rates for 2 batch sizes
+        lrs = screen.query_one("#mb-lrs", TextField)
+        assert "3 learning rates for 2 batch sizes" in str(lrs.query_one(".field--message", Static).render())
+        assert "not run" in text_of(screen, "#mb-status")
+        lrs.input.focus()
+        lrs.set_text("0.1, -2")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert calls == [] and "must be positive" in str(lrs.query_one(".field--message", Static).render())
+        lrs.set_text("0.1, 0.05")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert calls == ["minibatch"]
+        panels = screen.query_one(BudgetPanels)
+        assert [p.batch_size for p in panels.query("BudgetPanel") if p.display] == [20, 250]
+        sizes.input.focus()
+        sizes.set_text("20, abc")
+        await pilot.press("enter")
+        assert calls == ["minibatch"]
+        assert "'abc' is not a whole number" in str(sizes.query_one(".field--message", Static).render())
+        screen.query_one("#mb-budget", Select).value = "5"
+        await pilot.pause()
+        assert calls == ["minibatch"]  # the fields are still bad
+
+
+async def test_real_minibatch_run_draws_and_judges_each_panel():
+    app = make_app(section="minibatch")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        screen.show_pane("minibatch")
+        await pilot.pause()
+        screen.query_one("#mb-sizes", TextField).set_text("50")
+        screen.query_one("#mb-lrs", TextField).set_text("0.05")
+        screen.query_one("#mb-lrs", TextField).input.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        panel = screen.query_one(BudgetPanels).panel(0)
+        assert panel.state == "done" and len(panel.times) == len(panel.losses) > 1
+        assert 2.5 <= panel.times[-1] < 4
+        assert "steps" in text_of(panel, ".verdict") and "done" in text_of(screen, "#mb-status")
+
+
+async def test_a_diverging_batch_size_is_shown_as_diverged():
+    app = make_app(section="minibatch")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        screen.show_pane("minibatch")
+        await pilot.pause()
+        screen.handle_events("minibatch", [BatchStart(0, 3, 20, 1e3, 2.5), LossPoints(0, (0.1, 0.2), (2.3, math.nan)),
+                                           Diverged(1, "batch size 20"), BatchEnd(0, 2, 0.2)])
+        assert "batch size 20 diverged at iteration 1" in text_of(screen, "#mb-status")
+        assert "diverged" in text_of(screen.query_one(BudgetPanels).panel(0), ".verdict")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_cost_snapshot(snap_compare, size):
+    """The hidden-size choice '100 (79,510 parameters)', the table of 12 sizes with forward and backward ms,
+    the device line, and Forward/Backward lines growing linearly on the chart (canned timings)."""
+
+    async def run_before(pilot):
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        pilot.app.screen.handle_events("cost", canned_costs())
+        await settle(pilot)
+
+    assert snap_compare(make_app(section="minibatch"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_minibatch_snapshot(snap_compare, size):
+    """The fields at the course's defaults, the target's definition, three panels 'Batch size: 20/250/1000'
+    with loss against seconds on their own y scales, and each panel's verdict (canned runs)."""
+
+    async def run_before(pilot):
+        pilot.app.screen.show_pane("minibatch")
+        await pilot.pause()
+        pilot.app.screen.handle_events("minibatch", canned_minibatch())
+        await settle(pilot)
+
+    assert snap_compare(make_app(section="minibatch"), terminal_size=size, run_before=run_before)
