@@ -6,15 +6,22 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from engine.exercises.checker import TIME_LIMIT
+
 from .config import AppConfig
 from .context import EngineHolder
+from .progress import ProgressHooks
 from .screens.help import HelpScreen, keys_of
 from .screens.home import HomeScreen
 from .sections import BY_KEY, SECTIONS, neighbour
 
 
-class OptCourseApp(App):
-    """One screen per course section over a home screen with the table of contents."""
+class OptCourseApp(ProgressHooks, App):
+    """One screen per course section over a home screen with the table of contents.
+
+    The learner's progress (tui.progress.ProgressHooks) is kept in their data folder; the app
+    reopens at the section they opened last unless --section says otherwise.
+    """
 
     TITLE = "optcourse-tui"
     SUB_TITLE = "Optimization techniques"
@@ -27,6 +34,8 @@ class OptCourseApp(App):
         super().__init__()
         self.config = config or AppConfig()
         self.engine = EngineHolder(self.config)
+        self.check_timeout = TIME_LIMIT  # seconds an exercise check may run the learner's code
+        self.init_progress()
 
     # -- start-up ---------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -34,6 +43,12 @@ class OptCourseApp(App):
         self.push_screen(HomeScreen())
         if self.config.section:
             self.open_section(self.config.section)
+        elif self.start_section(None):
+            try:  # where the learner left off; a screen that cannot open now must not stop the app
+                self.open_section(self.start_section(None))
+            except Exception as exc:
+                self.notify(f"Could not reopen {self.progress.last_section}: {exc}", severity="warning")
+        self.show_progress_notices()
         if self.config.warm_up:
             # Import torch and load MNIST off the UI thread while the learner reads the first screen.
             self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False)

@@ -25,6 +25,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="open at a section: 1-8, S (summary), B (bonus) or its name")
     parser.add_argument("--workspace", type=Path, metavar="DIR",
                         help="folder for your exercise file (default: your user data folder)")
+    parser.add_argument("--reset-progress", action="store_true",
+                        help="clear your progress and answers (asks first; your exercise file is kept "
+                        "unless you confirm separately)")
     args = parser.parse_args(argv)
     if args.section is not None:
         try:
@@ -37,8 +40,50 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def reset_progress(workspace: Path | None, ask=input, interactive: bool | None = None, out=sys.stdout) -> bool:
+    """Ask on the terminal, then clear progress and answers; the exercise file only on a second yes.
+
+    Returns False when nothing may be asked (no terminal) and the app should not start.
+    """
+    from engine import paths
+    from engine.exercises import workspace as ws
+    from engine.progress import clear_progress
+
+    if interactive is None:
+        interactive = sys.stdin.isatty()
+    if not interactive:
+        print("optcourse-tui: --reset-progress asks for confirmation, but there is no terminal to ask on; "
+              "run it in a terminal (nothing was cleared)", file=sys.stderr)
+        return False
+    home = paths.data_dir()
+
+    def yes(question: str) -> bool:
+        try:
+            return ask(question).strip().lower() in ("y", "yes")
+        except EOFError:
+            return False
+
+    if yes(f"Clear your progress, answers to the questions and passed exercises (in {home})? [y/N] "):
+        removed = clear_progress(home)
+        print(f"Cleared {len(removed)} file(s)." if removed else "There was no progress to clear.", file=out)
+    else:
+        print("Progress kept.", file=out)
+    exercise_file = ws.workspace_file(workspace)
+    if exercise_file.exists():
+        if yes(f"Also start your exercise file {exercise_file} afresh from the stubs? Your version is kept "
+               "as a .bak copy. [y/N] "):
+            backup = exercise_file.with_name(f"{exercise_file.name}.bak")
+            exercise_file.replace(backup)
+            print(f"Your old file is now {backup}; a fresh one is made when you open an exercise.", file=out)
+        else:
+            print(f"Your exercise file {exercise_file} was kept.", file=out)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.reset_progress and not reset_progress(args.workspace):
+        return 2
     if args.device == "cuda":
         # Checked before the UI starts so the learner sees a plain message, not a broken screen.
         import torch

@@ -6,6 +6,9 @@ import os
 import traceback
 
 
+_HERE = os.path.dirname(os.path.realpath(__file__)) + os.sep
+
+
 class LearnerError(Exception):
     """The learner's code raised; `text` is a traceback of their file's lines only."""
 
@@ -19,8 +22,10 @@ def learner_traceback(exc: BaseException, filename: str | None) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     if filename:
         wanted = os.path.realpath(filename)
-        frames = traceback.StackSummary.from_list(
-            [f for f in frames if os.path.realpath(f.filename) == wanted])
+        keep = [f for f in frames if os.path.realpath(f.filename) == wanted]
+    else:  # their code came without a file: leave out at least the checker's own frames
+        keep = [f for f in frames if not os.path.realpath(f.filename).startswith(_HERE)]
+    frames = traceback.StackSummary.from_list(keep)
     for f in frames:  # the file name alone: the folder is long, and the learner knows it
         f.filename = os.path.basename(f.filename)
     lines = ["Traceback (your file's lines only):\n", *traceback.format_list(frames)] if frames else []
@@ -37,6 +42,8 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return "your code was interrupted"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if len(text) > 90:  # the whole message is in the traceback below the summary
+        text = text[:88].rstrip() + "…"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

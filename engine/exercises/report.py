@@ -38,7 +38,8 @@ class CourseCase:
 
     @staticmethod
     def close(got: float, want: float) -> bool:
-        return abs(got - want) <= TOLERANCE + 1e-4 * abs(want)
+        """Right when it prints as the course's value does: within half a unit of the 4th decimal."""
+        return abs(got - want) <= TOLERANCE
 
 
 @dataclass(frozen=True)

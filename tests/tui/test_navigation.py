@@ -78,7 +78,7 @@ async def test_help_lists_the_keys_of_the_current_screen():
         assert section_key(app) == "ethics"
 
 
-async def test_questions_reveal_explanation_on_x():
+async def test_questions_reveal_explanation_once_answered():
     app = make_app(section="intro")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -86,8 +86,13 @@ async def test_questions_reveal_explanation_on_x():
         await pilot.pause()
         card = app.screen.query_one("QuestionCard")
         card.focus()
-        await pilot.press("x")
-        assert card.revealed
+        await pilot.press("x")  # nothing written yet: a hint, not the explanation
+        assert not card.revealed
+        assert "write your answer first" in str(card.query_one(".q-hint").render())
+        card.query_one("TextArea").focus()
+        await pilot.press(*"money", "x")  # in the text, x is a letter
+        await pilot.press("ctrl+r")
+        assert card.revealed and card.answer() == "moneyx"
 
 
 async def test_palette_commands_reach_every_section():

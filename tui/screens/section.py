@@ -10,17 +10,20 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from ..lessons import questions
+from ..lessons import exercises, questions
 from ..runner import EngineEvents, run_engine
 from ..sections import Section
+from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.lesson import LessonView, QuestionCard, QuestionsView
+from .exercise import ExercisePane
 
 
 class SectionScreen(Screen):
-    """Tabs: Lesson, then the section's demos (subclasses), then Questions.
+    """Tabs: Lesson, then the section's demos (subclasses), its coding exercise if any, then Questions.
 
     Subclasses add demo panes in `compose_demos`, start engine work with `start(...)`
-    and draw it in `handle_events(group, events)`; Escape stops every run of the screen.
+    and draw it in `handle_events(group, events)`; Escape stops every run of the screen
+    (and a running exercise check). `i` flips the ImplementationToggle of the shown pane.
     """
 
     BINDINGS = [
@@ -30,6 +33,7 @@ class SectionScreen(Screen):
         Binding("h", "app.go_home", "home"),
         Binding("left_square_bracket", "tab(-1)", "prev tab", key_display="["),
         Binding("right_square_bracket", "tab(1)", "next tab", key_display="]"),
+        Binding("i", "toggle_implementation", "reference/yours"),
     ]
     DEFAULT_CSS = """
     SectionScreen TabbedContent { height: 1fr; }
@@ -52,6 +56,9 @@ class SectionScreen(Screen):
             with TabPane("Lesson", id="lesson"):
                 yield LessonView(self.section.key)
             yield from self.compose_demos()
+            for ex in exercises(self.section.key):
+                with TabPane("Exercise", id="exercise"):
+                    yield ExercisePane(ex["id"])
             with TabPane("Questions", id="questions"):
                 yield QuestionsView(questions(self.section.key), card=self.question_card)
         yield Footer()
@@ -68,6 +75,8 @@ class SectionScreen(Screen):
     # -- demo panes ---------------------------------------------------------------------
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane_id = event.pane.id or ""
+        if pane_id == "exercise":
+            self.query_one(ExercisePane).focus()  # so its keys (e, c, s) work at once
         if pane_id not in self._panes_shown:
             self._panes_shown.add(pane_id)
             self.on_pane_first_shown(pane_id)
@@ -122,9 +131,33 @@ class SectionScreen(Screen):
 
     # -- navigation ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "toggle_implementation":
+            return self._shown_toggle() is not None  # listed in the Footer only where a demo has one
         return True
 
+    def _shown_toggle(self) -> ImplementationToggle | None:
+        """The ImplementationToggle in the pane on show, if any."""
+        try:
+            tabs = self.query_one("#tabs", TabbedContent)
+            found = tabs.get_pane(tabs.active).query(ImplementationToggle)
+        except Exception:  # not composed yet, or no pane active
+            return None
+        return found.first() if found else None
+
+    def action_toggle_implementation(self) -> None:
+        toggle = self._shown_toggle()
+        if toggle is not None:
+            toggle.toggle()
+
+    def _checking_exercise(self) -> ExercisePane | None:
+        panes = self.query(ExercisePane)
+        return panes.first() if panes and panes.first().checking else None
+
     def action_escape(self) -> None:
+        checking = self._checking_exercise()
+        if checking is not None:
+            checking.cancel_check()
+            return
         if self.running:
             self.cancel_runs()
             self.notify("Stopped.", timeout=2)

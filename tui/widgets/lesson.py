@@ -1,4 +1,4 @@
-"""The lesson text of a section, and its questions with explanations revealed on request."""
+"""The lesson text of a section, and its questions: the learner's answers, then the course's explanations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
-from textual.widgets import Markdown, Static
+from textual.timer import Timer
+from textual.widgets import Markdown, Static, TextArea
 
 from ..lessons import Question, lesson_text
 
@@ -25,47 +26,99 @@ class LessonView(VerticalScroll):
 
 
 class QuestionCard(Vertical, can_focus=True):
-    """One Think!/Discuss question; `x` reveals (and hides) the course's explanation."""
+    """One Think!/Discuss question with the learner's answer, saved as they type.
 
-    BINDINGS = [Binding("x", "toggle_explanation", "explain")]
+    ctrl+r (or x while the card itself, not the text, is focused) reveals and hides the
+    course's explanation, once the learner has written something.
+    """
+
+    BINDINGS = [
+        Binding("ctrl+r", "toggle_explanation", "explain"),
+        Binding("x", "toggle_explanation", "explain", show=False),
+    ]
     DEFAULT_CSS = """
     QuestionCard { height: auto; border: round $primary 40%; padding: 0 1; margin: 0 0 1 0; }
     QuestionCard:focus-within { border: round $accent; }
     QuestionCard .q-title { text-style: bold; color: $accent; }
     QuestionCard Markdown { margin: 0; padding: 0; }
+    QuestionCard TextArea { height: 5; min-height: 3; margin: 0; border: tall $primary 30%; }
+    QuestionCard TextArea:focus { border: tall $accent; }
     QuestionCard .q-explanation { display: none; border-left: thick $success; padding-left: 1; }
     QuestionCard.-revealed .q-explanation { display: block; }
     QuestionCard .q-hint { color: $text-muted; }
+    QuestionCard .q-hint.-warn { color: $warning; }
     """
+    SAVE_DELAY = 0.5  # seconds of quiet typing before the answer is written to disk
 
     revealed: reactive[bool] = reactive(False)
 
     def __init__(self, question: Question, **kwargs):
         super().__init__(**kwargs)
         self.question = question
+        self._save_timer: Timer | None = None
+        self._answer = ""  # kept here too: at unmount the TextArea may already be gone
 
     def compose(self) -> ComposeResult:
         yield Static(self.question.title, classes="q-title")
         yield Markdown(self.question.prompt, classes="q-prompt")
-        yield Static("press x to see the course's explanation", classes="q-hint")
+        self._answer = answer = getattr(self.app, "answer_for", lambda _id: "")(self.question.id)
+        yield TextArea(answer, soft_wrap=True, placeholder="Your answer (saved as you type)…",
+                       classes="q-answer", id=f"answer-{self.question.id}")
+        yield Static(self._hint(answer), classes="q-hint")
         yield Markdown(self.question.explanation, classes="q-explanation")
 
+    # -- the answer -------------------------------------------------------------------------------
+    def answer(self) -> str:
+        return self._answer
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._answer = event.text_area.text
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(self.SAVE_DELAY, self.save_answer)
+        self._set_hint(self._hint())
+
+    def save_answer(self) -> None:
+        """Write the answer now (the timer calls this; so does leaving the screen)."""
+        self._save_timer = None
+        save = getattr(self.app, "save_answer", None)
+        if save is not None:
+            save(self.question.id, self.answer())
+
+    def on_unmount(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self.save_answer()
+
+    # -- the explanation ------------------------------------------------------------------------
     def can_reveal(self) -> bool:
-        """Whether the explanation may be shown now (subclasses may require an answer first)."""
-        return True
+        """The explanation is shown once the learner has written an answer (subclasses may change this)."""
+        return bool(self.answer().strip())
 
     def action_toggle_explanation(self) -> None:
         if not self.revealed and not self.can_reveal():
             self.app.bell()
+            self._set_hint("write your answer first — then ctrl+r shows the course's explanation", warn=True)
             return
         self.revealed = not self.revealed
 
+    def _hint(self, answer: str | None = None) -> str:
+        if self.revealed:
+            return "ctrl+r hides the explanation"
+        if not (answer if answer is not None else self.answer()).strip():
+            return "write your answer above; then ctrl+r shows the course's explanation"
+        return "saved as you type · ctrl+r shows the course's explanation"
+
+    def _set_hint(self, text: str, warn: bool = False) -> None:
+        for hint in self.query(".q-hint").results(Static):
+            hint.update(text)
+            hint.set_class(warn, "-warn")
+
     def watch_revealed(self, revealed: bool) -> None:
         self.set_class(revealed, "-revealed")
-        hint = self.query(".q-hint")
-        if hint:
-            hint.first(Static).update("press x to hide the explanation" if revealed
-                                      else "press x to see the course's explanation")
+        if self.is_mounted:
+            self._set_hint(self._hint())
 
 
 class QuestionsView(VerticalScroll):

@@ -1,0 +1,237 @@
+"""The Exercise tab: edit with $EDITOR, check in a separate process, stop a check, reveal the solution,
+and the reference/yours switch that demos use once an exercise has passed."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import textwrap
+
+import pytest
+
+from engine.exercises import catalog, workspace
+from tui.app import OptCourseApp
+from tui.config import AppConfig
+from tui.screens.exercise import ExercisePane
+from tui.screens.section import SectionScreen
+from tui.sections import BY_KEY
+from tui.widgets.impl_toggle import ImplementationToggle
+
+from .snap import SIZE_IDS, SIZES, settle
+
+SOLUTION = catalog()["gradient_update"]["solution"]
+WRONG_SIGN = SOLUTION.replace("par.data -= lr", "par.data += lr")
+
+
+class ExerciseScreen(SectionScreen):
+    """The base section screen (no demos), recording the switch's messages."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.changes: list[ImplementationToggle.Changed] = []
+
+    def on_implementation_toggle_changed(self, event: ImplementationToggle.Changed) -> None:
+        self.changes.append(event)
+
+
+class ExerciseApp(OptCourseApp):
+    """Section screens without their demos: these tests do not depend on the demo screens."""
+
+    def make_section_screen(self, key: str):
+        return ExerciseScreen(BY_KEY[key])
+
+
+def make_app(section: str | None = "search", **config) -> ExerciseApp:
+    config.setdefault("device", "cpu")
+    config.setdefault("device_label", "cpu (test)")
+    config.setdefault("warm_up", False)
+    app = ExerciseApp(AppConfig(section=section, **config))
+    app.check_timeout = 10.0  # generous on a busy machine; the looping case is in tests/engine
+    return app
+
+
+async def open_exercise(app, pilot) -> ExercisePane:
+    app.screen.show_pane("exercise")
+    await pilot.pause()
+    return app.screen.query_one(ExercisePane)
+
+
+def status(pane: ExercisePane) -> str:
+    return str(pane.query_one("#ex-status").render())
+
+
+def write_learner_file(body: str) -> None:
+    path = workspace.workspace_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(workspace.HEADER + "\n\n" + body)
+
+
+@pytest.fixture
+def fake_editor(tmp_path, monkeypatch):
+    """$EDITOR = a script that writes the course's solution of gradient_update into the file it is given."""
+    script = tmp_path / "fake-editor"
+    script.write_text(textwrap.dedent(f"""\
+        #!{sys.executable}
+        import sys
+        from engine.exercises import catalog, workspace
+        open(sys.argv[1], "w").write(workspace.HEADER + "\\n\\n" + catalog()["gradient_update"]["solution"])
+        """))
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", str(script))
+    monkeypatch.setenv("PYTHONPATH", os.getcwd())
+    return script
+
+
+def test_sections_with_an_exercise_get_the_tab():
+    from tui.lessons import exercises
+
+    with_tab = {e["section"]: e["id"] for e in exercises()}
+    assert with_tab == {"search": "gradient_update", "conditioning": "momentum_update",
+                        "minibatch": "sample_minibatch", "adaptive": "rmsprop_update"}
+
+
+async def test_ethics_has_no_exercise_tab():
+    app = make_app("ethics")
+    async with app.run_test(size=(100, 30)):
+        assert not app.screen.query(ExercisePane)
+
+
+async def test_edit_then_check_cycle(fake_editor):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_exercise(app, pilot)
+        assert "created" in status(pane) and workspace.workspace_file().exists()
+        await pilot.press("c")  # the untouched stub raises NotImplementedError
+        assert pane.checking
+        await settle(pilot)
+        assert pane.report.status == "error" and "NotImplementedError" in status(pane)
+        assert 'File "exercises.py"' in str(pane.query_one("#cr-error").render())
+        assert not app.exercise_passed("gradient_update")
+        await pilot.press("e")  # headless: no terminal to suspend, the editor runs on its own
+        await settle(pilot)
+        assert "Back from the editor" in status(pane)
+        await pilot.press("c")
+        await settle(pilot)
+        assert pane.report.status == "passed", pane.report.summary
+        assert app.exercise_passed("gradient_update") and app.exercise_ready("gradient_update")
+    assert "gradient_update" in OptCourseApp().progress.passed  # kept for the next start
+
+
+async def test_escape_stops_a_check_and_the_screen_stays_usable():
+    write_learner_file("def gradient_update(loss, params, lr=1e-3):\n    while True:\n        pass\n")
+    app = make_app()
+    app.check_timeout = 60.0
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_exercise(app, pilot)
+        await pilot.press("c")
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not pane.checking and status(pane) == "Check stopped."
+        assert isinstance(app.screen, SectionScreen)  # Escape stopped the check, it did not leave
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, SectionScreen)
+
+
+async def test_no_editor_set_says_where_the_file_is(monkeypatch):
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_exercise(app, pilot)
+        await pilot.press("e")
+        assert "No editor is set" in status(pane) and str(workspace.workspace_file()) in status(pane)
+
+
+async def test_a_file_without_the_stub_is_reported_not_rewritten():
+    write_learner_file("def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):\n    pass\n")
+    before = workspace.workspace_file().read_text()
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_exercise(app, pilot)
+        assert "has no function gradient_update" in status(pane)
+        assert pane.query_one("#ex-stub").display
+        await pilot.press("c")
+        await settle(pilot)
+        assert pane.report.status == "missing"
+    assert workspace.workspace_file().read_text() == before
+
+
+async def test_the_solution_needs_two_asks():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_exercise(app, pilot)
+        await pilot.press("s")
+        assert "press s again" in status(pane) and not pane.has_class("-solution")
+        await pilot.press("s")
+        assert pane.has_class("-solution")
+        assert pane.query_one("#ex-solution").display
+
+
+async def test_the_switch_waits_for_a_pass_then_chooses_yours():
+    write_learner_file(SOLUTION)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        toggle = ImplementationToggle(["gradient_update"])
+        await app.screen.query_one("#lesson").mount(toggle)
+        await pilot.pause()
+        await pilot.press("i")  # not passed yet: nothing changes
+        assert app.screen.changes == [] and "pass Exercise 3 first" in str(toggle.render())
+        assert app.learner_functions(["gradient_update"]) == {}
+        app.record_pass("gradient_update", workspace.digest_of(workspace.workspace_file(), "gradient_update"))
+        await pilot.pause()
+        assert "yours" in str(toggle.render()) and "first" not in str(toggle.render())
+        await pilot.press("i")
+        assert [c.use_mine for c in app.screen.changes] == [True]
+        paths = app.learner_functions(["gradient_update", "momentum_update"])
+        assert paths == {"gradient_update": str(workspace.workspace_file())}
+        from engine.exercises.learner import load_learner_functions
+
+        assert callable(load_learner_functions(paths)["gradient_update"])
+        write_learner_file(WRONG_SIGN)  # changed since it passed: the reference again, with a hint
+        assert app.learner_functions(["gradient_update"]) == {}
+        toggle.refresh()
+        assert "check Exercise 3 again" in str(toggle.render())
+        await pilot.press("i")
+        assert len(app.screen.changes) == 1
+
+
+# -- snapshots ----------------------------------------------------------------------------------------
+def _report(subset, source: str, name: str = "gradient_update"):
+    import torch
+
+    from engine.exercises.cases import check_function
+
+    namespace: dict = {}
+    exec(workspace.HEADER + source, namespace)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return check_function(name, namespace[name], subset)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _show(report):
+    async def run_before(pilot) -> None:
+        pane = await open_exercise(pilot.app, pilot)
+        pane.show_report(report)  # the report of a real check, computed in this process
+        await settle(pilot)
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_failing_check_snapshot(snap_compare, size, subset):
+    """A gradient step with the wrong sign: red summary, ✘ on the course's test, 'moves downhill' and
+    'matches the rule' with what is wrong in words, then the course's values marked ✘ beside the expected."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=_show(_report(subset, WRONG_SIGN)))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_passing_check_snapshot(snap_compare, size, subset):
+    """The course's solution: green summary, every check ✔, and the course's numbers marked ✔."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=_show(_report(subset, SOLUTION)))

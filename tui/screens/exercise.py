@@ -1,0 +1,217 @@
+"""The Exercise tab: the task, editing the learner's file in their editor, checking it, the solution.
+
+The check runs in a worker thread that waits on a separate process (engine.exercises.checker),
+so the screen stays responsive; Esc (handled by the section screen) stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import threading
+from pathlib import Path
+
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Markdown, Static
+
+from engine import paths
+from engine.exercises import catalog, checker, workspace
+from engine.exercises.report import CheckReport
+
+from ..widgets.check_result import CheckResult
+
+TONE = {"passed": "-good", "failed": "-bad", "error": "-bad", "timeout": "-bad", "crashed": "-bad",
+        "missing": "-warn", "broken": "-warn", "cancelled": "-warn"}
+
+
+def shown_path(path: Path) -> str:
+    """The file as the learner should read it: relative to the user data folder when inside it."""
+    try:
+        return f"{path.relative_to(paths.data_dir())} in your data folder"
+    except ValueError:
+        return str(path).replace(str(Path.home()), "~", 1)
+
+
+class ExercisePane(VerticalScroll, can_focus=True):
+    """One coding exercise: `e` edits the file, `c` checks it, `s` twice reveals the solution."""
+
+    BINDINGS = [
+        Binding("e", "edit", "edit in $EDITOR"),
+        Binding("c", "check", "check"),
+        Binding("s", "solution", "solution"),
+    ]
+    DEFAULT_CSS = """
+    ExercisePane { height: 1fr; padding: 0 1; }
+    ExercisePane:focus { background-tint: $foreground 3%; }
+    ExercisePane .ex-title { text-style: bold; color: $accent; }
+    ExercisePane .ex-file { color: $text-muted; }
+    ExercisePane #ex-status { margin: 1 0; text-style: bold; }
+    ExercisePane #ex-status.-good { color: $success; }
+    ExercisePane #ex-status.-bad { color: $error; }
+    ExercisePane #ex-status.-warn { color: $warning; }
+    ExercisePane .ex-rule { border-left: thick $accent; padding-left: 1; margin: 0 0 1 0; }
+    ExercisePane Markdown { margin: 0; padding: 0; }
+    ExercisePane #ex-solution { display: none; }
+    ExercisePane.-solution #ex-solution { display: block; }
+    """
+
+    checking: reactive[bool] = reactive(False)
+
+    def __init__(self, exercise_id: str, **kwargs):
+        super().__init__(**kwargs)
+        self.exercise_id = exercise_id
+        self.exercise = catalog()[exercise_id]
+        self.report: CheckReport | None = None
+        self._cancel: threading.Event | None = None
+        self._solution_asks = 0
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        ex = self.exercise
+        yield Static(ex["title"], classes="ex-title")
+        yield Static("", id="ex-file", classes="ex-file", markup=False)
+        yield Static("Write your answer in the file (e), then check it (c).", id="ex-status", markup=False)
+        yield CheckResult()
+        yield Markdown(f"**Signature** `{ex['signature']}`", classes="ex-signature")
+        yield Static(ex["rule"].strip("\n"), classes="ex-rule", markup=False)
+        yield Markdown(" ".join(ex["task"].split()), classes="ex-task")
+        yield Markdown("", id="ex-stub")
+        yield Markdown(f"**The course's solution**\n\n```python\n{ex['solution'].strip()}\n```", id="ex-solution")
+
+    def on_mount(self) -> None:
+        self.query_one("#ex-stub", Markdown).display = False
+        self._refresh_file()
+
+    @property
+    def path(self) -> Path:
+        return self.app.workspace_path()
+
+    def _refresh_file(self, created: bool = False) -> None:
+        """Create the learner's file on first use (never overwriting it) and say what is in it."""
+        try:
+            state = workspace.ensure(self.path.parent)
+        except OSError as exc:
+            self.set_status(f"Could not create your exercise file {self.path}: {exc.strerror or exc}.", "missing")
+            return
+        line = f"Your file: {shown_path(state.path)}"
+        self.query_one("#ex-file", Static).update(line)
+        stub = self.query_one("#ex-stub", Markdown)
+        if state.created:
+            self.set_status("Your exercise file was created with every stub: press e to edit it.")
+        if self.exercise_id in state.missing and not state.syntax_error:
+            self.set_status(f"Your file has no function {self.exercise_id} (it was left as it is): add this "
+                            "stub back.", "missing")
+            stub.update(f"```python\n{self.exercise['stub'].strip()}\n```")
+            stub.display = True
+        else:
+            stub.display = False
+
+    def set_status(self, text: str, status: str | None = None) -> None:
+        widget = self.query_one("#ex-status", Static)
+        widget.remove_class(*set(TONE.values()))
+        if status in TONE:
+            widget.add_class(TONE[status])
+        widget.update(text)
+
+    # -- editing --------------------------------------------------------------------------------
+    def action_edit(self) -> None:
+        self._refresh_file()
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.set_status(f"No editor is set ($VISUAL or $EDITOR). Open {self.path} in your editor, save, then "
+                            "press c — or set EDITOR (e.g. export EDITOR=nano) and restart.", "missing")
+            return
+        command = [*shlex.split(editor), str(self.path)]
+        try:
+            with self.app.suspend():
+                result = subprocess.run(command, check=False)
+        except SuspendNotSupported:
+            # Headless or web drivers cannot hand the terminal over: run it without one, off the UI thread.
+            self.run_worker(lambda: self._edit_without_terminal(command), thread=True, group="exercise-edit",
+                            exclusive=True, exit_on_error=False)
+            return
+        except OSError as exc:
+            self._edited(None, f"Could not start your editor {command[0]!r}: {exc.strerror or exc}.")
+            return
+        self._edited(result.returncode)
+
+    def _edit_without_terminal(self, command: list[str]) -> None:
+        try:
+            result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, check=False, timeout=600)
+            self.app.call_from_thread(self._edited, result.returncode)
+        except (OSError, subprocess.SubprocessError) as exc:
+            self.app.call_from_thread(self._edited, None, f"Could not run your editor {command[0]!r}: {exc}.")
+
+    def _edited(self, code: int | None, problem: str = "") -> None:
+        if problem:
+            self.set_status(problem, "missing")
+            return
+        self._refresh_file()
+        if self.query_one("#ex-stub", Markdown).display:
+            return
+        note = "" if code == 0 else f" (your editor exited with code {code})"
+        self.set_status(f"Back from the editor{note}. Press c to check your {self.exercise_id}.")
+
+    # -- checking -------------------------------------------------------------------------------
+    def action_check(self) -> None:
+        if self.checking:
+            self.set_status("Already checking… (Esc stops it)")
+            return
+        self._refresh_file()
+        path, ex = self.path, self.exercise_id
+        self._cancel = cancel = threading.Event()
+        self.checking = True
+        self.set_status(f"Checking your {ex} in a separate process… (Esc stops it)")
+        timeout = getattr(self.app, "check_timeout", checker.TIME_LIMIT)
+        data_dir = getattr(getattr(self.app, "config", None), "data_dir", None)
+
+        def work() -> None:
+            digest = workspace.digest_of(path, ex)  # of the code being checked, even if edited meanwhile
+            try:
+                report = checker.check(path, ex, timeout=timeout, cancel=cancel, data_dir=data_dir)
+            except Exception as exc:  # a bug of ours must not take the app down
+                report = CheckReport(ex, "broken", f"The checker failed: {type(exc).__name__}: {exc}")
+            self.app.call_from_thread(self.show_report, report, digest)
+
+        self.run_worker(work, thread=True, group="exercise-check", exclusive=True, exit_on_error=False)
+
+    def cancel_check(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def show_report(self, report: CheckReport, digest: str | None = None) -> None:
+        """Show a check's findings (also used by tests with canned reports)."""
+        self.checking = False
+        if report.status == "cancelled":
+            self.set_status("Check stopped.", "cancelled")
+            return
+        self.report = report
+        self.query_one(CheckResult).show(report)
+        text = report.summary
+        if report.passed:
+            if digest and hasattr(self.app, "record_pass"):
+                self.app.record_pass(self.exercise_id, digest)
+            text = f"✔ {text} The demos that use it can now run your version (press i there)."
+        self.set_status(text, report.status)
+        self.scroll_home(animate=False)
+
+    def on_unmount(self) -> None:
+        self.cancel_check()  # leaving the section kills a running check
+
+    # -- the solution ---------------------------------------------------------------------------
+    def action_solution(self) -> None:
+        if self.has_class("-solution"):
+            self.remove_class("-solution")
+            return
+        self._solution_asks += 1
+        if self._solution_asks < 2:
+            self.set_status("Try it yourself first — press s again to reveal the course's solution.")
+            return
+        self.add_class("-solution")
+        self.set_status("The course's solution is shown at the bottom (s hides it).")
+        self.scroll_end(animate=False)
