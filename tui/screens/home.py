@@ -56,7 +56,13 @@ class HomeScreen(Screen):
         toc = self.query_one("#toc", OptionList)
         for s in SECTIONS:
             toc.replace_option_prompt(s.key, self._line(s))
-        if toc.highlighted is None:
+        progress = getattr(self.app, "progress", None)
+        keys = [s.key for s in SECTIONS]
+        last = progress.last_section if progress is not None else None
+        if last in keys and last != getattr(self, "_last_shown", None):
+            toc.highlighted = keys.index(last)  # back home from a section: highlight the one just left
+            self._last_shown = last
+        elif toc.highlighted is None:
             toc.highlighted = 0
         summary = self.app.progress_summary() if hasattr(self.app, "progress_summary") else ""
         self.query_one("#progress", Static).update(summary)
