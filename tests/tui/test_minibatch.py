@@ -87,8 +87,6 @@ async def test_real_cost_run_fills_the_table_and_escape_stops_it(monkeypatch):
         await pilot.press("right_square_bracket")
         await pilot.pause()
         screen.query_one("#cost-hidden", Select).value = "1"  # the smallest network: quick
-        await pilot.pause()
-        assert screen.busy("cost")
         await settle(pilot)
         assert [p.size for p in screen.points] == [1, 100, 5000]
         assert all(p.forward > 0 and p.backward > 0 for p in screen.points)
