@@ -103,7 +103,7 @@ async def test_bad_hidden_sizes_are_refused_where_typed():
             assert "2.4708" in text_of(app.screen, "#model-loss")
 
 
-async def test_filters_train_and_steppers_rerun():
+async def test_filters_train_steppers_rerun_and_escape_stops():
     app = make_app(section="casestudy")
     async with app.run_test(size=(100, 30)) as pilot:
         await open_tab(pilot, "filters")
@@ -114,28 +114,12 @@ async def test_filters_train_and_steppers_rerun():
         await pilot.press("right")
         await settle(pilot)
         assert "after 30 steps" in text_of(screen, "#filter-status")
-
-
-async def test_escape_stops_training_and_the_screen_stays():
-    app = make_app(section="casestudy")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_tab(pilot, "filters")
-        screen = app.screen
         screen.query_one("#steps", Stepper).set_value(1000)
         screen.run_filters()
-        await pilot.press("escape")
+        await pilot.press("escape")  # mid-run: stops it, and the screen stays
         await settle(pilot)
         assert app.screen is screen and not screen.running
         assert "stopped" in text_of(screen, "#filter-status")
-
-
-@pytest.fixture(scope="module")
-def course_filters(subset):
-    """The events of the course's own run (200 steps, seed 2021), computed once and replayed into snapshots."""
-    from engine.sections.casestudy import filter_events
-
-    X, y = subset
-    return [e for e in filter_events(X, y) if type(e).__name__ != "Status"]
 
 
 def tab(pane: str, *keys: str, hidden: str | None = None, replay: list | None = None):

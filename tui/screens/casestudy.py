@@ -160,7 +160,6 @@ class CaseStudyScreen(SectionScreen):
             X, y = ctx.subset
             return model_events(text, X, y)
 
-        self.query_one("#model-loss", Static).update("evaluating…")
         self.start_run(make_events, group="model")
 
     def run_filters(self) -> None:

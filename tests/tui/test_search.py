@@ -1,0 +1,71 @@
+"""Section 3's Compare tab: both histograms and summaries, controls that redraw, Escape, the Think! 3 pointer."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+
+from tui.widgets.stepper import Stepper
+
+from .snap import SIZE_IDS, SIZES, make_app, settle
+
+
+async def open_compare(pilot) -> None:
+    pilot.app.screen.show_pane("compare")
+    await pilot.pause()
+    await settle(pilot)
+
+
+def summary(screen, i: int) -> str:
+    return str(screen.query_one(f"#summary-{i}", Static).render())
+
+
+async def test_both_panels_with_the_course_settings():
+    app = make_app(section="search")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        screen = app.screen
+        init, trained = screen.results["Initialization"], screen.results["Partially trained"]
+        assert len(init.random_deltas) == 100 and sum(init.counts) == 100 and len(init.counts) == 20
+        assert init.gd_delta < init.best_random  # the gradient step beats every random direction
+        assert "beats them all" in summary(screen, 0)
+        assert f"{init.improved}/100 better" in summary(screen, 0)
+        assert trained.base_loss < init.base_loss
+        assert "Questions tab" in str(screen.query_one("#compare-intro", Static).render())
+
+
+async def test_controls_redraw_r_draws_again_and_escape_stops():
+    app = make_app(section="search")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        screen = app.screen
+        first = screen.results["Initialization"].random_deltas
+        screen.query_one("#dirs", Stepper).focus()
+        await pilot.press("left")
+        await settle(pilot)
+        assert len(screen.results["Initialization"].random_deltas) == 90
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.draw_seed == 1 and screen.results["Initialization"].random_deltas[:90] != first[:90]
+        screen.query_one("#lr", Stepper).focus()
+        await pilot.press("right")
+        await settle(pilot)
+        assert screen.results["Initialization"].lr == pytest.approx(10 ** -1.75)
+        screen.query_one("#dirs", Stepper).set_value(1000)
+        screen.run_compare()
+        await pilot.press("escape")  # mid-run: stops it, and the screen stays
+        await settle(pilot)
+        assert app.screen is screen and not screen.running
+        assert "stopped" in str(screen.query_one("#compare-status", Static).render())
+
+
+async def open_compare_settled(pilot) -> None:
+    await open_compare(pilot)
+    pilot.app.screen.set_focus(None)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_compare_snapshot(snap_compare, size):
+    """Two 20-bin histograms (init, partially trained) with the zero and gradient-step lines, and the summaries."""
+    assert snap_compare(make_app(section="search"), terminal_size=size, run_before=open_compare_settled)

@@ -1,0 +1,168 @@
+"""Section 3: random directions versus one gradient step, at initialization and for the partially trained model."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static, TabbedContent, TabPane
+
+from engine.events import Done, Failed, Progress, Status
+
+from ..widgets.chart import Chart
+from ..widgets.stepper import Stepper
+from .section import SectionScreen
+
+PANELS = ("Initialization", "Partially trained")
+INTRO = Text.assemble(
+    ("gradient step", "bold"), " w ← w − η∇J(w) · ", ("random move", "bold"), " w ← w + s·n, n ~ N(0, I)\n",
+    ("Think! 3", "bold"), " is on the Questions tab; x there reveals the course's answer.",
+)
+
+
+def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
+    """Round tick values (1, 2 or 5 times a power of ten apart) inside [lo, hi]."""
+    span = (hi - lo) / max(count, 1) or 1e-3
+    power = 10 ** math.floor(math.log10(span))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= span)
+    first = math.ceil(lo / step) * step
+    return [round(first + k * step, 12) for k in range(int((hi - first) / step) + 1)]
+
+
+def histogram_drawer(c):
+    """Bars of the random moves' changes in loss, a green line at zero and a red one at the gradient step."""
+
+    def draw(plt) -> None:
+        plt.title(f"{c.panel} (J = {c.base_loss:.3f})" if c is not None else "…")
+        plt.xlabel("change in loss")
+        if c is None:
+            return
+        edges, counts = c.edges, c.counts
+        centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
+        lo, hi = min(edges[0], 0.0, c.gd_delta), max(edges[-1], 0.0, c.gd_delta)
+        pad = 0.05 * (hi - lo or 1e-3)
+        plt.bar(centres, counts, width=0.8, color="blue")
+        plt.vertical_line(0.0, color="green")
+        plt.vertical_line(c.gd_delta, color="red")
+        plt.xlim(lo - pad, hi + pad)
+        ticks = nice_ticks(lo - pad, hi + pad)
+        plt.xticks(ticks, [f"{t:g}" for t in ticks])
+        top = max(counts)
+        plt.ylim(0, top * 1.1 + 0.5)
+        plt.yticks(nice_ticks(0, top, 3))
+
+    return draw
+
+
+def summary_text(c) -> Text:
+    """How many random directions improved, the best of them and the gradient step's change."""
+    n = len(c.random_deltas)
+    beaten = sum(d <= c.gd_delta for d in c.random_deltas)
+    return Text.assemble(
+        ("random", "blue"), f": {c.improved}/{n} better, best ", (f"{c.best_random:+.4f}", "bold"), "\n",
+        ("gradient step", "red"), ": ", (f"{c.gd_delta:+.4f}", "bold"),
+        f", beats {n - beaten} of {n}" if beaten else ", beats them all",
+    )
+
+
+class SearchScreen(SectionScreen):
+    """One demo tab, Compare: the course's "Comparing updates" figure, live and with its knobs."""
+
+    BINDINGS = [Binding("r", "redraw", "new random draws")]
+    DEFAULT_CSS = """
+    SearchScreen #compare-intro { height: auto; margin: 0 1; color: $text-muted; }
+    SearchScreen .controls { height: 1; margin: 0 1; }
+    SearchScreen #noise { width: 35fr; }
+    SearchScreen #lr { width: 31fr; }
+    SearchScreen #dirs { width: 33fr; }
+    SearchScreen #panels { height: 1fr; margin: 0 1; }
+    SearchScreen .panel { width: 1fr; height: 1fr; }
+    SearchScreen .panel Chart { height: 1fr; }
+    SearchScreen .summary { height: 2; }
+    SearchScreen .status { height: 1; margin: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, section) -> None:
+        super().__init__(section)
+        self.draw_seed = 0
+        self.results: dict = {}  # panel -> Comparison
+
+    def compose_demos(self) -> ComposeResult:
+        with TabPane("Compare", id="compare"):
+            yield Static(INTRO, id="compare-intro")
+            with Horizontal(classes="controls"):
+                yield Stepper("noise", 1e-2, 1e-4, 1.0, 0.25, scale="log", label_width=6, id="noise")
+                yield Stepper(" lr", 1e-2, 1e-4, 1.0, 0.25, scale="log", label_width=4, id="lr")
+                yield Stepper(" dirs", 100, 10, 1000, 10, integer=True, label_width=6, id="dirs")
+            with Horizontal(id="panels"):
+                for i, panel in enumerate(PANELS):
+                    with Vertical(classes="panel"):
+                        yield Chart(histogram_drawer(None), id=f"hist-{i}")
+                        yield Static("", id=f"summary-{i}", classes="summary")
+            yield Static("", id="compare-status", classes="status")
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        super().on_tabbed_content_tab_activated(event)
+        if event.pane.id == "compare":
+            self.query_one("#noise", Stepper).focus()
+        self.refresh_bindings()
+
+    def on_pane_first_shown(self, pane_id: str) -> None:
+        if pane_id == "compare":
+            self.run_compare()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "redraw":
+            return self.is_mounted and self.query_one("#tabs", TabbedContent).active == "compare"
+        return super().check_action(action, parameters)
+
+    # -- runs -------------------------------------------------------------------------------
+    def settings(self) -> dict:
+        value = lambda sid: self.query_one(sid, Stepper).value  # noqa: E731
+        return {"noise": value("#noise"), "lr": value("#lr"), "n": int(value("#dirs")), "draw_seed": self.draw_seed}
+
+    def run_compare(self) -> None:
+        settings = self.settings()
+
+        def make_events(ctx):
+            from engine.sections.search import compare_events
+
+            X, y = ctx.subset
+            return compare_events(X, y, **settings)
+
+        self.start_run(make_events, group="compare")
+
+    @on(Stepper.Changed)
+    def _changed(self) -> None:
+        self.run_compare()
+
+    def action_redraw(self) -> None:
+        self.draw_seed += 1
+        self.run_compare()
+
+    # -- drawing ----------------------------------------------------------------------------
+    def handle_events(self, group: str, events: list) -> None:
+        status = None
+        for e in events:
+            if type(e).__name__ == "Comparison":
+                i = PANELS.index(e.panel)
+                self.results[e.panel] = e
+                self.query_one(f"#hist-{i}", Chart).draw(histogram_drawer(e))
+                self.query_one(f"#summary-{i}", Static).update(summary_text(e))
+            elif isinstance(e, Status):
+                status = e.text
+            elif isinstance(e, Progress):
+                status = f"{e.done}/{e.total} {e.label}"
+            elif isinstance(e, Failed):
+                status = f"failed: {e.message}"
+            elif isinstance(e, Done) and e.reason == "completed":
+                status = f"green: no change · red: gradient step · left is better · draws #{self.draw_seed}"
+        if status is not None:
+            self.query_one("#compare-status", Static).update(status)
+
+    def on_cancelled(self, group: str) -> None:
+        self.query_one("#compare-status", Static).update("stopped (Escape). Change a setting or press r to run again.")
