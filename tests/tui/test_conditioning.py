@@ -1,0 +1,150 @@
+"""Section 4's demo: keyboard controls re-run GD and momentum at once; Escape, resizing, divergence, snapshots."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+
+from engine.sections import conditioning as C
+from tui.screens.conditioning import ConditioningScreen
+
+from .snap import SIZE_IDS, SIZES, make_app, settle
+
+
+def sign_error_momentum(loss, params, grad_vel, lr=1e-3, beta=0.8):
+    """A learner's momentum_update with the classic slip: par -= vel instead of par += vel."""
+    for par in params:
+        if par.grad is not None:
+            par.grad.zero_()
+    loss.backward()
+    with torch.no_grad():
+        for par, vel in zip(params, grad_vel):
+            vel.data = -lr * par.grad.data + beta * vel.data
+            par.data -= vel.data
+
+
+def slowed(delay: float):
+    """The real demo, pausing before each event so a run lasts long enough to interrupt."""
+    real = C.momentum_demo
+
+    def demo(*args, **kwargs):
+        for event in real(*args, **kwargs):
+            time.sleep(delay)
+            yield event
+
+    return demo
+
+
+async def open_demo(pilot) -> ConditioningScreen:
+    await pilot.press("right_square_bracket")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ConditioningScreen)
+    return screen
+
+
+def status(screen) -> str:
+    return str(screen.query_one("#status").render())
+
+
+async def test_every_control_reruns_at_once_with_its_new_value():
+    app = make_app(section="conditioning")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_demo(pilot)  # the first show runs the course's defaults
+        assert screen.query_one("#tabs").active == "demo"
+        assert screen.shown == (300, pytest.approx(0.1), pytest.approx(0.9))
+        assert [len(t.points) for t in screen.trajs.values()] == [300, 300]
+        assert "GD and Momentum: not within 1e-6 after 300 steps" in status(screen)
+        surface = screen.surface
+
+        async def press(*keys):
+            await pilot.press(*keys)
+            await settle(pilot)
+            return screen.shown
+
+        screen.query_one("#steps").focus()
+        assert (await press("right"))[0] == 305
+        assert (await press("shift+left"))[0] == 255  # ten steps of 5
+        assert (await press("1", "2", "0", "enter"))[0] == 120  # typed
+        screen.query_one("#lr").focus()
+        assert (await press("right"))[1] == pytest.approx(10**-0.9)  # a tenth of a decade
+        assert (await press("left"))[1] == pytest.approx(0.1)
+        assert (await press("shift+right"))[1] == pytest.approx(1.0)
+        screen.query_one("#beta").focus()
+        assert (await press("left"))[2] == pytest.approx(0.89)
+        assert (await press("shift+left"))[2] == pytest.approx(0.79)
+        assert screen.surface is surface  # computed once per screen
+        # The course's target, reached with typed values: lr 10^0.7, beta 0.48.
+        screen.query_one("#lr").focus()
+        await press("end")
+        screen.query_one("#beta").focus()
+        assert await press(".", "4", "8", "enter") == (120, pytest.approx(10**0.7), pytest.approx(0.48))
+        assert "✔ target met: Momentum within 100 iterations" in status(screen)
+        assert screen.trajs["Momentum"].converged_at <= 100 and len(screen.trajs["GD"].points) == 120
+        # A value out of range is refused where it is typed, and nothing runs.
+        screen.query_one("#steps").focus()
+        await press("9", "0", "0", "enter")
+        assert "must be between 50 and 500" in str(screen.query_one("#steps .stepper--error").render())
+        assert screen.shown[0] == 120 and not screen.running
+        # A learner's momentum with a sign slip runs through the plug-in path and diverges.
+        screen.update_fns = {"momentum_fn": sign_error_momentum}
+        await press("escape")  # leave the entry box
+        assert (await press("end"))[0] == 500
+        assert "Momentum diverged at iteration" in status(screen)
+        assert len(screen.trajs["Momentum"].points) == screen.trajs["Momentum"].diverged_at  # finite part drawn
+
+
+async def test_escape_cancels_a_run(monkeypatch):
+    monkeypatch.setattr(C, "momentum_demo", slowed(0.5))
+    app = make_app(section="conditioning")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right_square_bracket")
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert screen.running
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not screen.running and screen.shown is None
+        assert "stopped (Escape)" in status(screen)
+        assert isinstance(app.screen, ConditioningScreen)  # Escape stopped the run, it did not leave
+
+
+async def test_resizing_during_a_run_keeps_the_screen_working(monkeypatch):
+    monkeypatch.setattr(C, "momentum_demo", slowed(0.05))
+    app = make_app(section="conditioning")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right_square_bracket")
+        await pilot.pause(0.1)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.1)
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        screen = app.screen
+        assert screen.shown is not None and not screen.running
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert screen.query_one("#surface").size.width > 20
+        assert "Momentum" in status(screen)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_demo_snapshot(snap_compare, size):
+    """After the first run at the course's defaults (300 steps, lr 0.1, β 0.9): controls, both
+    methods' outcome, the four log-distance curves with the 1e-6 / iteration-100 guides, and the
+    loss surface with GD (white) and momentum (red) paths, the optimum ★ and the loss colour bar."""
+    assert snap_compare(make_app(section="conditioning"), terminal_size=size, run_before=open_demo)
+
+
+def test_diverged_snapshot(snap_compare):
+    """A learner's momentum with the sign slip (par -= vel): "Momentum diverged at iteration 93",
+    its finite part drawn in both charts, GD unaffected."""
+
+    async def run_before(pilot):
+        screen = await open_demo(pilot)
+        screen.update_fns = {"momentum_fn": sign_error_momentum}
+        screen.rerun()
+        await settle(pilot)
+
+    assert snap_compare(make_app(section="conditioning"), terminal_size=(100, 30), run_before=run_before)
