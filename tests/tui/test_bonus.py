@@ -151,7 +151,7 @@ def status(screen) -> str:
 
 
 # -- settings -----------------------------------------------------------------------------
-async def test_defaults_are_the_course_and_optimizer_shows_only_its_hyperparameters():
+async def test_settings_defaults_optimizer_hyperparameters_and_steppers():
     app = bonus_app()
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_tab(pilot)
@@ -170,12 +170,7 @@ async def test_defaults_are_the_course_and_optimizer_shows_only_its_hyperparamet
         await pilot.press("right", "right")  # RMSprop
         assert shown() == {"alpha", "momentum"}
         assert "α" in str(screen.query_one("#opt-note", Static).render())
-
-
-async def test_steppers_change_lr_batch_epochs_and_typed_lr_is_validated():
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
+        # lr on a log grid (tenths of a decade), typed values validated; batch in powers of two
         s = screen.settings.steppers
         s["lr"].focus()
         await pilot.press("shift+right", "shift+right")  # two decades up
@@ -282,16 +277,32 @@ async def test_escape_asks_the_session_to_stop_and_the_run_is_evaluated_and_kept
             screen.query_one("#bench-note", Static).render())
         assert len(runs[0]().list()) == 1
         assert isinstance(app.screen, BonusScreen)  # the Escape did not leave the screen
+        # view keys: smoothing, charts, log/table
+        view = screen.view
+        await pilot.press("m", "a", "l")
+        assert not view.smooth and view.charts == "loss"
+        assert view.query_one("ContentSwitcher").current == "log"
 
 
-async def test_divergence_is_reported_with_its_iteration():
-    app = bonus_app()
+@pytest.mark.skipif(not has_module("engine.training"), reason="engine.training not there yet")
+async def test_a_short_real_run_is_evaluated_and_kept(runs):
+    """The real engine end to end: 4 batches of 64 on CPU, evaluation, the run in the history."""
+    app = bonus_app(fake_context=False)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_tab(pilot)
-        inject(screen, canned.diverging_run(at=37))
+        screen.train_limit = 256
+        screen.settings.steppers["lr"].set_value(1e-3)
+        screen.settings.steppers["epochs"].set_value(1)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen.live.done is not None, seconds=120)
         await settle(pilot)
-        assert "diverged at iteration 37" in status(screen)
-        assert not screen.settings.disabled
+        live = screen.live
+        assert live.done == "completed", (live.failed, live.status)
+        assert live.steps == 4 and live.total_steps == 4 and live.eval_rows[0].model == "Your model"
+        assert live.history_id is not None
+        [record] = runs[0]().list()
+        assert record.config["lr"] == 1e-3 and record.config["train_limit"] == 256 and record.status == "completed"
+        assert "Done in" in status(screen)
 
 
 def test_status_lines():
@@ -303,7 +314,7 @@ def test_status_lines():
 
 
 # -- save and load ------------------------------------------------------------------------
-async def test_save_validates_the_folder_and_asks_before_overwriting(fake_engine, tmp_path):
+async def test_save_and_load_validate_their_paths(fake_engine, tmp_path):
     app = bonus_app()
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_tab(pilot)
@@ -330,12 +341,7 @@ async def test_save_validates_the_folder_and_asks_before_overwriting(fake_engine
         await settle(pilot)
         assert FakeSession.instances[0].saved == [(existing, True)]
         assert screen.live.saved_to == str(existing)
-
-
-async def test_load_requires_an_existing_file_and_shows_its_evaluation(fake_engine, tmp_path):
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
+        # load: the file must exist; its evaluation replaces the table
         await pilot.press("o")
         await pilot.pause()
         dialog = app.screen
@@ -360,7 +366,7 @@ def seed_history(runs) -> list[int]:
     return [h.add(r) for r in canned.run_records(record_cls)]
 
 
-async def test_runs_table_sorted_by_test_accuracy_delete_and_export(runs, tmp_path):
+async def test_runs_table_sorted_by_test_accuracy_export_delete_reuse(runs, tmp_path):
     seed_history(runs)
     app = bonus_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -390,17 +396,11 @@ async def test_runs_table_sorted_by_test_accuracy_delete_and_export(runs, tmp_pa
         await settle(pilot)
         assert table.row_count == 4
         assert [r.config["optimizer"] for r in runs[0]().list()] == ["Adam", "RMSprop", "Adam", "SGD"]
-
-
-async def test_reuse_copies_a_runs_settings(runs):
-    seed_history(runs)
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot, "runs")
-        await pilot.press("down", "r")  # SGD momentum, lr 1e-2, batch 128
+        # r copies a run's settings to the Train tab
+        await pilot.press("home", "r")  # Adam, lr 1e-3
         await settle(pilot)
         config, _ = screen.settings.config()
-        assert (config["optimizer"], config["lr"], config["batch_size"]) == ("SGD momentum", 0.01, 128)
+        assert (config["optimizer"], config["lr"], config["batch_size"]) == ("Adam", 0.001, 64)
         assert screen.active_tab() == "train"
 
 
@@ -437,8 +437,16 @@ def test_after_snapshot(snap_compare, size):
 
 
 def test_diverged_snapshot(snap_compare):
-    """SGD lr 10: the status says 'diverged at iteration 37'; the loss chart switches to a log scale."""
-    assert snap_compare(bonus_app(), terminal_size=(100, 30), run_before=at_train(canned.diverging_run()))
+    """SGD lr 10: the status says 'diverged at iteration 37'; the loss chart switches to a log scale;
+    the settings are usable again."""
+
+    async def run_before(pilot):
+        screen = await open_tab(pilot)
+        inject(screen, canned.diverging_run(at=37))
+        await settle(pilot)
+        assert "diverged at iteration 37" in status(screen) and not screen.settings.disabled
+
+    assert snap_compare(bonus_app(), terminal_size=(100, 30), run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)

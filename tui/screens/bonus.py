@@ -105,8 +105,18 @@ class BonusScreen(SectionScreen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in TRAIN_ACTIONS:
-            return self.active_tab() == "train"
+            if self.active_tab() != "train":
+                return False
+            if action in ("start", "load") and self.busy("train"):
+                return None  # shown dimmed: Escape first
+            if action == "save" and not self.can_save():
+                return None
         return super().check_action(action, parameters)
+
+    def can_save(self) -> bool:
+        """A training run has ended (completed or stopped) and its session is still held."""
+        return (self.handle is not None and self.handle.session is not None and not self.busy("train")
+                and self.live.done in ("completed", "stopped"))
 
     def action_smoothing(self) -> None:
         self.view.toggle_smoothing()
@@ -162,6 +172,8 @@ class BonusScreen(SectionScreen):
         if self.live.device:
             self.show_device(self.live.device)
         ended = any(event_name(ev) in ("Done", "Failed") for ev in events)
+        if ended:
+            changed.add("progress")
         self.view.show(self.live, changed, self.stopping and not ended)
         if any(event_name(ev) == "HistoryAdded" for ev in events) and self.runs.loaded:
             self.runs.reload()
@@ -177,15 +189,16 @@ class BonusScreen(SectionScreen):
     def _finished(self) -> None:
         self.stopping = False
         self.settings.disabled = False
+        self.refresh_bindings()
         if self.active_tab() == "train":
             self.query_one("#start").focus()
 
     # -- saving and loading models ------------------------------------------------------
     def action_save(self) -> None:
-        session = self.handle.session if self.handle else None
-        if session is None or self.busy("train") or not self.live.done or self.live.done == "cancelled":
+        if not self.can_save():
             self.notify("Train a model first: it can be saved once its run has ended.", timeout=4)
             return
+        session = self.handle.session  # type: ignore[union-attr]
         default = self.live.saved_to or str(default_folder() / "my_model.pt")
 
         def chosen(result: tuple[Path, bool] | None) -> None:

@@ -50,10 +50,9 @@ class RunsView(Vertical):
 
     DEFAULT_CSS = """
     RunsView { height: 1fr; }
-    RunsView #runs-table { height: 2fr; min-height: 4; }
+    RunsView #runs-table { height: 2fr; min-height: 4; scrollbar-size-horizontal: 1; }
     RunsView #runs-chart { height: 3fr; min-height: 6; }
     RunsView #runs-legend { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    RunsView #runs-hint { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS = [
         Binding("space", "mark", "mark"),
@@ -95,8 +94,6 @@ class RunsView(Vertical):
         yield table
         yield Chart(self._draw, id="runs-chart")
         yield Static("", id="runs-legend")
-        yield Static("space marks runs to overlay · a loss/accuracy · d delete · e export CSV · "
-                     "r reuse settings", id="runs-hint")
 
     # -- loading ------------------------------------------------------------------------
     def reload(self) -> None:
@@ -197,7 +194,10 @@ class RunsView(Vertical):
                 if rec is not None:
                     parts += [("■ ", self._colour(i)), run_label(rec) + "  "]
         else:
-            parts.append("the highlighted run · space marks runs to compare")
+            rec = next((r for r in self.records if r.id == self.current_id()), None)
+            if rec is not None:
+                parts += [("■ ", RICH.get(RUN_COLOURS[0], RUN_COLOURS[0])), run_label(rec),
+                          ("  (highlighted; space marks runs to compare)", "dim")]
         self.query_one("#runs-legend", Static).update(Text.assemble(*parts))
 
     @on(DataTable.RowHighlighted, "#runs-table")
@@ -246,10 +246,13 @@ class RunsView(Vertical):
     @work(thread=True, group="runs-edit", exit_on_error=False)
     def _delete(self, run_id: int) -> None:
         try:
-            history().delete(run_id)
+            h = history()
+            h.delete(run_id)
+            records = h.list()
         except Exception as exc:
-            self.app.call_from_thread(self.app.notify, f"could not delete run #{run_id}: {exc}", severity="error")
-        self.post_message(self.Loaded(history().list()))
+            self.post_message(self.Loaded(None, f"could not delete run #{run_id}: {exc}"))
+            return
+        self.post_message(self.Loaded(records))
 
     def action_export(self) -> None:
         run_id = self.current_id()

@@ -53,6 +53,8 @@ def status_text(live: LiveRun, stopping: bool = False) -> Text:
 
 def progress_text(live: LiveRun) -> str:
     p = live.progress
+    if live.done and live.started:
+        return f"{live.steps:,} iterations · {clock(live.seconds)}"
     if p is None:
         return "epoch –"
     return f"epoch {p.epoch}/{p.epochs} · {clock(p.eta_s)} left · {p.samples_per_s:,.0f} samples/s"
@@ -109,7 +111,8 @@ class TrainView(Vertical):
 
     def reset(self, live: LiveRun) -> None:
         """A new run starts: empty charts, log and table."""
-        self.query_one("#log", RichLog).clear()
+        self.query_one("#log", RichLog).clear().write(
+            Text("The course's [VALID] and [TRAIN] lines appear here every 200 batches.", style="dim"))
         self._logged = 0  # lines of live.log already written to the RichLog
         self.query_one("#eval-table", DataTable).clear()
         self.query_one("#bench-note", Static).update("")
@@ -134,6 +137,8 @@ class TrainView(Vertical):
             self.query_one("#progress-text", Static).update(progress_text(live))
         if "log" in changed:
             log = self.query_one("#log", RichLog)
+            if self._logged == 0 and live.log:
+                log.clear()  # drop the placeholder
             for line in live.log[self._logged:]:
                 log.write(log_line(line))
             self._logged = len(live.log)
@@ -153,7 +158,9 @@ class TrainView(Vertical):
             name = "Benchmark†" if r.model.lower().startswith("benchmark") else r.model
             table.add_row(name, f"{r.train_loss:.3f}", f"{r.test_loss:.3f}",
                           f"{100 * r.train_acc:.3f}%", f"{100 * r.test_acc:.3f}%")
-        self.query_one("#bench-note", Static).update(live.benchmark)
+        has_benchmark = any(r.model.lower().startswith("benchmark") for r in live.eval_rows)
+        note = live.benchmark if has_benchmark else f"No benchmark row: {live.status}" if live.status else ""
+        self.query_one("#bench-note", Static).update(note)
         if live.eval_rows:
             self.query_one(ContentSwitcher).current = "results"
 
