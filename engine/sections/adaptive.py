@@ -79,59 +79,69 @@ def draw_indices(n: int, shape: tuple[int, ...], device: torch.device,
 
 # -- the fast path: three models as one stack ---------------------------------------------------
 class StackedMLP:
-    """K copies of an MLP as tensors W (K, out, in) and b (K, out), trained as one batched network."""
+    """K copies of an MLP in one buffer `flat` (K, P), seen as transposed weights (K, in, out) and biases (K, out).
+
+    The per-layer tensors are leaf views of `flat`, so an update applied to `flat` row k
+    changes every layer of copy k. Weights are kept transposed so that neither the forward
+    pass nor the weight gradient needs a transposing copy.
+    """
 
     def __init__(self, model: MLP, k: int):
         layers = [m for m in model.main if isinstance(m, torch.nn.Linear)]
-        self.params: list[torch.Tensor] = []
-        for layer in layers:
-            for p in (layer.weight, layer.bias):
-                self.params.append(p.detach().unsqueeze(0).repeat(k, *[1] * p.dim()).requires_grad_())
-        self.weights, self.biases = self.params[0::2], self.params[1::2]
+        source = [t for m in layers for t in (m.weight.detach().t(), m.bias.detach())]
+        sizes = [t.numel() for t in source]
+        self.flat = torch.cat([t.reshape(1, -1) for t in source], dim=1).repeat(k, 1)  # (K, P)
+        self.params = [chunk.view(k, *t.shape).requires_grad_()
+                       for t, chunk in zip(source, self.flat.split(sizes, dim=1))]
+        self.weights_t, self.biases = self.params[0::2], self.params[1::2]
 
     def losses(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
         """Mean NLL of each copy on its own batch: xb (K, B, 784), yb (K, B) -> (K,)."""
         h = xb
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))  # (K, B, out) = b + h W^T
+        last = len(self.weights_t) - 1
+        for i, (wt, b) in enumerate(zip(self.weights_t, self.biases)):
+            h = torch.baddbmm(b.unsqueeze(1), h, wt)  # (K, B, out) = b + h W^T
             if i < last:
                 h = F.relu(h)
         logp = F.log_softmax(h, dim=-1)
         return -logp.gather(2, yb.unsqueeze(2)).squeeze(2).mean(1)
 
+    def flat_grad(self, losses: torch.Tensor) -> torch.Tensor:
+        """d(sum of losses)/d(flat), (K, P): the copies are independent, so row k is dL_k/dw_k."""
+        grads = torch.autograd.grad(losses.sum(), self.params)
+        return torch.cat([g.reshape(len(self.flat), -1) for g in grads], dim=1)
+
     def slice(self, k: int) -> list[torch.Tensor]:
-        """Copy k's parameters as views (updates to them change the stack)."""
-        return [p.detach()[k] for p in self.params]
+        """Copy k's parameters in the model's shapes (views: updates to the stack show through)."""
+        return [p.detach()[k].t() if p.dim() == 3 else p.detach()[k] for p in self.params]
 
 
 class StackedUpdates:
-    """The course's three rules applied in place to slices 0, 1, 2 of a StackedMLP.
+    """The course's three rules applied in place to rows 0, 1, 2 (SGD, momentum, RMSprop) of the buffer.
 
     SGD:      w <- w - lr g
     Momentum: v <- beta v - lr g;  w <- w + v
     RMSprop:  s <- alpha s + (1 - alpha) g^2;  w <- w - lr g / sqrt(s + eps)
+
+    Each is a few whole-row operations, whatever the number of layers.
     """
 
     def __init__(self, stack: StackedMLP, cfg: CompareConfig):
-        self.cfg = cfg
-        self.w = [stack.slice(k) for k in range(3)]
-        self.vel = [torch.zeros_like(p) for p in self.w[1]]
-        self.sq = [torch.zeros_like(p) for p in self.w[2]]
+        if len(stack.flat) != len(OPTIMIZERS):
+            raise ValueError("StackedUpdates needs exactly one copy per optimizer")
+        self.cfg, self.flat = cfg, stack.flat
+        self.vel = torch.zeros_like(stack.flat[1])
+        self.sq = torch.zeros_like(stack.flat[2])
 
     @torch.no_grad()
-    def apply(self, grads: Sequence[torch.Tensor]) -> None:
-        lr, c = self.cfg.lr, self.cfg
-        g = [[gr[k] for gr in grads] for k in range(3)]
-        torch._foreach_add_(self.w[0], g[0], alpha=-lr)
-        torch._foreach_mul_(self.vel, c.beta)
-        torch._foreach_add_(self.vel, g[1], alpha=-lr)
-        torch._foreach_add_(self.w[1], self.vel)
-        torch._foreach_mul_(self.sq, c.alpha)
-        torch._foreach_addcmul_(self.sq, g[2], g[2], value=1 - c.alpha)
-        denom = torch._foreach_add(self.sq, c.epsilon)
-        torch._foreach_sqrt_(denom)
-        torch._foreach_addcdiv_(self.w[2], g[2], denom, value=-lr)
+    def apply(self, g: torch.Tensor) -> None:
+        """One step of every optimizer from the gradient g (K, P)."""
+        c, w = self.cfg, self.flat
+        w[0].add_(g[0], alpha=-c.lr)
+        self.vel.mul_(c.beta).add_(g[1], alpha=-c.lr)
+        w[1].add_(self.vel)
+        self.sq.mul_(c.alpha).addcmul_(g[2], g[2], value=1 - c.alpha)
+        w[2].addcdiv_(g[2], self.sq.add(c.epsilon).sqrt_(), value=-c.lr)
 
 
 def _fast_steps(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig, base: MLP,
@@ -152,8 +162,7 @@ def _fast_steps(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig, base: MLP,
         xb = flat.index_select(0, idx).view(k, b, -1)
         yb = y.index_select(0, idx).view(k, b)
         losses = stack.losses(xb, yb)
-        grads = torch.autograd.grad(losses.sum(), stack.params)  # copies are independent: d(sum)/dW_k = dL_k/dW_k
-        rules.apply(grads)
+        rules.apply(stack.flat_grad(losses))
         return losses.detach()
 
     return step

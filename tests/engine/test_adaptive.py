@@ -51,7 +51,7 @@ def stacked_run(subset, steps: int, cfg: CompareConfig, idx: torch.Tensor) -> tu
     for i in range(steps):
         flat_idx = idx[i].reshape(-1)
         losses = stack.losses(flat[flat_idx].view(3, B, -1), y[flat_idx].view(3, B))
-        rules.apply(torch.autograd.grad(losses.sum(), stack.params))
+        rules.apply(stack.flat_grad(losses))
     return stack, base
 
 
