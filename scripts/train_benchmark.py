@@ -15,9 +15,12 @@ assets/benchmark_model.json):
   border padding = the background value).
 - Optimizer: AdamW (betas 0.9, 0.999, weight decay 1e-4), batch 128, one-cycle learning rate
   schedule (OneCycleLR, max lr 3e-3, 20% warm-up, cosine annealing to ~0), loss = NLL
-  (no label smoothing, so the reported losses mean what the course's do), EPOCHS epochs.
+  (no label smoothing, so the reported losses mean what the course's do), 120 epochs.
 - Reproducible from the seed: shuffling and augmentation draw from one torch.Generator seeded
   with the seed; on another machine or thread count floating point sums may differ slightly.
+
+Result of the shipped run (120 epochs, seed 2021): train (50k split) 99.822% / loss 0.0054,
+validation 99.120% / 0.0326, test 99.130% / 0.0328 (the course's benchmark: 99.316% test).
 
 Usage:  python scripts/train_benchmark.py [--epochs 120] [--limit N --out-dir /tmp/x for a trial]
 """
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     # Scored once, after training; nothing above looked at the test set.
     trl, tra = evaluate(model, xtr, ytr)
     tel, tea = evaluate(model, mnist.test_x, mnist.test_y)
-    print(f"train (50k split) loss {trl:.4f} acc {100 * tra:.3f}%  val loss {vl:.4f} acc {100 * va:.3f}%  "
+    print(f"train ({len(ytr):,} split) loss {trl:.4f} acc {100 * tra:.3f}%  val loss {vl:.4f} acc {100 * va:.3f}%  "
           f"test loss {tel:.4f} acc {100 * tea:.3f}%  ({seconds:.0f}s)", flush=True)
 
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -145,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             "note": "exact means over all examples; train = the 50,000-example split without augmentation",
         },
         "train_seconds": round(seconds, 1),
+        "train_seconds_note": f"wall-clock, {args.threads} thread(s), on a 2-core CPU shared with other work (varies with load)",
         "date": dt.date.today().isoformat(),
     }
     (args.out_dir / "benchmark_model.json").write_text(json.dumps(info, indent=2) + "\n")

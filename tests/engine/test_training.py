@@ -145,6 +145,7 @@ def test_same_seed_same_curve(mnist):
     b = steps_curve(run(cfg, mnist)[1])
     c = steps_curve(run(TrainConfig(**{**SMALL, "epochs": 1, "train_limit": 600, "seed": 7}), mnist)[1])
     assert a == b and a != c
+    assert steps_curve(run(cfg, mnist, cuda_graph=True)[1]) == a  # the CUDA-graph flag is ignored off CUDA
 
 
 def test_stop_mid_epoch_keeps_a_consistent_result(mnist):
