@@ -122,6 +122,15 @@ async def test_filters_train_steppers_rerun_and_escape_stops():
         assert "stopped" in text_of(screen, "#filter-status")
 
 
+@pytest.fixture(scope="module")
+def course_filters(subset):
+    """The events of the course's own run (200 steps, seed 2021), computed once and replayed into snapshots."""
+    from engine.sections.casestudy import filter_events
+
+    X, y = subset
+    return [e for e in filter_events(X, y) if type(e).__name__ != "Status"]
+
+
 def tab(pane: str, *keys: str, hidden: str | None = None, replay: list | None = None):
     async def run_before(pilot) -> None:
         await open_tab(pilot, pane)

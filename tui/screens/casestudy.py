@@ -21,7 +21,7 @@ from ..widgets.pixel_grid import PixelGrid
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
 
-FOCUS = {"data": "#example", "filters": "#seed"}
+FOCUS = {"data": "#example", "model": "#hidden", "filters": "#seed"}
 
 
 def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
@@ -103,7 +103,7 @@ class CaseStudyScreen(SectionScreen):
             with Horizontal(id="hidden-row"):
                 yield Static("hidden sizes")
                 yield Input(placeholder="e.g. 200, 100, 50   (empty: the course's linear model)", id="hidden")
-            yield Static("Tab to the box, type sizes, Enter. Empty = the linear model.", id="hidden-message")
+            yield Static("Type sizes and press Enter; empty = the linear model. Tab leaves the box.", id="hidden-message")
             with VerticalScroll(id="model-scroll"):
                 yield Static("", id="model-table")
                 yield Static("", id="model-loss")
@@ -111,7 +111,7 @@ class CaseStudyScreen(SectionScreen):
         with TabPane("Filters", id="filters"):
             with Horizontal(classes="controls"):
                 yield Stepper("seed", 2021, 0, 9999, 1, integer=True, label_width=5, id="seed")
-                yield Stepper("steps", self.FILTER_STEPS, 10, 1000, 10, integer=True, label_width=6, id="steps")
+                yield Stepper(" steps", self.FILTER_STEPS, 10, 1000, 10, integer=True, label_width=7, id="steps")
             with Horizontal(id="filter-body"):
                 with Vertical(id="filter-left"):
                     yield FilterGrid(id="filter-grid")
@@ -128,6 +128,8 @@ class CaseStudyScreen(SectionScreen):
         super().on_tabbed_content_tab_activated(event)
         if (selector := FOCUS.get(event.pane.id or "")) is not None:
             self.query_one(selector).focus()
+        elif self.focused is not None and event.pane not in self.focused.ancestors:
+            self.set_focus(None)  # a control of a hidden pane must not keep the keys
         self.refresh_bindings()
 
     def on_pane_first_shown(self, pane_id: str) -> None:

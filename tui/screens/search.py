@@ -109,6 +109,8 @@ class SearchScreen(SectionScreen):
         super().on_tabbed_content_tab_activated(event)
         if event.pane.id == "compare":
             self.query_one("#noise", Stepper).focus()
+        elif self.focused is not None and event.pane not in self.focused.ancestors:
+            self.set_focus(None)  # a control of a hidden pane must not keep the keys
         self.refresh_bindings()
 
     def on_pane_first_shown(self, pane_id: str) -> None:
