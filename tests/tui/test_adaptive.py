@@ -1,0 +1,239 @@
+"""Section 7's Compare optimizers tab: controls that re-run, toggles, Escape, divergence, and snapshots."""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+
+import pytest
+from textual.containers import Horizontal
+from textual.widgets import ProgressBar, Static
+
+import tui.screens.adaptive as adaptive
+from engine.events import Diverged, Done, Failed, Progress, Status
+from tui.widgets.optimizer_curves import OptimizerCurves
+from tui.widgets.stepper import Stepper
+
+from .snap import SIZE_IDS, SIZES, make_app, settle
+
+NAMES = ("SGD", "Momentum", "RMSprop")
+RATES = {"SGD": 400.0, "Momentum": 60.0, "RMSprop": 15.0}  # canned curves: loss ~ 0.15 + 2.15 exp(-i / rate)
+
+
+def canned_losses(name: str, n: int) -> list[float]:
+    rng = random.Random(name)
+    return [max(0.02, 0.15 + 2.15 * math.exp(-i / RATES[name]) + rng.gauss(0, 0.12)) for i in range(n)]
+
+
+def canned_run(settings: dict, diverge: dict[str, int] | None = None, chunk: int = 50):
+    """What the engine yields, with made-up deterministic losses (no torch, no clock)."""
+    from engine.sections.adaptive import Losses
+
+    diverge = diverge or {}
+    n = settings["max_steps"]
+    curves = {name: canned_losses(name, n) for name in NAMES}
+    yield Status("training (canned)")
+    for start in range(0, n, chunk):
+        for name in NAMES:
+            stop = min(start + chunk, n, diverge.get(name, n))
+            if start < stop:
+                yield Losses(name, start, tuple(curves[name][start:stop]))
+            if start <= diverge.get(name, -1) < start + chunk:
+                yield Diverged(diverge[name], name)
+        yield Progress(min(start + chunk, n), n, "iterations")
+    yield Done("completed")
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """Replace the engine with canned runs; record the settings of every run started."""
+    started: list[dict] = []
+
+    def fake(ctx, settings):
+        started.append(settings)
+        return canned_run(settings)
+
+    monkeypatch.setattr(adaptive, "compare_events", fake)
+    return started
+
+
+def text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def open_compare(pilot) -> None:
+    await pilot.press("right_square_bracket")
+    await settle(pilot)
+
+
+async def test_the_tab_starts_a_run_with_the_course_defaults(runs):
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        screen = app.screen
+        assert runs == [{"batch_size": 135, "lr": 0.002, "max_steps": 275, "seed": None}]
+        assert screen.query_one("#batch", Stepper).has_focus
+        curves = screen.query_one(OptimizerCurves)
+        assert {n: len(v) for n, v in curves.losses.items()} == {n: 275 for n in NAMES}
+        assert text(screen, "#status").startswith("done: 275 iterations")
+        assert screen.query_one("#progress", ProgressBar).percentage == 1.0
+        summary = text(screen, "#summary")
+        assert summary.startswith("EMA loss") and "RMSprop 0." in summary
+        assert "RMSprop  v ← α·v + (1−α)·g²" in text(screen, "#rule")
+
+
+async def test_every_control_change_runs_again(runs):
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        await pilot.press("right")  # batch 135 -> 140
+        await settle(pilot)
+        await pilot.press("tab", "right")  # lr 0.002 (off the grid) -> 10**-2.6, the next grid point
+        await settle(pilot)
+        await pilot.press("tab", "enter", *"60", "enter")  # steps typed
+        await settle(pilot)
+        assert [r["batch_size"] for r in runs] == [135, 140, 140, 140]
+        assert runs[2]["lr"] == pytest.approx(10**-2.6)
+        assert runs[3]["max_steps"] == 60
+        assert len(app.screen.query_one(OptimizerCurves).losses["SGD"]) == 60
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(runs) == 5 and runs[4] == runs[3]
+
+
+async def test_bad_typed_values_are_refused_where_typed(runs):
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        await pilot.press("enter", *"999", "enter")
+        await settle(pilot)
+        batch = app.screen.query_one("#batch", Stepper)
+        assert str(batch.query_one(".stepper--error").render()) == "must be between 25 and 250"
+        await pilot.press("escape")  # closes the entry box only
+        await pilot.press("tab", "tab", "enter", *"2.5", "enter")
+        await settle(pilot)
+        assert "whole number" in str(app.screen.query_one("#steps", Stepper).query_one(".stepper--error").render())
+        assert len(runs) == 1 and batch.value == 135
+
+
+async def test_view_and_smoothing_toggles(runs):
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        curves = app.screen.query_one(OptimizerCurves)
+        assert curves.view == "panels" and curves.smoothed
+        panels = curves.query_one(Horizontal)
+        assert panels.display and not curves.query_one("#overlay").display
+        await pilot.press("v")
+        await pilot.pause()
+        assert curves.view == "overlay" and curves.query_one("#overlay").display
+        assert not panels.display
+        await pilot.press("s")
+        await pilot.pause()
+        assert not curves.smoothed and text(app.screen, "#summary").startswith("loss")
+        last = curves.losses["SGD"][-1]
+        assert f"SGD {last:.3f}" in text(app.screen, "#summary")
+        assert len(runs) == 1  # toggles redraw; they do not train again
+
+
+async def test_demo_keys_only_on_the_demo_tab(runs):
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r", "v")
+        await pilot.pause()
+        assert runs == [] and app.screen.check_action("run", ()) is False
+
+
+async def test_escape_stops_a_run_and_the_screen_stays(monkeypatch):
+    release = threading.Event()
+
+    def endless(ctx, settings):
+        from engine.sections.adaptive import Losses
+
+        for i in range(10**6):
+            yield Losses("SGD", i, (2.3,))
+            yield Progress(i + 1, settings["max_steps"], "iterations")
+            if release.wait(0.005):
+                return
+
+    monkeypatch.setattr(adaptive, "compare_events", endless)
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right_square_bracket")
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert screen.running
+        await pilot.press("escape")
+        await pilot.pause()
+        release.set()
+        await settle(pilot)
+        assert app.screen is screen and not screen.running
+        assert text(screen, "#status").startswith("stopped at iteration")
+
+
+async def test_divergence_and_failure_are_shown(monkeypatch):
+    monkeypatch.setattr(adaptive, "compare_events",
+                        lambda ctx, s: canned_run(s, diverge={"SGD": 12, "Momentum": 130}))
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        screen = app.screen
+        summary = text(screen, "#summary")
+        assert "SGD diverged at iteration 12" in summary and "Momentum diverged at iteration 130" in summary
+        assert len(screen.query_one(OptimizerCurves).losses["SGD"]) == 12
+        screen.handle_events("compare", [Failed("the GPU ran out of memory; choose smaller settings")])
+        await pilot.pause()
+        assert text(screen, "#status") == "failed: the GPU ran out of memory; choose smaller settings"
+
+
+async def test_a_real_seeded_run_on_the_full_set(monkeypatch):
+    """The real engine end to end on the 60,000 images, seeded, with the smallest batch and fewest steps."""
+    real = adaptive.compare_events
+    monkeypatch.setattr(adaptive, "compare_events",
+                        lambda ctx, s: real(ctx, {**s, "batch_size": 25, "max_steps": 50, "seed": 0}))
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        curves = app.screen.query_one(OptimizerCurves)
+        assert {n: len(v) for n, v in curves.losses.items()} == {n: 50 for n in NAMES}
+        assert all(2.0 < v[0] < 2.6 for v in curves.losses.values())
+        assert curves.diverged_at == {} and not app.screen.running
+
+
+# -- snapshots ------------------------------------------------------------------------------------
+def patched(monkeypatch, **kwargs) -> None:
+    monkeypatch.setattr(adaptive, "compare_events", lambda ctx, s: canned_run(s, **kwargs))
+
+
+async def compare_panels(pilot) -> None:
+    await open_compare(pilot)
+
+
+async def compare_overlay(pilot) -> None:
+    await open_compare(pilot)
+    await pilot.press("v")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_panels_snapshot(snap_compare, monkeypatch, size):
+    """Three panels (SGD, Momentum, RMSprop), loss 0-2.5 over 275 iterations, raw curves faint under
+    the smoothed ones; the controls at the course defaults, the RMSprop rule, the finished status
+    with a full progress bar, and the smoothed final losses in the optimizers' colours."""
+    patched(monkeypatch)
+    assert snap_compare(make_app(section="adaptive"), terminal_size=size, run_before=compare_panels)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_overlay_snapshot(snap_compare, monkeypatch, size):
+    """One chart with the three smoothed curves overlaid in their colours (cyan, red, magenta)."""
+    patched(monkeypatch)
+    assert snap_compare(make_app(section="adaptive"), terminal_size=size, run_before=compare_overlay)
+
+
+def test_diverged_snapshot(snap_compare, monkeypatch):
+    """SGD's panel ends at iteration 12 and is titled diverged; the summary says where it diverged."""
+    patched(monkeypatch, diverge={"SGD": 12})
+    assert snap_compare(make_app(section="adaptive"), terminal_size=(80, 24), run_before=compare_panels)
