@@ -85,7 +85,9 @@ def _str_list(value) -> list[str]:
 
 
 def _str_dict(value, kind) -> dict:
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, kind)} if isinstance(value, dict) else {}
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, kind)}
 
 
 class Progress:

@@ -61,6 +61,9 @@ def check(path: Path, exercise: str, *, timeout: float = TIME_LIMIT, cancel: thr
     if not state.syntax_error and exercise in state.missing:
         return CheckReport(exercise, "missing", f"{path.name} has no function {exercise}: add it back (its "
                            "signature is on this tab); your file was left as it is.")
+    if workspace.is_stub(state, exercise):  # no need to start Python and torch to know it raises
+        return CheckReport(exercise, "error", f"Your {exercise} is still the stub: it raises NotImplementedError. "
+                           "Write your code in place of the raise line (e), then check again.")
     cancel = cancel or threading.Event()
     read_fd, write_fd = os.pipe()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),

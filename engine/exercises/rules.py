@@ -92,8 +92,8 @@ def _step_matches(t: Trace, r: Trace, step: int) -> bool:
 
 def _largest_difference(t: Trace, r: Trace) -> str:
     for step in range(len(r.params)):
-        for kind, got, want in (("", t.params[step], r.params[step]),
-                                ("state of the ", t.states[step] if t.states else [], r.states[step] if r.states else [])):
+        states = (t.states[step], r.states[step]) if r.states else ([], [])
+        for kind, got, want in (("", t.params[step], r.params[step]), ("state of the ", *states)):
             for name, a, b in zip(NAMES, got, want):
                 if a is None or a.shape != b.shape:
                     return f"After step {step + 1}, the {kind}{name} is not a tensor of shape {tuple(b.shape)}."

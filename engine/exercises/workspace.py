@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .. import paths
@@ -88,13 +89,25 @@ def read(path: Path) -> WorkspaceState:
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
         return WorkspaceState(Path(path), syntax_error=f"line {exc.lineno}: {exc.msg}")
-    digests = {}
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            # ast.dump ignores comments, blank lines and formatting: only a change of code counts.
-            digests[node.name] = hashlib.sha256(ast.dump(node).encode()).hexdigest()[:16]
+    digests = _digests(tree)
     missing = tuple(e for e in EXERCISE_IDS if e not in digests)
     return WorkspaceState(Path(path), missing=missing, digests=digests)
+
+
+def _digests(tree: ast.Module) -> dict[str, str]:
+    """Function name -> digest of its code; ast.dump ignores comments, blank lines and formatting."""
+    return {node.name: hashlib.sha256(ast.dump(node).encode()).hexdigest()[:16]
+            for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+@lru_cache(maxsize=None)
+def _stub_digest(name: str) -> str | None:
+    return _digests(ast.parse(catalog()[name]["stub"])).get(name)
+
+
+def is_stub(state: WorkspaceState, name: str) -> bool:
+    """Whether the file's function `name` is still the untouched stub."""
+    return name in state.digests and state.digests[name] == _stub_digest(name)
 
 
 def digest_of(path: Path, name: str) -> str | None:

@@ -108,10 +108,12 @@ def gradient_update(loss, params, lr=1e-3):
 CARELESS_GD = [
     ("no zero_grad", dict(zero="pass", loop="for par in params:\n            par -= lr * par.grad"),
      "zeroes old gradients (two calls in a row)", "zero_grad(params) before loss.backward()"),
-    ("rebinds the loop name", dict(zero="zero_grad(params)", loop="for par in params:\n            par = par - lr * par.grad"),
+    ("rebinds the loop name", dict(zero="zero_grad(params)",
+                                   loop="for par in params:\n            par = par - lr * par.grad"),
      "changes the parameters in place", "only gives the loop variable a new tensor"),
     ("replaces list entries", dict(zero="zero_grad(params)",
-                                   loop="for i in range(len(params)):\n            params[i] = params[i] - lr * params[i].grad"),
+                                   loop="for i in range(len(params)):\n"
+                                        "            params[i] = params[i] - lr * params[i].grad"),
      "changes the parameters in place", "new tensors into the params list"),
     ("wrong sign", dict(zero="zero_grad(params)", loop="for par in params:\n            par += lr * par.grad"),
      "moves downhill, against the gradient", "uphill"),

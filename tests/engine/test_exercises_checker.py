@@ -14,7 +14,7 @@ LIMIT = 3.0  # seconds for the learner's code (the app uses 20)
 
 FILES = {
     "correct": catalog()["gradient_update"]["solution"],
-    "raising": catalog()["gradient_update"]["stub"],
+    "raising": catalog()["gradient_update"]["stub"].replace("raise NotImplementedError", "raise ValueError"),
     "looping": "def gradient_update(loss, params, lr=1e-3):\n    while True:\n        pass\n",
     "exiting": "import os\n\ndef gradient_update(loss, params, lr=1e-3):\n    print('bye')\n    os._exit(0)\n",
     "crashing": "import ctypes\n\ndef gradient_update(loss, params, lr=1e-3):\n    ctypes.string_at(0)\n",
@@ -43,7 +43,7 @@ def test_a_correct_file_passes(reports):
 def test_a_raising_file_shows_its_traceback(reports):
     report = reports["raising"]
     assert report.status == "error"
-    assert "NotImplementedError: Implement gradient_update" in report.error
+    assert "ValueError: Implement gradient_update" in report.error
     assert 'File "exercises.py", line' in report.error and "runner.py" not in report.error
 
 
@@ -56,6 +56,12 @@ def test_os_exit_and_a_segfault_are_reported_as_crashes(reports):
     assert reports["exiting"].status == "crashed" and "exited with code 0" in reports["exiting"].summary
     assert reports["exiting"].output == "bye"  # what their code printed is shown
     assert reports["crashing"].status == "crashed" and "SIGSEGV" in reports["crashing"].summary
+
+
+def test_the_untouched_stub_is_reported_without_running(tmp_path):
+    path = workspace.ensure(tmp_path).path
+    report = checker.check(path, "rmsprop_update")
+    assert report.status == "error" and "still the stub" in report.summary
 
 
 def test_a_missing_function_is_reported_without_running(tmp_path):

@@ -3,12 +3,14 @@ and the reference/yours switch that demos use once an exercise has passed."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import sys
 import textwrap
 
 import pytest
+from rich.console import Console
 
 from engine.exercises import catalog, workspace
 from tui.app import OptCourseApp
@@ -16,6 +18,7 @@ from tui.config import AppConfig
 from tui.screens.exercise import ExercisePane
 from tui.screens.section import SectionScreen
 from tui.sections import BY_KEY
+from tui.widgets.check_result import checks_table
 from tui.widgets.impl_toggle import ImplementationToggle
 
 from .snap import SIZE_IDS, SIZES, settle
@@ -55,6 +58,12 @@ async def open_exercise(app, pilot) -> ExercisePane:
     app.screen.show_pane("exercise")
     await pilot.pause()
     return app.screen.query_one(ExercisePane)
+
+
+def as_text(renderable) -> str:
+    console = Console(width=100, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return console.export_text()
 
 
 def status(pane: ExercisePane) -> str:
@@ -103,20 +112,34 @@ async def test_edit_then_check_cycle(fake_editor):
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_exercise(app, pilot)
         assert "created" in status(pane) and workspace.workspace_file().exists()
-        await pilot.press("c")  # the untouched stub raises NotImplementedError
-        assert pane.checking
+        await pilot.press("c")  # the untouched stub: known to raise without running it
         await settle(pilot)
-        assert pane.report.status == "error" and "NotImplementedError" in status(pane)
-        assert 'File "exercises.py"' in str(pane.query_one("#cr-error").render())
+        assert pane.report.status == "error" and "still the stub" in status(pane)
         assert not app.exercise_passed("gradient_update")
         await pilot.press("e")  # headless: no terminal to suspend, the editor runs on its own
         await settle(pilot)
         assert "Back from the editor" in status(pane)
         await pilot.press("c")
+        assert pane.checking  # in a separate process, the screen still responsive
         await settle(pilot)
         assert pane.report.status == "passed", pane.report.summary
         assert app.exercise_passed("gradient_update") and app.exercise_ready("gradient_update")
     assert "gradient_update" in OptCourseApp().progress.passed  # kept for the next start
+
+
+async def test_a_raising_answer_shows_its_traceback(subset):
+    body = SOLUTION.replace("lr * par.grad.data", "lr * par.grad.dat")
+    write_learner_file(body)  # so that the traceback can quote the line
+    report = _report(subset, body, filename=str(workspace.workspace_file()))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_exercise(app, pilot)
+        pane.show_report(report)
+        await pilot.pause()
+        assert "raised AttributeError" in status(pane)
+        error = str(pane.query_one("#cr-error").render())
+        assert 'File "exercises.py", line' in error and "par.grad.dat" in error
+        assert "not finished" in as_text(checks_table(report))
 
 
 async def test_escape_stops_a_check_and_the_screen_stays_usable():
@@ -201,17 +224,18 @@ async def test_the_switch_waits_for_a_pass_then_chooses_yours():
 
 
 # -- snapshots ----------------------------------------------------------------------------------------
-def _report(subset, source: str, name: str = "gradient_update"):
+def _report(subset, source: str, name: str = "gradient_update", filename: str = "exercises.py"):
+    """The report of a real check of `source`, run in this process (quicker than the checker's process)."""
     import torch
 
     from engine.exercises.cases import check_function
 
     namespace: dict = {}
-    exec(workspace.HEADER + source, namespace)
+    exec(compile(workspace.HEADER + "\n\n" + source, filename, "exec"), namespace)  # as write_learner_file
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return check_function(name, namespace[name], subset)
+        return check_function(name, namespace[name], subset, filename=filename)
     finally:
         torch.set_num_threads(threads)
 

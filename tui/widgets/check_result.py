@@ -117,7 +117,8 @@ class CheckResult(Vertical):
         self.show(None)
 
     def show(self, report: CheckReport | None) -> None:
-        checks, error, output, course = (self.query_one(f"#cr-{n}", Static) for n in ("checks", "error", "output", "course"))
+        checks, error, output, course = (self.query_one(f"#cr-{n}", Static)
+                                         for n in ("checks", "error", "output", "course"))
         has_checks = report is not None and (report.checks or report.course is not None)
         checks.update(checks_table(report) if has_checks else "")
         checks.display = bool(has_checks)

@@ -14,7 +14,15 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
-from engine.exercises import short_title
+from engine.exercises import EXERCISE_IDS, short_title
+
+
+def exercises_named(ids) -> str:
+    """"Exercise 3", or "Exercise 4, 6 or 7" (course order)."""
+    numbers = [short_title(ex).split()[-1] for ex in EXERCISE_IDS if ex in ids]
+    if len(numbers) == 1:
+        return f"Exercise {numbers[0]}"
+    return f"Exercise {', '.join(numbers[:-1])} or {numbers[-1]}"
 
 
 class ImplementationToggle(Widget, can_focus=True):
@@ -83,11 +91,11 @@ class ImplementationToggle(Widget, can_focus=True):
 
     # -- drawing --------------------------------------------------------------------------------
     def _hint(self) -> str:
-        titles = ", ".join(short_title(ex) for ex in self.exercise_ids)
         passed = getattr(self.app, "exercise_passed", lambda _ex: False)
-        if any(passed(ex) for ex in self.exercise_ids):
-            return f"your code changed since it passed: check {titles} again (Exercise tab, c)"
-        return f"pass {titles} first (Exercise tab)"
+        changed = [ex for ex in self.exercise_ids if passed(ex)]
+        if changed:
+            return f"your code changed since it passed: check {exercises_named(changed)} again"
+        return f"pass {exercises_named(self.exercise_ids)} first (Exercise tab)"
 
     def render(self) -> Text:
         text = Text(f"{self.label}: ")
@@ -104,5 +112,5 @@ class ImplementationToggle(Widget, can_focus=True):
         text.append(" (i)", style="dim")
         missing = [ex for ex in self.exercise_ids if ex not in ready]
         if missing and mine:
-            text.append(f"  — reference {', '.join(missing)}", style="dim italic")
+            text.append(f"  — {exercises_named(missing)}: still the reference", style="dim italic")
         return text
