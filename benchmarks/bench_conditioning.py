@@ -75,7 +75,7 @@ def main() -> None:
     device = select_device(os.environ.get("OPTCOURSE_DEVICE", "auto"))
     X, y = course_subset(load_mnist(device=device))
     steps = 300  # the demo's default
-    print(f"device: {device_name(device)}, 1 torch thread; load average {os.getloadavg()[0]:.1f} (other processes share the CPU)")
+    print(f"device: {device_name(device)} (torch); load average {os.getloadavg()[0]:.1f} (other processes share the CPU)")
     ours(X, y, 10)  # warm-up: first-call costs of numpy and torch
     cpu0 = time.thread_time()
     fast = timed(lambda: ours(X, y, steps), device, 30)

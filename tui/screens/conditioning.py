@@ -141,9 +141,9 @@ class ConditioningScreen(SectionScreen):
 
     DEFAULT_CSS = """
     ConditioningScreen #controls { height: auto; margin: 0 1; }
-    ConditioningScreen #steps { width: 30fr; }
-    ConditioningScreen #lr { width: 34fr; }
-    ConditioningScreen #beta { width: 34fr; }
+    ConditioningScreen #steps { width: 1fr; min-width: 26; }
+    ConditioningScreen #lr { width: 1fr; min-width: 24; }
+    ConditioningScreen #beta { width: 1fr; min-width: 23; }
     ConditioningScreen #status { height: 2; margin: 0 1; }
     ConditioningScreen #charts { height: 1fr; }
     ConditioningScreen #distance-panel { width: 11fr; height: 1fr; }
