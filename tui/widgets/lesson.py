@@ -41,8 +41,8 @@ class QuestionCard(Vertical, can_focus=True):
     QuestionCard:focus-within { border: round $accent; }
     QuestionCard .q-title { text-style: bold; color: $accent; }
     QuestionCard Markdown { margin: 0; padding: 0; }
-    QuestionCard TextArea { height: 5; min-height: 3; margin: 0; border: tall $primary 30%; }
-    QuestionCard TextArea:focus { border: tall $accent; }
+    QuestionCard TextArea { height: 5; min-height: 3; margin: 0; border: round $primary 40%; padding: 0 1; }
+    QuestionCard TextArea:focus { border: round $accent; }
     QuestionCard .q-explanation { display: none; border-left: thick $success; padding-left: 1; }
     QuestionCard.-revealed .q-explanation { display: block; }
     QuestionCard .q-hint { color: $text-muted; }
