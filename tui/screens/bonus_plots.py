@@ -76,7 +76,7 @@ def draw_live(plt, live: LiveRun, metric: str, smooth: bool) -> None:
     vals = live.val_losses if metric == "loss" else live.val_accs
     axis = Axis(metric, list(raw) + list(vals))
     title = ("loss" + (" (log scale)" if axis.log else "")) if metric == "loss" else "accuracy %"
-    plt.title(title)
+    plt.title(title + (" · a loaded model has no curves" if live.evaluating_only else ""))
     right = max(live.total_steps, live.steps, 2)
     plt.xlim(0, right)
     plt.xticks(*nice_ticks(0, right, 6))

@@ -27,8 +27,8 @@ def status_text(live: LiveRun, stopping: bool = False) -> Text:
     if live.failed:
         return Text(f"✗ {live.failed}", style="bold red")
     if live.diverged_at is not None:
-        return Text(f"✗ diverged at iteration {live.diverged_at}: the loss became NaN or infinite; "
-                    "try a smaller learning rate", style="bold red")
+        return Text(f"✗ diverged at iteration {live.diverged_at} (loss NaN/inf): try a smaller learning rate",
+                    style="bold red")
     saved = f" · kept as run #{live.history_id}" if live.history_id is not None else ""
     if live.done == "cancelled":
         return Text("Cancelled before training started.", style="yellow")

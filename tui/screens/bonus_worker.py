@@ -74,7 +74,7 @@ def training_events(ctx, config: dict, handle: SessionHandle) -> Iterator:
         yield event
         if event_name(event) == "Evaluation":
             yield from _note()
-    if session.record is not None:
+    if session.record is not None and session.record.train_loss:  # a run stopped before its first step is not kept
         try:
             from engine.history import RunHistory
 
