@@ -169,6 +169,8 @@ class BonusScreen(SectionScreen):
                     self.notify(ev.message, title="Not saved", severity="error", timeout=8)
             return
         changed = self.live.apply(events)
+        if any(event_name(ev) == "TrainStarted" for ev in events):
+            self.settings.apply(self.live.config)  # the panel shows what this run really uses
         if self.live.device:
             self.show_device(self.live.device)
         ended = any(event_name(ev) in ("Done", "Failed") for ev in events)
