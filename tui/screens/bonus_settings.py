@@ -63,6 +63,7 @@ class TextSetting(Horizontal):
     TextSetting > Input { height: 1; }
     TextSetting > .setting--error { column-span: 2; color: $text-error; height: auto; display: none; }
     TextSetting:focus-within > .setting--label { color: $accent; text-style: bold; }
+    TextSetting:disabled > .setting--label { color: $text-disabled; }
     """
 
     def __init__(self, label: str, value: str, parse, *, id: str) -> None:
