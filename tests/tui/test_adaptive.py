@@ -202,6 +202,23 @@ async def test_a_real_seeded_run_on_the_full_set(monkeypatch):
         assert curves.diverged_at == {} and not app.screen.running
 
 
+async def test_lesson_and_questions_carry_the_course_text():
+    from tui.lessons import lesson_text
+
+    lesson = lesson_text("adaptive")
+    for needle in ("## Locality of gradients", "v_t     = α v_{t−1} + (1 − α) (∇J(w_t))²",
+                   "w_{t+1} = w_t − η ∇J(w_t) / sqrt(v_t + ε)", "## Exercise 7: RMSprop"):
+        assert needle in lesson
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.show_pane("questions")
+        await pilot.pause()
+        cards = list(app.screen.query("QuestionCard"))
+        assert [c.question.title for c in cards] == ["Think 7.1: Compare optimizers",
+                                                     "Think! 7.2: Loss function and optimization"]
+        assert "RMSprop" in cards[0].question.explanation and "Hessian" in cards[1].question.explanation
+
+
 # -- snapshots ------------------------------------------------------------------------------------
 def patched(monkeypatch, **kwargs) -> None:
     monkeypatch.setattr(adaptive, "compare_events", lambda ctx, s: canned_run(s, **kwargs))
