@@ -151,7 +151,7 @@ def status(screen) -> str:
 
 
 # -- settings -----------------------------------------------------------------------------
-async def test_settings_defaults_optimizer_hyperparameters_and_steppers():
+async def test_settings_controls_and_validation(fake_engine):
     app = bonus_app()
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_tab(pilot)
@@ -186,19 +186,15 @@ async def test_settings_defaults_optimizer_hyperparameters_and_steppers():
         await pilot.press("left", "right", "right")
         config, _ = screen.settings.config()
         assert (config["lr"], config["batch_size"], config["epochs"]) == (pytest.approx(1e-3), 128, 3)
-
-
-async def test_invalid_hidden_sizes_and_seed_are_shown_and_block_start(fake_engine):
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
+        # typed hidden sizes and seed: the reason shows next to the field, and s refuses to start
         hidden = screen.query_one("#hidden", Input)
-        hidden.value = "200, x"
-        await pilot.pause()
+        hidden.focus()
+        await pilot.press("end", "ctrl+u", *"200, x")
         error = screen.query_one("#hidden-setting .setting--error", Static)
         assert error.display and "'x' is not a whole number" in str(error.render())
-        screen.query_one("#seed", Input).value = "-3"
-        await pilot.pause()
+        screen.query_one("#seed", Input).focus()
+        await pilot.press("end", "ctrl+u", "minus", "3")
+        assert "seed must be from 0" in str(screen.query_one("#seed-setting .setting--error", Static).render())
         screen.query_one("#optimizer").focus()
         await pilot.press("s")
         await pilot.pause()
