@@ -68,7 +68,7 @@ def course_tables(case: CourseCase) -> Group:
     bias = _values_table("main.0.bias", [f"[{i}] / [{i + 5}]" for i in range(5)], ["[0-4]", "[5-9]"],
                          split(case.before_b), split(case.got_b), split(case.want_b))
     return Group(Text(case.title, style="bold"),
-                 Text("the printed corner of the weights: rows 0,1,2,7,8,9 × columns 0,1,2,781,782,783"), weights,
+                 Text("the printed corner: rows 0,1,2,7,8,9 × columns 0,1,2,781,782,783"), weights,
                  Text(""), bias)
 
 
