@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import copy
 import statistics
 import sys
@@ -18,7 +19,6 @@ from engine.model import MLP, loss_fn  # noqa: E402
 from engine.sections.adaptive import CompareConfig, compare_optimizers  # noqa: E402
 from engine.updates import gradient_update, momentum_update, rmsprop_update, sample_minibatch  # noqa: E402
 
-REPEATS = 3
 
 
 def course_way(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig) -> dict[str, list[float]]:
@@ -61,6 +61,14 @@ def timed(fn, *args) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch CPU threads for both ways (0: torch's default); on a busy shared CPU, "
+                             "1 avoids threads that stall each other")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = select_device("auto")
     mnist = load_mnist(device=device)
     # The course runs on CPU tensors (it indexes them with numpy); ours keeps data on the device.
@@ -68,11 +76,11 @@ def main() -> None:
     cfg = CompareConfig()
     print(f"Section 7 compare optimizers, defaults: batch {cfg.batch_size}, lr {cfg.lr}, "
           f"{cfg.max_steps} steps x 3 optimizers, MLP {list(cfg.hidden)}, 60,000 images")
-    print(f"device: {device_name(device)}; torch {torch.__version__}; best and median of {REPEATS}, interleaved")
+    print(f"device: {device_name(device)}; torch {torch.__version__}; best and median of {args.repeats}, interleaved")
     our_way(mnist.train_x, mnist.train_y, CompareConfig(max_steps=20))  # warm-up
     course_way(cpu.train_x, cpu.train_y, CompareConfig(max_steps=20))
     ours, course = [], []
-    for _ in range(REPEATS):
+    for _ in range(args.repeats):
         course.append(timed(course_way, cpu.train_x, cpu.train_y, cfg))
         ours.append(timed(our_way, mnist.train_x, mnist.train_y, cfg))
     for name, ts in (("course (sequential, numpy sampling, deepcopy)", course),
