@@ -84,6 +84,11 @@ class ExercisePane(VerticalScroll, can_focus=True):
 
     def on_mount(self) -> None:
         self.query_one("#ex-stub", Markdown).display = False
+        self.query_one("#ex-file", Static).update(f"Your file: {shown_path(self.path)}")
+
+    def activate(self) -> None:
+        """The tab is shown: focus here (so e, c and s work) and make the learner's file on first use."""
+        self.focus()
         self._refresh_file()
 
     @property

@@ -76,7 +76,7 @@ class SectionScreen(Screen):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane_id = event.pane.id or ""
         if pane_id == "exercise":
-            self.query_one(ExercisePane).focus()  # so its keys (e, c, s) work at once
+            self.query_one(ExercisePane).activate()
         if pane_id not in self._panes_shown:
             self._panes_shown.add(pane_id)
             self.on_pane_first_shown(pane_id)
