@@ -25,10 +25,26 @@ def select_device(choice: str = "auto") -> torch.device:
 
 
 def device_name(device: torch.device) -> str:
-    """A short human description, e.g. "cuda: NVIDIA H100" or "cpu: 2 threads"."""
+    """A short human description, e.g. "cuda: NVIDIA H100" or "cpu: AMD EPYC 7B13 (1 thread)"."""
     if device.type == "cuda":
         return f"cuda: {torch.cuda.get_device_name(device)}"
-    return f"cpu: {torch.get_num_threads()} threads"
+    n = torch.get_num_threads()
+    model = cpu_model()
+    return f"cpu: {model + ' ' if model else ''}({n} thread{'' if n == 1 else 's'})"
+
+
+def cpu_model() -> str:
+    """The processor's marketing name where the OS tells it (Linux), else ""."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return " ".join(line.split(":", 1)[1].split())[:40]
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor()[:40]
 
 
 def synchronize(device: torch.device) -> None:

@@ -33,6 +33,19 @@ class EngineContext:
         return self._subset
 
 
+def limit_cpu_threads() -> None:
+    """Leave one core to the UI thread: torch's intra-op threads spin and would starve redraws.
+
+    The demos' tensors are small, so one fewer compute thread costs little and keeps keys responsive.
+    """
+    import os
+
+    import torch
+
+    cores = os.cpu_count() or 1
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
+
+
 class EngineHolder:
     """Builds the EngineContext on first use from any thread; errors are kept and raised again."""
 
@@ -49,6 +62,7 @@ class EngineHolder:
                 from engine.device import device_name, select_device
 
                 device = select_device(self.config.device)
+                limit_cpu_threads()
                 self.device_label = self.config.device_label or device_name(device)
                 mnist = load_mnist(self.config.data_dir, device)
                 self._context = EngineContext(device, self.device_label, mnist)

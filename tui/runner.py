@@ -37,11 +37,12 @@ def friendly_error(exc: BaseException) -> str:
 
 
 def run_engine(node: Widget, make_events: Callable[..., Iterator], *, group: str = "demo",
-               description: str = "") -> tuple[int, Worker]:
+               description: str = "", needs_context: bool = True) -> tuple[int, Worker]:
     """Start `make_events(context)` in a thread, cancelling the group's previous run; returns (run_id, worker).
 
     The node receives EngineEvents messages; a generator that raises ends with an
     engine.events.Failed event carrying a readable message, never a traceback on screen.
+    With needs_context=False, `make_events(None)` starts at once instead of waiting for MNIST.
     """
     run_id = next(_run_ids)
     holder = node.app.engine  # type: ignore[attr-defined]
@@ -61,7 +62,7 @@ def run_engine(node: Widget, make_events: Callable[..., Iterator], *, group: str
 
         events = None
         try:
-            events = make_events(holder.get())
+            events = make_events(holder.get() if needs_context else None)
             for event in events:
                 if worker.is_cancelled:
                     break
