@@ -10,7 +10,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
 
 from engine.data import course_subset, load_mnist  # noqa: E402
 from engine.device import device_name, select_device, synchronize  # noqa: E402

@@ -6,35 +6,11 @@ from pathlib import Path
 
 from textual.validation import ValidationResult, Validator
 
-# The same limits as engine.model (which imports torch, so the UI thread cannot use it);
-# tests/tui/test_bonus.py checks that both agree.
-MAX_WIDTH = 4096
-MAX_LAYERS = 8
+from engine.hidden import parse_hidden  # torch-free; HiddenSizesError is a ValueError
+
+__all__ = ["parse_hidden", "parse_seed", "check_save_path", "FuncValidator"]
+
 MAX_SEED = 2**32 - 1
-
-
-def parse_hidden(text: str) -> list[int]:
-    """"200, 100, 50" -> [200, 100, 50]; "" or "none" -> [] (the linear model); ValueError says why not."""
-    text = text.strip()
-    if not text or text.lower() in {"none", "linear", "[]"}:
-        return []
-    sizes = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            raise ValueError("empty size between commas; write e.g. 200, 100, 50")
-        try:
-            size = int(part)
-        except ValueError:
-            raise ValueError(f"{part!r} is not a whole number; write e.g. 200, 100, 50") from None
-        if size < 1:
-            raise ValueError(f"a layer needs at least 1 unit, got {size}")
-        if size > MAX_WIDTH:
-            raise ValueError(f"{size:,} units is too wide; at most {MAX_WIDTH:,} per layer")
-        sizes.append(size)
-    if len(sizes) > MAX_LAYERS:
-        raise ValueError(f"{len(sizes)} hidden layers is too deep; at most {MAX_LAYERS}")
-    return sizes
 
 
 def parse_seed(text: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from engine.events import Diverged, Done, Status
 from tui.screens.bonus_live import BenchmarkNote, benchmark_note
@@ -206,7 +206,7 @@ def run_records(record_cls) -> list:
     return out
 
 
-# -- stand-ins for engine modules that may not exist yet --------------------------------
+# -- a RunRecord like engine.history's, for the fake session (keeps canned data torch-free) --
 @dataclass(frozen=True)
 class RunRecord:
     id: int | None
@@ -221,38 +221,3 @@ class RunRecord:
     val_loss: tuple = ()
     val_acc: tuple = ()
     final: dict = field(default_factory=dict)
-
-
-class FakeRunHistory:
-    """engine.history.RunHistory's interface over a process-wide dict (tests only)."""
-
-    store: dict = {}
-
-    def __init__(self, path=None) -> None:
-        pass
-
-    def add(self, record) -> int:
-        run_id = max(self.store, default=0) + 1
-        self.store[run_id] = replace(record, id=run_id)
-        return run_id
-
-    def list(self) -> list:
-        return sorted(self.store.values(), key=lambda r: -(r.final.get("test_acc") or -1))
-
-    def get(self, run_id: int):
-        return self.store[run_id]
-
-    def delete(self, run_id: int) -> None:
-        del self.store[run_id]
-
-    def export_csv(self, run_id: int, path):
-        from pathlib import Path
-
-        r = self.store[run_id]
-        vals = dict(zip(r.val_steps, zip(r.val_loss, r.val_acc)))
-        lines = ["step,train_loss,train_acc,val_loss,val_acc"]
-        for k, (loss, acc) in enumerate(zip(r.train_loss, r.train_acc), 1):
-            vl, va = vals.get(k, ("", ""))
-            lines.append(f"{k},{loss},{acc},{vl},{va}")
-        Path(path).write_text("\n".join(lines) + "\n")
-        return Path(path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import sys
 import threading
 import time
@@ -21,13 +20,6 @@ from tui.widgets.chart import ema
 
 from . import bonus_events as canned
 from .snap import SIZE_IDS, SIZES, make_app, settle
-
-
-def has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 # -- fakes --------------------------------------------------------------------------------
@@ -83,16 +75,10 @@ class FakeConfig:
 
 @pytest.fixture
 def runs(monkeypatch):
-    """The run history: the engine's when it exists, else an in-memory stand-in with its interface."""
-    if has_module("engine.history"):
-        from engine.history import RunHistory, RunRecord
+    """The engine's run history, in the test's fresh OPTCOURSE_HOME."""
+    from engine.history import RunHistory, RunRecord
 
-        return RunHistory, RunRecord
-    module = types.ModuleType("engine.history")
-    canned.FakeRunHistory.store = {}
-    module.RunHistory, module.RunRecord = canned.FakeRunHistory, canned.RunRecord
-    monkeypatch.setitem(sys.modules, "engine.history", module)
-    return canned.FakeRunHistory, canned.RunRecord
+    return RunHistory, RunRecord
 
 
 @pytest.fixture
@@ -208,23 +194,6 @@ async def test_settings_controls_and_validation(fake_engine):
         assert errors == [] and config["hidden"] == (100, 100) and config["seed"] == 5
 
 
-def test_hidden_rules_match_the_engine():
-    """tui.validation.parse_hidden (torch-free) accepts and refuses what engine.model.parse_hidden does."""
-    from engine.model import parse_hidden as engine_parse
-
-    from tui.validation import parse_hidden
-
-    for text in ["200, 100, 50", "", "none", "10;20", "0", "-1", "4097", "4096", "1,2,3,4,5,6,7,8,9", "a", "1,,2"]:
-        try:
-            expected = engine_parse(text)
-        except ValueError as exc:
-            with pytest.raises(ValueError, match=str(exc)[:12].replace("(", r"\(")):
-                parse_hidden(text)
-        else:
-            assert parse_hidden(text) == expected
-
-
-@pytest.mark.skipif(not has_module("engine.training_config"), reason="engine.training_config not there yet")
 def test_optimizers_and_defaults_match_the_engine():
     from engine.training_config import OPTIMIZERS, TrainConfig
 
@@ -237,7 +206,6 @@ def test_optimizers_and_defaults_match_the_engine():
         assert engine_defaults[key] == (list(value) if key == "hidden" else value)
 
 
-@pytest.mark.skipif(not has_module("engine.training_events"), reason="engine.training_events not there yet")
 def test_canned_events_have_the_engine_fields():
     import engine.training_events as real
 
@@ -281,7 +249,6 @@ async def test_escape_asks_the_session_to_stop_and_the_run_is_evaluated_and_kept
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not has_module("engine.training"), reason="engine.training not there yet")
 async def test_a_short_real_run_is_evaluated_and_kept(runs):
     """The real engine end to end: 4 batches of 64 on CPU, evaluation, the run in the history."""
     app = bonus_app(fake_context=False)

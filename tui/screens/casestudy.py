@@ -223,7 +223,7 @@ class CaseStudyScreen(SectionScreen):
             ("v", "bold"), ": the values, as the course's \"Run me!\" cell\n",
             ("←/→", "bold"), ": browse (shift ×10, Enter types a number)",
         ))
-        self._status("data", f"the course's 500-example subset of MNIST's training set (seed 2021)")
+        self._status("data", "the course's 500-example subset of MNIST's training set (seed 2021)")
 
     def _draw_model(self, events: list) -> None:
         message = self.query_one("#hidden-message", Static)

@@ -10,6 +10,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Select, Static, TabbedContent, TabPane
 
+from engine.hidden import count_params, parse_hidden
+
 from ..widgets.chart import Chart, downsample
 from ..widgets.landscape_explorer import LandscapeExplorer
 from ..widgets.stepper import Stepper
@@ -20,35 +22,14 @@ PRESETS = ("10", "20, 20", "100, 100")
 # matplotlib's tab10, the course's default colour cycle: one colour per init.
 COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
-MAX_WIDTH, MAX_LAYERS = 4096, 8  # engine.model's limits (it imports torch, so the UI thread cannot)
 
 
 def parse_hidden_text(text: str) -> list[int]:
-    """engine.model.parse_hidden's rule, torch-free, plus: at least one hidden layer (tests check they agree)."""
-    sizes = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            raise ValueError("empty size between commas; write e.g. 20, 20" if text.strip()
-                             else "give at least one hidden layer, e.g. 10 or 20, 20")
-        try:
-            size = int(part)
-        except ValueError:
-            raise ValueError(f"{part!r} is not a whole number; write e.g. 20, 20") from None
-        if size < 1:
-            raise ValueError(f"a layer needs at least 1 unit, got {size}")
-        if size > MAX_WIDTH:
-            raise ValueError(f"{size:,} units is too wide; at most {MAX_WIDTH:,} per layer")
-        sizes.append(size)
-    if len(sizes) > MAX_LAYERS:
-        raise ValueError(f"{len(sizes)} hidden layers is too deep; at most {MAX_LAYERS}")
+    """engine.hidden.parse_hidden's rule, plus: this demo needs at least one hidden layer."""
+    sizes = parse_hidden(text)
+    if not sizes:
+        raise ValueError("give at least one hidden layer, e.g. 10 or 20, 20")
     return sizes
-
-
-def count_params(hidden: list[int]) -> int:
-    """Weights and biases of MLP(784, 10, hidden): sum of (fan_in + 1) * fan_out."""
-    dims = [784, *hidden, 10]
-    return sum((i + 1) * o for i, o in zip(dims[:-1], dims[1:]))
 
 
 class NonConvexScreen(SectionScreen):
@@ -140,7 +121,7 @@ class NonConvexScreen(SectionScreen):
         """Clear the chart for a run of `inits` copies of MLP `hidden` over `steps` steps."""
         self.hidden, self.max_steps = list(hidden), steps
         self.curves, self.diverged = [[] for _ in range(inits)], {}
-        self.query_one("#op-params", Static).update(f"Number of parameters in model:  {count_params(hidden):,}")
+        self.query_one("#op-params", Static).update(f"Number of parameters in model:  {count_params(784, 10, hidden):,}")
         self.query_one("#op-progress", ProgressBar).update(total=steps, progress=0)
         self.query_one("#op-chart", Chart).refresh()
 
