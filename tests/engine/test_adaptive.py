@@ -23,6 +23,15 @@ from engine.sections.adaptive import (
 B = 25
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny tensors gain nothing from threads, and on a shared CPU waiting threads stall every op."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def curves(events) -> tuple[dict[str, list[float]], list]:
     """Losses per optimizer (checking each chunk starts where the last ended) and the other events."""
     out: dict[str, list[float]] = {name: [] for name in OPTIMIZERS}

@@ -67,83 +67,64 @@ async def open_compare(pilot) -> None:
     await settle(pilot)
 
 
-async def test_the_tab_starts_a_run_with_the_course_defaults(runs):
+async def test_the_tab_starts_a_run_with_the_course_defaults_and_toggles_redraw(runs):
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r", "v")  # the demo's keys do nothing on the Lesson tab
+        await pilot.pause()
+        assert runs == [] and app.screen.check_action("run", ()) is False
         await open_compare(pilot)
         screen = app.screen
         assert runs == [{"batch_size": 135, "lr": 0.002, "max_steps": 275, "seed": None}]
         assert screen.query_one("#batch", Stepper).has_focus
         curves = screen.query_one(OptimizerCurves)
         assert {n: len(v) for n, v in curves.losses.items()} == {n: 275 for n in NAMES}
-        assert text(screen, "#status").startswith("done: 275 iterations")
+        assert text(screen, "#status") == "done: 275 iterations each"
         assert screen.query_one("#progress", ProgressBar).percentage == 1.0
         summary = text(screen, "#summary")
         assert summary.startswith("EMA loss") and "RMSprop 0." in summary
         assert "RMSprop  v ← α·v + (1−α)·g²" in text(screen, "#rule")
+        # v: panels <-> overlay; s: smoothing off shows the raw last loss. Neither trains again.
+        panels = curves.query_one(Horizontal)
+        assert curves.view == "panels" and curves.smoothed
+        assert panels.display and not curves.query_one("#overlay").display
+        await pilot.press("v")
+        await pilot.pause()
+        assert curves.view == "overlay" and curves.query_one("#overlay").display and not panels.display
+        await pilot.press("s")
+        await pilot.pause()
+        assert not curves.smoothed and text(screen, "#summary").startswith("loss")
+        assert f"SGD {curves.losses['SGD'][-1]:.3f}" in text(screen, "#summary")
+        assert len(runs) == 1
 
 
-async def test_every_control_change_runs_again(runs):
+async def test_every_control_change_runs_again_and_bad_values_are_refused_where_typed(runs):
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         await open_compare(pilot)
+        screen = app.screen
+        await pilot.press("enter", *"999", "enter")  # batch: out of range
+        await pilot.pause()
+        batch = screen.query_one("#batch", Stepper)
+        assert str(batch.query_one(".stepper--error").render()) == "must be between 25 and 250"
+        await pilot.press("escape")  # closes the entry box only
         await pilot.press("right")  # batch 135 -> 140
         await settle(pilot)
         await pilot.press("tab", "right")  # lr 0.002 (off the grid) -> 10**-2.6, the next grid point
         await settle(pilot)
-        await pilot.press("tab", "enter", *"60", "enter")  # steps typed
+        await pilot.press("tab", "enter", *"2.5", "enter")  # steps: not whole
+        await pilot.pause()
+        assert "whole number" in str(screen.query_one("#steps", Stepper).query_one(".stepper--error").render())
+        await pilot.press("escape", "enter", *"60", "enter")
         await settle(pilot)
         assert [r["batch_size"] for r in runs] == [135, 140, 140, 140]
         assert runs[2]["lr"] == pytest.approx(10**-2.6)
         assert runs[3]["max_steps"] == 60
-        assert len(app.screen.query_one(OptimizerCurves).losses["SGD"]) == 60
+        assert len(screen.query_one(OptimizerCurves).losses["SGD"]) == 60
         await pilot.press("r")
         await settle(pilot)
         assert len(runs) == 5 and runs[4] == runs[3]
-
-
-async def test_bad_typed_values_are_refused_where_typed(runs):
-    app = make_app(section="adaptive")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_compare(pilot)
-        await pilot.press("enter", *"999", "enter")
-        await settle(pilot)
-        batch = app.screen.query_one("#batch", Stepper)
-        assert str(batch.query_one(".stepper--error").render()) == "must be between 25 and 250"
-        await pilot.press("escape")  # closes the entry box only
-        await pilot.press("tab", "tab", "enter", *"2.5", "enter")
-        await settle(pilot)
-        assert "whole number" in str(app.screen.query_one("#steps", Stepper).query_one(".stepper--error").render())
-        assert len(runs) == 1 and batch.value == 135
-
-
-async def test_view_and_smoothing_toggles(runs):
-    app = make_app(section="adaptive")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_compare(pilot)
-        curves = app.screen.query_one(OptimizerCurves)
-        assert curves.view == "panels" and curves.smoothed
-        panels = curves.query_one(Horizontal)
-        assert panels.display and not curves.query_one("#overlay").display
-        await pilot.press("v")
-        await pilot.pause()
-        assert curves.view == "overlay" and curves.query_one("#overlay").display
-        assert not panels.display
-        await pilot.press("s")
-        await pilot.pause()
-        assert not curves.smoothed and text(app.screen, "#summary").startswith("loss")
-        last = curves.losses["SGD"][-1]
-        assert f"SGD {last:.3f}" in text(app.screen, "#summary")
-        assert len(runs) == 1  # toggles redraw; they do not train again
-
-
-async def test_demo_keys_only_on_the_demo_tab(runs):
-    app = make_app(section="adaptive")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("r", "v")
-        await pilot.pause()
-        assert runs == [] and app.screen.check_action("run", ()) is False
 
 
 async def test_escape_stops_a_run_and_the_screen_stays(monkeypatch):
@@ -190,6 +171,17 @@ async def test_divergence_and_failure_are_shown(monkeypatch):
 
 async def test_a_real_seeded_run_on_the_full_set(monkeypatch):
     """The real engine end to end on the 60,000 images, seeded, with the smallest batch and fewest steps."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # a shared CPU: waiting threads stall every op
+    try:
+        await _real_run(monkeypatch)
+    finally:
+        torch.set_num_threads(before)
+
+
+async def _real_run(monkeypatch) -> None:
     real = adaptive.compare_events
     monkeypatch.setattr(adaptive, "compare_events",
                         lambda ctx, s: real(ctx, {**s, "batch_size": 25, "max_steps": 50, "seed": 0}))
