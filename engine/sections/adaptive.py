@@ -5,7 +5,7 @@ Two ways to run the same experiment:
 * the plug-in path calls the course's update rules (gradient_update, momentum_update,
   rmsprop_update) and sample_minibatch, given as parameters, on three deep copies of the model;
 * the fast path keeps the three copies as stacked tensors (leading dimension 3), so one batched
-  forward and backward pass and a handful of fused in-place updates train all three at once,
+  forward and backward pass and a few multi-tensor in-place updates train all three at once,
   with minibatch indices drawn on the device.
 
 Both train in lockstep (iteration i of every optimizer before iteration i + 1 of any), so the
@@ -79,20 +79,16 @@ def draw_indices(n: int, shape: tuple[int, ...], device: torch.device,
 
 # -- the fast path: three models as one stack ---------------------------------------------------
 class StackedMLP:
-    """K copies of an MLP in one buffer `flat` (K, P), seen as transposed weights (K, in, out) and biases (K, out).
+    """K copies of an MLP as transposed weights (K, in, out) and biases (K, out), trained as one network.
 
-    The per-layer tensors are leaf views of `flat`, so an update applied to `flat` row k
-    changes every layer of copy k. Weights are kept transposed so that neither the forward
-    pass nor the weight gradient needs a transposing copy.
+    Weights are kept transposed so that neither the forward pass nor the weight gradient
+    needs a transposing copy.
     """
 
     def __init__(self, model: MLP, k: int):
         layers = [m for m in model.main if isinstance(m, torch.nn.Linear)]
         source = [t for m in layers for t in (m.weight.detach().t(), m.bias.detach())]
-        sizes = [t.numel() for t in source]
-        self.flat = torch.cat([t.reshape(1, -1) for t in source], dim=1).repeat(k, 1)  # (K, P)
-        self.params = [chunk.view(k, *t.shape).requires_grad_()
-                       for t, chunk in zip(source, self.flat.split(sizes, dim=1))]
+        self.params = [t.unsqueeze(0).repeat(k, *[1] * t.dim()).requires_grad_() for t in source]
         self.weights_t, self.biases = self.params[0::2], self.params[1::2]
 
     def losses(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
@@ -106,10 +102,9 @@ class StackedMLP:
         logp = F.log_softmax(h, dim=-1)
         return -logp.gather(2, yb.unsqueeze(2)).squeeze(2).mean(1)
 
-    def flat_grad(self, losses: torch.Tensor) -> torch.Tensor:
-        """d(sum of losses)/d(flat), (K, P): the copies are independent, so row k is dL_k/dw_k."""
-        grads = torch.autograd.grad(losses.sum(), self.params)
-        return torch.cat([g.reshape(len(self.flat), -1) for g in grads], dim=1)
+    def grads(self, losses: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """d(sum of losses)/d(params): the copies are independent, so copy k's slice is dL_k/dw_k."""
+        return torch.autograd.grad(losses.sum(), self.params)
 
     def slice(self, k: int) -> list[torch.Tensor]:
         """Copy k's parameters in the model's shapes (views: updates to the stack show through)."""
@@ -117,31 +112,35 @@ class StackedMLP:
 
 
 class StackedUpdates:
-    """The course's three rules applied in place to rows 0, 1, 2 (SGD, momentum, RMSprop) of the buffer.
+    """The course's three rules applied in place to copies 0, 1, 2 (SGD, momentum, RMSprop) of a stack.
 
     SGD:      w <- w - lr g
     Momentum: v <- beta v - lr g;  w <- w + v
     RMSprop:  s <- alpha s + (1 - alpha) g^2;  w <- w - lr g / sqrt(s + eps)
 
-    Each is a few whole-row operations, whatever the number of layers.
+    Each line is one fused multi-tensor (torch._foreach_*) call over all layers.
     """
 
     def __init__(self, stack: StackedMLP, cfg: CompareConfig):
-        if len(stack.flat) != len(OPTIMIZERS):
-            raise ValueError("StackedUpdates needs exactly one copy per optimizer")
-        self.cfg, self.flat = cfg, stack.flat
-        self.vel = torch.zeros_like(stack.flat[1])
-        self.sq = torch.zeros_like(stack.flat[2])
+        self.cfg = cfg
+        self.w = [[p.detach()[k] for p in stack.params] for k in range(len(OPTIMIZERS))]
+        self.vel = [torch.zeros_like(p) for p in self.w[1]]
+        self.sq = [torch.zeros_like(p) for p in self.w[2]]
 
     @torch.no_grad()
-    def apply(self, g: torch.Tensor) -> None:
-        """One step of every optimizer from the gradient g (K, P)."""
-        c, w = self.cfg, self.flat
-        w[0].add_(g[0], alpha=-c.lr)
-        self.vel.mul_(c.beta).add_(g[1], alpha=-c.lr)
-        w[1].add_(self.vel)
-        self.sq.mul_(c.alpha).addcmul_(g[2], g[2], value=1 - c.alpha)
-        w[2].addcdiv_(g[2], self.sq.add(c.epsilon).sqrt_(), value=-c.lr)
+    def apply(self, grads: Sequence[torch.Tensor]) -> None:
+        """One step of every optimizer from the stacked gradients (one (K, ...) tensor per parameter)."""
+        c = self.cfg
+        g = [[gr[k] for gr in grads] for k in range(len(OPTIMIZERS))]
+        torch._foreach_add_(self.w[0], g[0], alpha=-c.lr)
+        torch._foreach_mul_(self.vel, c.beta)
+        torch._foreach_add_(self.vel, g[1], alpha=-c.lr)
+        torch._foreach_add_(self.w[1], self.vel)
+        torch._foreach_mul_(self.sq, c.alpha)
+        torch._foreach_addcmul_(self.sq, g[2], g[2], value=1 - c.alpha)
+        denom = torch._foreach_add(self.sq, c.epsilon)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_addcdiv_(self.w[2], g[2], denom, value=-c.lr)
 
 
 def _fast_steps(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig, base: MLP,
@@ -162,7 +161,7 @@ def _fast_steps(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig, base: MLP,
         xb = flat.index_select(0, idx).view(k, b, -1)
         yb = y.index_select(0, idx).view(k, b)
         losses = stack.losses(xb, yb)
-        rules.apply(stack.flat_grad(losses))
+        rules.apply(stack.grads(losses))
         return losses.detach()
 
     return step

@@ -60,7 +60,7 @@ def stacked_run(subset, steps: int, cfg: CompareConfig, idx: torch.Tensor) -> tu
     for i in range(steps):
         flat_idx = idx[i].reshape(-1)
         losses = stack.losses(flat[flat_idx].view(3, B, -1), y[flat_idx].view(3, B))
-        rules.apply(stack.flat_grad(losses))
+        rules.apply(stack.grads(losses))
     return stack, base
 
 
