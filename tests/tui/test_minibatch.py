@@ -98,12 +98,6 @@ async def test_real_cost_run_fills_the_table_and_escape_stops_it(monkeypatch):
         assert not screen.busy() and "stopped" in text_of(screen, "#cost-status")
 
 
-async def test_exercise_text_and_rule_are_shown():
-    text = MinibatchScreen._exercise_text()  # the base class may show the checkable exercise instead
-    assert "sample_minibatch(input_data, target_data, num_points=100)" in text
-    assert "with replacement" in text and "i_1, ..., i_m" in text
-
-
 async def test_lists_are_validated_and_a_mismatch_does_not_run():
     app = make_app(section="minibatch")
     async with app.run_test(size=(100, 30)) as pilot:

@@ -17,6 +17,7 @@ from engine.events import Done, Failed, Progress, Status
 
 from ..widgets.chart import Chart, decade_label
 from ..widgets.heatmap import HeatMap, Overlay, colorbar_text
+from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
 
@@ -32,6 +33,8 @@ OPTIMUM = "rgb(0,255,0)"
 GUIDE = (110, 110, 110)
 LIMIT = 4.0  # the surface spans [-4, 4] in both parameters
 MAP = "viridis"
+EXERCISES = ["gradient_update", "momentum_update"]
+ARGUMENT = {"gradient_update": "gradient_fn", "momentum_update": "momentum_fn"}  # momentum_demo's names
 
 
 def rgb(c: tuple[int, int, int]) -> str:
@@ -140,6 +143,7 @@ class ConditioningScreen(SectionScreen):
     """One demo tab: steps, learning rate and β; distance to the optimum and the loss surface, live."""
 
     DEFAULT_CSS = """
+    ConditioningScreen ImplementationToggle { padding: 0 1; }
     ConditioningScreen #controls { height: auto; margin: 0 1; }
     ConditioningScreen #steps { width: 1fr; min-width: 26; }
     ConditioningScreen #lr { width: 1fr; min-width: 24; }
@@ -157,7 +161,8 @@ class ConditioningScreen(SectionScreen):
         super().__init__(section)
         self.surface = None  # the engine's Surface event: computed once per screen
         self.trajs: dict = {}  # label -> Trajectory of the latest completed run
-        self.update_fns: dict = {}  # gradient_fn / momentum_fn: a learner's own update rules, if any
+        self.update_fns: dict = {}  # gradient_fn / momentum_fn given directly (tests), over the toggle's
+        self.learner: dict = {}  # exercise id -> learner file, when the toggle says "yours"
         self.started: tuple | None = None  # (steps, lr, beta) of the run in flight
         self.shown: tuple | None = None  # (steps, lr, beta) of the results on screen
         self._pending: dict = {}
@@ -169,6 +174,7 @@ class ConditioningScreen(SectionScreen):
                 yield Stepper("steps", 300, 50, 500, 5, integer=True, label_width=6, id="steps")
                 yield Stepper(" lr", 0.1, 1e-3, 10**0.7, 0.1, scale="log", label_width=4, id="lr")
                 yield Stepper(" β", 0.9, 0.0, 1.0, 0.01, label_width=3, id="beta")
+            yield ImplementationToggle(EXERCISES)
             yield Static("", id="status")
             with Horizontal(id="charts"):
                 with Vertical(id="distance-panel"):
@@ -200,18 +206,22 @@ class ConditioningScreen(SectionScreen):
         """Run GD and momentum with the current settings, replacing any run in flight."""
         steps, lr, beta = self.started = self.settings()
         with_surface, fns = self.surface is None, dict(self.update_fns)
+        learner = self.learner = self.app.learner_functions(EXERCISES)
 
         def make_events(ctx):
+            from engine.exercises.learner import load_learner_functions
             from engine.sections.conditioning import momentum_demo
 
+            mine = {ARGUMENT[name]: f for name, f in load_learner_functions(learner).items()}
             X, y = ctx.subset
-            return momentum_demo(X, y, steps, lr, beta, with_surface=with_surface, **fns)
+            return momentum_demo(X, y, steps, lr, beta, with_surface=with_surface, **{**mine, **fns})
 
         self._pending = {}
         self.start_run(make_events, group="demo")
         self._show_state(Text(f"running {steps} steps at lr {lr:.3g}, β {beta:.2f}…", style="dim"))
 
     @on(Stepper.Changed)
+    @on(ImplementationToggle.Changed)
     def _changed(self) -> None:
         self.rerun()
 
@@ -275,7 +285,8 @@ class ConditioningScreen(SectionScreen):
     def _show_state(self, state: Text) -> None:
         """Line 1: each method's outcome; line 2: the target, or what the run is doing."""
         self._state = state
-        if self.update_fns:
-            names = ", ".join(n.replace("_fn", "_update") for n in self.update_fns)
+        mine = {n.replace("_fn", "_update") for n in self.update_fns} | set(self.learner)
+        if mine:
+            names = ", ".join(sorted(mine))
             state = Text.assemble((f"your {names}", "italic"), " · ", state)
         self.query_one("#status", Static).update(Text("\n").join([outcome_line(self.trajs), state]))

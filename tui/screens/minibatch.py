@@ -6,15 +6,14 @@ from rich.table import Table
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Markdown, ProgressBar, Select, Static, TabbedContent, TabPane
+from textual.containers import Horizontal, Vertical
+from textual.widgets import ProgressBar, Select, Static, TabbedContent, TabPane
 
-from ..lessons import exercises
 from ..widgets.budget_panels import MAX_PANELS, TARGET_LOSS, TARGET_SECONDS, BudgetPanels
 from ..widgets.chart import Chart
+from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.text_field import TextField
-from .nonconvex import count_params
-from . import section as section_module
+from engine.hidden import count_params
 from .section import SectionScreen
 
 COST_CHOICES = ("1", "100", "50, 50")  # the course's dropdown; "100" is its default
@@ -89,7 +88,7 @@ class MinibatchScreen(SectionScreen):
         with TabPane("Cost", id="cost"):
             with Horizontal(id="cost-body"):
                 with Vertical(id="cost-controls"):
-                    yield Select([(f"{c}  ({count_params(self._hidden(c)):,} parameters)", c) for c in COST_CHOICES], value="100", allow_blank=False, compact=True, type_to_search=False,
+                    yield Select([(f"{c}  ({count_params(784, 10, self._hidden(c)):,} parameters)", c) for c in COST_CHOICES], value="100", allow_blank=False, compact=True, type_to_search=False,
                                  id="cost-hidden")
                     yield Static("", id="cost-params")
                     yield Static("", id="cost-table")
@@ -97,10 +96,6 @@ class MinibatchScreen(SectionScreen):
                     yield ProgressBar(total=1, show_eta=False, id="cost-progress")
                     yield Static("", id="cost-status", classes="status")
                 yield Chart(self._draw_cost, id="cost-chart")
-        if getattr(section_module, "ExercisePane", None) is None:  # else the base class adds the checkable one
-            with TabPane("Exercise 6", id="ex6"):
-                with VerticalScroll():
-                    yield Markdown(self._exercise_text(), id="exercise-text")
         with TabPane("Minibatches", id="minibatch"):
             with Vertical(id="mb-top"):
                 with Horizontal(id="mb-fields"):
@@ -108,21 +103,13 @@ class MinibatchScreen(SectionScreen):
                     yield TextField("lrs", "5e-3, 5e-3, 5e-3", parse_rates, id="mb-lrs")
                     yield Select([(f"{b} s", b) for b in BUDGETS], value="2.5", allow_blank=False, compact=True, type_to_search=False,
                                  id="mb-budget")
+                yield ImplementationToggle(["sample_minibatch"], label="minibatch sampling")
                 with Horizontal(id="mb-status-row"):
                     yield Static("", id="mb-status", classes="status")
                     yield ProgressBar(total=1, show_eta=False, id="mb-progress")
                 yield Static(f"target: the mean of the last 10% of losses recorded by {TARGET_SECONDS:g} s is "
                              f"below {TARGET_LOSS:g}", classes="status")
             yield BudgetPanels(id="mb-panels")
-
-    @staticmethod
-    def _exercise_text() -> str:
-        ex = next(iter(exercises("minibatch")), None)
-        if ex is None:
-            return "Exercise 6 text missing; reinstall optcourse-tui."
-        return (f"## {ex['title']}\n\n`{ex['signature']}`\n\n{ex['task'].strip()}\n\n"
-                f"**Rule**\n\n```\n{ex['rule'].strip()}\n```\n\n"
-                "The demo on the next tab draws its minibatches with this rule (on the device).")
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id == "cost" and self.autorun:
@@ -160,7 +147,7 @@ class MinibatchScreen(SectionScreen):
                                device_label=ctx.device_label)
 
         self.points = []
-        self.query_one("#cost-params", Static).update(f"MLP {hidden}: {count_params(hidden):,} parameters")
+        self.query_one("#cost-params", Static).update(f"MLP {hidden}: {count_params(784, 10, hidden):,} parameters")
         self.query_one("#cost-status", Static).update("measuring…")
         self._draw_cost_view()
         self.cancel_runs("minibatch")  # two runs at once would distort each other's timings
@@ -243,15 +230,20 @@ class MinibatchScreen(SectionScreen):
         status.update(f"0.0 of {len(sizes) * budget:g} s")
         self._mb_total = len(sizes) * budget
 
+        learner = self.app.learner_functions(["sample_minibatch"])
+
         def make_events(ctx):
+            from engine.exercises.learner import load_learner_functions
             from engine.sections.minibatch import minibatch_events
 
-            return minibatch_events(ctx.mnist.train_x, ctx.mnist.train_y, sizes, rates, budget)
+            mine = load_learner_functions(learner).get("sample_minibatch")
+            return minibatch_events(ctx.mnist.train_x, ctx.mnist.train_y, sizes, rates, budget, sample_minibatch=mine)
 
         self.cancel_runs("cost")
         self.start_run(make_events, group="minibatch")
 
     @on(TextField.Accepted, "#mb-sizes, #mb-lrs")
+    @on(ImplementationToggle.Changed)
     def _fields_accepted(self) -> None:
         self.run_minibatch()
 

@@ -14,6 +14,7 @@ from engine.hidden import count_params, parse_hidden
 
 from ..widgets.chart import Chart, downsample
 from ..widgets.landscape_explorer import LandscapeExplorer
+from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.stepper import Stepper
 from ..widgets.text_field import TextField
 from .section import SectionScreen
@@ -69,6 +70,7 @@ class NonConvexScreen(SectionScreen):
                                     hint="sizes, e.g. 20, 20; Enter runs")
                     yield Select([(p, p) for p in PRESETS], value="10", allow_blank=False, compact=True, type_to_search=False,
                                  id="op-preset")
+                    yield ImplementationToggle(["gradient_update"])
                     yield Static("", id="op-params")
                     yield ProgressBar(total=1, show_eta=False, id="op-progress")
                     yield Static("", id="op-status")
@@ -109,11 +111,15 @@ class NonConvexScreen(SectionScreen):
         self._start(hidden, steps, inits)
         self._status(f"training {inits} copies of MLP {hidden}, lr {lr:.3g}…")
 
+        learner = self.app.learner_functions(["gradient_update"])
+
         def make_events(ctx):
+            from engine.exercises.learner import load_learner_functions
             from engine.sections.nonconvex import overparam_events
 
             x, y = ctx.subset
-            return overparam_events(x, y, hidden, steps, lr, inits, seed=seed)
+            mine = load_learner_functions(learner).get("gradient_update")
+            return overparam_events(x, y, hidden, steps, lr, inits, seed=seed, gradient_update=mine)
 
         self.start_run(make_events, group="overparam")
 
@@ -126,6 +132,7 @@ class NonConvexScreen(SectionScreen):
         self.query_one("#op-chart", Chart).refresh()
 
     @on(Stepper.Changed, "#op-steps, #op-lr, #op-inits")
+    @on(ImplementationToggle.Changed)
     def _overparam_changed(self) -> None:
         self.run_overparam()
 

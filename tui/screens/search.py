@@ -14,13 +14,14 @@ from textual.widgets import Static, TabbedContent, TabPane
 from engine.events import Done, Failed, Progress, Status
 
 from ..widgets.chart import Chart
+from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
 
 PANELS = ("Initialization", "Partially trained")
 INTRO = Text.assemble(
     ("gradient step", "bold"), " w ← w − η∇J(w) · ", ("random move", "bold"), " w ← w + s·n, n ~ N(0, I)\n",
-    ("Think! 3", "bold"), " is on the Questions tab; x there reveals the course's answer.",
+    ("Think! 3", "bold"), " is on the Questions tab: write your answer, then ctrl+r shows the course's.",
 )
 
 
@@ -74,6 +75,7 @@ class SearchScreen(SectionScreen):
 
     BINDINGS = [Binding("r", "redraw", "new random draws")]
     DEFAULT_CSS = """
+    SearchScreen ImplementationToggle { padding: 0 1; }
     SearchScreen #compare-intro { height: auto; margin: 0 1; color: $text-muted; }
     SearchScreen .controls { height: 1; margin: 0 1; }
     SearchScreen #noise { width: 35fr; }
@@ -94,6 +96,7 @@ class SearchScreen(SectionScreen):
     def compose_demos(self) -> ComposeResult:
         with TabPane("Compare", id="compare"):
             yield Static(INTRO, id="compare-intro")
+            yield ImplementationToggle(["gradient_update"])
             with Horizontal(classes="controls"):
                 yield Stepper("noise", 1e-2, 1e-4, 1.0, 0.25, scale="log", label_width=6, id="noise")
                 yield Stepper(" lr", 1e-2, 1e-4, 1.0, 0.25, scale="log", label_width=4, id="lr")
@@ -129,16 +132,19 @@ class SearchScreen(SectionScreen):
 
     def run_compare(self) -> None:
         settings = self.settings()
+        learner = self.app.learner_functions(["gradient_update"])
 
         def make_events(ctx):
+            from engine.exercises.learner import load_learner_functions
             from engine.sections.search import compare_events
 
             X, y = ctx.subset
-            return compare_events(X, y, **settings)
+            return compare_events(X, y, **settings, **load_learner_functions(learner))
 
         self.start_run(make_events, group="compare")
 
     @on(Stepper.Changed)
+    @on(ImplementationToggle.Changed)
     def _changed(self) -> None:
         self.run_compare()
 

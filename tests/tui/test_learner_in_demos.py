@@ -1,0 +1,55 @@
+"""The demos run the learner's own update rules when the exercise passed and they chose "yours"."""
+
+from __future__ import annotations
+
+import textwrap
+
+from textual.widgets import Static
+
+from tui.screens.conditioning import ConditioningScreen
+
+from .snap import make_app, settle
+
+LEARNER_FILE = textwrap.dedent('''
+    import torch
+
+    def gradient_update(loss, params, lr=1e-3):
+        for par in params:
+            if par.grad is not None:
+                par.grad.zero_()
+        loss.backward()
+        with torch.no_grad():
+            for par in params:
+                par -= lr * par.grad
+
+    def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
+        for par in params:
+            if par.grad is not None:
+                par.grad.zero_()
+        loss.backward()
+        with torch.no_grad():
+            for par, vel in zip(params, grad_vel):
+                vel.data = -lr * par.grad + beta * vel
+                par -= vel  # the sign slip: moves uphill with accumulated velocity
+''')
+
+
+async def test_conditioning_demo_runs_the_learners_functions_when_chosen(tmp_path, monkeypatch):
+    learner = tmp_path / "exercises.py"
+    learner.write_text(LEARNER_FILE)
+    monkeypatch.setattr(ConditioningScreen, "AUTO_FOCUS", None, raising=False)
+    app = make_app(section="conditioning")
+    chosen: list[list[str]] = []
+
+    def learner_functions(ids):
+        chosen.append(list(ids))
+        return {name: str(learner) for name in ids}
+
+    app.learner_functions = learner_functions  # as if both exercises passed and "yours" was picked
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.show_pane("demo")
+        await settle(pilot)
+        status = str(app.screen.query_one("#status", Static).render())
+        assert chosen and chosen[-1] == ["gradient_update", "momentum_update"]
+        assert "your gradient_update, momentum_update" in status
+        assert "Momentum diverged at iteration" in status  # the learner's sign slip really ran
