@@ -72,4 +72,5 @@ def sample_minibatch_on_device(input_data: torch.Tensor, target_data: torch.Tens
                                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The same distribution as sample_minibatch, but indices drawn by torch on the data's device (no host trip)."""
     indices = torch.randint(len(input_data), (num_points,), device=input_data.device, generator=generator)
-    return input_data[indices], target_data[indices]
+    # index_select gathers rows several times faster than advanced indexing on CPU.
+    return input_data.index_select(0, indices), target_data.index_select(0, indices)

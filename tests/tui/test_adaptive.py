@@ -50,7 +50,7 @@ def runs(monkeypatch):
     """Replace the engine with canned runs; record the settings of every run started."""
     started: list[dict] = []
 
-    def fake(ctx, settings):
+    def fake(ctx, settings, learner=None):
         started.append(settings)
         return canned_run(settings)
 
@@ -130,7 +130,7 @@ async def test_every_control_change_runs_again_and_bad_values_are_refused_where_
 async def test_escape_stops_a_run_and_the_screen_stays(monkeypatch):
     release = threading.Event()
 
-    def endless(ctx, settings):
+    def endless(ctx, settings, learner=None):
         from engine.sections.adaptive import Losses
 
         for i in range(10**6):
@@ -156,7 +156,7 @@ async def test_escape_stops_a_run_and_the_screen_stays(monkeypatch):
 
 async def test_divergence_and_failure_are_shown(monkeypatch):
     monkeypatch.setattr(adaptive, "compare_events",
-                        lambda ctx, s: canned_run(s, diverge={"SGD": 12, "Momentum": 130}))
+                        lambda ctx, s, learner=None: canned_run(s, diverge={"SGD": 12, "Momentum": 130}))
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         await open_compare(pilot)
@@ -184,7 +184,7 @@ async def test_a_real_seeded_run_on_the_full_set(monkeypatch):
 async def _real_run(monkeypatch) -> None:
     real = adaptive.compare_events
     monkeypatch.setattr(adaptive, "compare_events",
-                        lambda ctx, s: real(ctx, {**s, "batch_size": 25, "max_steps": 50, "seed": 0}))
+                        lambda ctx, s, learner=None: real(ctx, {**s, "batch_size": 25, "max_steps": 50, "seed": 0}))
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         await open_compare(pilot)
@@ -213,7 +213,7 @@ async def test_lesson_and_questions_carry_the_course_text():
 
 # -- snapshots ------------------------------------------------------------------------------------
 def patched(monkeypatch, **kwargs) -> None:
-    monkeypatch.setattr(adaptive, "compare_events", lambda ctx, s: canned_run(s, **kwargs))
+    monkeypatch.setattr(adaptive, "compare_events", lambda ctx, s, learner=None: canned_run(s, **kwargs))
 
 
 async def compare_panels(pilot) -> None:

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static, TabPane
 
 from engine.events import Diverged, Done, Failed, Progress, Status
+from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.optimizer_curves import OptimizerCurves
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
@@ -27,11 +28,16 @@ RULE = (
 HINT = "v panels/overlay · s smoothing · r run again (new random model) · Esc stop"
 
 
-def compare_events(ctx, settings: dict) -> Iterator:
-    """The demo's run on the full training set (tests replace this with canned events)."""
+EXERCISES = ["momentum_update", "rmsprop_update", "sample_minibatch"]  # gradient_update stays the reference (§14)
+
+
+def compare_events(ctx, settings: dict, learner: dict | None = None) -> Iterator:
+    """The demo's run on the full training set, with the learner's chosen functions (tests replace this)."""
+    from engine.exercises.learner import load_learner_functions
     from engine.sections.adaptive import CompareConfig, compare_optimizers
 
-    return compare_optimizers(ctx.mnist.train_x, ctx.mnist.train_y, CompareConfig(**settings))
+    mine = load_learner_functions(learner or {})
+    return compare_optimizers(ctx.mnist.train_x, ctx.mnist.train_y, CompareConfig(**settings), **mine)
 
 
 class AdaptiveScreen(SectionScreen):
@@ -70,6 +76,7 @@ class AdaptiveScreen(SectionScreen):
                                       id="steps")
                     yield Static(RULE, id="rule", markup=False)
                 yield Static(HINT, id="hint", markup=False)
+                yield ImplementationToggle(EXERCISES)
                 with Horizontal(id="status-row"):
                     yield Static("", id="status", markup=False)
                     yield ProgressBar(total=275, show_eta=False, id="progress")
@@ -106,9 +113,13 @@ class AdaptiveScreen(SectionScreen):
         self._iteration = 0
         self._set_status("starting…")
         self._show_summary()
-        self.start_run(lambda ctx: compare_events(ctx, settings), group="compare")
+        learner = self.app.learner_functions(EXERCISES)
+        self.start_run(lambda ctx: compare_events(ctx, settings, learner), group="compare")
 
     def on_stepper_changed(self, event: Stepper.Changed) -> None:
+        self.action_run()
+
+    def on_implementation_toggle_changed(self, event: ImplementationToggle.Changed) -> None:
         self.action_run()
 
     # -- drawing --------------------------------------------------------------------------------
