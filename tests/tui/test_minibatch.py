@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from textual.widgets import Select, Static
@@ -90,7 +91,14 @@ async def test_real_cost_run_fills_the_table_and_escape_stops_it(monkeypatch):
         await settle(pilot)
         assert [p.size for p in screen.points] == [1, 100, 5000]
         assert all(p.forward > 0 and p.backward > 0 for p in screen.points)
-        monkeypatch.setattr(MinibatchScreen, "cost_sizes", None)  # all 12 sizes: long enough to stop midway
+        import engine.sections.costs as costs
+
+        def endless(*args, **kwargs):  # a measurement that only ends when stopped, so Escape always meets it
+            while True:
+                time.sleep(0.01)
+                yield Status("measuring…")
+
+        monkeypatch.setattr(costs, "cost_events", endless)
         await pilot.press("r")
         assert screen.busy("cost")
         await pilot.press("escape")
