@@ -9,7 +9,7 @@ run: $(STAMP)
 	$(VENV)/bin/optcourse-tui $(ARGS)
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(VENV)/bin/python $$f || exit 1; done

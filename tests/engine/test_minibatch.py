@@ -87,7 +87,7 @@ def test_budgeted_runs_record_time_and_loss(mnist):
 
 
 def test_course_sampler_plugs_in_and_divergence_is_an_event(mnist):
-    events = list(minibatch_events(mnist.train_x, mnist.train_y, [50], [1e6], budget=0.5, seed=0,
+    events = list(minibatch_events(mnist.train_x, mnist.train_y, [50], [1e30], budget=5.0, seed=0,
                                    sample_minibatch=sample_minibatch))
     assert any(isinstance(e, Diverged) and e.label == "batch size 50" for e in events)
     losses = [v for e in events if isinstance(e, LossPoints) for v in e.losses]
