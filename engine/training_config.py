@@ -8,17 +8,7 @@ from dataclasses import asdict, dataclass, fields
 import torch
 
 from .model import HiddenSizesError, MAX_LAYERS, MAX_WIDTH
-
-# name -> the hyper-parameters that apply (the screen shows only these).
-OPTIMIZERS: dict[str, tuple[str, ...]] = {
-    "SGD": ("lr", "weight_decay"),
-    "SGD momentum": ("lr", "momentum", "weight_decay"),
-    "Nesterov": ("lr", "momentum", "weight_decay"),
-    "RMSprop": ("lr", "alpha", "momentum", "weight_decay"),
-    "Adagrad": ("lr", "weight_decay"),
-    "Adam": ("lr", "beta1", "beta2", "weight_decay"),
-    "AdamW": ("lr", "beta1", "beta2", "weight_decay"),
-}
+from .optimizers import OPTIMIZERS
 
 N_TRAIN, N_VAL = 50_000, 10_000  # the course's random_split of the 60,000 training images
 MAX_BATCH, MAX_EPOCHS = 50_000, 100

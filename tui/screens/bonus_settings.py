@@ -9,20 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from engine.optimizers import OPTIMIZERS
+
 from ..validation import FuncValidator, parse_hidden, parse_seed
 from ..widgets.cycler import Cycler
 from ..widgets.stepper import Stepper
 
-# A torch-free copy of engine.training_config.OPTIMIZERS (a test checks they agree).
-OPTIMIZERS: dict[str, tuple[str, ...]] = {
-    "SGD": ("lr", "weight_decay"),
-    "SGD momentum": ("lr", "momentum", "weight_decay"),
-    "Nesterov": ("lr", "momentum", "weight_decay"),
-    "RMSprop": ("lr", "alpha", "momentum", "weight_decay"),
-    "Adagrad": ("lr", "weight_decay"),
-    "Adam": ("lr", "beta1", "beta2", "weight_decay"),
-    "AdamW": ("lr", "beta1", "beta2", "weight_decay"),
-}
 NOTES = {  # what each optimizer does, in a line the settings column can hold
     "SGD": "w ← w − lr·g",
     "SGD momentum": "v ← m·v + g;  w ← w − lr·v",
