@@ -113,3 +113,15 @@ def test_home_snapshot(snap_compare, size):
 def test_lesson_only_section_snapshot(snap_compare, size):
     """Section 8 has no demo: its lesson text under the Lesson tab."""
     assert snap_compare(make_app(section="ethics"), terminal_size=size, run_before=settle)
+
+
+async def test_help_shows_bracket_keys_literally():
+    """Keys like [ and ] must not be read as markup in the help table."""
+    app = make_app(section="ethics")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = "\n".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "[/b]" not in text
+        assert any(line.strip().startswith("[") and "prev tab" in line for line in text.splitlines())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -42,9 +43,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static("\nPress Esc, q or ? to close.")
 
     @staticmethod
-    def _table(rows: list[tuple[str, str]]) -> str:
+    def _table(rows: list[tuple[str, str]]) -> Text:
+        """Built as styled Text, not markup: keys such as "[" must show as they are."""
         width = max((len(k) for k, _ in rows), default=0)
-        return "\n".join(f"[b]{k.ljust(width)}[/b]  {d}" for k, d in rows)
+        return Text("\n").join(Text.assemble((k.ljust(width), "bold"), "  ", d) for k, d in rows)
 
 
 def keys_of(screen) -> list[tuple[str, str]]:
