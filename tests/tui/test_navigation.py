@@ -125,3 +125,20 @@ async def test_help_shows_bracket_keys_literally():
         text = "\n".join(str(w.render()) for w in app.screen.query("Static"))
         assert "[/b]" not in text
         assert any(line.strip().startswith("[") and "prev tab" in line for line in text.splitlines())
+
+
+async def test_controls_on_a_hidden_tab_do_not_keep_the_keys():
+    """After switching tabs, arrows must not change a setting the learner can no longer see."""
+    app = make_app(section="conditioning")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.show_pane("demo")
+        await settle(pilot)
+        lr = app.screen.query_one("#lr")
+        assert app.focused is lr
+        before = lr.value
+        await pilot.press("left_square_bracket")  # back to the Lesson tab
+        await pilot.pause()
+        await pilot.press("right")
+        await settle(pilot)
+        assert lr.value == before
+        assert app.focused is None or "lesson" in [node.id for node in app.focused.ancestors]

@@ -75,11 +75,21 @@ class SectionScreen(Screen):
     # -- demo panes ---------------------------------------------------------------------
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane_id = event.pane.id or ""
+        self._release_hidden_focus(event.pane)
         if pane_id == "exercise":
             self.query_one(ExercisePane).activate()
         if pane_id not in self._panes_shown:
             self._panes_shown.add(pane_id)
             self.on_pane_first_shown(pane_id)
+
+    def _release_hidden_focus(self, shown: TabPane) -> None:
+        """A control on a hidden tab must not keep the keys: move focus into the shown tab (or drop it)."""
+        focused = self.focused
+        if focused is None or shown in focused.ancestors:
+            return
+        if any(isinstance(node, TabPane) for node in focused.ancestors):
+            targets = [w for w in shown.query("*") if w.focusable]
+            self.set_focus(targets[0] if targets else None)
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         """Called once per pane the first time it is shown: a good moment for a first run."""
