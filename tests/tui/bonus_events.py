@@ -1,8 +1,6 @@
-"""Canned Bonus events and run records that mirror the course's printed numbers (torch-free fakes).
+"""Canned Bonus events and run records that mirror the course's printed numbers.
 
-The screen matches events by class name, so these small dataclasses stand in for
-engine.training_events without importing torch; test_bonus.py checks that their fields
-exist on the engine's classes.
+The events are the engine's own classes (engine.training_events imports no torch).
 """
 
 from __future__ import annotations
@@ -12,6 +10,8 @@ import random
 from dataclasses import dataclass, field
 
 from engine.events import Diverged, Done, Status
+from engine.training_events import (EpochProgress, Evaluation, EvalRow, LogLine, TrainStarted, TrainSteps,
+                                    Validation)
 from tui.screens.bonus_live import BenchmarkNote, benchmark_note
 
 COURSE_CONFIG = {"optimizer": "Adam", "lr": 1e-5, "momentum": 0.9, "alpha": 0.99, "beta1": 0.9,
@@ -28,63 +28,6 @@ COURSE_LOG = [
     (2, 600, 0.930, 0.80361, 0.989, 0.79312),
 ]
 VAL_STEPS = [200, 400, 600, 982, 1182, 1382]
-
-
-@dataclass(frozen=True)
-class TrainStarted:
-    device: str
-    n_train: int
-    n_val: int
-    n_test: int
-    batches_per_epoch: int
-    total_steps: int
-    params: int
-    config: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class TrainSteps:
-    first_step: int
-    losses: tuple
-    accs: tuple
-
-
-@dataclass(frozen=True)
-class Validation:
-    step: int
-    epoch: int
-    batch: int
-    loss: float
-    acc: float
-
-
-@dataclass(frozen=True)
-class LogLine:
-    text: str
-
-
-@dataclass(frozen=True)
-class EpochProgress:
-    epoch: int
-    epochs: int
-    batch: int
-    batches: int
-    samples_per_s: float
-    eta_s: float
-
-
-@dataclass(frozen=True)
-class EvalRow:
-    model: str
-    train_loss: float
-    test_loss: float
-    train_acc: float
-    test_acc: float
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    rows: tuple
 
 
 # The course's "Your model" row; the benchmark row is illustrative (this project's model has its own numbers).

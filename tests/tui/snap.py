@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.widgets import Input, TextArea
+from textual.worker import WorkerState
 
 from tui.app import OptCourseApp
 from tui.config import AppConfig
@@ -30,11 +31,16 @@ def no_blink(app) -> None:
                 widget.cursor_blink = False
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    """Wait until every worker has finished and the messages it posted are handled."""
-    for _ in range(rounds):
+async def settle(pilot, rounds: int = 3, limit: int = 50) -> None:
+    """Wait until every worker has finished and the messages it posted are handled.
+
+    A finished worker can start another (the runs table loads, then fetches curves), so this
+    goes on until a round ends with no worker pending or running (at least `rounds` rounds).
+    """
+    for done in range(1, limit + 1):
         await pilot.app.workers.wait_for_complete()
-        for screen in pilot.app.screen_stack:
-            await screen.workers.wait_for_complete()
         await pilot.pause()
+        busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers)
+        if done >= rounds and not busy:
+            break
     no_blink(pilot.app)

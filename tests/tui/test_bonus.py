@@ -205,14 +205,6 @@ def test_optimizers_and_defaults_match_the_engine():
         assert engine_defaults[key] == (list(value) if key == "hidden" else value)
 
 
-def test_canned_events_have_the_engine_fields():
-    import engine.training_events as real
-
-    for name in ("TrainStarted", "TrainSteps", "Validation", "LogLine", "EpochProgress", "EvalRow", "Evaluation"):
-        fake_fields = {f.name for f in dataclasses.fields(getattr(canned, name))}
-        assert fake_fields <= {f.name for f in dataclasses.fields(getattr(real, name))}, name
-
-
 def test_live_smoothing_is_the_chart_ema():
     live = LiveRun()
     live.apply(canned.course_run(upto=300))
