@@ -55,7 +55,7 @@ def parse_rates(text: str) -> list[float]:
 
 
 class MinibatchScreen(SectionScreen):
-    """Demo tabs: Cost (Interactive Demo 6.1), Exercise 6 (its text) and Minibatches (Interactive Demo 6.2)."""
+    """Demo tabs: Cost (Interactive Demo 6.1) and Minibatches (Interactive Demo 6.2); the base class adds Exercise 6."""
 
     BINDINGS = [Binding("r", "rerun", "run again")]
     DEFAULT_CSS = """
