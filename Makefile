@@ -4,12 +4,18 @@ PYTHON ?= python3
 VENV ?= .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench
+.PHONY: run test lint bench
 run: $(STAMP)
 	$(VENV)/bin/optcourse-tui $(ARGS)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -n auto $(PYTEST_ARGS)
+
+# Linters CI runs after the tests: style and errors (ruff), layer contracts (import-linter).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(VENV)/bin/python $$f || exit 1; done

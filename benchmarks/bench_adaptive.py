@@ -11,14 +11,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from engine.data import load_mnist  # noqa: E402
-from engine.device import device_name, select_device, synchronize  # noqa: E402
-from engine.model import MLP, loss_fn  # noqa: E402
-from engine.sections.adaptive import CompareConfig, compare_optimizers  # noqa: E402
-from engine.updates import gradient_update, momentum_update, rmsprop_update, sample_minibatch  # noqa: E402
-
+from engine.data import load_mnist
+from engine.device import device_name, select_device, synchronize
+from engine.model import MLP, loss_fn
+from engine.sections.adaptive import CompareConfig, compare_optimizers
+from engine.updates import gradient_update, momentum_update, rmsprop_update, sample_minibatch
 
 
 def course_way(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig) -> dict[str, list[float]]:
@@ -63,9 +62,13 @@ def timed(fn, *args) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=0,
-                        help="torch CPU threads for both ways (0: torch's default); on a busy shared CPU, "
-                             "1 avoids threads that stall each other")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch CPU threads for both ways (0: torch's default); on a busy shared CPU, "
+        "1 avoids threads that stall each other",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -74,8 +77,10 @@ def main() -> None:
     # The course runs on CPU tensors (it indexes them with numpy); ours keeps data on the device.
     cpu = load_mnist(device="cpu")
     cfg = CompareConfig()
-    print(f"Section 7 compare optimizers, defaults: batch {cfg.batch_size}, lr {cfg.lr}, "
-          f"{cfg.max_steps} steps x 3 optimizers, MLP {list(cfg.hidden)}, 60,000 images")
+    print(
+        f"Section 7 compare optimizers, defaults: batch {cfg.batch_size}, lr {cfg.lr}, "
+        f"{cfg.max_steps} steps x 3 optimizers, MLP {list(cfg.hidden)}, 60,000 images"
+    )
     print(f"device: {device_name(device)}; torch {torch.__version__}; best and median of {args.repeats}, interleaved")
     our_way(mnist.train_x, mnist.train_y, CompareConfig(max_steps=20))  # warm-up
     course_way(cpu.train_x, cpu.train_y, CompareConfig(max_steps=20))
@@ -83,10 +88,15 @@ def main() -> None:
     for _ in range(args.repeats):
         course.append(timed(course_way, cpu.train_x, cpu.train_y, cfg))
         ours.append(timed(our_way, mnist.train_x, mnist.train_y, cfg))
-    for name, ts in (("course (sequential, numpy sampling, deepcopy)", course),
-                     ("ours (lockstep stacked, device sampling)", ours)):
+    for name, ts in (
+        ("course (sequential, numpy sampling, deepcopy)", course),
+        ("ours (lockstep stacked, device sampling)", ours),
+    ):
         print(f"  {name:48s} best {min(ts):6.3f} s   median {statistics.median(ts):6.3f} s")
-    print(f"speed-up: {min(course) / min(ours):.2f}x (best)  {statistics.median(course) / statistics.median(ours):.2f}x (median)")
+    print(
+        f"speed-up: {min(course) / min(ours):.2f}x (best)  "
+        f"{statistics.median(course) / statistics.median(ours):.2f}x (median)"
+    )
 
 
 if __name__ == "__main__":

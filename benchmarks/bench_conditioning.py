@@ -17,14 +17,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import torch  # noqa: E402
+import torch
 
-from engine.data import course_subset, load_mnist  # noqa: E402
-from engine.device import device_name, select_device, synchronize  # noqa: E402
-from engine.sections import conditioning as C  # noqa: E402
-from engine.sections import conditioning_course as course  # noqa: E402
-from engine.sections import conditioning_math as M  # noqa: E402
-from engine.updates import gradient_update, momentum_update  # noqa: E402
+from engine.data import course_subset, load_mnist
+from engine.device import device_name, select_device, synchronize
+from engine.sections import conditioning as C
+from engine.sections import conditioning_course as course
+from engine.sections import conditioning_math as M
+from engine.updates import gradient_update, momentum_update
 
 LR, BETA = 0.1, 0.9
 
@@ -48,7 +48,7 @@ def theirs(X, y, steps: int) -> dict[str, float]:
     model = course.course_model(device=X.device)
     course.course_surface(model, X, y)
     lap("surface (900 deep copies)")
-    g = lambda u, v: course.loss_2d(model, u, v, X, y)  # noqa: E731
+    g = lambda u, v: course.loss_2d(model, u, v, X, y)
     course.run_newton(g)
     lap("Newton (200 autograd Hessians)")
     course.run_optimizer(course.INITS, g, gradient_update, steps, {"lr": LR}, device=X.device)
@@ -75,14 +75,18 @@ def main() -> None:
     device = select_device(os.environ.get("OPTCOURSE_DEVICE", "auto"))
     X, y = course_subset(load_mnist(device=device))
     steps = 300  # the demo's default
-    print(f"device: {device_name(device)} (torch); load average {os.getloadavg()[0]:.1f} (other processes share the CPU)")
+    print(
+        f"device: {device_name(device)} (torch); load average {os.getloadavg()[0]:.1f} (other processes share the CPU)"
+    )
     ours(X, y, 10)  # warm-up: first-call costs of numpy and torch
     cpu0 = time.thread_time()
     fast = timed(lambda: ours(X, y, steps), device, 30)
     cpu = (time.thread_time() - cpu0) / 30
     med, best = statistics.median(fast), min(fast)
-    print(f"ours, full recompute (problem, surface, optimum, both trajectories, {steps} steps): "
-          f"{med * 1e3:.1f} ms median of 30, best {best * 1e3:.1f} ms, {cpu * 1e3:.1f} ms CPU in this thread")
+    print(
+        f"ours, full recompute (problem, surface, optimum, both trajectories, {steps} steps): "
+        f"{med * 1e3:.1f} ms median of 30, best {best * 1e3:.1f} ms, {cpu * 1e3:.1f} ms CPU in this thread"
+    )
     parts = theirs(X, y, steps)
     slow = sum(parts.values())
     print(f"course, one run: {slow:.2f} s = " + " + ".join(f"{k} {v:.2f} s" for k, v in parts.items()))

@@ -11,12 +11,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-from engine.data import course_subset, load_mnist  # noqa: E402
-from engine.device import device_name, select_device, synchronize  # noqa: E402
-from engine.model import MLP, count_params, loss_fn, parse_hidden  # noqa: E402
-from engine.sections.nonconvex import curves, overparam_events  # noqa: E402
-from engine.seeding import set_seed  # noqa: E402
-from engine.updates import gradient_update, random_update  # noqa: E402
+from engine.data import course_subset, load_mnist
+from engine.device import device_name, select_device, synchronize
+from engine.model import MLP, count_params, loss_fn, parse_hidden
+from engine.sections.nonconvex import curves, overparam_events
+from engine.seeding import set_seed
+from engine.updates import gradient_update, random_update
 
 
 def course_way(x, y, hidden, max_steps, lr, num_inits):
@@ -60,8 +60,10 @@ def main() -> None:
     set_seed(2021)
     x, y = course_subset(load_mnist(device=device))
     settings = (x, y, hidden, args.steps, args.lr, args.inits)
-    print(f"Section 5 demo: MLP {hidden} ({count_params(784, 10, hidden):,} parameters), {args.inits} inits, "
-          f"{args.steps} full-batch GD steps on 500 examples, lr {args.lr}")
+    print(
+        f"Section 5 demo: MLP {hidden} ({count_params(784, 10, hidden):,} parameters), {args.inits} inits, "
+        f"{args.steps} full-batch GD steps on 500 examples, lr {args.lr}"
+    )
     print(f"device: {device_name(device)}")
     # One short warm-up each (allocator, kernels, lazy init), not counted.
     timed(course_way, x, y, hidden, 3, args.lr, 2, device=device)
@@ -72,11 +74,12 @@ def main() -> None:
     print(f"course (one model at a time): {course:7.3f} s")
     print(f"speed-up: {course / ours:.2f}x")
     if device.type == "cpu":
-        print("On a CPU both ways do the same arithmetic, so the gain is the per-step overhead saved "
-              "(target: >= 1.0x; a busy machine adds noise).")
+        print(
+            "On a CPU both ways do the same arithmetic, so the gain is the per-step overhead saved "
+            "(target: >= 1.0x; a busy machine adds noise)."
+        )
     else:
-        print("On a GPU the course's tiny per-model kernels leave the device idle; batching fills it "
-              "(target: >= 5x).")
+        print("On a GPU the course's tiny per-model kernels leave the device idle; batching fills it (target: >= 5x).")
 
 
 if __name__ == "__main__":

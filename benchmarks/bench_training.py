@@ -25,15 +25,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from engine.data import FILES, _file_in, load_mnist, resolve_source  # noqa: E402
-from engine.device import device_name, select_device, synchronize  # noqa: E402
-from engine.events import Status  # noqa: E402
-from engine.model import MLP, loss_fn  # noqa: E402
-from engine.seeding import set_seed  # noqa: E402
-from engine.training import TrainConfig, TrainingSession  # noqa: E402
+from engine.data import FILES, _file_in, load_mnist, resolve_source
+from engine.device import device_name, select_device, synchronize
+from engine.events import Status
+from engine.model import MLP, loss_fn
+from engine.seeding import set_seed
+from engine.training import TrainConfig, TrainingSession
 
 
 def seed_worker(worker_id):  # the course's, at module level so worker processes can use it
@@ -123,7 +123,9 @@ def course_way(root: Path, epochs: int, device, max_batches: int = 0) -> float:
 
 def our_way(mnist, epochs: int, device, cuda_graph: bool = False, max_batches: int = 0) -> float:
     """TrainingSession at the course's defaults, timed from the first batch until evaluation begins."""
-    session = TrainingSession(TrainConfig(epochs=epochs), device, mnist, evaluate_benchmark=False, cuda_graph=cuda_graph)
+    session = TrainingSession(
+        TrainConfig(epochs=epochs), device, mnist, evaluate_benchmark=False, cuda_graph=cuda_graph
+    )
     t0 = None
     for ev in session.run():
         if t0 is None and type(ev).__name__ == "TrainStarted":
@@ -155,7 +157,9 @@ def main() -> None:
     mnist = load_mnist(device=device)
     what = f"the first {args.batches} batches" if args.batches else f"{args.epochs} epoch(s)"
     print(f"device: {device_name(device)}; {what} of the 50k split, Adam lr 1e-5, batch 64, validation every 200")
-    list(TrainingSession(TrainConfig(epochs=1, train_limit=640), device, mnist, evaluate_benchmark=False).run())  # warm-up
+    list(
+        TrainingSession(TrainConfig(epochs=1, train_limit=640), device, mnist, evaluate_benchmark=False).run()
+    )  # warm-up
     ours = our_way(mnist, args.epochs, device, max_batches=args.batches)
     print(f"ours   (device tensors, index batches):      {ours:8.2f} s")
     if args.cuda_graph and device.type == "cuda":

@@ -1,4 +1,5 @@
-"""This project's benchmark model (assets/benchmark_model.pt), the course's MLP 200-100-50 trained by scripts/train_benchmark.py."""
+"""This project's benchmark model (assets/benchmark_model.pt): the course's MLP 200-100-50, trained by
+scripts/train_benchmark.py."""
 
 from __future__ import annotations
 
@@ -24,11 +25,15 @@ def benchmark_path() -> Path:
 def _state() -> dict:
     path = benchmark_path()
     if not path.is_file():
-        raise ValueError(f"the benchmark model is missing ({path}); reinstall optcourse-tui or run scripts/train_benchmark.py")
+        raise ValueError(
+            f"the benchmark model is missing ({path}); reinstall optcourse-tui or run scripts/train_benchmark.py"
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise ValueError(f"the benchmark model {path} is damaged ({type(exc).__name__}); reinstall optcourse-tui") from None
+        raise ValueError(
+            f"the benchmark model {path} is damaged ({type(exc).__name__}); reinstall optcourse-tui"
+        ) from None
     if hidden_from_state(state, str(path)) != HIDDEN:
         raise ValueError(f"{path} is not an MLP 200-100-50")
     return state

@@ -11,7 +11,11 @@ EVAL_BATCH = 8192  # big batches: few kernel launches, modest memory (8192 x 784
 
 @torch.no_grad()
 def evaluate(
-    model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor | None = None, batch_size: int = EVAL_BATCH
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    idx: torch.Tensor | None = None,
+    batch_size: int = EVAL_BATCH,
 ) -> tuple[float, float]:
     """Mean NLL loss and accuracy (0..1) over all N examples (or over x[idx], y[idx]).
 

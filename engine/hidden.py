@@ -11,7 +11,7 @@ class HiddenSizesError(ValueError):
 
 
 def parse_hidden(text: str) -> list[int]:
-    """"200, 100, 50" -> [200, 100, 50]; "" (or "none") -> [] (the linear model)."""
+    """ "200, 100, 50" -> [200, 100, 50]; "" (or "none") -> [] (the linear model)."""
     text = text.strip()
     if not text or text.lower() in {"none", "linear", "[]"}:
         return []

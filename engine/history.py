@@ -75,7 +75,9 @@ class RunHistory:
             conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable up to the last checkpoint, never corrupt
             conn.execute(SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise ValueError(f"the run history {self.path} is not a readable database ({exc}); move it away to start a new one") from exc
+            raise ValueError(
+                f"the run history {self.path} is not a readable database ({exc}); move it away to start a new one"
+            ) from exc
         return conn
 
     def add(self, record: RunRecord) -> int:
@@ -86,7 +88,8 @@ class RunHistory:
         try:
             with conn:  # one transaction: committed whole or rolled back whole
                 cur = conn.execute(
-                    "INSERT INTO runs (created, config, device, seconds, status, test_acc, final, curves) VALUES (?,?,?,?,?,?,?,?)",
+                    "INSERT INTO runs (created, config, device, seconds, status, test_acc, final, curves)"
+                    " VALUES (?,?,?,?,?,?,?,?)",
                     (
                         record.created or now_iso(),
                         json.dumps(record.config),
@@ -110,17 +113,27 @@ class RunHistory:
             return tuple(math.nan if v is None else cast(v) for v in data.get(name, ()))
 
         return RunRecord(
-            id=run_id, created=created, config=json.loads(config), device=device, seconds=seconds, status=status,
-            train_loss=curve("train_loss"), train_acc=curve("train_acc"), val_steps=curve("val_steps", int),
-            val_loss=curve("val_loss"), val_acc=curve("val_acc"), final=json.loads(final),
+            id=run_id,
+            created=created,
+            config=json.loads(config),
+            device=device,
+            seconds=seconds,
+            status=status,
+            train_loss=curve("train_loss"),
+            train_acc=curve("train_acc"),
+            val_steps=curve("val_steps", int),
+            val_loss=curve("val_loss"),
+            val_acc=curve("val_acc"),
+            final=json.loads(final),
         )
 
     def list(self, with_curves: bool = False) -> list[RunRecord]:
-        """All runs, best test accuracy first (unevaluated runs last, newest first among equals); curves omitted unless asked."""
+        """All runs, best test accuracy first (unevaluated last, newest first among equals); curves only if asked."""
         conn = self._connect()
         try:
             rows = conn.execute(
-                f"SELECT id, created, config, device, seconds, status, final, {'curves' if with_curves else 'NULL'} FROM runs "
+                "SELECT id, created, config, device, seconds, status, final, "
+                f"{'curves' if with_curves else 'NULL'} FROM runs "
                 "ORDER BY test_acc IS NULL, test_acc DESC, id DESC"
             ).fetchall()
         finally:
@@ -132,7 +145,8 @@ class RunHistory:
         conn = self._connect()
         try:
             row = conn.execute(
-                "SELECT id, created, config, device, seconds, status, final, curves FROM runs WHERE id = ?", (int(run_id),)
+                "SELECT id, created, config, device, seconds, status, final, curves FROM runs WHERE id = ?",
+                (int(run_id),),
             ).fetchone()
         finally:
             conn.close()
@@ -152,7 +166,7 @@ class RunHistory:
         """Write step,train_loss,train_acc,val_loss,val_acc (val columns empty except at validation steps)."""
         rec = self.get(run_id)
         path = Path(path).expanduser()
-        val = {s: (l, a) for s, l, a in zip(rec.val_steps, rec.val_loss, rec.val_acc)}
+        val = {s: (loss, a) for s, loss, a in zip(rec.val_steps, rec.val_loss, rec.val_acc)}
         n = max(len(rec.train_loss), max(rec.val_steps, default=0))
 
         def cell(v):

@@ -8,12 +8,24 @@ from torch import nn
 
 from .hidden import MAX_LAYERS, MAX_WIDTH, HiddenSizesError, count_params, layer_shapes, parse_hidden
 
-__all__ = ["MLP", "loss_fn", "parse_hidden", "count_params", "layer_shapes", "HiddenSizesError", "MAX_WIDTH", "MAX_LAYERS"]
+__all__ = [
+    "MAX_LAYERS",
+    "MAX_WIDTH",
+    "MLP",
+    "HiddenSizesError",
+    "count_params",
+    "layer_shapes",
+    "loss_fn",
+    "parse_hidden",
+]
+
 
 class MLP(nn.Module):
     """Linear layers with ReLU between them and log-softmax at the end; no hidden layer = logistic regression."""
 
-    def __init__(self, in_dim: int = 784, out_dim: int = 10, hidden_dims: list[int] | None = None, use_bias: bool = True):
+    def __init__(
+        self, in_dim: int = 784, out_dim: int = 10, hidden_dims: list[int] | None = None, use_bias: bool = True
+    ):
         super().__init__()
         self.in_dim, self.out_dim = in_dim, out_dim
         hidden_dims = list(hidden_dims or [])

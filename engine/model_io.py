@@ -34,8 +34,10 @@ def save_model(model: torch.nn.Module, path: str | os.PathLike, info: dict, over
     state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for target, write in ((path, lambda t: torch.save(state, t)),
-                              (meta, lambda t: t.write_text(json.dumps({"format": FORMAT, **info}, indent=2) + "\n"))):
+        for target, write in (
+            (path, lambda t: torch.save(state, t)),
+            (meta, lambda t: t.write_text(json.dumps({"format": FORMAT, **info}, indent=2) + "\n")),
+        ):
             tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
             write(tmp)
             os.replace(tmp, target)  # a reader never sees half a file
@@ -52,12 +54,16 @@ def hidden_from_state(state: dict, where: str = "the file") -> list[int]:
     expected = {f"main.{2 * i}.{k}" for i in range(n_layers) for k in ("weight", "bias")}
     if set(state) != expected or not all(isinstance(v, torch.Tensor) for v in state.values()):
         keys = ", ".join(sorted(map(str, state))[:4])
-        raise ValueError(f"{where} is not an MLP of this course (expected keys main.0.weight, main.0.bias, ...; found {keys}...)")
+        raise ValueError(
+            f"{where} is not an MLP of this course (expected keys main.0.weight, main.0.bias, ...; found {keys}...)"
+        )
     dims = [784]
     for i in range(n_layers):
         w, b = state[f"main.{2 * i}.weight"], state[f"main.{2 * i}.bias"]
         if w.dim() != 2 or w.shape[1] != dims[-1] or b.shape != (w.shape[0],):
-            raise ValueError(f"{where}: layer main.{2 * i} has shape {tuple(w.shape)}, which does not follow the layer before")
+            raise ValueError(
+                f"{where}: layer main.{2 * i} has shape {tuple(w.shape)}, which does not follow the layer before"
+            )
         dims.append(w.shape[0])
     if dims[-1] != 10:
         raise ValueError(f"{where}: the last layer has {dims[-1]} outputs, expected 10 digit classes")
@@ -77,7 +83,9 @@ def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> t
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise ValueError(f"{path} is not a readable model file ({type(exc).__name__}); it may be damaged or not saved by this app") from None
+        raise ValueError(
+            f"{path} is not a readable model file ({type(exc).__name__}); it may be damaged or not saved by this app"
+        ) from None
     hidden = hidden_from_state(state, str(path))
     info: dict = {}
     meta = config_path(path)

@@ -14,9 +14,7 @@ def assets_dir() -> Path:
     for candidate in (here / "_assets", here.parent / "assets"):
         if (candidate / "lessons").is_dir() or (candidate / "mnist").is_dir():
             return candidate
-    raise FileNotFoundError(
-        f"optcourse-tui assets not found next to {here}; reinstall the package (pip install .)"
-    )
+    raise FileNotFoundError(f"optcourse-tui assets not found next to {here}; reinstall the package (pip install .)")
 
 
 def cache_dir() -> Path:

@@ -64,8 +64,9 @@ class JsonStore:
         except ValueError:
             try:
                 moved = set_aside(self.path)
-                self.notices.append(f"{self.path.name} was damaged; it was set aside as {moved.name} "
-                                    "and a fresh one started.")
+                self.notices.append(
+                    f"{self.path.name} was damaged; it was set aside as {moved.name} and a fresh one started."
+                )
             except OSError as exc:
                 self.notices.append(f"{self.path.name} is damaged and could not be set aside ({exc.strerror}).")
             return {}
@@ -118,8 +119,12 @@ class Progress:
 
     # -- changes (each saved at once) -----------------------------------------------------
     def save(self) -> bool:
-        self._progress.data = {"visited": self.visited, "last_section": self.last_section,
-                               "passed": self.passed, "use_mine": self.use_mine}
+        self._progress.data = {
+            "visited": self.visited,
+            "last_section": self.last_section,
+            "passed": self.passed,
+            "use_mine": self.use_mine,
+        }
         return self._progress.save()
 
     def visit(self, key: str) -> None:

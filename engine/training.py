@@ -25,13 +25,34 @@ from .events import Diverged, Done, Event, Failed, Status
 from .history import RunRecord, now_iso
 from .model import MLP, count_params, loss_fn
 from .model_io import load_model, save_model
-from .training_config import N_TRAIN, N_VAL, OPTIMIZERS, TrainConfig, build_optimizer, course_split
-from .training_events import (EpochProgress, EvalRow, Evaluation, LogLine, TrainStarted, TrainSteps, Validation,
-                              train_line, valid_line)
+from .training_config import OPTIMIZERS, TrainConfig, build_optimizer, course_split
+from .training_events import (
+    EpochProgress,
+    EvalRow,
+    Evaluation,
+    LogLine,
+    TrainStarted,
+    TrainSteps,
+    Validation,
+    train_line,
+    valid_line,
+)
 
 __all__ = [
-    "OPTIMIZERS", "TrainConfig", "TrainingSession", "load_model", "evaluate_saved", "build_optimizer", "course_split",
-    "TrainStarted", "TrainSteps", "Validation", "LogLine", "EpochProgress", "EvalRow", "Evaluation",
+    "OPTIMIZERS",
+    "EpochProgress",
+    "EvalRow",
+    "Evaluation",
+    "LogLine",
+    "TrainConfig",
+    "TrainStarted",
+    "TrainSteps",
+    "TrainingSession",
+    "Validation",
+    "build_optimizer",
+    "course_split",
+    "evaluate_saved",
+    "load_model",
 ]
 
 FLUSH_S = 0.12  # how often per-step metrics go to the screen (one host sync each time)
@@ -73,7 +94,9 @@ def benchmark_row(device, mnist, train_idx) -> EvalRow:
 class TrainingSession:
     """One training run; the UI holds it as an opaque handle (run() in a worker, stop() from anywhere)."""
 
-    def __init__(self, config: TrainConfig, device, mnist, *, evaluate_benchmark: bool = True, cuda_graph: bool = False):
+    def __init__(
+        self, config: TrainConfig, device, mnist, *, evaluate_benchmark: bool = True, cuda_graph: bool = False
+    ):
         self.config, self.device, self.mnist = config, torch.device(device), mnist
         self.evaluate_benchmark = evaluate_benchmark
         self.cuda_graph = cuda_graph  # optional, CUDA only: replay one captured training step per batch
@@ -114,8 +137,16 @@ class TrainingSession:
         total = cfg.epochs * bpe
         self.model = model = init_model(cfg.hidden, cfg.seed, dev)
         opt = build_optimizer(cfg, model.parameters(), capturable=self._graphed())
-        yield TrainStarted(device_name(dev), n, len(val_idx), len(mnist.test_y), bpe, total,
-                           count_params(784, 10, list(cfg.hidden)), cfg.to_dict())
+        yield TrainStarted(
+            device_name(dev),
+            n,
+            len(val_idx),
+            len(mnist.test_y),
+            bpe,
+            total,
+            count_params(784, 10, list(cfg.hidden)),
+            cfg.to_dict(),
+        )
 
         step_fn = self._make_step(model, opt, bs)
         gen = torch.Generator(device=dev).manual_seed(cfg.seed)
@@ -136,12 +167,12 @@ class TrainingSession:
             if step == first:
                 return
             chunk = metrics[first:step].tolist()
-            bad = next((i for i, (l, _) in enumerate(chunk) if not math.isfinite(l)), None)
+            bad = next((i for i, (loss, _) in enumerate(chunk) if not math.isfinite(loss)), None)
             good = chunk if bad is None else chunk[:bad]
-            losses.extend(l for l, _ in good)
+            losses.extend(loss for loss, _ in good)
             accs.extend(a for _, a in good)
             if good:
-                yield TrainSteps(first + 1, tuple(l for l, _ in good), tuple(a for _, a in good))
+                yield TrainSteps(first + 1, tuple(loss for loss, _ in good), tuple(a for _, a in good))
             if bad is not None:
                 reason = "diverged"
                 yield Diverged(first + bad, "Your model")  # 0-based iteration, as engine.events
@@ -192,9 +223,18 @@ class TrainingSession:
                     yield Status(str(exc))
             yield Evaluation(rows)
         self.record = RunRecord(
-            id=None, created=now_iso(), config=cfg.to_dict(), device=device_name(dev), seconds=round(train_seconds, 3),
-            status=reason, train_loss=tuple(losses), train_acc=tuple(accs), val_steps=tuple(val_steps),
-            val_loss=tuple(val_loss), val_acc=tuple(val_acc), final=dict(self._final),
+            id=None,
+            created=now_iso(),
+            config=cfg.to_dict(),
+            device=device_name(dev),
+            seconds=round(train_seconds, 3),
+            status=reason,
+            train_loss=tuple(losses),
+            train_acc=tuple(accs),
+            val_steps=tuple(val_steps),
+            val_loss=tuple(val_loss),
+            val_acc=tuple(val_acc),
+            final=dict(self._final),
         )
         yield Done(reason, time.monotonic() - t_start)
 

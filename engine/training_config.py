@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, fields
 
 import torch
 
-from .model import HiddenSizesError, MAX_LAYERS, MAX_WIDTH
+from .model import MAX_LAYERS, MAX_WIDTH, HiddenSizesError
 from .optimizers import OPTIMIZERS
 
 N_TRAIN, N_VAL = 50_000, 10_000  # the course's random_split of the 60,000 training images
@@ -80,7 +80,7 @@ class TrainConfig:
         return d
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
+    def from_dict(cls, data: dict) -> TrainConfig:
         """The inverse of to_dict; unknown keys (from newer versions) are ignored."""
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in known}
@@ -108,7 +108,9 @@ def check_hidden(hidden) -> list[int]:
     return sizes
 
 
-def build_optimizer(config: TrainConfig, params, *, capturable: bool = False, fused: bool = True) -> torch.optim.Optimizer:
+def build_optimizer(
+    config: TrainConfig, params, *, capturable: bool = False, fused: bool = True
+) -> torch.optim.Optimizer:
     """The torch.optim class the name stands for, with the hyper-parameters that apply to it.
 
     "SGD momentum" is SGD(momentum=m), "Nesterov" is SGD(momentum=m, nesterov=True); Adam and
@@ -126,7 +128,11 @@ def build_optimizer(config: TrainConfig, params, *, capturable: bool = False, fu
         if name != "SGD":
             kw.update(momentum=config.momentum, nesterov=name == "Nesterov")
     elif name == "RMSprop":
-        cls, kw, fused = torch.optim.RMSprop, {"lr": lr, "alpha": config.alpha, "momentum": config.momentum, "weight_decay": wd}, False
+        cls, kw, fused = (
+            torch.optim.RMSprop,
+            {"lr": lr, "alpha": config.alpha, "momentum": config.momentum, "weight_decay": wd},
+            False,
+        )
     elif name == "Adagrad":
         cls, kw = torch.optim.Adagrad, {"lr": lr, "weight_decay": wd}
         fused = fused and all(p.device.type == "cpu" for p in params)  # its fused kernel is CPU-only

@@ -38,8 +38,13 @@ def gradient_update(loss: torch.Tensor, params: Sequence[torch.Tensor], lr: floa
             par.data -= lr * par.grad.data
 
 
-def momentum_update(loss: torch.Tensor, params: Sequence[torch.Tensor], grad_vel: Sequence[torch.Tensor],
-                    lr: float = 1e-3, beta: float = 0.8) -> None:
+def momentum_update(
+    loss: torch.Tensor,
+    params: Sequence[torch.Tensor],
+    grad_vel: Sequence[torch.Tensor],
+    lr: float = 1e-3,
+    beta: float = 0.8,
+) -> None:
     """Momentum: v <- -lr * dJ/dw + beta * v, then w <- w + v (note the plus)."""
     zero_grad(params)
     loss.backward()
@@ -49,8 +54,14 @@ def momentum_update(loss: torch.Tensor, params: Sequence[torch.Tensor], grad_vel
             par.data += vel.data
 
 
-def rmsprop_update(loss: torch.Tensor, params: Sequence[torch.Tensor], grad_sq: Sequence[torch.Tensor],
-                   lr: float = 1e-3, alpha: float = 0.8, epsilon: float = 1e-8) -> None:
+def rmsprop_update(
+    loss: torch.Tensor,
+    params: Sequence[torch.Tensor],
+    grad_sq: Sequence[torch.Tensor],
+    lr: float = 1e-3,
+    alpha: float = 0.8,
+    epsilon: float = 1e-8,
+) -> None:
     """RMSprop: s <- alpha * s + (1 - alpha) * g^2, then w <- w - lr * g / sqrt(eps + s)."""
     zero_grad(params)
     loss.backward()
@@ -60,16 +71,18 @@ def rmsprop_update(loss: torch.Tensor, params: Sequence[torch.Tensor], grad_sq: 
             par.data -= lr * par.grad / torch.sqrt(epsilon + gsq.data)
 
 
-def sample_minibatch(input_data: torch.Tensor, target_data: torch.Tensor, num_points: int = 100,
-                     rng: np.random.RandomState | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def sample_minibatch(
+    input_data: torch.Tensor, target_data: torch.Tensor, num_points: int = 100, rng: np.random.RandomState | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """num_points examples drawn uniformly *with replacement* (NumPy's global RNG unless rng is given)."""
     choice = (rng or np.random).choice
     indices = choice(len(input_data), num_points)
     return input_data[indices, :], target_data[indices]
 
 
-def sample_minibatch_on_device(input_data: torch.Tensor, target_data: torch.Tensor, num_points: int,
-                               generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def sample_minibatch_on_device(
+    input_data: torch.Tensor, target_data: torch.Tensor, num_points: int, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The same distribution as sample_minibatch, but indices drawn by torch on the data's device (no host trip)."""
     indices = torch.randint(len(input_data), (num_points,), device=input_data.device, generator=generator)
     # index_select gathers rows several times faster than advanced indexing on CPU.

@@ -40,10 +40,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.data import load_mnist  # noqa: E402
-from engine.evaluation import evaluate  # noqa: E402
-from engine.model import MLP, count_params  # noqa: E402
-from engine.training_config import course_split  # noqa: E402
+from engine.data import load_mnist
+from engine.evaluation import evaluate
+from engine.model import MLP, count_params
+from engine.training_config import course_split
 
 HIDDEN = [200, 100, 50]
 
@@ -60,7 +60,10 @@ def augment(x: torch.Tensor, g: torch.Generator, rot_deg: float, scale: float, s
     s = 1 + u[:, 1] * scale
     t = u[:, 2:] * shift_px * 2 / 28
     theta = torch.stack(
-        [torch.stack([s * torch.cos(a), -s * torch.sin(a), t[:, 0]], 1), torch.stack([s * torch.sin(a), s * torch.cos(a), t[:, 1]], 1)],
+        [
+            torch.stack([s * torch.cos(a), -s * torch.sin(a), t[:, 0]], 1),
+            torch.stack([s * torch.sin(a), s * torch.cos(a), t[:, 1]], 1),
+        ],
         1,
     )
     grid = F.affine_grid(theta, (b, 1, 28, 28), align_corners=False)
@@ -95,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     g = torch.Generator().manual_seed(args.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.999), weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(len(ytr) / args.batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.2)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.2
+    )
 
     t0 = time.time()
     for epoch in range(1, args.epochs + 1):
@@ -112,15 +117,22 @@ def main(argv: list[str] | None = None) -> int:
             sched.step()
             total += loss.detach() * len(idx)
         vl, va = evaluate(model, xva, yva)
-        print(f"epoch {epoch:3d}  aug-train loss {float(total) / len(ytr):.4f}  val loss {vl:.4f}  val acc {100 * va:.3f}%  "
-              f"lr {sched.get_last_lr()[0]:.2e}  {time.time() - t0:.0f}s", flush=True)
+        print(
+            f"epoch {epoch:3d}  aug-train loss {float(total) / len(ytr):.4f}  "
+            f"val loss {vl:.4f}  val acc {100 * va:.3f}%  "
+            f"lr {sched.get_last_lr()[0]:.2e}  {time.time() - t0:.0f}s",
+            flush=True,
+        )
     seconds = time.time() - t0
 
     # Scored once, after training; nothing above looked at the test set.
     trl, tra = evaluate(model, xtr, ytr)
     tel, tea = evaluate(model, mnist.test_x, mnist.test_y)
-    print(f"train ({len(ytr):,} split) loss {trl:.4f} acc {100 * tra:.3f}%  val loss {vl:.4f} acc {100 * va:.3f}%  "
-          f"test loss {tel:.4f} acc {100 * tea:.3f}%  ({seconds:.0f}s)", flush=True)
+    print(
+        f"train ({len(ytr):,} split) loss {trl:.4f} acc {100 * tra:.3f}%  val loss {vl:.4f} acc {100 * va:.3f}%  "
+        f"test loss {tel:.4f} acc {100 * tea:.3f}%  ({seconds:.0f}s)",
+        flush=True,
+    )
 
     args.out_dir.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
@@ -130,25 +142,31 @@ def main(argv: list[str] | None = None) -> int:
         "architecture": {"in_dim": 784, "out_dim": 10, "hidden": HIDDEN, "params": count_params(784, 10, HIDDEN)},
         "recipe": {
             "script": "scripts/train_benchmark.py",
-            "train_data": f"the course's {len(ytr):,}-example training split (random_split after set_seed(2021)); validation split only watched; test set scored once at the end",
+            "train_data": f"the course's {len(ytr):,}-example training split (random_split after set_seed(2021)); "
+            "validation split only watched; test set scored once at the end",
             "optimizer": f"AdamW(lr={args.lr:g}, betas=(0.9, 0.999), weight_decay={args.weight_decay:g})",
             "schedule": f"OneCycleLR(max_lr={args.lr:g}, pct_start=0.2, cosine), stepped every batch",
             "epochs": args.epochs,
             "batch_size": args.batch,
             "loss": "NLL of log-softmax (no label smoothing)",
-            "augmentation": f"per-image random affine on whole batches: rotation +-{args.rot:g} deg, scale 1+-{args.scale:g}, shift +-{args.shift:g} px (affine_grid + grid_sample, border padding)",
+            "augmentation": f"per-image random affine on whole batches: rotation +-{args.rot:g} deg, "
+            f"scale 1+-{args.scale:g}, shift +-{args.shift:g} px (affine_grid + grid_sample, border padding)",
             "seed": args.seed,
             "threads": args.threads,
             "torch": torch.__version__,
         },
         "metrics": {
-            "train_loss": trl, "train_acc": tra,
-            "val_loss": vl, "val_acc": va,
-            "test_loss": tel, "test_acc": tea,
+            "train_loss": trl,
+            "train_acc": tra,
+            "val_loss": vl,
+            "val_acc": va,
+            "test_loss": tel,
+            "test_acc": tea,
             "note": "exact means over all examples; train = the 50,000-example split without augmentation",
         },
         "train_seconds": round(seconds, 1),
-        "train_seconds_note": f"wall-clock, {args.threads} thread(s), on a 2-core CPU shared with other work (varies with load)",
+        "train_seconds_note": f"wall-clock, {args.threads} thread(s), "
+        "on a 2-core CPU shared with other work (varies with load)",
         "date": dt.date.today().isoformat(),
     }
     (args.out_dir / "benchmark_model.json").write_text(json.dumps(info, indent=2) + "\n")

@@ -16,18 +16,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Learn optimization for deep learning by running it: the Neuromatch Academy "
         "W1D5 unit as live terminal demos, computed by PyTorch.",
     )
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                        help="where computations run; auto = CUDA when present (default: auto)")
-    parser.add_argument("--data-dir", type=Path, metavar="DIR",
-                        help="a folder with MNIST in torchvision layout (DIR/MNIST/raw); "
-                        "default: $OPTCOURSE_DATA, else the bundled copy")
-    parser.add_argument("--section", metavar="N",
-                        help="open at a section: 1-8, S (summary), B (bonus) or its name")
-    parser.add_argument("--workspace", type=Path, metavar="DIR",
-                        help="folder for your exercise file (default: your user data folder)")
-    parser.add_argument("--reset-progress", action="store_true",
-                        help="clear your progress and answers (asks first; your exercise file is kept "
-                        "unless you confirm separately)")
+    parser.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where computations run; auto = CUDA when present (default: auto)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="a folder with MNIST in torchvision layout (DIR/MNIST/raw); "
+        "default: $OPTCOURSE_DATA, else the bundled copy",
+    )
+    parser.add_argument("--section", metavar="N", help="open at a section: 1-8, S (summary), B (bonus) or its name")
+    parser.add_argument(
+        "--workspace", type=Path, metavar="DIR", help="folder for your exercise file (default: your user data folder)"
+    )
+    parser.add_argument(
+        "--reset-progress",
+        action="store_true",
+        help="clear your progress and answers (asks first; your exercise file is kept unless you confirm separately)",
+    )
     args = parser.parse_args(argv)
     if args.section is not None:
         try:
@@ -52,8 +62,11 @@ def reset_progress(workspace: Path | None, ask=input, interactive: bool | None =
     if interactive is None:
         interactive = sys.stdin.isatty()
     if not interactive:
-        print("optcourse-tui: --reset-progress asks for confirmation, but there is no terminal to ask on; "
-              "run it in a terminal (nothing was cleared)", file=sys.stderr)
+        print(
+            "optcourse-tui: --reset-progress asks for confirmation, but there is no terminal to ask on; "
+            "run it in a terminal (nothing was cleared)",
+            file=sys.stderr,
+        )
         return False
     home = paths.data_dir()
 
@@ -70,8 +83,10 @@ def reset_progress(workspace: Path | None, ask=input, interactive: bool | None =
         print("Progress kept.", file=out)
     exercise_file = ws.workspace_file(workspace)
     if exercise_file.exists():
-        if yes(f"Also start your exercise file {exercise_file} afresh from the stubs? Your version is kept "
-               "as a .bak copy. [y/N] "):
+        if yes(
+            f"Also start your exercise file {exercise_file} afresh from the stubs? Your version is kept "
+            "as a .bak copy. [y/N] "
+        ):
             backup = exercise_file.with_name(f"{exercise_file.name}.bak")
             exercise_file.replace(backup)
             print(f"Your old file is now {backup}; a fresh one is made when you open an exercise.", file=out)
@@ -89,8 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         if not torch.cuda.is_available():
-            print("optcourse-tui: --device cuda was asked for, but PyTorch sees no CUDA GPU; "
-                  "use --device cpu or --device auto", file=sys.stderr)
+            print(
+                "optcourse-tui: --device cuda was asked for, but PyTorch sees no CUDA GPU; "
+                "use --device cpu or --device auto",
+                file=sys.stderr,
+            )
             return 2
     from .app import OptCourseApp
 

@@ -18,9 +18,9 @@ if TYPE_CHECKING:  # only for type checkers: importing torch here would slow the
 class EngineContext:
     """What every computation needs: the torch device, its description and MNIST on that device."""
 
-    device: "torch.device"
+    device: torch.device
     device_label: str
-    mnist: "Mnist"
+    mnist: Mnist
     _subset: tuple[Any, Any] | None = None
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from engine.paths import assets_dir
 
@@ -18,7 +18,7 @@ class Question:
     explanation: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def lesson_text(key: str) -> str:
     path = assets_dir() / "lessons" / f"{key}.md"
     try:
@@ -27,7 +27,7 @@ def lesson_text(key: str) -> str:
         return f"# Lesson text missing\n\nCould not read `{path}` ({exc.strerror}). Reinstall optcourse-tui."
 
 
-@lru_cache(maxsize=None)
+@cache
 def _toml(name: str) -> dict:
     path = assets_dir() / "lessons" / name
     with path.open("rb") as f:

@@ -62,8 +62,10 @@ class ProgressHooks:
         visited = sum(1 for s in SECTIONS if s.key in p.visited)
         passed = sum(1 for e in EXERCISE_IDS if e in p.passed)
         all_q = [q.id for q in questions()]
-        return (f"{VISITED} visited {visited}/{len(SECTIONS)} sections   {PASSED} passed {passed}/{len(EXERCISE_IDS)} "
-                f"exercises   {ANSWERED} answered {p.answered(all_q)}/{len(all_q)} questions")
+        return (
+            f"{VISITED} visited {visited}/{len(SECTIONS)} sections   {PASSED} passed {passed}/{len(EXERCISE_IDS)} "
+            f"exercises   {ANSWERED} answered {p.answered(all_q)}/{len(all_q)} questions"
+        )
 
     # -- exercises ------------------------------------------------------------------------------
     def workspace_path(self) -> Path:

@@ -36,8 +36,14 @@ def friendly_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def run_engine(node: Widget, make_events: Callable[..., Iterator], *, group: str = "demo",
-               description: str = "", needs_context: bool = True) -> tuple[int, Worker]:
+def run_engine(
+    node: Widget,
+    make_events: Callable[..., Iterator],
+    *,
+    group: str = "demo",
+    description: str = "",
+    needs_context: bool = True,
+) -> tuple[int, Worker]:
     """Start `make_events(context)` in a thread, cancelling the group's previous run; returns (run_id, worker).
 
     The node receives EngineEvents messages; a generator that raises ends with an
@@ -80,6 +86,7 @@ def run_engine(node: Widget, make_events: Callable[..., Iterator], *, group: str
             batch.append(Done("completed"))
         flush(final=True)
 
-    worker = node.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False,
-                             description=description or group)
+    worker = node.run_worker(
+        work, thread=True, exclusive=True, group=group, exit_on_error=False, description=description or group
+    )
     return run_id, worker

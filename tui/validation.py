@@ -8,7 +8,7 @@ from textual.validation import ValidationResult, Validator
 
 from engine.hidden import parse_hidden  # torch-free; HiddenSizesError is a ValueError
 
-__all__ = ["parse_hidden", "parse_seed", "check_save_path", "FuncValidator"]
+__all__ = ["FuncValidator", "check_save_path", "parse_hidden", "parse_seed"]
 
 MAX_SEED = 2**32 - 1
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
+from functools import cache
 
 from ..paths import assets_dir
 
@@ -11,7 +11,7 @@ from ..paths import assets_dir
 EXERCISE_IDS = ("gradient_update", "momentum_update", "sample_minibatch", "rmsprop_update")
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog() -> dict[str, dict]:
     """id -> the exercise's entry in assets/lessons/exercises.toml (title, signature, rule, task, stub, solution)."""
     with (assets_dir() / "lessons" / "exercises.toml").open("rb") as f:
@@ -20,5 +20,5 @@ def catalog() -> dict[str, dict]:
 
 
 def short_title(exercise_id: str) -> str:
-    """"Exercise 4" for momentum_update."""
+    """ "Exercise 4" for momentum_update."""
     return catalog()[exercise_id]["title"].split(":")[0]

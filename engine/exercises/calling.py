@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import traceback
 
-
 _HERE = os.path.dirname(os.path.realpath(__file__)) + os.sep
 
 
@@ -51,10 +50,11 @@ def call(fn, *args, filename: str | None = None, **kwargs):
     """fn(*args, **kwargs), with anything it raises (exit() included) turned into a LearnerError."""
     try:
         return fn(*args, **kwargs)
-    except BaseException as exc:  # noqa: BLE001 - their code may raise anything, SystemExit included
+    except BaseException as exc:
         if isinstance(exc, SystemExit):
             text = "Your code called exit() or sys.exit() (raise an exception instead, or return)."
             frames = learner_traceback(exc, filename)
-            raise LearnerError(frames.rsplit("\n", 1)[0] + "\n" + text if "\n" in frames else text,
-                               describe(exc)) from None
+            raise LearnerError(
+                frames.rsplit("\n", 1)[0] + "\n" + text if "\n" in frames else text, describe(exc)
+            ) from None
         raise LearnerError(learner_traceback(exc, filename), describe(exc)) from None

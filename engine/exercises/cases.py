@@ -18,8 +18,11 @@ from .report import COLS, ROWS, CheckReport, CourseCase
 from .rules import REFERENCE, RuleChecks
 from .sampling import SamplingChecks
 
-COURSE_HYPER = {"gradient_update": {"lr": 1e-1}, "momentum_update": {"lr": 1e-1, "beta": 0.9},
-                "rmsprop_update": {"lr": 1e-3}}
+COURSE_HYPER = {
+    "gradient_update": {"lr": 1e-1},
+    "momentum_update": {"lr": 1e-1, "beta": 0.9},
+    "rmsprop_update": {"lr": 1e-3},
+}
 COURSE_TITLE = {
     "gradient_update": "The course's test: seed 2021, MLP(784, 10, []), 500 examples, lr=0.1",
     "momentum_update": "The course's test: seed 2021, MLP(784, 10, []), velocities ~ N(0, 1), lr=0.1, beta=0.9",
@@ -30,8 +33,9 @@ COURSE_TITLE = {
 
 def _corner(model: MLP) -> tuple[list, list]:
     w = model.main[0].weight.detach().cpu()[ROWS][:, COLS]
-    return [[round(float(v), 6) for v in row] for row in w], \
-        [round(float(v), 6) for v in model.main[0].bias.detach().cpu()]
+    return [[round(float(v), 6) for v in row] for row in w], [
+        round(float(v), 6) for v in model.main[0].bias.detach().cpu()
+    ]
 
 
 def _course_step(ex: str, fn, X, y, filename: str | None):
@@ -64,13 +68,16 @@ def course_update_case(ex: str, fn, X, y, filename: str | None = None) -> Course
         exc.case = case
         raise
     got_w, got_b = _corner(mine)
-    cells_ok = all(CourseCase.close(g, w) for gr, wr in zip(got_w, want_w) for g, w in zip(gr, wr)) and \
-        all(CourseCase.close(g, w) for g, w in zip(got_b, want_b))
+    cells_ok = all(CourseCase.close(g, w) for gr, wr in zip(got_w, want_w) for g, w in zip(gr, wr)) and all(
+        CourseCase.close(g, w) for g, w in zip(got_b, want_b)
+    )
     # equal_nan: the course starts RMSprop from 1e-6 · params, so some averages are negative: sqrt gives NaN.
-    full_ok = all(torch.allclose(a, b, rtol=1e-4, atol=1e-5, equal_nan=True)
-                  for a, b in zip(mine.parameters(), ref.parameters()))
-    return CourseCase(COURSE_TITLE[ex], "params", before_w, before_b, got_w, got_b, want_w, want_b,
-                      ok=cells_ok and full_ok)
+    full_ok = all(
+        torch.allclose(a, b, rtol=1e-4, atol=1e-5, equal_nan=True) for a, b in zip(mine.parameters(), ref.parameters())
+    )
+    return CourseCase(
+        COURSE_TITLE[ex], "params", before_w, before_b, got_w, got_b, want_w, want_b, ok=cells_ok and full_ok
+    )
 
 
 def course_sampling_case(fn, X, y, filename: str | None = None) -> CourseCase:
@@ -81,8 +88,7 @@ def course_sampling_case(fn, X, y, filename: str | None = None) -> CourseCase:
     if isinstance(batch, (tuple, list)) and len(batch) == 2:
         got = [str(b.shape) if isinstance(b, torch.Tensor) else f"(a {type(b).__name__})" for b in batch]
     shapes = [[label, g, w] for (label, w), g in zip(want, got)]
-    return CourseCase(COURSE_TITLE["sample_minibatch"], "shapes", shapes=shapes,
-                      ok=all(g == w for _, g, w in shapes))
+    return CourseCase(COURSE_TITLE["sample_minibatch"], "shapes", shapes=shapes, ok=all(g == w for _, g, w in shapes))
 
 
 def check_function(ex: str, fn, subset, filename: str | None = None) -> CheckReport:
@@ -97,12 +103,23 @@ def check_function(ex: str, fn, subset, filename: str | None = None) -> CheckRep
             case = course_update_case(ex, fn, X, y, filename)
             checks = RuleChecks(ex, fn, filename).items()
     except LearnerError as exc:
-        return CheckReport(ex, "error", f"Your {ex} raised {exc.summary}.", course=case or getattr(exc, "case", None),
-                           error=exc.text)
+        return CheckReport(
+            ex, "error", f"Your {ex} raised {exc.summary}.", course=case or getattr(exc, "case", None), error=exc.text
+        )
     failed = [c for c in checks if c.ok is not True]
     if case.ok and not failed:
-        return CheckReport(ex, "passed", f"All {len(checks) + 1} checks passed: your {ex} does what the course "
-                           "asks.", course=case, checks=tuple(checks))
+        return CheckReport(
+            ex,
+            "passed",
+            f"All {len(checks) + 1} checks passed: your {ex} does what the course asks.",
+            course=case,
+            checks=tuple(checks),
+        )
     wrong = len(failed) + (not case.ok)
-    return CheckReport(ex, "failed", f"{wrong} of {len(checks) + 1} checks did not pass: see ✘ below.",
-                       course=case, checks=tuple(checks))
+    return CheckReport(
+        ex,
+        "failed",
+        f"{wrong} of {len(checks) + 1} checks did not pass: see ✘ below.",
+        course=case,
+        checks=tuple(checks),
+    )

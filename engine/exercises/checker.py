@@ -51,30 +51,62 @@ def _tail(out) -> str:
     return "\n".join(lines[-OUTPUT_LINES:])
 
 
-def check(path: Path, exercise: str, *, timeout: float = TIME_LIMIT, cancel: threading.Event | None = None,
-          data_dir: str | os.PathLike | None = None, startup_timeout: float = STARTUP_LIMIT) -> CheckReport:
+def check(
+    path: Path,
+    exercise: str,
+    *,
+    timeout: float = TIME_LIMIT,
+    cancel: threading.Event | None = None,
+    data_dir: str | os.PathLike | None = None,
+    startup_timeout: float = STARTUP_LIMIT,
+) -> CheckReport:
     """Run every check of `exercise` on the learner's file at `path`; never raises for their code's sake."""
     path = Path(path)
     state = workspace.read(path)
     if not path.exists():
         return CheckReport(exercise, "missing", f"{path.name} does not exist: press e to create and edit it.")
     if not state.syntax_error and exercise in state.missing:
-        return CheckReport(exercise, "missing", f"{path.name} has no function {exercise}: add it back (its "
-                           "signature is on this tab); your file was left as it is.")
+        return CheckReport(
+            exercise,
+            "missing",
+            f"{path.name} has no function {exercise}: add it back (its "
+            "signature is on this tab); your file was left as it is.",
+        )
     if workspace.is_stub(state, exercise):  # no need to start Python and torch to know it raises
-        return CheckReport(exercise, "error", f"Your {exercise} is still the stub: it raises NotImplementedError. "
-                           "Write your code in place of the raise line (e), then check again.")
+        return CheckReport(
+            exercise,
+            "error",
+            f"Your {exercise} is still the stub: it raises NotImplementedError. "
+            "Write your code in place of the raise line (e), then check again.",
+        )
     cancel = cancel or threading.Event()
     read_fd, write_fd = os.pipe()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),
-               PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONUNBUFFERED="1",
+    )
     with tempfile.TemporaryFile() as out:
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "engine.exercises.runner", str(path.resolve()), exercise, str(write_fd),
-                 str(data_dir or "")],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
-                cwd=path.parent, env=env, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "engine.exercises.runner",
+                    str(path.resolve()),
+                    exercise,
+                    str(write_fd),
+                    str(data_dir or ""),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                pass_fds=(write_fd,),
+                cwd=path.parent,
+                env=env,
+                start_new_session=True,
+            )
         except OSError as exc:
             os.close(read_fd)
             return CheckReport(exercise, "broken", f"The checker could not start: {exc}.")
@@ -99,8 +131,12 @@ def _wait(proc, read_fd, out, exercise, timeout, startup_timeout, cancel) -> Che
             if not ready:
                 return CheckReport(exercise, "broken", f"The checker did not start within {startup_timeout:.0f} s.")
             _kill(proc)
-            return CheckReport(exercise, "timeout", f"Your code ran for more than {timeout:g} s and was stopped: "
-                               "is there a loop that never ends?", output=_tail(out))
+            return CheckReport(
+                exercise,
+                "timeout",
+                f"Your code ran for more than {timeout:g} s and was stopped: is there a loop that never ends?",
+                output=_tail(out),
+            )
         if not eof and select.select([read_fd], [], [], 0.05)[0]:
             chunk = os.read(read_fd, 65536)
             eof = not chunk
@@ -121,11 +157,16 @@ def _wait(proc, read_fd, out, exercise, timeout, startup_timeout, cancel) -> Che
         code = proc.poll()
         if code is not None and (eof or not select.select([read_fd], [], [], 0)[0]):
             if not ready:
-                return CheckReport(exercise, "broken", f"The checker ended before it started (exit code {code}).",
-                                   output=_tail(out))
+                return CheckReport(
+                    exercise, "broken", f"The checker ended before it started (exit code {code}).", output=_tail(out)
+                )
             if code < 0:
                 why = f"it was killed by {_signal_name(code)}" + (" (a crash)" if code == -signal.SIGSEGV else "")
             else:
                 why = f"it exited with code {code} (os._exit or exit() at the top level?)"
-            return CheckReport(exercise, "crashed", f"Your code ended the checking process before the checks "
-                               f"finished: {why}.", output=_tail(out))
+            return CheckReport(
+                exercise,
+                "crashed",
+                f"Your code ended the checking process before the checks finished: {why}.",
+                output=_tail(out),
+            )

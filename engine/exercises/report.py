@@ -60,11 +60,14 @@ class CheckReport:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "CheckReport":
+    def from_dict(cls, d: dict) -> CheckReport:
         course = d.get("course")
         return cls(
-            exercise=d["exercise"], status=d["status"], summary=d.get("summary", ""),
+            exercise=d["exercise"],
+            status=d["status"],
+            summary=d.get("summary", ""),
             course=CourseCase(**course) if course else None,
             checks=tuple(CheckItem(**c) for c in d.get("checks", ())),
-            error=d.get("error", ""), output=d.get("output", ""),
+            error=d.get("error", ""),
+            output=d.get("output", ""),
         )

@@ -18,13 +18,21 @@ from .calling import call
 from .mistakes import MISTAKES, NO_ZERO
 from .report import CheckItem
 
-REFERENCE = {"gradient_update": updates.gradient_update, "momentum_update": updates.momentum_update,
-             "rmsprop_update": updates.rmsprop_update}
+REFERENCE = {
+    "gradient_update": updates.gradient_update,
+    "momentum_update": updates.momentum_update,
+    "rmsprop_update": updates.rmsprop_update,
+}
 # Not the defaults, so that a rule which ignores an argument shows; epsilon large enough to matter.
-HYPER = {"gradient_update": {"lr": 0.05}, "momentum_update": {"lr": 0.05, "beta": 0.7},
-         "rmsprop_update": {"lr": 0.01, "alpha": 0.7, "epsilon": 1e-4}}
-STATE = {"momentum_update": ("grad_vel", "velocities", "−lr · gradient + beta · old velocity"),
-         "rmsprop_update": ("grad_sq", "averages", "alpha · old average + (1 − alpha) · gradient²")}
+HYPER = {
+    "gradient_update": {"lr": 0.05},
+    "momentum_update": {"lr": 0.05, "beta": 0.7},
+    "rmsprop_update": {"lr": 0.01, "alpha": 0.7, "epsilon": 1e-4},
+}
+STATE = {
+    "momentum_update": ("grad_vel", "velocities", "−lr · gradient + beta · old velocity"),
+    "rmsprop_update": ("grad_sq", "averages", "alpha · old average + (1 − alpha) · gradient²"),
+}
 NAMES = ["layer 1 weights", "layer 1 bias", "layer 2 weights", "layer 2 bias"]
 
 
@@ -83,7 +91,8 @@ def run(ex: str, fn, steps: int = 2, rest: bool = False, filename: str | None = 
 def _same(a: list, b: list) -> bool:
     return len(a) == len(b) and all(
         x is not None and y is not None and x.shape == y.shape and torch.allclose(x, y, rtol=1e-4, atol=1e-6)
-        for x, y in zip(a, b))
+        for x, y in zip(a, b)
+    )
 
 
 def _step_matches(t: Trace, r: Trace, step: int) -> bool:
@@ -99,8 +108,7 @@ def _largest_difference(t: Trace, r: Trace) -> str:
                     return f"After step {step + 1}, the {kind}{name} is not a tensor of shape {tuple(b.shape)}."
                 if not torch.allclose(a, b, rtol=1e-4, atol=1e-6):
                     diff = float((a - b).abs().nan_to_num(float("inf")).max())
-                    return (f"After step {step + 1}, the {kind}{name} differ from the rule's values by up to "
-                            f"{diff:.2g}.")
+                    return f"After step {step + 1}, the {kind}{name} differ from the rule's values by up to {diff:.2g}."
     return "The values differ from the rule's."
 
 
@@ -112,7 +120,7 @@ class RuleChecks:
         self.mine = run(ex, fn, 2, filename=filename)
         self.rest = run(ex, fn, 1, rest=True, filename=filename)
         self.ref = run(ex, REFERENCE[ex], 2)
-        self._mistake: tuple[str, str] | None | bool = False
+        self._mistake: tuple[str, str] | bool | None = False
 
     def mistake(self) -> tuple[str, str] | None:
         """(key, message) of the careless version that reproduces the learner's numbers, if one does."""
@@ -133,11 +141,19 @@ class RuleChecks:
         if any(self.changed()):
             return CheckItem(name, True)
         if self.mine.replaced:
-            return CheckItem(name, False, "The model's parameters did not change: your code put new tensors "
-                             "into the params list instead of changing the parameters themselves. Change each "
-                             "in place, e.g. par.data -= … (or par -= … inside torch.no_grad()).")
-        return CheckItem(name, False, "The parameters did not change. `par = par - …` only gives the loop "
-                         "variable a new tensor; change the parameter itself: par.data -= … or par -= ….")
+            return CheckItem(
+                name,
+                False,
+                "The model's parameters did not change: your code put new tensors "
+                "into the params list instead of changing the parameters themselves. Change each "
+                "in place, e.g. par.data -= … (or par -= … inside torch.no_grad()).",
+            )
+        return CheckItem(
+            name,
+            False,
+            "The parameters did not change. `par = par - …` only gives the loop "
+            "variable a new tensor; change the parameter itself: par.data -= … or par -= ….",
+        )
 
     def every_parameter(self) -> CheckItem:
         name = "updates every parameter"
@@ -147,8 +163,12 @@ class RuleChecks:
         if not any(changed):
             return CheckItem(name, False, "No parameter changed (see above).")
         left = ", ".join(n for n, c in zip(NAMES, changed) if not c)
-        return CheckItem(name, False, f"Only {sum(changed)} of {len(changed)} parameters changed (not: {left}). "
-                         "Loop over every parameter in params.")
+        return CheckItem(
+            name,
+            False,
+            f"Only {sum(changed)} of {len(changed)} parameters changed (not: {left}). "
+            "Loop over every parameter in params.",
+        )
 
     def downhill(self) -> CheckItem:
         name = "moves downhill, against the gradient"
@@ -158,10 +178,12 @@ class RuleChecks:
             return CheckItem(name, True)
         if all(float(d.abs().max()) == 0 for d in deltas):
             return CheckItem(name, False, "Starting from rest, the parameters did not move.")
-        hint = {"gradient_update": "subtract lr × gradient (w ← w − η∇J), do not add it.",
-                "momentum_update": "the velocity must be −lr · gradient + beta · velocity, and the "
-                                   "parameter adds the velocity.",
-                "rmsprop_update": "subtract lr · gradient / sqrt(epsilon + average)."}[self.ex]
+        hint = {
+            "gradient_update": "subtract lr × gradient (w ← w − η∇J), do not add it.",
+            "momentum_update": "the velocity must be −lr · gradient + beta · velocity, and the "
+            "parameter adds the velocity.",
+            "rmsprop_update": "subtract lr · gradient / sqrt(epsilon + average).",
+        }[self.ex]
         return CheckItem(name, False, f"Starting from rest, the step went uphill (along the gradient): {hint}")
 
     def state(self) -> CheckItem:
@@ -172,9 +194,13 @@ class RuleChecks:
             return CheckItem(name, True)
         if _same(got, self.mine.state0):
             var = "vel" if arg == "grad_vel" else "gsq"
-            return CheckItem(name, False, f"The {what} in {arg} did not change, so the next call starts from the "
-                             f"old ones. Write into the list's tensors ({var}.data = … or {var}.copy_(…)); "
-                             f"`{var} = …` only makes a new local variable.")
+            return CheckItem(
+                name,
+                False,
+                f"The {what} in {arg} did not change, so the next call starts from the "
+                f"old ones. Write into the list's tensors ({var}.data = … or {var}.copy_(…)); "
+                f"`{var} = …` only makes a new local variable.",
+            )
         m = self.mistake()
         return CheckItem(name, False, m[1] if m else f"The new {what} are not {rule}.")
 
@@ -187,8 +213,9 @@ class RuleChecks:
         m = self.mistake()
         if m and m[0] == NO_ZERO[0]:
             return CheckItem(name, False, m[1])
-        return CheckItem(name, False, "The first call was right but the second was not: something carries "
-                         "over between calls.")
+        return CheckItem(
+            name, False, "The first call was right but the second was not: something carries over between calls."
+        )
 
     def exact(self) -> CheckItem:
         name = "matches the rule on every value"

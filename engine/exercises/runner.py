@@ -56,8 +56,9 @@ def main(argv: list[str]) -> int:
         return 0
     fn = getattr(module, ex, None)
     if not callable(fn):
-        report = CheckReport(ex, "missing", f"Your file defines no function {ex}: add it back (its "
-                             "signature is on the Exercise tab).")
+        report = CheckReport(
+            ex, "missing", f"Your file defines no function {ex}: add it back (its signature is on the Exercise tab)."
+        )
     else:
         report = check_function(ex, fn, subset, filename=path)
     sys.stdout.flush()

@@ -43,10 +43,17 @@ class SamplingChecks:
         name = "returns (inputs, targets) as tensors"
         batch = self.draw(10, 4)
         if _picked(batch) is None:
-            got = type(batch).__name__ if not isinstance(batch, (tuple, list)) else \
-                f"{type(batch).__name__} of {len(batch)}: " + ", ".join(type(b).__name__ for b in batch)
-            return CheckItem(name, False, f"It returned {got}; return the pair (batch_inputs, batch_targets), "
-                             "both tensors (index the given tensors, do not convert them).")
+            got = (
+                type(batch).__name__
+                if not isinstance(batch, (tuple, list))
+                else f"{type(batch).__name__} of {len(batch)}: " + ", ".join(type(b).__name__ for b in batch)
+            )
+            return CheckItem(
+                name,
+                False,
+                f"It returned {got}; return the pair (batch_inputs, batch_targets), "
+                "both tensors (index the given tensors, do not convert them).",
+            )
         return CheckItem(name, True)
 
     def sizes(self) -> CheckItem:
@@ -57,9 +64,13 @@ class SamplingChecks:
                 return CheckItem(name, None, "Not checked: the result is not a pair of tensors.")
             xb, yb = picked
             if tuple(xb.shape) != (k, 3, 2) or tuple(yb.shape) != (k,):
-                return CheckItem(name, False, f"Asked for {k} of {n} examples of shape (3, 2), it returned "
-                                 f"inputs {tuple(xb.shape)} and targets {tuple(yb.shape)}; expected ({k}, 3, 2) "
-                                 f"and ({k},).")
+                return CheckItem(
+                    name,
+                    False,
+                    f"Asked for {k} of {n} examples of shape (3, 2), it returned "
+                    f"inputs {tuple(xb.shape)} and targets {tuple(yb.shape)}; expected ({k}, 3, 2) "
+                    f"and ({k},).",
+                )
         return CheckItem(name, True)
 
     def pairing(self) -> CheckItem:
@@ -71,11 +82,18 @@ class SamplingChecks:
             xb, yb = picked
             rows_ok = bool((xb == xb[:, :1, :1]).all()) and bool(((xb >= 0) & (xb < 50) & (xb == xb.round())).all())
             if not rows_ok:
-                return CheckItem(name, False, "The batch holds inputs that are not examples of the data: select "
-                                 "whole rows, input_data[indices].")
+                return CheckItem(
+                    name,
+                    False,
+                    "The batch holds inputs that are not examples of the data: select whole rows, input_data[indices].",
+                )
             if not torch.equal(xb[:, 0, 0].long(), yb.long()):
-                return CheckItem(name, False, "Inputs and targets do not match: the i-th input of the batch must "
-                                 "come with the i-th target. Use the same indices for both.")
+                return CheckItem(
+                    name,
+                    False,
+                    "Inputs and targets do not match: the i-th input of the batch must "
+                    "come with the i-th target. Use the same indices for both.",
+                )
         return CheckItem(name, True)
 
     def with_replacement(self) -> CheckItem:
@@ -83,19 +101,31 @@ class SamplingChecks:
         try:
             picked = _picked(self.draw(20, 50))
         except LearnerError as exc:
-            return CheckItem(name, False, f"Asking for 50 points from 20 examples failed ({exc.summary}): "
-                             "sample with replacement, as np.random.choice(N, num_points) does.")
+            return CheckItem(
+                name,
+                False,
+                f"Asking for 50 points from 20 examples failed ({exc.summary}): "
+                "sample with replacement, as np.random.choice(N, num_points) does.",
+            )
         if picked is None or len(picked[1]) != 50:
-            return CheckItem(name, False, "Asking for 50 points from 20 examples did not return 50: sample with "
-                             "replacement, as np.random.choice(N, num_points) does.")
+            return CheckItem(
+                name,
+                False,
+                "Asking for 50 points from 20 examples did not return 50: sample with "
+                "replacement, as np.random.choice(N, num_points) does.",
+            )
         repeats = 0
         for _ in range(100):  # 10 of 10 with replacement repeats an example with probability 0.9996
             picked = _picked(self.draw(10, 10))
             if picked is not None and len(set(picked[1].tolist())) < len(picked[1]):
                 repeats += 1
         if repeats < 50:
-            return CheckItem(name, False, f"Only {repeats} of 100 batches of 10 from 10 examples repeated an "
-                             "example (with replacement, nearly all do): draw indices with replacement.")
+            return CheckItem(
+                name,
+                False,
+                f"Only {repeats} of 100 batches of 10 from 10 examples repeated an "
+                "example (with replacement, nearly all do): draw indices with replacement.",
+            )
         return CheckItem(name, True)
 
     def uniform(self) -> CheckItem:
@@ -114,14 +144,22 @@ class SamplingChecks:
             return CheckItem(name, False, "Every call returned the same batch: draw new random indices each time.")
         never = int((counts == 0).sum())
         if never:
-            return CheckItem(name, False, f"{never} of {n} examples were never drawn in {batches} batches: draw "
-                             "indices uniformly from all N examples (np.random.choice(len(input_data), num_points)).")
+            return CheckItem(
+                name,
+                False,
+                f"{never} of {n} examples were never drawn in {batches} batches: draw "
+                "indices uniformly from all N examples (np.random.choice(len(input_data), num_points)).",
+            )
         expected = batches * k / n
         chi2 = float(((counts - expected) ** 2 / expected).sum())
         if chi2 > 70:  # 19 degrees of freedom: a uniform sampler exceeds 70 with probability below 1e-7
-            return CheckItem(name, False, f"Some examples were drawn far more often than others (from "
-                             f"{int(counts.min())} to {int(counts.max())} times, {expected:.0f} expected): "
-                             "draw indices uniformly.")
+            return CheckItem(
+                name,
+                False,
+                f"Some examples were drawn far more often than others (from "
+                f"{int(counts.min())} to {int(counts.max())} times, {expected:.0f} expected): "
+                "draw indices uniformly.",
+            )
         return CheckItem(name, True)
 
     def data_unchanged(self) -> CheckItem:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from .. import paths
@@ -96,11 +96,14 @@ def read(path: Path) -> WorkspaceState:
 
 def _digests(tree: ast.Module) -> dict[str, str]:
     """Function name -> digest of its code; ast.dump ignores comments, blank lines and formatting."""
-    return {node.name: hashlib.sha256(ast.dump(node).encode()).hexdigest()[:16]
-            for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return {
+        node.name: hashlib.sha256(ast.dump(node).encode()).hexdigest()[:16]
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stub_digest(name: str) -> str | None:
     return _digests(ast.parse(catalog()[name]["stub"])).get(name)
 

@@ -71,8 +71,9 @@ def initial_model(hidden: Sequence[int], seed: int | None = None) -> MLP:
         return MLP(784, 10, list(hidden))
 
 
-def draw_indices(n: int, shape: tuple[int, ...], device: torch.device,
-                 generator: torch.Generator | None) -> torch.Tensor:
+def draw_indices(
+    n: int, shape: tuple[int, ...], device: torch.device, generator: torch.Generator | None
+) -> torch.Tensor:
     """Uniform indices with replacement, as np.random.choice(n, size), drawn on the device itself."""
     return torch.randint(n, shape, device=device, generator=generator)
 
@@ -143,8 +144,9 @@ class StackedUpdates:
         torch._foreach_addcdiv_(self.w[2], g[2], denom, value=-c.lr)
 
 
-def _fast_steps(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig, base: MLP,
-                indices: torch.Tensor | None) -> Callable[[int, list[bool]], torch.Tensor]:
+def _fast_steps(
+    x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig, base: MLP, indices: torch.Tensor | None
+) -> Callable[[int, list[bool]], torch.Tensor]:
     stack = StackedMLP(base, len(OPTIMIZERS))
     rules = StackedUpdates(stack, cfg)
     flat = x.reshape(len(x), -1)
@@ -168,8 +170,9 @@ def _fast_steps(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig, base: MLP,
 
 
 # -- the plug-in path: the course's functions on deep copies ------------------------------------
-def _plugin_steps(x, y, cfg: CompareConfig, base: MLP, gradient_update, momentum_update, rmsprop_update,
-                  sample_minibatch) -> Callable[[int, list[bool]], torch.Tensor]:
+def _plugin_steps(
+    x, y, cfg: CompareConfig, base: MLP, gradient_update, momentum_update, rmsprop_update, sample_minibatch
+) -> Callable[[int, list[bool]], torch.Tensor]:
     models = [copy.deepcopy(base) for _ in OPTIMIZERS]
     params = [list(m.parameters()) for m in models]
     grad_vel = [torch.zeros_like(p) for p in params[1]]
@@ -226,10 +229,18 @@ def _drive(step: Callable[[int, list[bool]], torch.Tensor], cfg: CompareConfig) 
     yield Done("completed" if any(alive) else "diverged", time.monotonic() - t0)
 
 
-def compare_optimizers(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig = CompareConfig(), *,
-                       gradient_update: Callable | None = None, momentum_update: Callable | None = None,
-                       rmsprop_update: Callable | None = None, sample_minibatch: Callable | None = None,
-                       fast: bool | None = None, indices: torch.Tensor | None = None) -> Iterator[Event]:
+def compare_optimizers(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    cfg: CompareConfig = CompareConfig(),
+    *,
+    gradient_update: Callable | None = None,
+    momentum_update: Callable | None = None,
+    rmsprop_update: Callable | None = None,
+    sample_minibatch: Callable | None = None,
+    fast: bool | None = None,
+    indices: torch.Tensor | None = None,
+) -> Iterator[Event]:
     """Train SGD, momentum and RMSprop from one initial MLP on (x, y), yielding Losses as they come.
 
     Update functions left as None are the course's reference rules. `fast` (default: when no
@@ -249,7 +260,14 @@ def compare_optimizers(x: torch.Tensor, y: torch.Tensor, cfg: CompareConfig = Co
         sampler = sample_minibatch or updates.sample_minibatch
         if sample_minibatch is None and cfg.seed is not None:
             sampler = partial(updates.sample_minibatch, rng=np.random.RandomState(cfg.seed + 1))
-        step = _plugin_steps(x, y, cfg, base, gradient_update or updates.gradient_update,
-                             momentum_update or updates.momentum_update,
-                             rmsprop_update or updates.rmsprop_update, sampler)
+        step = _plugin_steps(
+            x,
+            y,
+            cfg,
+            base,
+            gradient_update or updates.gradient_update,
+            momentum_update or updates.momentum_update,
+            rmsprop_update or updates.rmsprop_update,
+            sampler,
+        )
     yield from _drive(step, cfg)

@@ -123,7 +123,9 @@ def describe_model(hidden: list[int] | tuple[int, ...] = ()) -> ModelSummary:
     return ModelSummary(tuple(hidden), repr(model), rows)
 
 
-def course_models(seed: int = SEED, hidden: list[int] | None = None, device: torch.device | str = "cpu") -> tuple[MLP, MLP]:
+def course_models(
+    seed: int = SEED, hidden: list[int] | None = None, device: torch.device | str = "cpu"
+) -> tuple[MLP, MLP]:
     """The course's two draws after set_seed(seed): §2.2's `model`, then `partial_trained_model`.
 
     Both are initialised on the CPU generator and then moved, so every device starts from the same weights.
@@ -180,8 +182,9 @@ def filters_of(model: MLP, step: int) -> FilterWeights:
     return FilterWeights(step, tuple(map(tuple, w)))
 
 
-def adam_training(model: MLP, X: torch.Tensor, y: torch.Tensor, steps: int = COURSE_STEPS,
-                  lr: float = COURSE_LR) -> Iterator[tuple[int, float]]:
+def adam_training(
+    model: MLP, X: torch.Tensor, y: torch.Tensor, steps: int = COURSE_STEPS, lr: float = COURSE_LR
+) -> Iterator[tuple[int, float]]:
     """The course's loop: forward on all of X, NLL, zero_grad, backward, Adam step.
 
     Yields (k, loss after k steps) for k = 0..steps (the loss of step k is the one the loop computes
@@ -199,8 +202,9 @@ def adam_training(model: MLP, X: torch.Tensor, y: torch.Tensor, steps: int = COU
         optimizer.step()
 
 
-def filter_events(X: torch.Tensor, y: torch.Tensor, seed: int = SEED, steps: int = COURSE_STEPS,
-                  lr: float = COURSE_LR) -> Iterator[Event]:
+def filter_events(
+    X: torch.Tensor, y: torch.Tensor, seed: int = SEED, steps: int = COURSE_STEPS, lr: float = COURSE_LR
+) -> Iterator[Event]:
     """Train the course's partially trained model live: losses every step, filters now and then."""
     start = time.perf_counter()
     yield Status(f"training the linear model: Adam, lr {lr:g}, {steps} full-batch steps, seed {seed}")
@@ -225,8 +229,9 @@ _trained: dict[tuple, dict[str, torch.Tensor]] = {}
 _trained_lock = threading.Lock()
 
 
-def partially_trained_events(X: torch.Tensor, y: torch.Tensor, seed: int = SEED, steps: int = COURSE_STEPS,
-                             lr: float = COURSE_LR) -> Iterator[Event]:
+def partially_trained_events(
+    X: torch.Tensor, y: torch.Tensor, seed: int = SEED, steps: int = COURSE_STEPS, lr: float = COURSE_LR
+) -> Iterator[Event]:
     """Yield training Progress and return (`yield from`) the course's partial_trained_model.
 
     It is trained once per (data, device, settings) and then rebuilt from a saved copy of its state.
@@ -241,7 +246,7 @@ def partially_trained_events(X: torch.Tensor, y: torch.Tensor, seed: int = SEED,
         model.load_state_dict(state)
         return model
     yield Status(f"training the partially trained model ({steps} Adam steps, lr {lr:g})…")
-    for k, value in adam_training(model, X, y, steps, lr):
+    for k, _value in adam_training(model, X, y, steps, lr):
         if k % 10 == 0 or k == steps:
             yield Progress(k, steps, "training steps")
     with _trained_lock:
@@ -249,8 +254,9 @@ def partially_trained_events(X: torch.Tensor, y: torch.Tensor, seed: int = SEED,
     return model
 
 
-def partially_trained(X: torch.Tensor, y: torch.Tensor, seed: int = SEED, steps: int = COURSE_STEPS,
-                      lr: float = COURSE_LR) -> MLP:
+def partially_trained(
+    X: torch.Tensor, y: torch.Tensor, seed: int = SEED, steps: int = COURSE_STEPS, lr: float = COURSE_LR
+) -> MLP:
     """The course's partial_trained_model, without the progress events."""
     events = partially_trained_events(X, y, seed, steps, lr)
     while True:

@@ -17,8 +17,18 @@ import torch
 from ..events import Diverged, Done, Event, Progress, Status
 from ..updates import gradient_update, momentum_update
 from .conditioning_course import GRID_L, GRID_N, INITS, run_optimizer
-from .conditioning_math import (RUNAWAY, Problem, diverged_rows, evaluate, first_true, loss_grad, loss_surface,
-                                newton, problem_for, trajectories)
+from .conditioning_math import (
+    RUNAWAY,
+    Problem,
+    diverged_rows,
+    evaluate,
+    first_true,
+    loss_grad,
+    loss_surface,
+    newton,
+    problem_for,
+    trajectories,
+)
 
 LABELS = ("GD", "Momentum")
 TOL = 1e-6  # the course's target: both dimensions within 1e-6 of the optimum...
@@ -61,15 +71,25 @@ def converged_at(rows: np.ndarray, optimum, tol: float = TOL) -> int | None:
         return first_true((np.abs(np.asarray(rows)[:, :2] - np.asarray(optimum)) < tol).all(-1))
 
 
-def plugin_trajectories(problem: Problem, max_steps: int, lr: float, beta: float, gradient_fn: Callable,
-                        momentum_fn: Callable, inits=INITS, dtype: torch.dtype = torch.float32,
-                        bound: float = RUNAWAY) -> Iterator[Progress]:
+def plugin_trajectories(
+    problem: Problem,
+    max_steps: int,
+    lr: float,
+    beta: float,
+    gradient_fn: Callable,
+    momentum_fn: Callable,
+    inits=INITS,
+    dtype: torch.dtype = torch.float32,
+    bound: float = RUNAWAY,
+) -> Iterator[Progress]:
     """The same result through the course's run_optimizer: torch autograd and any update functions.
 
     The loss is conditioning_math's closed form written in torch (identical to loss_2d), in the course's float32.
     """
-    feat, base, rest, target = (torch.as_tensor(a, dtype=dtype, device=problem.device)
-                                for a in (problem.feat, problem.base, problem.rest, problem.target))
+    feat, base, rest, target = (
+        torch.as_tensor(a, dtype=dtype, device=problem.device)
+        for a in (problem.feat, problem.base, problem.rest, problem.target)
+    )
 
     def eval_fn(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         loss, _ = evaluate(feat, base, rest, target, problem.const, torch.stack([u, v]), xp=torch)
@@ -100,8 +120,9 @@ def solve(problem: Problem) -> Surface:
     opt, iters = newton(problem)
     opt_loss, _ = loss_grad(problem, opt)
     xt = tuple(map(float, xs))
-    return Surface(xt, xt, tuple(tuple(map(float, row)) for row in z), (float(opt[0]), float(opt[1])),
-                   float(opt_loss), iters)
+    return Surface(
+        xt, xt, tuple(tuple(map(float, row)) for row in z), (float(opt[0]), float(opt[1])), float(opt_loss), iters
+    )
 
 
 @functools.lru_cache(maxsize=2)
@@ -109,9 +130,17 @@ def _solved(problem: Problem) -> Surface:
     return solve(problem)
 
 
-def momentum_demo(X: torch.Tensor, y: torch.Tensor, max_steps: int = 300, lr: float = 0.1, beta: float = 0.9,
-                  *, with_surface: bool = True, gradient_fn: Callable = gradient_update,
-                  momentum_fn: Callable = momentum_update) -> Iterator[Event]:
+def momentum_demo(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    max_steps: int = 300,
+    lr: float = 0.1,
+    beta: float = 0.9,
+    *,
+    with_surface: bool = True,
+    gradient_fn: Callable = gradient_update,
+    momentum_fn: Callable = momentum_update,
+) -> Iterator[Event]:
     """Interactive Demo 4: the surface and optimum (when asked, cached), then GD and momentum trajectories.
 
     With the reference update functions the fast batched path runs; any other function runs
@@ -135,7 +164,13 @@ def momentum_demo(X: torch.Tensor, y: torch.Tensor, max_steps: int = 300, lr: fl
     for k, label in enumerate(LABELS):
         good = rows[k, : diverged[k] if diverged[k] is not None else max_steps]
         good = good[np.isfinite(good).all(-1)]
-        yield Trajectory(label, tuple(map(tuple, good.tolist())), max_steps, surface.optimum,
-                         converged_at(good, surface.optimum), diverged[k])
+        yield Trajectory(
+            label,
+            tuple(map(tuple, good.tolist())),
+            max_steps,
+            surface.optimum,
+            converged_at(good, surface.optimum),
+            diverged[k],
+        )
     reason = "diverged" if any(d is not None for d in diverged) else "completed"
     yield Done(reason, time.perf_counter() - start)

@@ -32,8 +32,15 @@ def course_model(seed: int = SEED, device: torch.device | str = "cpu") -> MLP:
     return MLP(784, 10, []).to(device)
 
 
-def loss_2d(model: MLP, u: torch.Tensor, v: torch.Tensor, X: torch.Tensor, y: torch.Tensor,
-            mask_idx: tuple[int, int] = MASK_IDX, bias_id: int = BIAS_ID) -> torch.Tensor:
+def loss_2d(
+    model: MLP,
+    u: torch.Tensor,
+    v: torch.Tensor,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    mask_idx: tuple[int, int] = MASK_IDX,
+    bias_id: int = BIAS_ID,
+) -> torch.Tensor:
     """The course's loss_2d: W[mask_idx] replaced by u, the class-7 logit's bias replaced by v.
 
     As in the course, column 7 is hard-coded and `bias_id` is unused.
@@ -48,8 +55,7 @@ def loss_2d(model: MLP, u: torch.Tensor, v: torch.Tensor, X: torch.Tensor, y: to
     return loss_fn(F.log_softmax(logits, dim=1), y)
 
 
-def course_surface(model: MLP, X: torch.Tensor, y: torch.Tensor,
-                   xs: Sequence[float] | None = None) -> np.ndarray:
+def course_surface(model: MLP, X: torch.Tensor, y: torch.Tensor, xs: Sequence[float] | None = None) -> np.ndarray:
     """Z[i, j] = loss_2d(deepcopy(model), U[i, j], V[i, j]) over meshgrid(xs, xs), one grid point at a time."""
     xs = np.linspace(-GRID_L, GRID_L, GRID_N) if xs is None else np.asarray(xs)
     U, V = np.meshgrid(xs, xs)
@@ -61,8 +67,11 @@ def course_surface(model: MLP, X: torch.Tensor, y: torch.Tensor,
     return Z
 
 
-def run_newton(func: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-               init_list: Sequence[float] = NEWTON_INIT, max_iter: int = NEWTON_ITERS) -> np.ndarray:
+def run_newton(
+    func: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    init_list: Sequence[float] = NEWTON_INIT,
+    max_iter: int = NEWTON_ITERS,
+) -> np.ndarray:
     """The course's run_newton: max_iter steps of p <- p - H^-1 grad, Hessian by torch.autograd.functional.hessian."""
     par = torch.tensor(list(init_list), requires_grad=True)
 
@@ -90,15 +99,26 @@ def takes_aux(update_fn: Callable) -> bool:
         params = inspect.signature(update_fn).parameters.values()
     except (TypeError, ValueError):
         return True
-    required = [p for p in params if p.default is inspect.Parameter.empty
-                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [
+        p
+        for p in params
+        if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     return len(required) >= 3
 
 
-def run_optimizer(inits: Sequence[float], eval_fn: Callable[..., torch.Tensor], update_fn: Callable,
-                  max_steps: int = 500, optim_kwargs: dict | None = None, log_traj: bool = True,
-                  *, dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu",
-                  stop: Callable[[int, np.ndarray], bool] | None = None) -> np.ndarray:
+def run_optimizer(
+    inits: Sequence[float],
+    eval_fn: Callable[..., torch.Tensor],
+    update_fn: Callable,
+    max_steps: int = 500,
+    optim_kwargs: dict | None = None,
+    log_traj: bool = True,
+    *,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str = "cpu",
+    stop: Callable[[int, np.ndarray], bool] | None = None,
+) -> np.ndarray:
     """The course's run_optimizer: rows [params..., loss] recorded BEFORE each update, max_steps rows.
 
     Auxiliary tensors (velocity, squared-gradient average) start at zero. `stop(t, row)`,

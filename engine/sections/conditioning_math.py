@@ -130,7 +130,7 @@ def newton(problem: Problem, init=NEWTON_INIT, max_iter: int = NEWTON_ITERS, tol
     Returns (optimum as a (2,) array, iterations taken).
     """
     p = np.asarray(init, dtype=float)
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
         _, grad = loss_grad(problem, p)
         step = np.linalg.solve(hessian(problem, p), grad)
         p = p - step
@@ -150,8 +150,9 @@ def first_true(mask: np.ndarray) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
-def trajectories(problem: Problem, max_steps: int, lr: float, beta: float, inits=INITS,
-                 bound: float = RUNAWAY) -> Iterator[Progress]:
+def trajectories(
+    problem: Problem, max_steps: int, lr: float, beta: float, inits=INITS, bound: float = RUNAWAY
+) -> Iterator[Progress]:
     """GD and momentum together, as one (2, 2) parameter array; returns rows (2, max_steps, 3), diverged_at.
 
     Both follow v <- -lr * grad + b * v; w <- w + v with b = 0 for GD (so w <- w - lr * grad)

@@ -38,8 +38,9 @@ class CostPoint(Event):
     repeats: int
 
 
-def measure_update_time(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
-                        gradient_update: Callable = reference_gradient_update) -> tuple[float, float]:
+def measure_update_time(
+    model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, gradient_update: Callable = reference_gradient_update
+) -> tuple[float, float]:
     """(forward seconds, backward seconds) as the course's measure_update_time, synchronised on a GPU.
 
     The backward part is gradient_update(loss, params, lr=0): zero-grad, backward, a no-op update.
@@ -55,9 +56,15 @@ def measure_update_time(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor
     return t1 - t0, time.perf_counter() - t1
 
 
-def cost_events(train_x: torch.Tensor, train_y: torch.Tensor, hidden: Sequence[int],
-                sizes: Sequence[int] = NUM_POINTS, repeats: int = REPEATS, device_label: str = "",
-                gradient_update: Callable = reference_gradient_update) -> Iterator[Event]:
+def cost_events(
+    train_x: torch.Tensor,
+    train_y: torch.Tensor,
+    hidden: Sequence[int],
+    sizes: Sequence[int] = NUM_POINTS,
+    repeats: int = REPEATS,
+    device_label: str = "",
+    gradient_update: Callable = reference_gradient_update,
+) -> Iterator[Event]:
     """Time every size on the first N examples (after one warm-up), yielding a CostPoint per size.
 
     The course loops repeats outside sizes; here each size's repeats are done together so

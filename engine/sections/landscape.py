@@ -20,12 +20,14 @@ from ..events import Diverged, Done, Event
 
 BOWL = 0.05
 # (u, v, depth a, width s): four wells of different depths, so where you start decides where you end.
-WELLS = np.array([
-    (-2.0, 1.6, 1.6, 0.9),
-    (2.1, 1.8, 1.0, 0.8),
-    (0.6, -2.0, 2.2, 0.8),
-    (-2.4, -1.9, 0.7, 0.6),
-])
+WELLS = np.array(
+    [
+        (-2.0, 1.6, 1.6, 0.9),
+        (2.1, 1.8, 1.0, 0.8),
+        (0.6, -2.0, 2.2, 0.8),
+        (-2.4, -1.9, 0.7, 0.6),
+    ]
+)
 EXTENT = (-4.0, 4.0, -4.0, 4.0)  # x0, x1, y0, y1 of the explorer's map
 ESCAPE_RADIUS = 1e3  # a path this far out has diverged
 SETTLE_RADIUS = 0.3  # a path ending this close to a minimum (and nearly still) reached it
@@ -80,8 +82,9 @@ def minima() -> tuple[Minimum, ...]:
         for _ in range(50):  # Newton with a finite-difference Hessian of the analytic gradient
             g = np.array(gradient(*p))
             h = 1e-5
-            hess = np.column_stack([(np.array(gradient(*(p + h * e))) - np.array(gradient(*(p - h * e)))) / (2 * h)
-                                    for e in np.eye(2)])
+            hess = np.column_stack(
+                [(np.array(gradient(*(p + h * e))) - np.array(gradient(*(p - h * e)))) / (2 * h) for e in np.eye(2)]
+            )
             p = p - np.linalg.solve(hess, g)
             if np.linalg.norm(g) < 1e-12:
                 break
@@ -109,8 +112,9 @@ class DescentPath(Event):
     steps: int
 
 
-def descend(x: float, y: float, lr: float, momentum: float = 0.0, max_steps: int = 300,
-            tol: float = 1e-6) -> DescentPath:
+def descend(
+    x: float, y: float, lr: float, momentum: float = 0.0, max_steps: int = 300, tol: float = 1e-6
+) -> DescentPath:
     """Momentum GD as the course's momentum_update: v ← −lr ∇f + β v, p ← p + v (β = 0 is plain GD).
 
     Stops early when both the step and the gradient are below tol, or when the path escapes.

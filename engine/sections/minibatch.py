@@ -45,7 +45,7 @@ def _numbers(text: str, what: str, cast: Callable[[str], float]) -> list:
 
 
 def parse_batch_sizes(text: str, max_size: int = 60000) -> list[int]:
-    """"20, 250, 1000" -> [20, 250, 1000]: 1 to MAX_BATCH_SIZES positive whole numbers up to max_size."""
+    """ "20, 250, 1000" -> [20, 250, 1000]: 1 to MAX_BATCH_SIZES positive whole numbers up to max_size."""
     sizes = _numbers(text, "batch size", int)
     if len(sizes) > MAX_BATCH_SIZES:
         raise ListError(f"at most {MAX_BATCH_SIZES} batch sizes, got {len(sizes)}")
@@ -55,22 +55,29 @@ def parse_batch_sizes(text: str, max_size: int = 60000) -> list[int]:
 
 
 def parse_lrs(text: str, count: int | None = None) -> list[float]:
-    """"5e-3, 5e-3" -> [0.005, 0.005]: positive numbers, exactly `count` of them when given."""
+    """ "5e-3, 5e-3" -> [0.005, 0.005]: positive numbers, exactly `count` of them when given."""
     lrs = _numbers(text, "learning rate", float)
     if count is not None and len(lrs) != count:
-        raise ListError(f"{len(lrs)} learning rate{'s' * (len(lrs) != 1)} for {count} batch size"
-                        f"{'s' * (count != 1)}: give one per batch size")
+        raise ListError(
+            f"{len(lrs)} learning rate{'s' * (len(lrs) != 1)} for {count} batch size"
+            f"{'s' * (count != 1)}: give one per batch size"
+        )
     return lrs
 
 
-def target_met(times: Sequence[float], losses: Sequence[float], by: float = TARGET_SECONDS,
-               threshold: float = TARGET_LOSS, tail: float = TARGET_TAIL) -> tuple[bool, float]:
+def target_met(
+    times: Sequence[float],
+    losses: Sequence[float],
+    by: float = TARGET_SECONDS,
+    threshold: float = TARGET_LOSS,
+    tail: float = TARGET_TAIL,
+) -> tuple[bool, float]:
     """The course's target, made precise: the mean of the last 10% of the losses recorded by `by`
     seconds is below `threshold`. Returns (met, that mean); (False, nan) with no losses."""
     kept = [loss for t, loss in zip(times, losses) if t <= by]
     if not kept:
         return False, math.nan
-    last = kept[-max(1, math.ceil(tail * len(kept))):]
+    last = kept[-max(1, math.ceil(tail * len(kept))) :]
     mean = sum(last) / len(last)
     return bool(mean < threshold), mean
 
@@ -104,11 +111,18 @@ class BatchEnd(Event):
     seconds: float
 
 
-def minibatch_events(train_x: torch.Tensor, train_y: torch.Tensor, batch_sizes: Sequence[int],
-                     lrs: Sequence[float], budget: float = 2.5, *, seed: int | None = None,
-                     sample_minibatch: Callable | None = None,
-                     gradient_update: Callable = reference_gradient_update,
-                     clock: Callable[[], float] = time.perf_counter) -> Iterator[Event]:
+def minibatch_events(
+    train_x: torch.Tensor,
+    train_y: torch.Tensor,
+    batch_sizes: Sequence[int],
+    lrs: Sequence[float],
+    budget: float = 2.5,
+    *,
+    seed: int | None = None,
+    sample_minibatch: Callable | None = None,
+    gradient_update: Callable = reference_gradient_update,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Iterator[Event]:
     """The course's minibatch_experiment: one fresh MLP [100, 100], deep-copied per batch size, each
     trained until `budget` seconds have passed; every step records (elapsed, loss before the update).
 

@@ -51,8 +51,13 @@ class LossRows(Event):
     losses: tuple[float, ...]
 
 
-def perturbed_copies(hidden: Sequence[int], num_inits: int, noise: float = NOISE_SCALE,
-                     seed: int | None = None, device: torch.device | str = "cpu") -> list[MLP]:
+def perturbed_copies(
+    hidden: Sequence[int],
+    num_inits: int,
+    noise: float = NOISE_SCALE,
+    seed: int | None = None,
+    device: torch.device | str = "cpu",
+) -> list[MLP]:
     """One fresh base MLP, then `num_inits` deep copies each moved by random_update(noise), in that order.
 
     Unseeded as the course; with a seed the whole draw is reproducible (tests).
@@ -71,8 +76,7 @@ def perturbed_copies(hidden: Sequence[int], num_inits: int, noise: float = NOISE
 def stack_params(models: Sequence[MLP]) -> list[torch.Tensor]:
     """[W1, b1, W2, b2, ...], each of shape (N, *param.shape), as leaf tensors that need grad."""
     per_model = [list(m.parameters()) for m in models]
-    return [torch.stack([ps[k].detach() for ps in per_model]).requires_grad_(True)
-            for k in range(len(per_model[0]))]
+    return [torch.stack([ps[k].detach() for ps in per_model]).requires_grad_(True) for k in range(len(per_model[0]))]
 
 
 def batched_losses(params: Sequence[torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -93,8 +97,9 @@ def _first_bad(losses: np.ndarray) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
-def train_batched(models: Sequence[MLP], x: torch.Tensor, y: torch.Tensor, max_steps: int,
-                  lr: float) -> Iterator[Event]:
+def train_batched(
+    models: Sequence[MLP], x: torch.Tensor, y: torch.Tensor, max_steps: int, lr: float
+) -> Iterator[Event]:
     """Full-batch GD on all copies at once; yields LossRows chunks, Progress, and Diverged per copy."""
     params = stack_params(models)
     n = len(models)
@@ -135,8 +140,14 @@ def train_batched(models: Sequence[MLP], x: torch.Tensor, y: torch.Tensor, max_s
                 return
 
 
-def train_sequential(models: Sequence[MLP], x: torch.Tensor, y: torch.Tensor, max_steps: int, lr: float,
-                     gradient_update: Callable = reference_gradient_update) -> Iterator[Event]:
+def train_sequential(
+    models: Sequence[MLP],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    max_steps: int,
+    lr: float,
+    gradient_update: Callable = reference_gradient_update,
+) -> Iterator[Event]:
     """The course's way: each copy in turn, loss recorded before each gradient_update(loss, params, lr)."""
     total = len(models) * max_steps
     for i, model in enumerate(models):
@@ -157,9 +168,18 @@ def train_sequential(models: Sequence[MLP], x: torch.Tensor, y: torch.Tensor, ma
                 chunk, start, last = [], step + 1, time.perf_counter()
 
 
-def overparam_events(x: torch.Tensor, y: torch.Tensor, hidden: Sequence[int], max_steps: int = 150,
-                     lr: float = 0.05, num_inits: int = 7, *, noise: float = NOISE_SCALE, seed: int | None = None,
-                     gradient_update: Callable | None = None) -> Iterator[Event]:
+def overparam_events(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    hidden: Sequence[int],
+    max_steps: int = 150,
+    lr: float = 0.05,
+    num_inits: int = 7,
+    *,
+    noise: float = NOISE_SCALE,
+    seed: int | None = None,
+    gradient_update: Callable | None = None,
+) -> Iterator[Event]:
     """The whole demo: OverparamStart, then the copies' loss curves as they train, then Done.
 
     With the reference update rule the copies train batched; a learner's own

@@ -57,8 +57,13 @@ def histogram(values, bins: int = BINS) -> tuple[tuple[float, ...], tuple[int, .
     return tuple(edges.tolist()), tuple(int(c) for c in counts)
 
 
-def gd_delta(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float = LR,
-             gradient_update: Callable = reference_gradient_update) -> float:
+def gd_delta(
+    model: torch.nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    lr: float = LR,
+    gradient_update: Callable = reference_gradient_update,
+) -> float:
     """J after one gradient_update(loss, params, lr) on a copy of the model, minus J before."""
     trial = copy.deepcopy(model)
     loss = loss_fn(trial(X), y)
@@ -68,8 +73,14 @@ def gd_delta(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float
         return float(loss_fn(trial(X), y)) - base
 
 
-def random_deltas_reference(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, n: int = N_RANDOM,
-                            noise: float = NOISE, random_update: Callable = reference_random_update) -> list[float]:
+def random_deltas_reference(
+    model: torch.nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    n: int = N_RANDOM,
+    noise: float = NOISE,
+    random_update: Callable = reference_random_update,
+) -> list[float]:
     """The course's way: for each trial, deep-copy the model, random_update it, evaluate J."""
     with torch.no_grad():
         base = float(loss_fn(model(X), y))
@@ -108,8 +119,15 @@ def batched_losses(W: torch.Tensor, b: torch.Tensor, X: torch.Tensor, y: torch.T
     return -picked.mean(dim=1)
 
 
-def random_deltas_batched(model: MLP, X: torch.Tensor, y: torch.Tensor, n: int = N_RANDOM, noise: float = NOISE,
-                          generator: torch.Generator | None = None, chunk: int = CHUNK) -> Iterator[torch.Tensor]:
+def random_deltas_batched(
+    model: MLP,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    n: int = N_RANDOM,
+    noise: float = NOISE,
+    generator: torch.Generator | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[torch.Tensor]:
     """The same deltas as random_deltas_reference for a linear model, `chunk` trials per matmul.
 
     Yields one tensor of deltas per chunk (so a consumer can stop between chunks).
@@ -124,9 +142,17 @@ def random_deltas_batched(model: MLP, X: torch.Tensor, y: torch.Tensor, n: int =
             yield batched_losses(W + noise * nw, b + noise * nb, X, y) - base
 
 
-def compare(model: MLP, X: torch.Tensor, y: torch.Tensor, panel: str, n: int = N_RANDOM, noise: float = NOISE,
-            lr: float = LR, generator: torch.Generator | None = None,
-            gradient_update: Callable = reference_gradient_update) -> Comparison:
+def compare(
+    model: MLP,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    panel: str,
+    n: int = N_RANDOM,
+    noise: float = NOISE,
+    lr: float = LR,
+    generator: torch.Generator | None = None,
+    gradient_update: Callable = reference_gradient_update,
+) -> Comparison:
     """One panel of the figure, with the batched random trials."""
     deltas = torch.cat(list(random_deltas_batched(model, X, y, n, noise, generator))).tolist()
     with torch.no_grad():
@@ -135,9 +161,19 @@ def compare(model: MLP, X: torch.Tensor, y: torch.Tensor, panel: str, n: int = N
     return Comparison(panel, base, tuple(deltas), gd_delta(model, X, y, lr, gradient_update), edges, counts, noise, lr)
 
 
-def compare_events(X: torch.Tensor, y: torch.Tensor, *, n: int = N_RANDOM, noise: float = NOISE, lr: float = LR,
-                   draw_seed: int = 0, seed: int = SEED, train_steps: int = COURSE_STEPS, train_lr: float = COURSE_LR,
-                   gradient_update: Callable = reference_gradient_update) -> Iterator[Event]:
+def compare_events(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    n: int = N_RANDOM,
+    noise: float = NOISE,
+    lr: float = LR,
+    draw_seed: int = 0,
+    seed: int = SEED,
+    train_steps: int = COURSE_STEPS,
+    train_lr: float = COURSE_LR,
+    gradient_update: Callable = reference_gradient_update,
+) -> Iterator[Event]:
     """Both panels: §2.2's model at initialization and the partially trained model of §2.4.
 
     The random trials draw from a generator seeded with `draw_seed` (the course leaves them unseeded),

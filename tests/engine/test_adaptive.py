@@ -173,16 +173,23 @@ def test_plug_in_path_calls_the_given_functions(subset):
         def wrapped(*args, **kwargs):
             calls[key] += 1
             return fn(*args, **kwargs)
+
         return wrapped
 
     from engine import updates
 
     cfg = CompareConfig(batch_size=B, max_steps=5, hidden=(20,), seed=1)
-    events = list(compare_optimizers(
-        x, y, cfg, gradient_update=counting("gd", updates.gradient_update),
-        momentum_update=counting("mom", updates.momentum_update),
-        rmsprop_update=counting("rms", updates.rmsprop_update),
-        sample_minibatch=counting("sample", updates.sample_minibatch)))
+    events = list(
+        compare_optimizers(
+            x,
+            y,
+            cfg,
+            gradient_update=counting("gd", updates.gradient_update),
+            momentum_update=counting("mom", updates.momentum_update),
+            rmsprop_update=counting("rms", updates.rmsprop_update),
+            sample_minibatch=counting("sample", updates.sample_minibatch),
+        )
+    )
     assert calls == {"gd": 5, "mom": 5, "rms": 5, "sample": 15}
     assert events[-1] == Done("completed", events[-1].seconds)
     with pytest.raises(ValueError):

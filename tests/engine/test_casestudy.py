@@ -9,11 +9,25 @@ import torch
 
 from engine.events import Done, Failed
 from engine.model import MLP, count_params, loss_fn
+from engine.sections.casestudy import (
+    LN10,
+    DataInfo,
+    Example,
+    FilterWeights,
+    HiddenInvalid,
+    InitLoss,
+    ModelSummary,
+    TrainStep,
+    adam_training,
+    course_models,
+    data_events,
+    describe_model,
+    filter_events,
+    initial_loss,
+    model_events,
+    partially_trained,
+)
 from engine.seeding import set_seed
-from engine.sections.casestudy import (LN10, DataInfo, Example, FilterWeights, HiddenInvalid, InitLoss,
-                                       ModelSummary, TrainStep, adam_training, course_models, data_events,
-                                       describe_model, filter_events, initial_loss, model_events,
-                                       partially_trained)
 
 
 def test_normalisation_constants_and_background(mnist, subset):
@@ -39,8 +53,9 @@ def test_parameter_counts(hidden, total):
     summary = describe_model(hidden)
     real = MLP(784, 10, hidden)
     assert summary.total == total == count_params(784, 10, hidden) == sum(p.numel() for p in real.parameters())
-    assert [(r.fan_in, r.fan_out) for r in summary.layers] == [tuple(m.weight.shape[::-1]) for m in real.main
-                                                                if isinstance(m, torch.nn.Linear)]
+    assert [(r.fan_in, r.fan_out) for r in summary.layers] == [
+        tuple(m.weight.shape[::-1]) for m in real.main if isinstance(m, torch.nn.Linear)
+    ]
     assert summary.text == repr(real)  # exactly the course's print(model)
 
 

@@ -40,7 +40,7 @@ def optimum(problem):
 
 
 def course_loss(model, subset, u, v):
-    as_tensor = lambda c: c if torch.is_tensor(c) else torch.tensor(float(c))  # noqa: E731
+    as_tensor = lambda c: c if torch.is_tensor(c) else torch.tensor(float(c))
     return course.loss_2d(model, as_tensor(u), as_tensor(v), *subset)
 
 
@@ -69,8 +69,9 @@ def test_surface_equals_course_surface_on_a_small_grid(problem, model, subset):
 
 
 def torch_loss64(problem):
-    feat, base, rest, target = (torch.as_tensor(a, dtype=torch.float64)
-                                for a in (problem.feat, problem.base, problem.rest, problem.target))
+    feat, base, rest, target = (
+        torch.as_tensor(a, dtype=torch.float64) for a in (problem.feat, problem.base, problem.rest, problem.target)
+    )
     return lambda p: M.evaluate(feat, base, rest, target, problem.const, p, xp=torch)[0]
 
 
@@ -90,8 +91,13 @@ def test_hessian_matches_autograd_and_finite_differences(problem, p):
     ref = torch.autograd.functional.hessian(torch_loss64(problem), torch.tensor(p, dtype=torch.float64))
     np.testing.assert_allclose(H, ref.numpy(), rtol=1e-10, atol=1e-14)
     h = 1e-5
-    fd = np.stack([(M.loss_grad(problem, np.add(p, h * e))[1] - M.loss_grad(problem, np.subtract(p, h * e))[1]) / (2 * h)
-                   for e in np.eye(2)], 1)
+    fd = np.stack(
+        [
+            (M.loss_grad(problem, np.add(p, h * e))[1] - M.loss_grad(problem, np.subtract(p, h * e))[1]) / (2 * h)
+            for e in np.eye(2)
+        ],
+        1,
+    )
     np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-10)
     assert np.allclose(H, H.T)
 
@@ -102,7 +108,7 @@ def test_newton_optimum_is_a_minimum_and_matches_the_course(problem, model, subs
     assert np.all(np.linalg.eigvalsh(M.hessian(problem, optimum)) > 0)  # positive definite
     assert M.loss_grad(problem, optimum)[0] <= M.loss_surface(problem, C.grid()).min()
     # The course's Newton (float32, autograd Hessian; it converges in a few of its 200 steps).
-    g = lambda u, v: course.loss_2d(model, u, v, *subset)  # noqa: E731
+    g = lambda u, v: course.loss_2d(model, u, v, *subset)
     np.testing.assert_allclose(course.run_newton(g, max_iter=8), optimum, atol=2e-5)
 
 
@@ -132,8 +138,9 @@ def test_trajectories_match_a_hand_rolled_torch_loop(problem, model, subset, lr,
 def test_fast_path_equals_plugin_path(problem):
     steps, lr, beta = 80, 1.0, 0.8
     _, (fast, _) = drain(M.trajectories(problem, steps, lr, beta))
-    _, (plug64, _) = drain(C.plugin_trajectories(problem, steps, lr, beta, gradient_update, momentum_update,
-                                                  dtype=torch.float64))
+    _, (plug64, _) = drain(
+        C.plugin_trajectories(problem, steps, lr, beta, gradient_update, momentum_update, dtype=torch.float64)
+    )
     np.testing.assert_allclose(fast, plug64, rtol=1e-9, atol=1e-12)
     _, (plug32, _) = drain(C.plugin_trajectories(problem, steps, lr, beta, gradient_update, momentum_update))
     np.testing.assert_allclose(fast, plug32, atol=1e-4)
@@ -193,8 +200,7 @@ def test_the_sliders_range_never_diverges(problem):
 
 def test_converged_at():
     opt = (1.0, -2.0)
-    rows = np.array([[3.0, 0.0, 9.0], [1.0 + 5e-7, -2.0 + 2e-6, 1.0], [1.0 - 5e-7, -2.0 - 5e-7, 1.0],
-                     [1.0, -2.0, 1.0]])
+    rows = np.array([[3.0, 0.0, 9.0], [1.0 + 5e-7, -2.0 + 2e-6, 1.0], [1.0 - 5e-7, -2.0 - 5e-7, 1.0], [1.0, -2.0, 1.0]])
     assert C.converged_at(rows, opt) == 2  # row 1 is close in the weight only
     assert C.converged_at(rows[:2], opt) is None
     assert C.converged_at(rows[:0], opt) is None

@@ -72,7 +72,7 @@ def test_truncated_gzip_is_a_clear_error(tmp_path, private_cache):
     folder = copy_bundled(tmp_path / "raw")
     images = folder / "t10k-images-idx3-ubyte.gz"
     images.write_bytes(images.read_bytes()[:1000])
-    with pytest.raises(data.DataError, match="t10k-images-idx3-ubyte.gz"):
+    with pytest.raises(data.DataError, match=r"t10k-images-idx3-ubyte\.gz"):
         data.load_raw(tmp_path)
 
 

@@ -75,17 +75,28 @@ def test_reference_solutions_pass_every_check(tmp_path, subset, ex):
     assert report.course.ok and all(c.ok for c in report.checks)
 
 
-@pytest.mark.parametrize("ex, after_w, after_b", [
-    ("gradient_update", GD_W, GD_B), ("momentum_update", MOM_W, MOM_B), ("rmsprop_update", RMS_W, RMS_B)])
+@pytest.mark.parametrize(
+    "ex, after_w, after_b",
+    [("gradient_update", GD_W, GD_B), ("momentum_update", MOM_W, MOM_B), ("rmsprop_update", RMS_W, RMS_B)],
+)
 def test_course_case_shows_the_courses_printed_numbers(tmp_path, subset, ex, after_w, after_b):
     case = run(tmp_path, subset, catalog()[ex]["solution"], ex).course
-    for got, want in ((case.before_w, BEFORE_W), (case.before_b, BEFORE_B), (case.want_w, after_w),
-                      (case.want_b, after_b), (case.got_w, after_w), (case.got_b, after_b)):
+    for got, want in (
+        (case.before_w, BEFORE_W),
+        (case.before_b, BEFORE_B),
+        (case.want_w, after_w),
+        (case.want_b, after_b),
+        (case.got_w, after_w),
+        (case.got_b, after_b),
+    ):
         np.testing.assert_allclose(got, want, atol=5.01e-5, rtol=0)
 
 
 def test_an_in_place_variant_written_differently_passes(tmp_path, subset):
-    report = run(tmp_path, subset, """
+    report = run(
+        tmp_path,
+        subset,
+        """
         def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
             zero_grad(params)
             loss.backward()
@@ -93,7 +104,9 @@ def test_an_in_place_variant_written_differently_passes(tmp_path, subset):
                 for par, vel in zip(params, grad_vel):
                     vel.mul_(beta).sub_(lr * par.grad)
                     par.add_(vel)
-        """, "momentum_update")
+        """,
+        "momentum_update",
+    )
     assert report.passed, failing(report)
 
 
@@ -106,19 +119,39 @@ def gradient_update(loss, params, lr=1e-3):
         {loop}
 """
 CARELESS_GD = [
-    ("no zero_grad", dict(zero="pass", loop="for par in params:\n            par -= lr * par.grad"),
-     "zeroes old gradients (two calls in a row)", "zero_grad(params) before loss.backward()"),
-    ("rebinds the loop name", dict(zero="zero_grad(params)",
-                                   loop="for par in params:\n            par = par - lr * par.grad"),
-     "changes the parameters in place", "only gives the loop variable a new tensor"),
-    ("replaces list entries", dict(zero="zero_grad(params)",
-                                   loop="for i in range(len(params)):\n"
-                                        "            params[i] = params[i] - lr * params[i].grad"),
-     "changes the parameters in place", "new tensors into the params list"),
-    ("wrong sign", dict(zero="zero_grad(params)", loop="for par in params:\n            par += lr * par.grad"),
-     "moves downhill, against the gradient", "uphill"),
-    ("first parameter only", dict(zero="zero_grad(params)", loop="params[0] -= lr * params[0].grad"),
-     "updates every parameter", "Only 1 of 4 parameters changed"),
+    (
+        "no zero_grad",
+        dict(zero="pass", loop="for par in params:\n            par -= lr * par.grad"),
+        "zeroes old gradients (two calls in a row)",
+        "zero_grad(params) before loss.backward()",
+    ),
+    (
+        "rebinds the loop name",
+        dict(zero="zero_grad(params)", loop="for par in params:\n            par = par - lr * par.grad"),
+        "changes the parameters in place",
+        "only gives the loop variable a new tensor",
+    ),
+    (
+        "replaces list entries",
+        dict(
+            zero="zero_grad(params)",
+            loop="for i in range(len(params)):\n            params[i] = params[i] - lr * params[i].grad",
+        ),
+        "changes the parameters in place",
+        "new tensors into the params list",
+    ),
+    (
+        "wrong sign",
+        dict(zero="zero_grad(params)", loop="for par in params:\n            par += lr * par.grad"),
+        "moves downhill, against the gradient",
+        "uphill",
+    ),
+    (
+        "first parameter only",
+        dict(zero="zero_grad(params)", loop="params[0] -= lr * params[0].grad"),
+        "updates every parameter",
+        "Only 1 of 4 parameters changed",
+    ),
 ]
 
 
@@ -130,16 +163,24 @@ def test_careless_gradient_updates_are_named(tmp_path, subset, what, parts, chec
 
 
 def test_first_parameter_only_also_fails_the_courses_case(tmp_path, subset):
-    report = run(tmp_path, subset, GD.format(zero="zero_grad(params)", loop="params[0] -= lr * params[0].grad"),
-                 "gradient_update")
+    report = run(
+        tmp_path,
+        subset,
+        GD.format(zero="zero_grad(params)", loop="params[0] -= lr * params[0].grad"),
+        "gradient_update",
+    )
     case = report.course
     assert not case.ok and not any(case.close(g, w) for g, w in zip(case.got_b, case.want_b) if abs(g - w) > 1e-4)
     assert "exact" not in failing(report)  # the names are those the screen shows
     assert "Only the first parameter changed" in failing(report)["matches the rule on every value"]
 
 
-@pytest.mark.parametrize("ex, body, words", [
-    ("momentum_update", """
+@pytest.mark.parametrize(
+    "ex, body, words",
+    [
+        (
+            "momentum_update",
+            """
         def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
             zero_grad(params)
             loss.backward()
@@ -147,8 +188,12 @@ def test_first_parameter_only_also_fails_the_courses_case(tmp_path, subset):
                 for par, vel in zip(params, grad_vel):
                     vel = -lr * par.grad + beta * vel
                     par += vel
-        """, "did not change"),
-    ("rmsprop_update", """
+        """,
+            "did not change",
+        ),
+        (
+            "rmsprop_update",
+            """
         def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
             zero_grad(params)
             loss.backward()
@@ -156,8 +201,11 @@ def test_first_parameter_only_also_fails_the_courses_case(tmp_path, subset):
                 for par, gsq in zip(params, grad_sq):
                     gsq = alpha * gsq + (1 - alpha) * par.grad ** 2
                     par -= lr * par.grad / torch.sqrt(epsilon + gsq)
-        """, "did not change"),
-])
+        """,
+            "did not change",
+        ),
+    ],
+)
 def test_state_not_updated_in_place_is_named(tmp_path, subset, ex, body, words):
     report = run(tmp_path, subset, body, ex)
     arg = "grad_vel" if ex == "momentum_update" else "grad_sq"
@@ -165,7 +213,10 @@ def test_state_not_updated_in_place_is_named(tmp_path, subset, ex, body, words):
 
 
 def test_momentum_with_the_wrong_sign_is_named(tmp_path, subset):
-    report = run(tmp_path, subset, """
+    report = run(
+        tmp_path,
+        subset,
+        """
         def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
             zero_grad(params)
             loss.backward()
@@ -173,13 +224,18 @@ def test_momentum_with_the_wrong_sign_is_named(tmp_path, subset):
                 for par, vel in zip(params, grad_vel):
                     vel.data = -lr * par.grad + beta * vel
                     par.data -= vel
-        """, "momentum_update")
+        """,
+        "momentum_update",
+    )
     assert "must add it" in failing(report)["matches the rule on every value"]
     assert "uphill" in failing(report)["moves downhill, against the gradient"]
 
 
 def test_rmsprop_with_epsilon_outside_the_root_is_named(tmp_path, subset):
-    report = run(tmp_path, subset, """
+    report = run(
+        tmp_path,
+        subset,
+        """
         def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
             zero_grad(params)
             loss.backward()
@@ -187,7 +243,9 @@ def test_rmsprop_with_epsilon_outside_the_root_is_named(tmp_path, subset):
                 for par, gsq in zip(params, grad_sq):
                     gsq.data = alpha * gsq + (1 - alpha) * par.grad ** 2
                     par.data -= lr * par.grad / (torch.sqrt(gsq) + epsilon)
-        """, "rmsprop_update")
+        """,
+        "rmsprop_update",
+    )
     assert "outside the square root" in failing(report)["matches the rule on every value"]
 
 
@@ -196,19 +254,43 @@ def sample_minibatch(input_data, target_data, num_points=100):
     {body}
 """
 CARELESS_SAMPLE = [
-    ("without replacement", "i = np.random.choice(len(input_data), num_points, replace=False)\n"
-     "    return input_data[i], target_data[i]", "samples with replacement", "with replacement"),
-    ("separate indices", "i = np.random.choice(len(input_data), num_points)\n"
-     "    j = np.random.choice(len(input_data), num_points)\n    return input_data[i], target_data[j]",
-     "keeps each input with its own target", "Use the same indices for both"),
-    ("always the first points", "return input_data[:num_points], target_data[:num_points]",
-     "draws every example equally often, at random", "same batch"),
-    ("fixed size", "i = np.random.choice(len(input_data), 100)\n    return input_data[i], target_data[i]",
-     "returns num_points examples", "Asked for 7 of 50"),
-    ("numpy arrays", "i = np.random.choice(len(input_data), num_points)\n"
-     "    return input_data.numpy()[i], target_data.numpy()[i]", "returns (inputs, targets) as tensors", "ndarray"),
-    ("biased", "i = np.random.choice(len(input_data) // 2, num_points)\n    return input_data[i], target_data[i]",
-     "draws every example equally often, at random", "never drawn"),
+    (
+        "without replacement",
+        "i = np.random.choice(len(input_data), num_points, replace=False)\n    return input_data[i], target_data[i]",
+        "samples with replacement",
+        "with replacement",
+    ),
+    (
+        "separate indices",
+        "i = np.random.choice(len(input_data), num_points)\n"
+        "    j = np.random.choice(len(input_data), num_points)\n    return input_data[i], target_data[j]",
+        "keeps each input with its own target",
+        "Use the same indices for both",
+    ),
+    (
+        "always the first points",
+        "return input_data[:num_points], target_data[:num_points]",
+        "draws every example equally often, at random",
+        "same batch",
+    ),
+    (
+        "fixed size",
+        "i = np.random.choice(len(input_data), 100)\n    return input_data[i], target_data[i]",
+        "returns num_points examples",
+        "Asked for 7 of 50",
+    ),
+    (
+        "numpy arrays",
+        "i = np.random.choice(len(input_data), num_points)\n    return input_data.numpy()[i], target_data.numpy()[i]",
+        "returns (inputs, targets) as tensors",
+        "ndarray",
+    ),
+    (
+        "biased",
+        "i = np.random.choice(len(input_data) // 2, num_points)\n    return input_data[i], target_data[i]",
+        "draws every example equally often, at random",
+        "never drawn",
+    ),
 ]
 
 

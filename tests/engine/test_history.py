@@ -23,10 +23,18 @@ ROOT = Path(__file__).resolve().parents[2]
 def record(test_acc: float | None, steps: int = 5, **kw) -> RunRecord:
     final = {} if test_acc is None else {"train_loss": 0.3, "test_loss": 0.4, "train_acc": 0.9, "test_acc": test_acc}
     base = dict(
-        id=None, created="2026-01-01T10:00:00+00:00", config={"optimizer": "Adam", "lr": 1e-3, "hidden": [200, 100, 50]},
-        device="cpu: 2 threads", seconds=12.5, status="completed",
-        train_loss=tuple(2.0 / (i + 1) for i in range(steps)), train_acc=tuple(i / steps for i in range(steps)),
-        val_steps=(2, 4), val_loss=(1.1, 0.6), val_acc=(0.7, 0.8), final=final,
+        id=None,
+        created="2026-01-01T10:00:00+00:00",
+        config={"optimizer": "Adam", "lr": 1e-3, "hidden": [200, 100, 50]},
+        device="cpu: 2 threads",
+        seconds=12.5,
+        status="completed",
+        train_loss=tuple(2.0 / (i + 1) for i in range(steps)),
+        train_acc=tuple(i / steps for i in range(steps)),
+        val_steps=(2, 4),
+        val_loss=(1.1, 0.6),
+        val_acc=(0.7, 0.8),
+        final=final,
     )
     return RunRecord(**{**base, **kw})
 
@@ -55,7 +63,9 @@ def test_add_get_list_delete(tmp_path):
 
 def test_non_finite_values_are_stored_as_missing(tmp_path):
     h = RunHistory(tmp_path / "runs.sqlite3")
-    rid = h.add(RunRecord(train_loss=(1.0, math.nan), train_acc=(0.5, 0.5), final={"test_acc": math.nan}, status="diverged"))
+    rid = h.add(
+        RunRecord(train_loss=(1.0, math.nan), train_acc=(0.5, 0.5), final={"test_acc": math.nan}, status="diverged")
+    )
     got = h.get(rid)
     assert got.train_loss[0] == 1.0 and math.isnan(got.train_loss[1]) and got.final == {}
 
@@ -81,11 +91,12 @@ def test_an_exception_inside_the_transaction_rolls_back(tmp_path):
         pass
 
     conn = h._connect()  # the same connection set-up add() uses; fail after the INSERT, before commit
-    with pytest.raises(Boom):
-        with conn:
-            conn.execute("INSERT INTO runs (created, config, device, seconds, status, test_acc, final, curves) "
-                         "VALUES ('x', '{}', 'cpu', 1, 'completed', 0.99, '{}', '{}')")
-            raise Boom()
+    with pytest.raises(Boom), conn:
+        conn.execute(
+            "INSERT INTO runs (created, config, device, seconds, status, test_acc, final, curves) "
+            "VALUES ('x', '{}', 'cpu', 1, 'completed', 0.99, '{}', '{}')"
+        )
+        raise Boom()
     conn.close()
     assert [r.id for r in h.list()] == [first]
     assert h.get(first).final["test_acc"] == 0.9

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from engine.events import Diverged, Done
-from engine.sections.landscape import (EXTENT, DescentPath, descend, descent_events, gradient, grid, minima,
-                                       value)
+from engine.sections.landscape import EXTENT, DescentPath, descend, descent_events, gradient, grid, minima, value
 
 
 def test_gradient_matches_central_differences():

@@ -10,8 +10,16 @@ import torch
 from engine.events import Diverged, Done
 from engine.model import MLP, count_params, parse_hidden
 from engine.sections.costs import CostPoint, CostStart, cost_events, measure_update_time
-from engine.sections.minibatch import (BatchEnd, BatchStart, ListError, LossPoints, minibatch_events,
-                                       parse_batch_sizes, parse_lrs, target_met)
+from engine.sections.minibatch import (
+    BatchEnd,
+    BatchStart,
+    ListError,
+    LossPoints,
+    minibatch_events,
+    parse_batch_sizes,
+    parse_lrs,
+    target_met,
+)
 from engine.updates import sample_minibatch
 
 
@@ -49,8 +57,14 @@ def test_cost_events_give_one_point_per_size(mnist):
 def test_list_parsing_and_its_messages():
     assert parse_batch_sizes("20, 250, 1000") == [20, 250, 1000]
     assert parse_lrs("5e-3, 5e-3, 5e-3", 3) == [5e-3] * 3
-    for bad, words in [("abc", "not a whole number"), ("20,,3", "empty"), ("0", "positive"), ("", "at least one"),
-                       ("1, 2, 3, 4, 5", "at most 4"), ("100000", "at most 60,000")]:
+    for bad, words in [
+        ("abc", "not a whole number"),
+        ("20,,3", "empty"),
+        ("0", "positive"),
+        ("", "at least one"),
+        ("1, 2, 3, 4, 5", "at most 4"),
+        ("100000", "at most 60,000"),
+    ]:
         with pytest.raises(ListError, match=words):
             parse_batch_sizes(bad)
     with pytest.raises(ListError, match="2 learning rates for 3 batch sizes"):
@@ -81,14 +95,17 @@ def test_budgeted_runs_record_time_and_loss(mnist):
         losses = [v for p in points for v in p.losses]
         end = next(e for e in events if isinstance(e, BatchEnd) and e.index == index)
         assert len(times) == len(losses) == end.steps >= 1
-        assert times == sorted(times) and 0 < times[-1] and end.seconds >= 0.3
+        assert times == sorted(times) and times[-1] > 0 and end.seconds >= 0.3
         assert all(math.isfinite(v) for v in losses)
     assert isinstance(events[-1], Done)
 
 
 def test_course_sampler_plugs_in_and_divergence_is_an_event(mnist):
-    events = list(minibatch_events(mnist.train_x, mnist.train_y, [50], [1e30], budget=5.0, seed=0,
-                                   sample_minibatch=sample_minibatch))
+    events = list(
+        minibatch_events(
+            mnist.train_x, mnist.train_y, [50], [1e30], budget=5.0, seed=0, sample_minibatch=sample_minibatch
+        )
+    )
     assert any(isinstance(e, Diverged) and e.label == "batch size 50" for e in events)
     losses = [v for e in events if isinstance(e, LossPoints) for v in e.losses]
     assert not math.isfinite(losses[-1]) and all(math.isfinite(v) for v in losses[:-1])

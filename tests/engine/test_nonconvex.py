@@ -8,8 +8,15 @@ import torch
 
 from engine.events import Diverged, Done, Progress
 from engine.model import count_params, loss_fn, parse_hidden
-from engine.sections.nonconvex import (LossRows, OverparamStart, batched_losses, curves, overparam_events,
-                                       perturbed_copies, stack_params)
+from engine.sections.nonconvex import (
+    LossRows,
+    OverparamStart,
+    batched_losses,
+    curves,
+    overparam_events,
+    perturbed_copies,
+    stack_params,
+)
 from engine.updates import gradient_update
 
 
@@ -42,8 +49,13 @@ def test_batched_inits_give_the_same_curves_as_the_course_loop(subset, hidden):
     steps, n = 25, 5
     batched = curves(overparam_events(x, y, hidden, steps, 0.05, n, seed=7), n, steps)
     # Any update rule other than the reference object takes the course's sequential path.
-    course = curves(overparam_events(x, y, hidden, steps, 0.05, n, seed=7,
-                                     gradient_update=lambda loss, p, lr: gradient_update(loss, p, lr)), n, steps)
+    course = curves(
+        overparam_events(
+            x, y, hidden, steps, 0.05, n, seed=7, gradient_update=lambda loss, p, lr: gradient_update(loss, p, lr)
+        ),
+        n,
+        steps,
+    )
     assert np.isfinite(batched).all()
     np.testing.assert_allclose(batched, course, rtol=1e-4, atol=1e-4)
     assert (batched[:, -1] < batched[:, 0]).all()  # every copy learned something

@@ -54,8 +54,11 @@ def test_a_corrupt_file_is_set_aside_with_a_notice(tmp_path):
 
 
 def test_wrongly_typed_entries_are_ignored(tmp_path):
-    (tmp_path / PROGRESS_FILE).write_text(json.dumps(
-        {"visited": ["intro", 3], "last_section": 5, "passed": {"gradient_update": 1}, "use_mine": {"x": True}}))
+    (tmp_path / PROGRESS_FILE).write_text(
+        json.dumps(
+            {"visited": ["intro", 3], "last_section": 5, "passed": {"gradient_update": 1}, "use_mine": {"x": True}}
+        )
+    )
     p = Progress(tmp_path)
     assert p.visited == ["intro"] and p.last_section is None and p.passed == {} and p.use_mine == {"x": True}
 

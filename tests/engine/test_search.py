@@ -8,8 +8,16 @@ import torch
 from engine.events import Done
 from engine.model import loss_fn
 from engine.sections.casestudy import course_models, partially_trained
-from engine.sections.search import (Comparison, batched_losses, compare, compare_events, gd_delta, histogram,
-                                    random_deltas_batched, random_deltas_reference)
+from engine.sections.search import (
+    Comparison,
+    batched_losses,
+    compare,
+    compare_events,
+    gd_delta,
+    histogram,
+    random_deltas_batched,
+    random_deltas_reference,
+)
 from engine.updates import gradient_update
 
 

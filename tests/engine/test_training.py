@@ -7,12 +7,24 @@ import math
 import pytest
 import torch
 
-from engine.events import Diverged, Done, Failed, Status
 from engine.evaluation import evaluate
+from engine.events import Diverged, Done, Failed, Status
 from engine.model import MLP, loss_fn
-from engine.training import (EpochProgress, Evaluation, LogLine, TrainConfig, TrainingSession, TrainStarted, TrainSteps,
-                             Validation, build_optimizer, course_split, evaluate_saved, init_model, load_model)
-
+from engine.training import (
+    EpochProgress,
+    Evaluation,
+    LogLine,
+    TrainConfig,
+    TrainingSession,
+    TrainStarted,
+    TrainSteps,
+    Validation,
+    build_optimizer,
+    course_split,
+    evaluate_saved,
+    init_model,
+    load_model,
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -92,7 +104,14 @@ def test_graph_mode_optimizers_are_capturable():
 
 def test_defaults_are_the_courses_and_valid():
     cfg = TrainConfig()
-    assert (cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.hidden, cfg.seed) == ("Adam", 1e-5, 64, 2, (200, 100, 50), 2021)
+    assert (cfg.optimizer, cfg.lr, cfg.batch_size, cfg.epochs, cfg.hidden, cfg.seed) == (
+        "Adam",
+        1e-5,
+        64,
+        2,
+        (200, 100, 50),
+        2021,
+    )
     assert cfg.validate() == []
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
 
@@ -100,11 +119,20 @@ def test_defaults_are_the_courses_and_valid():
 @pytest.mark.parametrize(
     "change, words",
     [
-        ({"lr": 0.0}, "greater than 0"), ({"lr": math.nan}, "finite"), ({"lr": math.inf}, "finite"),
-        ({"batch_size": 0}, "batch size"), ({"batch_size": 50_001}, "batch size"), ({"epochs": 101}, "epochs"),
-        ({"beta1": 1.0}, "beta1"), ({"beta2": -0.1}, "beta2"), ({"momentum": 1.0}, "momentum"),
-        ({"alpha": 1.5}, "alpha"), ({"weight_decay": -1.0}, "weight decay"), ({"hidden": (0,)}, "at least 1 unit"),
-        ({"hidden": (5000,)}, "too wide"), ({"optimizer": "LBFGS"}, "unknown optimizer"),
+        ({"lr": 0.0}, "greater than 0"),
+        ({"lr": math.nan}, "finite"),
+        ({"lr": math.inf}, "finite"),
+        ({"batch_size": 0}, "batch size"),
+        ({"batch_size": 50_001}, "batch size"),
+        ({"epochs": 101}, "epochs"),
+        ({"beta1": 1.0}, "beta1"),
+        ({"beta2": -0.1}, "beta2"),
+        ({"momentum": 1.0}, "momentum"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"weight_decay": -1.0}, "weight decay"),
+        ({"hidden": (0,)}, "at least 1 unit"),
+        ({"hidden": (5000,)}, "too wide"),
+        ({"optimizer": "LBFGS"}, "unknown optimizer"),
     ],
 )
 def test_validation_messages(change, words, mnist):
@@ -128,7 +156,9 @@ def test_protocol_curves_validation_and_logs(mnist):
     assert [(v.epoch, v.batch, v.step) for v in vals] == [(1, 15, 15), (1, 30, 30), (2, 15, 55), (2, 30, 70)]
     assert vals[-1].acc > 0.8
     logs = [e.text for e in of(events, LogLine)]
-    assert len(logs) == 8 and logs[0].startswith("[VALID] Epoch 1 - Batch 15 - Loss: ") and logs[1].startswith("[TRAIN]")
+    assert (
+        len(logs) == 8 and logs[0].startswith("[VALID] Epoch 1 - Batch 15 - Loss: ") and logs[1].startswith("[TRAIN]")
+    )
     want = sum(losses[40:55]) / 15, sum(accs[40:55]) / 15  # the running mean of the last 15 batches
     assert logs[5] == f"[TRAIN] Epoch 2 - Batch 15 - Loss: {want[0]:.3f} - Acc: {100 * want[1]:.3f}%"
     assert logs[4] == f"[VALID] Epoch 2 - Batch 15 - Loss: {vals[2].loss:.3f} - Acc: {100 * vals[2].acc:.3f}%"
@@ -142,8 +172,9 @@ def test_protocol_curves_validation_and_logs(mnist):
     # the final train metrics are exact means over the examples trained on
     train_idx = course_split(2021)[0][:2000]
     with torch.no_grad():
-            assert ev.rows[0].train_loss == pytest.approx(
-            float(loss_fn(session.model(mnist.train_x[train_idx]), mnist.train_y[train_idx])), rel=1e-4)
+        assert ev.rows[0].train_loss == pytest.approx(
+            float(loss_fn(session.model(mnist.train_x[train_idx]), mnist.train_y[train_idx])), rel=1e-4
+        )
 
 
 def test_same_seed_same_curve(mnist):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.model import MLP, count_params, layer_shapes, loss_fn, parse_hidden, HiddenSizesError
+from engine.model import MLP, HiddenSizesError, count_params, layer_shapes, loss_fn, parse_hidden
 from engine.updates import (
     gradient_update,
     momentum_update,
@@ -60,8 +60,8 @@ def test_rmsprop_update_by_hand_with_eps_inside_the_root():
     loss, params = quadratic_problem()
     grad_sq = [torch.full_like(p, 0.5) for p in params]
     before = [p.detach().clone() for p in params]
-    l = loss()
-    grads = torch.autograd.grad(l, params)
+    value = loss()
+    grads = torch.autograd.grad(value, params)
     rmsprop_update(loss(), params, grad_sq, lr=0.01, alpha=0.8, epsilon=1e-8)
     for p, p0, g, s in zip(params, before, grads, grad_sq):
         s_expected = 0.8 * 0.5 + 0.2 * g**2
@@ -118,10 +118,19 @@ def test_course_subset_shapes_from_sample_minibatch(subset):
     assert tuple(xb.shape) == (100, 28, 28) and tuple(yb.shape) == (100,)
 
 
-@pytest.mark.parametrize("hidden, expected", [
-    ([], 7_850), ([10], 7_960), ([20, 20], 16_330), ([100, 100], 89_610),
-    ([1], 805), ([100], 79_510), ([50, 50], 42_310), ([200, 100, 50], 182_660),
-])
+@pytest.mark.parametrize(
+    "hidden, expected",
+    [
+        ([], 7_850),
+        ([10], 7_960),
+        ([20, 20], 16_330),
+        ([100, 100], 89_610),
+        ([1], 805),
+        ([100], 79_510),
+        ([50, 50], 42_310),
+        ([200, 100, 50], 182_660),
+    ],
+)
 def test_parameter_counts_match_the_modules(hidden, expected):
     assert count_params(784, 10, hidden) == expected
     assert sum(p.numel() for p in MLP(784, 10, hidden).parameters()) == expected
@@ -137,15 +146,25 @@ def test_mlp_structure_and_names():
     assert loss_fn(out, torch.tensor([0, 1, 2])).ndim == 0
 
 
-@pytest.mark.parametrize("text, sizes", [("", []), ("10", [10]), ("200, 100, 50", [200, 100, 50]), (" 20 ,20 ", [20, 20])])
+@pytest.mark.parametrize(
+    "text, sizes", [("", []), ("10", [10]), ("200, 100, 50", [200, 100, 50]), (" 20 ,20 ", [20, 20])]
+)
 def test_parse_hidden_accepts(text, sizes):
     assert parse_hidden(text) == sizes
 
 
-@pytest.mark.parametrize("text, words", [
-    ("abc", "not a whole number"), ("0", "at least 1"), ("-5", "at least 1"),
-    ("10000", "too wide"), ("10,,5", "empty"), ("1,2,3,4,5,6,7,8,9", "too deep"), ("2.5", "not a whole number"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("abc", "not a whole number"),
+        ("0", "at least 1"),
+        ("-5", "at least 1"),
+        ("10000", "too wide"),
+        ("10,,5", "empty"),
+        ("1,2,3,4,5,6,7,8,9", "too deep"),
+        ("2.5", "not a whole number"),
+    ],
+)
 def test_parse_hidden_refuses_with_a_reason(text, words):
     with pytest.raises(HiddenSizesError, match=words):
         parse_hidden(text)

@@ -10,13 +10,24 @@ import random
 from dataclasses import dataclass, field
 
 from engine.events import Diverged, Done, Status
-from engine.training_events import (EpochProgress, Evaluation, EvalRow, LogLine, TrainStarted, TrainSteps,
-                                    Validation)
+from engine.training_events import EpochProgress, EvalRow, Evaluation, LogLine, TrainStarted, TrainSteps, Validation
 from tui.screens.bonus_live import BenchmarkNote, benchmark_note
 
-COURSE_CONFIG = {"optimizer": "Adam", "lr": 1e-5, "momentum": 0.9, "alpha": 0.99, "beta1": 0.9,
-                 "beta2": 0.999, "weight_decay": 0.0, "batch_size": 64, "epochs": 2,
-                 "hidden": [200, 100, 50], "seed": 2021, "val_every": 200, "train_limit": None}
+COURSE_CONFIG = {
+    "optimizer": "Adam",
+    "lr": 1e-5,
+    "momentum": 0.9,
+    "alpha": 0.99,
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "weight_decay": 0.0,
+    "batch_size": 64,
+    "epochs": 2,
+    "hidden": [200, 100, 50],
+    "seed": 2021,
+    "val_every": 200,
+    "train_limit": None,
+}
 BATCHES, STEPS = 782, 1564  # 50,000 / 64 rounded up; two epochs
 # The course's executed output (tutorial §13): (epoch, batch, VALID loss, acc, TRAIN loss, acc).
 COURSE_LOG = [
@@ -31,16 +42,28 @@ VAL_STEPS = [200, 400, 600, 982, 1182, 1382]
 
 
 # The course's "Your model" row; the benchmark row is illustrative (this project's model has its own numbers).
-EVAL_ROWS = (EvalRow("Your model", 0.826, 0.810, 0.82171, 0.83252),
-             EvalRow("Benchmark (this project's model)", 0.012, 0.068, 0.99712, 0.98014))
+EVAL_ROWS = (
+    EvalRow("Your model", 0.826, 0.810, 0.82171, 0.83252),
+    EvalRow("Benchmark (this project's model)", 0.012, 0.068, 0.99712, 0.98014),
+)
 
 
 # What the screen's worker adds after the Evaluation, from a benchmark_info() like the shipped one.
-BENCHMARK_NOTE = BenchmarkNote(benchmark_note({
-    "architecture": {"hidden": [200, 100, 50]},
-    "recipe": {"optimizer": "AdamW(lr=0.003)", "schedule": "OneCycleLR(max_lr=0.003)", "epochs": 30,
-               "batch_size": 128, "augmentation": "random affine"},
-    "date": "2026-11-20"}))
+BENCHMARK_NOTE = BenchmarkNote(
+    benchmark_note(
+        {
+            "architecture": {"hidden": [200, 100, 50]},
+            "recipe": {
+                "optimizer": "AdamW(lr=0.003)",
+                "schedule": "OneCycleLR(max_lr=0.003)",
+                "epochs": 30,
+                "batch_size": 128,
+                "augmentation": "random affine",
+            },
+            "date": "2026-11-20",
+        }
+    )
+)
 
 
 def _curve(step: int) -> tuple[float, float]:
@@ -62,7 +85,7 @@ def train_steps(upto: int, chunk: int = 50, seed: int = 0) -> list[TrainSteps]:
         loss, acc = _curve(step)
         losses.append(round(max(0.05, loss + rng.gauss(0, 0.08)), 4))
         accs.append(round(min(1.0, max(0.0, acc + rng.gauss(0, 0.05))), 4))
-    return [TrainSteps(i + 1, tuple(losses[i:i + chunk]), tuple(accs[i:i + chunk])) for i in range(0, upto, chunk)]
+    return [TrainSteps(i + 1, tuple(losses[i : i + chunk]), tuple(accs[i : i + chunk])) for i in range(0, upto, chunk)]
 
 
 def valid_line(epoch, batch, loss, acc) -> str:
@@ -75,22 +98,31 @@ def train_line(epoch, batch, loss, acc) -> str:
 
 def course_run(upto: int = STEPS, *, stopped: bool = False) -> list:
     """The course's default run (Adam, lr 1e-5, batch 64, 2 epochs) up to step `upto`, in order."""
-    events: list = [Status("Loading MNIST…"),
-                    TrainStarted("cpu (test)", 50_000, 10_000, 10_000, BATCHES, STEPS, 182_660, COURSE_CONFIG)]
+    events: list = [
+        Status("Loading MNIST…"),
+        TrainStarted("cpu (test)", 50_000, 10_000, 10_000, BATCHES, STEPS, 182_660, COURSE_CONFIG),
+    ]
     steps = {s.first_step: s for s in train_steps(upto)}
     for first in sorted(steps):
         events.append(steps[first])
         last = first + len(steps[first].losses) - 1
         for (epoch, batch, vl, va, tl, ta), vstep in zip(COURSE_LOG, VAL_STEPS):
             if first <= vstep <= last:
-                events += [Validation(vstep, epoch, batch, vl, va), LogLine(valid_line(epoch, batch, vl, va)),
-                           LogLine(train_line(epoch, batch, tl, ta))]
+                events += [
+                    Validation(vstep, epoch, batch, vl, va),
+                    LogLine(valid_line(epoch, batch, vl, va)),
+                    LogLine(train_line(epoch, batch, tl, ta)),
+                ]
         epoch, batch = (last - 1) // BATCHES + 1, (last - 1) % BATCHES + 1
         events.append(EpochProgress(epoch, 2, batch, BATCHES, 5412.0, (STEPS - last) * 64 / 5412.0))
     if upto < STEPS and not stopped:
         return events
-    events += [Status("Evaluating on the training and test sets…"), Evaluation(EVAL_ROWS), BENCHMARK_NOTE,
-               Done("stopped" if stopped else "completed", 95.0)]
+    events += [
+        Status("Evaluating on the training and test sets…"),
+        Evaluation(EVAL_ROWS),
+        BENCHMARK_NOTE,
+        Done("stopped" if stopped else "completed", 95.0),
+    ]
     return events
 
 
@@ -99,9 +131,13 @@ def diverging_run(at: int = 37) -> list:
     config = dict(COURSE_CONFIG, optimizer="SGD", lr=10.0)
     losses = tuple([2.3 * 3.0**k for k in range(at)] + [math.nan] * 3)
     accs = tuple([0.1] * (at + 3))
-    return [TrainStarted("cpu (test)", 50_000, 10_000, 10_000, BATCHES, STEPS, 182_660, config),
-            TrainSteps(1, losses, accs), EpochProgress(1, 2, at + 3, BATCHES, 5000.0, 240.0),
-            Diverged(at, "SGD lr 10"), Done("diverged", 1.5)]
+    return [
+        TrainStarted("cpu (test)", 50_000, 10_000, 10_000, BATCHES, STEPS, 182_660, config),
+        TrainSteps(1, losses, accs),
+        EpochProgress(1, 2, at + 3, BATCHES, 5000.0, 240.0),
+        Diverged(at, "SGD lr 10"),
+        Done("diverged", 1.5),
+    ]
 
 
 # -- run history ------------------------------------------------------------------------
@@ -136,16 +172,29 @@ def run_records(record_cls) -> list:
         per_epoch = math.ceil(50_000 / batch)
         steps = 40 if status == "diverged" else per_epoch * epochs // (2 if status == "stopped" else 1)
         losses, accs = run_curves(steps, end, seed=i)
-        val_steps = [s for s in range(200, steps + 1, 200)]
+        val_steps = list(range(200, steps + 1, 200))
         val_loss = [losses[s - 1] * 0.95 for s in val_steps]
         val_acc = [min(1.0, accs[s - 1] + 0.01) for s in val_steps]
         config = dict(COURSE_CONFIG, optimizer=opt, lr=lr, batch_size=batch, epochs=epochs)
-        final = {} if acc is None else {"train_loss": end, "test_loss": end * 1.1, "train_acc": acc + 0.01,
-                                        "test_acc": acc}
-        out.append(record_cls(id=None, created=created, config=config, device="cpu (test)", seconds=seconds,
-                              status=status, train_loss=tuple(losses), train_acc=tuple(accs),
-                              val_steps=tuple(val_steps), val_loss=tuple(val_loss), val_acc=tuple(val_acc),
-                              final=final))
+        final = (
+            {} if acc is None else {"train_loss": end, "test_loss": end * 1.1, "train_acc": acc + 0.01, "test_acc": acc}
+        )
+        out.append(
+            record_cls(
+                id=None,
+                created=created,
+                config=config,
+                device="cpu (test)",
+                seconds=seconds,
+                status=status,
+                train_loss=tuple(losses),
+                train_acc=tuple(accs),
+                val_steps=tuple(val_steps),
+                val_loss=tuple(val_loss),
+                val_acc=tuple(val_acc),
+                final=final,
+            )
+        )
     return out
 
 

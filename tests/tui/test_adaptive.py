@@ -79,7 +79,7 @@ async def test_the_tab_starts_a_run_with_the_course_defaults_and_toggles_redraw(
         assert runs == [{"batch_size": 135, "lr": 0.002, "max_steps": 275, "seed": None}]
         assert screen.query_one("#batch", Stepper).has_focus
         curves = screen.query_one(OptimizerCurves)
-        assert {n: len(v) for n, v in curves.losses.items()} == {n: 275 for n in NAMES}
+        assert {n: len(v) for n, v in curves.losses.items()} == dict.fromkeys(NAMES, 275)
         assert text(screen, "#status") == "done: 275 iterations each"
         assert screen.query_one("#progress", ProgressBar).percentage == 1.0
         summary = text(screen, "#summary")
@@ -155,8 +155,9 @@ async def test_escape_stops_a_run_and_the_screen_stays(monkeypatch):
 
 
 async def test_divergence_and_failure_are_shown(monkeypatch):
-    monkeypatch.setattr(adaptive, "compare_events",
-                        lambda ctx, s, learner=None: canned_run(s, diverge={"SGD": 12, "Momentum": 130}))
+    monkeypatch.setattr(
+        adaptive, "compare_events", lambda ctx, s, learner=None: canned_run(s, diverge={"SGD": 12, "Momentum": 130})
+    )
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         await open_compare(pilot)
@@ -183,13 +184,16 @@ async def test_a_real_seeded_run_on_the_full_set(monkeypatch):
 
 async def _real_run(monkeypatch) -> None:
     real = adaptive.compare_events
-    monkeypatch.setattr(adaptive, "compare_events",
-                        lambda ctx, s, learner=None: real(ctx, {**s, "batch_size": 25, "max_steps": 50, "seed": 0}))
+    monkeypatch.setattr(
+        adaptive,
+        "compare_events",
+        lambda ctx, s, learner=None: real(ctx, {**s, "batch_size": 25, "max_steps": 50, "seed": 0}),
+    )
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         await open_compare(pilot)
         curves = app.screen.query_one(OptimizerCurves)
-        assert {n: len(v) for n, v in curves.losses.items()} == {n: 50 for n in NAMES}
+        assert {n: len(v) for n, v in curves.losses.items()} == dict.fromkeys(NAMES, 50)
         assert all(2.0 < v[0] < 2.6 for v in curves.losses.values())
         assert curves.diverged_at == {} and not app.screen.running
 
@@ -198,16 +202,22 @@ async def test_lesson_and_questions_carry_the_course_text():
     from tui.lessons import lesson_text
 
     lesson = lesson_text("adaptive")
-    for needle in ("## Locality of gradients", "v_t     = α v_{t−1} + (1 − α) (∇J(w_t))²",
-                   "w_{t+1} = w_t − η ∇J(w_t) / sqrt(v_t + ε)", "## Exercise 7: RMSprop"):
+    for needle in (
+        "## Locality of gradients",
+        "v_t     = α v_{t−1} + (1 − α) (∇J(w_t))²",
+        "w_{t+1} = w_t − η ∇J(w_t) / sqrt(v_t + ε)",
+        "## Exercise 7: RMSprop",
+    ):
         assert needle in lesson
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         app.screen.show_pane("questions")
         await pilot.pause()
         cards = list(app.screen.query("QuestionCard"))
-        assert [c.question.title for c in cards] == ["Think 7.1: Compare optimizers",
-                                                     "Think! 7.2: Loss function and optimization"]
+        assert [c.question.title for c in cards] == [
+            "Think 7.1: Compare optimizers",
+            "Think! 7.2: Loss function and optimization",
+        ]
         assert "RMSprop" in cards[0].question.explanation and "Hessian" in cards[1].question.explanation
 
 

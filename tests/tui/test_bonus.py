@@ -96,8 +96,11 @@ def fake_engine(monkeypatch, runs):
 
     training.evaluate_saved = evaluate_saved
     benchmark = types.ModuleType("engine.benchmark")
-    benchmark.benchmark_info = lambda: {"architecture": {"hidden": [200, 100, 50]}, "date": "2026-10-01",
-                                        "recipe": {"optimizer": "AdamW(lr=0.003)", "epochs": 30}}
+    benchmark.benchmark_info = lambda: {
+        "architecture": {"hidden": [200, 100, 50]},
+        "date": "2026-10-01",
+        "recipe": {"optimizer": "AdamW(lr=0.003)", "epochs": 30},
+    }
     monkeypatch.setitem(sys.modules, "engine.training", training)
     monkeypatch.setitem(sys.modules, "engine.benchmark", benchmark)
     return training
@@ -143,9 +146,19 @@ async def test_settings_controls_and_validation(fake_engine):
         screen = await open_tab(pilot)
         config, errors = screen.settings.config()
         assert errors == []
-        assert config == {"optimizer": "Adam", "lr": 1e-5, "momentum": 0.9, "alpha": 0.99, "beta1": 0.9,
-                          "beta2": 0.999, "weight_decay": 0.0, "batch_size": 64, "epochs": 2,
-                          "hidden": (200, 100, 50), "seed": 2021}
+        assert config == {
+            "optimizer": "Adam",
+            "lr": 1e-5,
+            "momentum": 0.9,
+            "alpha": 0.99,
+            "beta1": 0.9,
+            "beta2": 0.999,
+            "weight_decay": 0.0,
+            "batch_size": 64,
+            "epochs": 2,
+            "hidden": (200, 100, 50),
+            "seed": 2021,
+        }
         assert app.focused.id == "optimizer"
         shown = lambda: {n for n in ("momentum", "alpha", "beta1", "beta2") if screen.settings.steppers[n].display}
         assert shown() == {"beta1", "beta2"}
@@ -196,7 +209,6 @@ async def test_settings_controls_and_validation(fake_engine):
 
 def test_optimizers_and_defaults_match_the_engine():
     from engine.training_config import OPTIMIZERS, TrainConfig
-
     from tui.screens.bonus_settings import DEFAULTS
 
     assert list(OPTIMIZERS) == ["SGD", "SGD momentum", "Nesterov", "RMSprop", "Adagrad", "Adam", "AdamW"]
@@ -229,7 +241,8 @@ async def test_escape_asks_the_session_to_stop_and_the_run_is_evaluated_and_kept
         assert "Stopped after 250 iterations" in status(screen) and "run #" in status(screen)
         assert screen.query_one("#eval-table", DataTable).row_count == 2
         assert "this project's model, MLP 200-100-50 (AdamW, 30 epochs" in str(
-            screen.query_one("#bench-note", Static).render())
+            screen.query_one("#bench-note", Static).render()
+        )
         assert len(runs[0]().list()) == 1
         assert isinstance(app.screen, BonusScreen)  # the Escape did not leave the screen
         # view keys: smoothing, charts, log/table

@@ -65,7 +65,7 @@ async def test_values_view_shows_a_window_that_moves():
         grid = app.screen.query_one("#values", PixelGrid)
         assert grid.display and grid.region.width > 0
         r0, r1, c0, c1 = grid.window()
-        assert 0 < c0 and c1 < 28 and (c1 - c0) == (grid.size.width - 4) // 5  # the central crop that fits
+        assert c0 > 0 and c1 < 28 and (c1 - c0) == (grid.size.width - 4) // 5  # the central crop that fits
         assert f"cols {c0}-{c1 - 1}" in grid.caption()
         assert "-0.4" in str(grid.render())  # the standardised background
         grid.focus()
@@ -94,8 +94,12 @@ async def test_bad_hidden_sizes_are_refused_where_typed():
     async with app.run_test(size=(100, 30)) as pilot:
         await open_tab(pilot, "model")
         message = app.screen.query_one("#hidden-message", Static)
-        for bad, reason in [("abc", "not a whole number"), ("0", "at least 1 unit"), ("-5", "at least 1 unit"),
-                            ("10000", "too wide")]:
+        for bad, reason in [
+            ("abc", "not a whole number"),
+            ("0", "at least 1 unit"),
+            ("-5", "at least 1 unit"),
+            ("10000", "too wide"),
+        ]:
             await type_hidden(pilot, bad)
             assert message.has_class("-error") and "nothing was run" in str(message.render())
             assert reason in str(message.render())

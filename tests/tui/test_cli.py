@@ -7,7 +7,9 @@ import pytest
 from tui.cli import parse_args
 
 
-@pytest.mark.parametrize("ref, key", [("4", "conditioning"), ("S", "summary"), ("b", "bonus"), ("adaptive", "adaptive")])
+@pytest.mark.parametrize(
+    "ref, key", [("4", "conditioning"), ("S", "summary"), ("b", "bonus"), ("adaptive", "adaptive")]
+)
 def test_section_references(ref, key):
     assert parse_args(["--section", ref]).section == key
 

@@ -80,12 +80,14 @@ def write_learner_file(body: str) -> None:
 def fake_editor(tmp_path, monkeypatch):
     """$EDITOR = a script that writes the course's solution of gradient_update into the file it is given."""
     script = tmp_path / "fake-editor"
-    script.write_text(textwrap.dedent(f"""\
+    script.write_text(
+        textwrap.dedent(f"""\
         #!{sys.executable}
         import sys
         from engine.exercises import catalog, workspace
         open(sys.argv[1], "w").write(workspace.HEADER + "\\n\\n" + catalog()["gradient_update"]["solution"])
-        """))
+        """)
+    )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", str(script))
@@ -97,8 +99,12 @@ def test_sections_with_an_exercise_get_the_tab():
     from tui.lessons import exercises
 
     with_tab = {e["section"]: e["id"] for e in exercises()}
-    assert with_tab == {"search": "gradient_update", "conditioning": "momentum_update",
-                        "minibatch": "sample_minibatch", "adaptive": "rmsprop_update"}
+    assert with_tab == {
+        "search": "gradient_update",
+        "conditioning": "momentum_update",
+        "minibatch": "sample_minibatch",
+        "adaptive": "rmsprop_update",
+    }
 
 
 async def test_ethics_has_no_exercise_tab():
@@ -245,6 +251,7 @@ def _show(report):
         pane = await open_exercise(pilot.app, pilot)
         pane.show_report(report)  # the report of a real check, computed in this process
         await settle(pilot)
+
     return run_before
 
 

@@ -10,7 +10,7 @@ from tui.screens.conditioning import ConditioningScreen
 
 from .snap import make_app, settle
 
-LEARNER_FILE = textwrap.dedent('''
+LEARNER_FILE = textwrap.dedent("""
     import torch
 
     def gradient_update(loss, params, lr=1e-3):
@@ -31,7 +31,7 @@ LEARNER_FILE = textwrap.dedent('''
             for par, vel in zip(params, grad_vel):
                 vel.data = -lr * par.grad + beta * vel
                 par -= vel  # the sign slip: moves uphill with accumulated velocity
-''')
+""")
 
 
 async def test_conditioning_demo_runs_the_learners_functions_when_chosen(tmp_path, monkeypatch):

@@ -39,8 +39,10 @@ def canned_costs() -> list:
     """Times that grow linearly with the number of examples, as the course's remark says."""
     events = [CostStart((100,), 79_510, "cpu (test)", NUM_POINTS), Status("warming up")]
     for k, n in enumerate(NUM_POINTS):
-        events += [Progress(5 * (k + 1), 5 * len(NUM_POINTS), "measurements"),
-                   CostPoint(n, 2e-4 + 4e-6 * n, 3e-4 + 7e-6 * n, 5)]
+        events += [
+            Progress(5 * (k + 1), 5 * len(NUM_POINTS), "measurements"),
+            CostPoint(n, 2e-4 + 4e-6 * n, 3e-4 + 7e-6 * n, 5),
+        ]
     return events + [Done()]
 
 
@@ -50,8 +52,9 @@ def canned_minibatch() -> list:
     for i, (bs, steps, rate) in enumerate([(20, 400, 1.2), (250, 120, 1.0), (1000, 40, 0.3)]):
         events.append(BatchStart(i, 3, bs, 5e-3, 2.5))
         times = tuple(2.5 * (k + 1) / steps for k in range(steps))
-        losses = tuple(0.3 + 2.0 * math.exp(-rate * t) + (0.15 * (-1) ** k if bs == 20 else 0)
-                       for k, t in enumerate(times))
+        losses = tuple(
+            0.3 + 2.0 * math.exp(-rate * t) + (0.15 * (-1) ** k if bs == 20 else 0) for k, t in enumerate(times)
+        )
         events += [LossPoints(i, times, losses), Progress(2500, 2500, "ms"), BatchEnd(i, steps, 2.5)]
     return events + [Done()]
 
@@ -77,7 +80,9 @@ async def test_cost_tab_measures_on_show_and_on_each_choice():
         assert calls == ["cost", "cost"] and "42,310" in text_of(screen, "#cost-params")
         screen.handle_events("cost", canned_costs())
         assert [p.size for p in screen.points] == list(NUM_POINTS)
-        assert screen.query_one("#cost-table", Static).content.row_count == 12 and "device cpu (test)" in text_of(screen, "#cost-device")
+        assert screen.query_one("#cost-table", Static).content.row_count == 12 and "device cpu (test)" in text_of(
+            screen, "#cost-device"
+        )
 
 
 async def test_real_cost_run_fills_the_table_and_escape_stops_it(monkeypatch):
@@ -166,8 +171,15 @@ async def test_a_diverging_batch_size_is_shown_as_diverged():
         screen = app.screen
         screen.show_pane("minibatch")
         await pilot.pause()
-        screen.handle_events("minibatch", [BatchStart(0, 3, 20, 1e3, 2.5), LossPoints(0, (0.1, 0.2), (2.3, math.nan)),
-                                           Diverged(1, "batch size 20"), BatchEnd(0, 2, 0.2)])
+        screen.handle_events(
+            "minibatch",
+            [
+                BatchStart(0, 3, 20, 1e3, 2.5),
+                LossPoints(0, (0.1, 0.2), (2.3, math.nan)),
+                Diverged(1, "batch size 20"),
+                BatchEnd(0, 2, 0.2),
+            ],
+        )
         assert "batch size 20 diverged at iteration 1" in text_of(screen, "#mb-status")
         assert "diverged" in text_of(screen.query_one(BudgetPanels).panel(0), ".verdict")
 

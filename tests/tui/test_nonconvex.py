@@ -119,8 +119,16 @@ async def test_diverged_copies_are_named_in_the_status():
         screen.autorun = False
         await pilot.press("right_square_bracket")
         await pilot.pause()
-        screen.handle_events("overparam", [OverparamStart((10,), 7960, 2, 50, 1.0), LossRows(0, 0, (2.3, 2.0)),
-                                           LossRows(1, 0, (2.3, math.nan)), Diverged(1, "init 2"), Done()])
+        screen.handle_events(
+            "overparam",
+            [
+                OverparamStart((10,), 7960, 2, 50, 1.0),
+                LossRows(0, 0, (2.3, 2.0)),
+                LossRows(1, 0, (2.3, math.nan)),
+                Diverged(1, "init 2"),
+                Done(),
+            ],
+        )
         assert "init 2 diverged at iteration 1" in text_of(screen, "#op-status")
 
 

@@ -133,8 +133,8 @@ def test_home_with_progress_snapshot(snap_compare, size, fresh_home):
     """Marks after the sections: ● visited (1-4), ✔ exercise passed (3), ✎ answered n/m (1, 3, 4); the
     line under the list counts 4/10 sections, 1/4 exercises, 3/8 questions."""
     fresh_home.mkdir(parents=True, exist_ok=True)
-    (fresh_home / PROGRESS_FILE).write_text(json.dumps({
-        "visited": ["intro", "casestudy", "search", "conditioning"], "passed": {"gradient_update": "0"}}))
-    (fresh_home / ANSWERS_FILE).write_text(json.dumps(
-        {"answers": {"discuss-1": "a", "think-3": "b", "think-4a": "c"}}))
+    (fresh_home / PROGRESS_FILE).write_text(
+        json.dumps({"visited": ["intro", "casestudy", "search", "conditioning"], "passed": {"gradient_update": "0"}})
+    )
+    (fresh_home / ANSWERS_FILE).write_text(json.dumps({"answers": {"discuss-1": "a", "think-3": "b", "think-4a": "c"}}))
     assert snap_compare(make_app(), terminal_size=size, run_before=settle)

@@ -50,7 +50,7 @@ async def test_controls_redraw_r_draws_again_and_escape_stops():
         screen.query_one("#lr", Stepper).focus()
         await pilot.press("right")
         await settle(pilot)
-        assert screen.results["Initialization"].lr == pytest.approx(10 ** -1.75)
+        assert screen.results["Initialization"].lr == pytest.approx(10**-1.75)
         screen.query_one("#dirs", Stepper).set_value(1000)
         screen.run_compare()
         await pilot.press("escape")  # mid-run: stops it, and the screen stays

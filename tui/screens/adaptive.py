@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static, TabPane
 
 from engine.events import Diverged, Done, Failed, Progress, Status
+
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.optimizer_curves import OptimizerCurves
 from ..widgets.stepper import Stepper
@@ -19,11 +20,7 @@ from .section import SectionScreen
 NAMES = ("SGD", "Momentum", "RMSprop")
 # The course's black, red and fuchsia, with a light blue for black on a dark terminal.
 COLORS = {"SGD": (100, 180, 255), "Momentum": (255, 85, 70), "RMSprop": (235, 90, 235)}
-RULE = (
-    "RMSprop  v ← α·v + (1−α)·g²\n"
-    "         w ← w − η·g / √(v + ε)\n"
-    "momentum β 0.9 · α 0.8 · ε 1e-8"
-)
+RULE = "RMSprop  v ← α·v + (1−α)·g²\n         w ← w − η·g / √(v + ε)\nmomentum β 0.9 · α 0.8 · ε 1e-8"
 
 HINT = "v panels/overlay · s smoothing · r run again (new random model) · Esc stop"
 
@@ -65,23 +62,20 @@ class AdaptiveScreen(SectionScreen):
     _iteration = 0
 
     def compose_demos(self) -> ComposeResult:
-        with TabPane("Compare optimizers", id="compare"):
-            with Vertical():
-                with Horizontal(id="compare-top"):
-                    with Vertical(id="controls"):
-                        yield Stepper("batch", 135, 25, 250, 5, integer=True, big_step=5, label_width=7,
-                                      id="batch")
-                        yield Stepper("lr", 0.002, 1e-5, 1.0, 0.1, scale="log", label_width=7, id="lr")
-                        yield Stepper("steps", 275, 50, 500, 5, integer=True, big_step=5, label_width=7,
-                                      id="steps")
-                    yield Static(RULE, id="rule", markup=False)
-                yield Static(HINT, id="hint", markup=False)
-                yield ImplementationToggle(EXERCISES)
-                with Horizontal(id="status-row"):
-                    yield Static("", id="status", markup=False)
-                    yield ProgressBar(total=275, show_eta=False, id="progress")
-                yield Static("", id="summary")
-                yield OptimizerCurves(NAMES, COLORS, 275, id="curves")
+        with TabPane("Compare optimizers", id="compare"), Vertical():
+            with Horizontal(id="compare-top"):
+                with Vertical(id="controls"):
+                    yield Stepper("batch", 135, 25, 250, 5, integer=True, big_step=5, label_width=7, id="batch")
+                    yield Stepper("lr", 0.002, 1e-5, 1.0, 0.1, scale="log", label_width=7, id="lr")
+                    yield Stepper("steps", 275, 50, 500, 5, integer=True, big_step=5, label_width=7, id="steps")
+                yield Static(RULE, id="rule", markup=False)
+            yield Static(HINT, id="hint", markup=False)
+            yield ImplementationToggle(EXERCISES)
+            with Horizontal(id="status-row"):
+                yield Static("", id="status", markup=False)
+                yield ProgressBar(total=275, show_eta=False, id="progress")
+            yield Static("", id="summary")
+            yield OptimizerCurves(NAMES, COLORS, 275, id="curves")
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         # The demo's keys act (and show in the Footer) only on the demo tab.

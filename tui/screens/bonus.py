@@ -60,10 +60,9 @@ class BonusScreen(SectionScreen):
         self.stopping = False
 
     def compose_demos(self) -> ComposeResult:
-        with TabPane("Train", id="train"):
-            with Horizontal(id="train-body"):
-                yield SettingsPanel(id="settings")
-                yield TrainView(id="train-view")
+        with TabPane("Train", id="train"), Horizontal(id="train-body"):
+            yield SettingsPanel(id="settings")
+            yield TrainView(id="train-view")
         with TabPane("Runs", id="runs"):
             yield RunsView(id="runs-view")
 
@@ -115,8 +114,12 @@ class BonusScreen(SectionScreen):
 
     def can_save(self) -> bool:
         """A training run has ended (completed or stopped) and its session is still held."""
-        return (self.handle is not None and self.handle.session is not None and not self.busy("train")
-                and self.live.done in ("completed", "stopped"))
+        return (
+            self.handle is not None
+            and self.handle.session is not None
+            and not self.busy("train")
+            and self.live.done in ("completed", "stopped")
+        )
 
     def action_smoothing(self) -> None:
         self.view.toggle_smoothing()
@@ -208,8 +211,10 @@ class BonusScreen(SectionScreen):
                 path, overwrite = result
                 self.start_run(lambda ctx: save_events(ctx, session, path, overwrite), group="save")
 
-        self.app.push_screen(PathDialog("Save your model", default,
-                                        help="A PyTorch state dict; its settings go next to it (.json)."), chosen)
+        self.app.push_screen(
+            PathDialog("Save your model", default, help="A PyTorch state dict; its settings go next to it (.json)."),
+            chosen,
+        )
 
     def action_load(self) -> None:
         if self.busy("train"):
@@ -224,8 +229,15 @@ class BonusScreen(SectionScreen):
                 self._begin(LiveRun(status=f"Evaluating {path.name} and the benchmark…", evaluating_only=True))
                 self.start_run(lambda ctx: evaluate_events(ctx, path), group="train")
 
-        self.app.push_screen(PathDialog("Evaluate a saved model", default, must_exist=True,
-                                        help="A model saved here with w (its .json settings next to it)."), chosen)
+        self.app.push_screen(
+            PathDialog(
+                "Evaluate a saved model",
+                default,
+                must_exist=True,
+                help="A model saved here with w (its .json settings next to it).",
+            ),
+            chosen,
+        )
 
     # -- runs tab -----------------------------------------------------------------------
     @on(RunsView.Reuse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from rich.text import Text
@@ -130,8 +131,9 @@ class RunsView(Vertical):
         if current in ids:
             table.move_cursor(row=table.get_row_index(str(current)))
         if not self.records:
-            self.query_one("#runs-legend", Static).update("No runs yet: train on the Train tab; "
-                                                          "every finished or stopped run is kept here.")
+            self.query_one("#runs-legend", Static).update(
+                "No runs yet: train on the Train tab; every finished or stopped run is kept here."
+            )
         self._need_curves()
 
     def current_id(self) -> int | None:
@@ -166,10 +168,8 @@ class RunsView(Vertical):
         h = history()
         records = []
         for i in ids:
-            try:
+            with contextlib.suppress(Exception):  # deleted meanwhile: it disappears at the next reload
                 records.append(h.get(i))
-            except Exception:  # deleted meanwhile: it disappears at the next reload
-                pass
         self.post_message(self.Fetched(records))
 
     @on(Fetched)
@@ -196,8 +196,11 @@ class RunsView(Vertical):
         else:
             rec = next((r for r in self.records if r.id == self.current_id()), None)
             if rec is not None:
-                parts += [("■ ", RICH.get(RUN_COLOURS[0], RUN_COLOURS[0])), run_label(rec),
-                          ("  (highlighted; space marks runs to compare)", "dim")]
+                parts += [
+                    ("■ ", RICH.get(RUN_COLOURS[0], RUN_COLOURS[0])),
+                    run_label(rec),
+                    ("  (highlighted; space marks runs to compare)", "dim"),
+                ]
         self.query_one("#runs-legend", Static).update(Text.assemble(*parts))
 
     @on(DataTable.RowHighlighted, "#runs-table")
@@ -216,8 +219,7 @@ class RunsView(Vertical):
             self.marked.append(run_id)
         table = self.query_one("#runs-table", DataTable)
         for i in [r.id for r in self.records]:  # colours follow marking order: refresh every mark cell
-            table.update_cell(str(i), "mark",
-                              Text("●", style=self._colour(i)) if i in self.marked else "")
+            table.update_cell(str(i), "mark", Text("●", style=self._colour(i)) if i in self.marked else "")
         self._need_curves()
 
     def action_metric(self) -> None:
@@ -240,8 +242,9 @@ class RunsView(Vertical):
             if yes:
                 self._delete(run_id)
 
-        self.app.push_screen(ConfirmDialog(f"Delete run {run_label(rec)} ({rec.status})? Its curves are lost.",
-                                           "Delete run"), answered)
+        self.app.push_screen(
+            ConfirmDialog(f"Delete run {run_label(rec)} ({rec.status})? Its curves are lost.", "Delete run"), answered
+        )
 
     @work(thread=True, group="runs-edit", exit_on_error=False)
     def _delete(self, run_id: int) -> None:
@@ -267,8 +270,14 @@ class RunsView(Vertical):
             if result is not None:
                 self._export(run_id, result[0])
 
-        self.app.push_screen(PathDialog(f"Export run #{run_id}'s curves to CSV", str(folder / f"run-{run_id}.csv"),
-                                        help="columns: step, train_loss, train_acc, val_loss, val_acc"), chosen)
+        self.app.push_screen(
+            PathDialog(
+                f"Export run #{run_id}'s curves to CSV",
+                str(folder / f"run-{run_id}.csv"),
+                help="columns: step, train_loss, train_acc, val_loss, val_acc",
+            ),
+            chosen,
+        )
 
     @work(thread=True, group="runs-edit", exit_on_error=False)
     def _export(self, run_id: int, path: Path) -> None:

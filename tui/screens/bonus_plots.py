@@ -119,8 +119,11 @@ def draw_overlay(plt, records: Sequence, metric: str) -> None:
         curves.append((record, ema(list(raw), SMOOTHING), list(vals)))
         plotted += [v for v in raw if math.isfinite(v)] + list(vals)
     axis = Axis(metric, plotted)
-    plt.title(("train loss (smoothed) · valid ●" + (" · log" if axis.log else ""))
-              if metric == "loss" else "train accuracy % (smoothed) · valid ●")
+    plt.title(
+        ("train loss (smoothed) · valid ●" + (" · log" if axis.log else ""))
+        if metric == "loss"
+        else "train accuracy % (smoothed) · valid ●"
+    )
     all_y: list[float] = []
     right = 0.0
     for i, (record, smooth, vals) in enumerate(curves):

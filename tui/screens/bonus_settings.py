@@ -25,9 +25,19 @@ NOTES = {  # what each optimizer does, in a line the settings column can hold
     "AdamW": "Adam, weight decay decoupled",
 }
 # The course's defaults (Adam, lr 1e-5, batch 64, 2 epochs, 200-100-50, seed 2021).
-DEFAULTS = {"optimizer": "Adam", "lr": 1e-5, "momentum": 0.9, "alpha": 0.99, "beta1": 0.9,
-            "beta2": 0.999, "weight_decay": 0.0, "batch_size": 64, "epochs": 2,
-            "hidden": (200, 100, 50), "seed": 2021}
+DEFAULTS = {
+    "optimizer": "Adam",
+    "lr": 1e-5,
+    "momentum": 0.9,
+    "alpha": 0.99,
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "weight_decay": 0.0,
+    "batch_size": 64,
+    "epochs": 2,
+    "hidden": (200, 100, 50),
+    "seed": 2021,
+}
 HYPER = ("momentum", "alpha", "beta1", "beta2", "weight_decay")
 
 
@@ -61,8 +71,14 @@ class TextSetting(Horizontal):
     def __init__(self, label: str, value: str, parse, *, id: str) -> None:
         super().__init__(id=f"{id}-setting")
         self.parse = parse
-        self.input = Input(value, compact=True, validators=[FuncValidator(parse)],
-                           validate_on=["changed", "submitted"], id=id, select_on_focus=False)
+        self.input = Input(
+            value,
+            compact=True,
+            validators=[FuncValidator(parse)],
+            validate_on=["changed", "submitted"],
+            id=id,
+            select_on_focus=False,
+        )
         self.error = Static("", markup=False, classes="setting--error")
         self.label = label
 
@@ -111,8 +127,11 @@ class SettingsPanel(VerticalScroll):
         yield TextSetting("seed", str(DEFAULTS["seed"]), parse_seed, id="seed")
         yield Button("Start  (s)", id="start", compact=True, variant="primary")
         yield Static("", id="settings-error", markup=False)
-        yield Static("These are the course's defaults: Adam with lr 1e-5 reaches only about 83% test "
-                     "accuracy in 2 epochs. Change them and beat the benchmark.", id="settings-tip")
+        yield Static(
+            "These are the course's defaults: Adam with lr 1e-5 reaches only about 83% test "
+            "accuracy in 2 epochs. Change them and beat the benchmark.",
+            id="settings-tip",
+        )
 
     def on_mount(self) -> None:
         self.show_error("")

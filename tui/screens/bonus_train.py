@@ -27,16 +27,24 @@ def status_text(live: LiveRun, stopping: bool = False) -> Text:
     if live.failed:
         return Text(f"✗ {live.failed}", style="bold red")
     if live.diverged_at is not None:
-        return Text(f"✗ diverged at iteration {live.diverged_at} (loss NaN/inf): try a smaller learning rate",
-                    style="bold red")
+        return Text(
+            f"✗ diverged at iteration {live.diverged_at} (loss NaN/inf): try a smaller learning rate", style="bold red"
+        )
     saved = f" · kept as run #{live.history_id}" if live.history_id is not None else ""
     if live.done == "cancelled":
         return Text("Cancelled before training started.", style="yellow")
     if live.done and live.eval_rows:
         mine, bench = live.row("your") or live.eval_rows[0], live.row("bench")
         vs = f" vs benchmark {100 * bench.test_acc:.2f}%" if bench else ""
-        what = "Evaluated" if live.evaluating_only else (
-            f"Stopped after {live.steps:,} iterations" if live.done == "stopped" else f"Done in {clock(live.seconds)}")
+        what = (
+            "Evaluated"
+            if live.evaluating_only
+            else (
+                f"Stopped after {live.steps:,} iterations"
+                if live.done == "stopped"
+                else f"Done in {clock(live.seconds)}"
+            )
+        )
         return Text(f"✓ {what} · test {100 * mine.test_acc:.2f}%{vs}{saved}", style="bold green")
     if live.done:
         return Text(f"Run ended ({live.done}){saved}", style="yellow")
@@ -112,7 +120,8 @@ class TrainView(Vertical):
     def reset(self, live: LiveRun) -> None:
         """A new run starts: empty charts, log and table."""
         self.query_one("#log", RichLog).clear().write(
-            Text("The course's [VALID] and [TRAIN] lines appear here every 200 batches.", style="dim"))
+            Text("The course's [VALID] and [TRAIN] lines appear here every 200 batches.", style="dim")
+        )
         self._logged = 0  # lines of live.log already written to the RichLog
         self.query_one("#eval-table", DataTable).clear()
         self.query_one("#bench-note", Static).update("")
@@ -139,16 +148,20 @@ class TrainView(Vertical):
             log = self.query_one("#log", RichLog)
             if self._logged == 0 and live.log:
                 log.clear()  # drop the placeholder
-            for line in live.log[self._logged:]:
+            for line in live.log[self._logged :]:
                 log.write(log_line(line))
             self._logged = len(live.log)
         if "eval" in changed:
             self._table(live)
 
     def _legend(self) -> None:
-        text = Text.assemble(("━ ", "cyan"), f"train{' (EMA %.2g)' % SMOOTHING if self.smooth else ''}  ",
-                             *((("━ ", "grey50"), "raw  ") if self.smooth else ()),
-                             ("● ", "dark_orange"), "valid  ·  m smooth · a charts · l log/table")
+        text = Text.assemble(
+            ("━ ", "cyan"),
+            f"train{f' (EMA {SMOOTHING:.2g})' if self.smooth else ''}  ",
+            *((("━ ", "grey50"), "raw  ") if self.smooth else ()),
+            ("● ", "dark_orange"),
+            "valid  ·  m smooth · a charts · l log/table",
+        )
         self.query_one("#legend", Static).update(text)
 
     def _table(self, live: LiveRun) -> None:
@@ -156,8 +169,13 @@ class TrainView(Vertical):
         table.clear()
         for r in live.eval_rows:
             name = "Benchmark†" if r.model.lower().startswith("benchmark") else r.model
-            table.add_row(name, f"{r.train_loss:.3f}", f"{r.test_loss:.3f}",
-                          f"{100 * r.train_acc:.3f}%", f"{100 * r.test_acc:.3f}%")
+            table.add_row(
+                name,
+                f"{r.train_loss:.3f}",
+                f"{r.test_loss:.3f}",
+                f"{100 * r.train_acc:.3f}%",
+                f"{100 * r.test_acc:.3f}%",
+            )
         has_benchmark = any(r.model.lower().startswith("benchmark") for r in live.eval_rows)
         note = live.benchmark if has_benchmark else f"No benchmark row: {live.status}" if live.status else ""
         self.query_one("#bench-note", Static).update(note)

@@ -26,8 +26,11 @@ FOCUS = {"data": "#example", "model": "#hidden", "filters": "#seed"}
 
 def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     """Ticks at 1, 2 and 5 times each power of ten inside [lo, hi] (log10 units), labelled plainly."""
-    ticks = [(math.log10(m * 10.0**k), f"{m * 10.0**k:g}") for k in range(math.floor(lo), math.ceil(hi) + 1)
-             for m in (1, 2, 5)]
+    ticks = [
+        (math.log10(m * 10.0**k), f"{m * 10.0**k:g}")
+        for k in range(math.floor(lo), math.ceil(hi) + 1)
+        for m in (1, 2, 5)
+    ]
     inside = [(t, s) for t, s in ticks if lo - 1e-9 <= t <= hi + 1e-9]
     return [t for t, _ in inside], [s for _, s in inside]
 
@@ -41,8 +44,9 @@ def layer_table(summary) -> Table:
     table.add_column("biases", justify="right")
     table.add_column("total", justify="right", footer=f"{summary.total:,}")
     for row in summary.layers:
-        table.add_row(row.name, f"{row.fan_in} → {row.fan_out}", f"{row.weights:,}", f"{row.biases:,}",
-                      f"{row.total:,}")
+        table.add_row(
+            row.name, f"{row.fan_in} → {row.fan_out}", f"{row.weights:,}", f"{row.biases:,}", f"{row.total:,}"
+        )
     return table
 
 
@@ -103,7 +107,9 @@ class CaseStudyScreen(SectionScreen):
             with Horizontal(id="hidden-row"):
                 yield Static("hidden sizes")
                 yield Input(placeholder="e.g. 200, 100, 50   (empty: the course's linear model)", id="hidden")
-            yield Static("Type sizes and press Enter; empty = the linear model. Tab leaves the box.", id="hidden-message")
+            yield Static(
+                "Type sizes and press Enter; empty = the linear model. Tab leaves the box.", id="hidden-message"
+            )
             with VerticalScroll(id="model-scroll"):
                 yield Static("", id="model-table")
                 yield Static("", id="model-loss")
@@ -115,9 +121,11 @@ class CaseStudyScreen(SectionScreen):
             with Horizontal(id="filter-body"):
                 with Vertical(id="filter-left"):
                     yield FilterGrid(id="filter-grid")
-                    yield Static("Filter k is row k of W (784 weights) drawn as 28x28, averaged over 2x2 "
-                                 "blocks. Red pixels raise class k's score when inked, blue ones lower it.",
-                                 id="filter-note")
+                    yield Static(
+                        "Filter k is row k of W (784 weights) drawn as 28x28, averaged over 2x2 "
+                        "blocks. Red pixels raise class k's score when inked, blue ones lower it.",
+                        id="filter-note",
+                    )
                 yield Chart(id="filter-chart")
             with Horizontal(id="filter-spark-row"):
                 yield Static("loss ")
@@ -215,14 +223,19 @@ class CaseStudyScreen(SectionScreen):
         e, info = self.current, self.info
         self.query_one("#digit", HeatMap).set_data(e.pixels, vmin=info.background, vmax=info.full_ink)
         self.query_one("#values", PixelGrid).set_pixels(e.pixels, e.label, info.background)
-        self.query_one("#data-info", Static).update(Text.assemble(
-            (f"Label: {e.label}\n", "bold"), f"example {e.index + 1} of {info.size}\n\n",
-            "Pixels are standardised with the mean and\nstd of the 60,000 raw training pixels (0-255):\n",
-            (f"  x' = (x − {info.mean:.3f}) / {info.std:.3f}\n", "bold"),
-            f"  blank paper 0 → {info.background:.2f}, full ink 255 → {info.full_ink:.2f}\n\n",
-            ("v", "bold"), ": the values, as the course's \"Run me!\" cell\n",
-            ("←/→", "bold"), ": browse (shift ×10, Enter types a number)",
-        ))
+        self.query_one("#data-info", Static).update(
+            Text.assemble(
+                (f"Label: {e.label}\n", "bold"),
+                f"example {e.index + 1} of {info.size}\n\n",
+                "Pixels are standardised with the mean and\nstd of the 60,000 raw training pixels (0-255):\n",
+                (f"  x' = (x − {info.mean:.3f}) / {info.std:.3f}\n", "bold"),
+                f"  blank paper 0 → {info.background:.2f}, full ink 255 → {info.full_ink:.2f}\n\n",
+                ("v", "bold"),
+                ': the values, as the course\'s "Run me!" cell\n',
+                ("←/→", "bold"),
+                ": browse (shift ×10, Enter types a number)",
+            )
+        )
         self._status("data", "the course's 500-example subset of MNIST's training set (seed 2021)")
 
     def _draw_model(self, events: list) -> None:
@@ -240,10 +253,13 @@ class CaseStudyScreen(SectionScreen):
                 self.query_one("#model-table", Static).update(layer_table(e))
                 self.query_one("#model-print", Static).update(Text.assemble(("print(model)\n", "bold"), e.text))
             elif name == "InitLoss":
-                self.query_one("#model-loss", Static).update(Text.assemble(
-                    "Loss of this untrained model (seed 2021) on the 500 examples: ",
-                    (f"{e.loss:.4f}", "bold"), f"\nln 10 = {e.ln10:.4f}: the loss of a uniform guess, 1/10 per class",
-                ))
+                self.query_one("#model-loss", Static).update(
+                    Text.assemble(
+                        "Loss of this untrained model (seed 2021) on the 500 examples: ",
+                        (f"{e.loss:.4f}", "bold"),
+                        f"\nln 10 = {e.ln10:.4f}: the loss of a uniform guess, 1/10 per class",
+                    )
+                )
             elif isinstance(e, Status):
                 self.query_one("#model-loss", Static).update(e.text)
             elif isinstance(e, Failed):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -25,8 +24,10 @@ LABELS = ("GD", "Momentum")
 TOL, TARGET_ITERS, EPS = 1e-6, 100, 1e-16  # the course's target and its log floor
 Y_FLOOR, Y_LO, Y_HI = -16, -8, 1  # log10 distance axis: at least 1e-8 ... 10, at most down to 1e-16
 CURVES = {  # (method, dimension) -> colour: one colour family per method
-    ("GD", 0): (235, 235, 235), ("GD", 1): (140, 150, 170),
-    ("Momentum", 0): (255, 80, 80), ("Momentum", 1): (255, 175, 60),
+    ("GD", 0): (235, 235, 235),
+    ("GD", 1): (140, 150, 170),
+    ("Momentum", 0): (255, 80, 80),
+    ("Momentum", 1): (255, 175, 60),
 }
 PATH = {"GD": "rgb(235,235,235)", "Momentum": "rgb(255,80,80)"}
 OPTIMUM = "rgb(0,255,0)"
@@ -60,8 +61,9 @@ def distance_drawer(trajs: dict):
 
     def draw(plt) -> None:
         steps = max((t.max_steps for t in trajs.values()), default=300)
-        curves = {(label, dim): ys for label, t in trajs.items()
-                  for dim, ys in enumerate(log_distances(t.points, t.optimum))}
+        curves = {
+            (label, dim): ys for label, t in trajs.items() for dim, ys in enumerate(log_distances(t.points, t.optimum))
+        }
         lo, hi, ticks = y_range(list(curves.values()))
         plt.xlim(0, steps)
         plt.ylim(lo, hi)
@@ -79,14 +81,28 @@ def distance_drawer(trajs: dict):
 def distance_legend() -> Text:
     parts = []
     for label in LABELS:
-        parts += [(f"{label} ", "bold"), ("━", rgb(CURVES[label, 0])), "weight ", ("━", rgb(CURVES[label, 1])),
-                  "bias  "]
+        parts += [
+            (f"{label} ", "bold"),
+            ("━", rgb(CURVES[label, 0])),
+            "weight ",
+            ("━", rgb(CURVES[label, 1])),
+            "bias  ",
+        ]
     return Text.assemble(*parts, ("┼", rgb(GUIDE)), " target", no_wrap=True, overflow="ellipsis")
 
 
 def surface_legend() -> Text:
-    return Text.assemble("Bias ↑  ", ("•", PATH["GD"]), " GD ", ("•", PATH["Momentum"]), " Momentum ",
-                         ("★", OPTIMUM), " optimum", no_wrap=True, overflow="ellipsis")
+    return Text.assemble(
+        "Bias ↑  ",
+        ("•", PATH["GD"]),
+        " GD ",
+        ("•", PATH["Momentum"]),
+        " Momentum ",
+        ("★", OPTIMUM),
+        " optimum",
+        no_wrap=True,
+        overflow="ellipsis",
+    )
 
 
 def result_line(t) -> str:
@@ -103,8 +119,7 @@ def outcome_line(trajs: dict) -> Text:
     ts = [trajs[k] for k in LABELS if k in trajs]
     if len(ts) == 2 and all(t.diverged_at is None and t.converged_at is None for t in ts):
         return Text(f"GD and Momentum: not within 1e-6 after {ts[0].max_steps} steps")
-    return Text("  ").join(Text(result_line(t), style="bold red" if t.diverged_at is not None else "")
-                           for t in ts)
+    return Text("  ").join(Text(result_line(t), style="bold red" if t.diverged_at is not None else "") for t in ts)
 
 
 def target_line(trajs: dict) -> Text:
@@ -199,7 +214,7 @@ class ConditioningScreen(SectionScreen):
 
     # -- runs -------------------------------------------------------------------------------
     def settings(self) -> tuple[int, float, float]:
-        value = lambda sid: self.query_one(sid, Stepper).value  # noqa: E731
+        value = lambda sid: self.query_one(sid, Stepper).value
         return int(value("#steps")), float(value("#lr")), float(value("#beta"))
 
     def rerun(self) -> None:
@@ -254,8 +269,9 @@ class ConditioningScreen(SectionScreen):
         self.surface = s
         z = [list(row) for row in s.z]
         lo, hi = min(map(min, z)), max(map(max, z))
-        self.query_one("#surface", HeatMap).set_data(np.array(z), extent=(-LIMIT, LIMIT, -LIMIT, LIMIT),
-                                                      vmin=lo, vmax=hi)
+        self.query_one("#surface", HeatMap).set_data(
+            np.array(z), extent=(-LIMIT, LIMIT, -LIMIT, LIMIT), vmin=lo, vmax=hi
+        )
         self._draw_colorbar()
 
     def _draw_colorbar(self) -> None:

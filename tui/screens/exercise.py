@@ -24,8 +24,16 @@ from engine.exercises.report import CheckReport
 
 from ..widgets.check_result import CheckResult
 
-TONE = {"passed": "-good", "failed": "-bad", "error": "-bad", "timeout": "-bad", "crashed": "-bad",
-        "missing": "-warn", "broken": "-warn", "cancelled": "-warn"}
+TONE = {
+    "passed": "-good",
+    "failed": "-bad",
+    "error": "-bad",
+    "timeout": "-bad",
+    "crashed": "-bad",
+    "missing": "-warn",
+    "broken": "-warn",
+    "cancelled": "-warn",
+}
 
 
 def shown_path(path: Path) -> str:
@@ -108,8 +116,9 @@ class ExercisePane(VerticalScroll, can_focus=True):
         if state.created:
             self.set_status("Your exercise file was created with every stub: press e to edit it.")
         if self.exercise_id in state.missing and not state.syntax_error:
-            self.set_status(f"Your file has no function {self.exercise_id} (it was left as it is): add this "
-                            "stub back.", "missing")
+            self.set_status(
+                f"Your file has no function {self.exercise_id} (it was left as it is): add this stub back.", "missing"
+            )
             stub.update(f"```python\n{self.exercise['stub'].strip()}\n```")
             stub.display = True
         else:
@@ -127,8 +136,11 @@ class ExercisePane(VerticalScroll, can_focus=True):
         self._refresh_file()
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:
-            self.set_status(f"No editor is set ($VISUAL or $EDITOR). Open {self.path} in your editor, save, then "
-                            "press c — or set EDITOR (e.g. export EDITOR=nano) and restart.", "missing")
+            self.set_status(
+                f"No editor is set ($VISUAL or $EDITOR). Open {self.path} in your editor, save, then "
+                "press c — or set EDITOR (e.g. export EDITOR=nano) and restart.",
+                "missing",
+            )
             return
         command = [*shlex.split(editor), str(self.path)]
         try:
@@ -136,8 +148,13 @@ class ExercisePane(VerticalScroll, can_focus=True):
                 result = subprocess.run(command, check=False)
         except SuspendNotSupported:
             # Headless or web drivers cannot hand the terminal over: run it without one, off the UI thread.
-            self.run_worker(lambda: self._edit_without_terminal(command), thread=True, group="exercise-edit",
-                            exclusive=True, exit_on_error=False)
+            self.run_worker(
+                lambda: self._edit_without_terminal(command),
+                thread=True,
+                group="exercise-edit",
+                exclusive=True,
+                exit_on_error=False,
+            )
             return
         except OSError as exc:
             self._edited(None, f"Could not start your editor {command[0]!r}: {exc.strerror or exc}.")
@@ -146,8 +163,14 @@ class ExercisePane(VerticalScroll, can_focus=True):
 
     def _edit_without_terminal(self, command: list[str]) -> None:
         try:
-            result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, check=False, timeout=600)
+            result = subprocess.run(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+                timeout=600,
+            )
             self.app.call_from_thread(self._edited, result.returncode)
         except (OSError, subprocess.SubprocessError) as exc:
             self.app.call_from_thread(self._edited, None, f"Could not run your editor {command[0]!r}: {exc}.")

@@ -52,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
 def keys_of(screen) -> list[tuple[str, str]]:
     """(key, description) for each binding active on `screen` now, focused widget first."""
     rows, seen = [], set()
-    for key, active in screen.active_bindings.items():
+    for active in screen.active_bindings.values():
         b = active.binding
         if not b.description or (b.action, b.description) in seen:
             continue

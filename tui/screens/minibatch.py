@@ -9,11 +9,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Select, Static, TabbedContent, TabPane
 
+from engine.hidden import count_params
+
 from ..widgets.budget_panels import MAX_PANELS, TARGET_LOSS, TARGET_SECONDS, BudgetPanels
 from ..widgets.chart import Chart
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.text_field import TextField
-from engine.hidden import count_params
 from .section import SectionScreen
 
 COST_CHOICES = ("1", "100", "50, 50")  # the course's dropdown; "100" is its default
@@ -85,30 +86,44 @@ class MinibatchScreen(SectionScreen):
         self.cost_label = ""
 
     def compose_demos(self) -> ComposeResult:
-        with TabPane("Cost", id="cost"):
-            with Horizontal(id="cost-body"):
-                with Vertical(id="cost-controls"):
-                    yield Select([(f"{c}  ({count_params(784, 10, self._hidden(c)):,} parameters)", c) for c in COST_CHOICES], value="100", allow_blank=False, compact=True, type_to_search=False,
-                                 id="cost-hidden")
-                    yield Static("", id="cost-params")
-                    yield Static("", id="cost-table")
-                    yield Static("", id="cost-device")
-                    yield ProgressBar(total=1, show_eta=False, id="cost-progress")
-                    yield Static("", id="cost-status", classes="status")
-                yield Chart(self._draw_cost, id="cost-chart")
+        with TabPane("Cost", id="cost"), Horizontal(id="cost-body"):
+            with Vertical(id="cost-controls"):
+                yield Select(
+                    [(f"{c}  ({count_params(784, 10, self._hidden(c)):,} parameters)", c) for c in COST_CHOICES],
+                    value="100",
+                    allow_blank=False,
+                    compact=True,
+                    type_to_search=False,
+                    id="cost-hidden",
+                )
+                yield Static("", id="cost-params")
+                yield Static("", id="cost-table")
+                yield Static("", id="cost-device")
+                yield ProgressBar(total=1, show_eta=False, id="cost-progress")
+                yield Static("", id="cost-status", classes="status")
+            yield Chart(self._draw_cost, id="cost-chart")
         with TabPane("Minibatches", id="minibatch"):
             with Vertical(id="mb-top"):
                 with Horizontal(id="mb-fields"):
                     yield TextField("batch sizes", "20, 250, 1000", parse_sizes, id="mb-sizes")
                     yield TextField("lrs", "5e-3, 5e-3, 5e-3", parse_rates, id="mb-lrs")
-                    yield Select([(f"{b} s", b) for b in BUDGETS], value="2.5", allow_blank=False, compact=True, type_to_search=False,
-                                 id="mb-budget")
+                    yield Select(
+                        [(f"{b} s", b) for b in BUDGETS],
+                        value="2.5",
+                        allow_blank=False,
+                        compact=True,
+                        type_to_search=False,
+                        id="mb-budget",
+                    )
                 yield ImplementationToggle(["sample_minibatch"], label="minibatch sampling")
                 with Horizontal(id="mb-status-row"):
                     yield Static("", id="mb-status", classes="status")
                     yield ProgressBar(total=1, show_eta=False, id="mb-progress")
-                yield Static(f"target: the mean of the last 10% of losses recorded by {TARGET_SECONDS:g} s is "
-                             f"below {TARGET_LOSS:g}", classes="status")
+                yield Static(
+                    f"target: the mean of the last 10% of losses recorded by {TARGET_SECONDS:g} s is "
+                    f"below {TARGET_LOSS:g}",
+                    classes="status",
+                )
             yield BudgetPanels(id="mb-panels")
 
     def on_pane_first_shown(self, pane_id: str) -> None:
@@ -143,8 +158,9 @@ class MinibatchScreen(SectionScreen):
         def make_events(ctx):
             from engine.sections.costs import NUM_POINTS, cost_events
 
-            return cost_events(ctx.mnist.train_x, ctx.mnist.train_y, hidden, sizes or NUM_POINTS,
-                               device_label=ctx.device_label)
+            return cost_events(
+                ctx.mnist.train_x, ctx.mnist.train_y, hidden, sizes or NUM_POINTS, device_label=ctx.device_label
+            )
 
         self.points = []
         self.query_one("#cost-params", Static).update(f"MLP {hidden}: {count_params(784, 10, hidden):,} parameters")
@@ -168,10 +184,12 @@ class MinibatchScreen(SectionScreen):
         plt.ylabel("ms")
         if self.points:
             xs = [p.size for p in self.points]
-            plt.plot(xs, [1e3 * p.forward for p in self.points], label="Forward", marker="braille",
-                     color=(31, 119, 180))
-            plt.plot(xs, [1e3 * p.backward for p in self.points], label="Backward", marker="braille",
-                     color=(255, 127, 14))
+            plt.plot(
+                xs, [1e3 * p.forward for p in self.points], label="Forward", marker="braille", color=(31, 119, 180)
+            )
+            plt.plot(
+                xs, [1e3 * p.backward for p in self.points], label="Backward", marker="braille", color=(255, 127, 14)
+            )
 
     def _draw_cost_view(self) -> None:
         table = Table(box=None, padding=(0, 1), header_style="bold")
@@ -212,8 +230,14 @@ class MinibatchScreen(SectionScreen):
         if error:
             return [], [], f"lrs: {error}"
         if len(rates) != len(sizes):
-            return [], [], (f"lrs: {len(rates)} learning rate{'s' * (len(rates) != 1)} for {len(sizes)} batch "
-                            f"size{'s' * (len(sizes) != 1)}; give one per batch size")
+            return (
+                [],
+                [],
+                (
+                    f"lrs: {len(rates)} learning rate{'s' * (len(rates) != 1)} for {len(sizes)} batch "
+                    f"size{'s' * (len(sizes) != 1)}; give one per batch size"
+                ),
+            )
         return sizes, rates, ""
 
     def run_minibatch(self) -> None:

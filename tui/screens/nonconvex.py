@@ -13,16 +13,26 @@ from textual.widgets import ProgressBar, Select, Static, TabbedContent, TabPane
 from engine.hidden import count_params, parse_hidden
 
 from ..widgets.chart import Chart, downsample
-from ..widgets.landscape_explorer import LandscapeExplorer
 from ..widgets.impl_toggle import ImplementationToggle
+from ..widgets.landscape_explorer import LandscapeExplorer
 from ..widgets.stepper import Stepper
 from ..widgets.text_field import TextField
 from .section import SectionScreen
 
 PRESETS = ("10", "20, 20", "100, 100")
 # matplotlib's tab10, the course's default colour cycle: one colour per init.
-COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+COLOURS = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+]
 
 
 def parse_hidden_text(text: str) -> list[int]:
@@ -60,21 +70,32 @@ class NonConvexScreen(SectionScreen):
         self.hidden = [10]
 
     def compose_demos(self) -> ComposeResult:
-        with TabPane("Overparameterization", id="overparam"):
-            with Horizontal(id="op-body"):
-                with Vertical(id="op-controls"):
-                    yield Stepper("max steps", self.DEFAULT_STEPS, 50, 500, 5, integer=True, id="op-steps")
-                    yield Stepper("lr", 0.05, 1e-3, 1.0, 0.1, scale="log", id="op-lr")
-                    yield Stepper("inits", self.DEFAULT_INITS, 5, 10, 1, integer=True, id="op-inits")
-                    yield TextField("hidden", "10", parse_hidden_text, label_width=10, id="op-hidden",
-                                    hint="sizes, e.g. 20, 20; Enter runs")
-                    yield Select([(p, p) for p in PRESETS], value="10", allow_blank=False, compact=True, type_to_search=False,
-                                 id="op-preset")
-                    yield ImplementationToggle(["gradient_update"])
-                    yield Static("", id="op-params")
-                    yield ProgressBar(total=1, show_eta=False, id="op-progress")
-                    yield Static("", id="op-status")
-                yield Chart(self._draw_curves, id="op-chart")
+        with TabPane("Overparameterization", id="overparam"), Horizontal(id="op-body"):
+            with Vertical(id="op-controls"):
+                yield Stepper("max steps", self.DEFAULT_STEPS, 50, 500, 5, integer=True, id="op-steps")
+                yield Stepper("lr", 0.05, 1e-3, 1.0, 0.1, scale="log", id="op-lr")
+                yield Stepper("inits", self.DEFAULT_INITS, 5, 10, 1, integer=True, id="op-inits")
+                yield TextField(
+                    "hidden",
+                    "10",
+                    parse_hidden_text,
+                    label_width=10,
+                    id="op-hidden",
+                    hint="sizes, e.g. 20, 20; Enter runs",
+                )
+                yield Select(
+                    [(p, p) for p in PRESETS],
+                    value="10",
+                    allow_blank=False,
+                    compact=True,
+                    type_to_search=False,
+                    id="op-preset",
+                )
+                yield ImplementationToggle(["gradient_update"])
+                yield Static("", id="op-params")
+                yield ProgressBar(total=1, show_eta=False, id="op-progress")
+                yield Static("", id="op-status")
+            yield Chart(self._draw_curves, id="op-chart")
         with TabPane("Landscape", id="landscape"):
             yield LandscapeExplorer(id="explorer")
 
@@ -127,7 +148,9 @@ class NonConvexScreen(SectionScreen):
         """Clear the chart for a run of `inits` copies of MLP `hidden` over `steps` steps."""
         self.hidden, self.max_steps = list(hidden), steps
         self.curves, self.diverged = [[] for _ in range(inits)], {}
-        self.query_one("#op-params", Static).update(f"Number of parameters in model:  {count_params(784, 10, hidden):,}")
+        self.query_one("#op-params", Static).update(
+            f"Number of parameters in model:  {count_params(784, 10, hidden):,}"
+        )
         self.query_one("#op-progress", ProgressBar).update(total=steps, progress=0)
         self.query_one("#op-chart", Chart).refresh()
 
@@ -179,7 +202,7 @@ class NonConvexScreen(SectionScreen):
                 self._start(list(e.hidden), e.max_steps, e.num_inits)
             elif name == "LossRows":
                 curve = self.curves[e.init]
-                del curve[e.start:]
+                del curve[e.start :]
                 curve.extend(e.losses)
             elif name == "Progress":
                 self.query_one("#op-progress", ProgressBar).update(total=e.total, progress=e.done)

@@ -20,8 +20,12 @@ from .section import SectionScreen
 
 PANELS = ("Initialization", "Partially trained")
 INTRO = Text.assemble(
-    ("gradient step", "bold"), " w ← w − η∇J(w) · ", ("random move", "bold"), " w ← w + s·n, n ~ N(0, I)\n",
-    ("Think! 3", "bold"), " is on the Questions tab: write your answer, then ctrl+r shows the course's.",
+    ("gradient step", "bold"),
+    " w ← w − η∇J(w) · ",
+    ("random move", "bold"),
+    " w ← w + s·n, n ~ N(0, I)\n",
+    ("Think! 3", "bold"),
+    " is on the Questions tab: write your answer, then ctrl+r shows the course's.",
 )
 
 
@@ -64,8 +68,13 @@ def summary_text(c) -> Text:
     n = len(c.random_deltas)
     beaten = sum(d <= c.gd_delta for d in c.random_deltas)
     return Text.assemble(
-        ("random", "blue"), f": {c.improved}/{n} better, best ", (f"{c.best_random:+.4f}", "bold"), "\n",
-        ("gradient step", "red"), ": ", (f"{c.gd_delta:+.4f}", "bold"),
+        ("random", "blue"),
+        f": {c.improved}/{n} better, best ",
+        (f"{c.best_random:+.4f}", "bold"),
+        "\n",
+        ("gradient step", "red"),
+        ": ",
+        (f"{c.gd_delta:+.4f}", "bold"),
         f", beats {n - beaten} of {n}" if beaten else ", beats them all",
     )
 
@@ -102,7 +111,7 @@ class SearchScreen(SectionScreen):
                 yield Stepper(" lr", 1e-2, 1e-4, 1.0, 0.25, scale="log", label_width=4, id="lr")
                 yield Stepper(" dirs", 100, 10, 1000, 10, integer=True, label_width=6, id="dirs")
             with Horizontal(id="panels"):
-                for i, panel in enumerate(PANELS):
+                for i, _panel in enumerate(PANELS):
                     with Vertical(classes="panel"):
                         yield Chart(histogram_drawer(None), id=f"hist-{i}")
                         yield Static("", id=f"summary-{i}", classes="summary")
@@ -127,7 +136,7 @@ class SearchScreen(SectionScreen):
 
     # -- runs -------------------------------------------------------------------------------
     def settings(self) -> dict:
-        value = lambda sid: self.query_one(sid, Stepper).value  # noqa: E731
+        value = lambda sid: self.query_one(sid, Stepper).value
         return {"noise": value("#noise"), "lr": value("#lr"), "n": int(value("#dirs")), "draw_seed": self.draw_seed}
 
     def run_compare(self) -> None:

@@ -19,7 +19,7 @@ def target_met(times: list[float], losses: list[float]) -> tuple[bool, float]:
     kept = [v for t, v in zip(times, losses) if t <= TARGET_SECONDS]
     if not kept:
         return False, math.nan
-    last = kept[-max(1, math.ceil(TARGET_TAIL * len(kept))):]
+    last = kept[-max(1, math.ceil(TARGET_TAIL * len(kept))) :]
     mean = sum(last) / len(last)
     return mean < TARGET_LOSS, mean
 
@@ -62,7 +62,9 @@ class BudgetPanel(Vertical):
         elif self.state == "diverged":
             text = f"✗ diverged after {len(self.losses) - 1} steps"
         else:
-            text = f"lr {self.lr:g}: " + (f"✓ {mean:.3f} < {TARGET_LOSS:g}" if met else f"✗ {mean:.3f} ≥ {TARGET_LOSS:g}")
+            text = f"lr {self.lr:g}: " + (
+                f"✓ {mean:.3f} < {TARGET_LOSS:g}" if met else f"✗ {mean:.3f} ≥ {TARGET_LOSS:g}"
+            )
             text += f", {len(self.losses):,} steps"
         verdict.update(text)
         done = self.state in ("done", "diverged")

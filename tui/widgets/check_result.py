@@ -33,8 +33,9 @@ def _cell(value: float | None, want: float | None = None, style: str = "") -> Te
     return text
 
 
-def _values_table(corner: str, labels: list[str], names: list[str], before: list, got: list | None,
-                  want: list) -> Table:
+def _values_table(
+    corner: str, labels: list[str], names: list[str], before: list, got: list | None, want: list
+) -> Table:
     """Three lines per printed row: before (dim), yours (each marked ✔/✘), expected."""
     table = Table(box=None, padding=(0, 0, 0, 1), show_edge=False, pad_edge=False)
     # Named and left-aligned: Textual drops the leading spaces of a line, which would shift it.
@@ -64,12 +65,22 @@ def course_tables(case: CourseCase) -> Group:
     cols = [f"col {c}" for c in COLS]
     weights = _values_table("main.0.weight", cols, [f"row {r}" for r in ROWS], case.before_w, case.got_w, case.want_w)
     halves = [slice(0, 5), slice(5, 10)]
-    split = lambda v: [v[h] for h in halves] if v is not None else None  # noqa: E731
-    bias = _values_table("main.0.bias", [f"[{i}] / [{i + 5}]" for i in range(5)], ["[0-4]", "[5-9]"],
-                         split(case.before_b), split(case.got_b), split(case.want_b))
-    return Group(Text(case.title, style="bold"),
-                 Text("the printed corner: rows 0,1,2,7,8,9 × columns 0,1,2,781,782,783"), weights,
-                 Text(""), bias)
+    split = lambda v: [v[h] for h in halves] if v is not None else None
+    bias = _values_table(
+        "main.0.bias",
+        [f"[{i}] / [{i + 5}]" for i in range(5)],
+        ["[0-4]", "[5-9]"],
+        split(case.before_b),
+        split(case.got_b),
+        split(case.want_b),
+    )
+    return Group(
+        Text(case.title, style="bold"),
+        Text("the printed corner: rows 0,1,2,7,8,9 × columns 0,1,2,781,782,783"),
+        weights,
+        Text(""),
+        bias,
+    )
 
 
 def keep_indent(text: str) -> Text:
@@ -117,8 +128,9 @@ class CheckResult(Vertical):
         self.show(None)
 
     def show(self, report: CheckReport | None) -> None:
-        checks, error, output, course = (self.query_one(f"#cr-{n}", Static)
-                                         for n in ("checks", "error", "output", "course"))
+        checks, error, output, course = (
+            self.query_one(f"#cr-{n}", Static) for n in ("checks", "error", "output", "course")
+        )
         has_checks = report is not None and (report.checks or report.course is not None)
         checks.update(checks_table(report) if has_checks else "")
         checks.display = bool(has_checks)

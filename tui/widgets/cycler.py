@@ -41,8 +41,16 @@ class Cycler(Widget, can_focus=True):
         def control(self) -> Cycler:
             return self.cycler
 
-    def __init__(self, label: str, options: Sequence[str], value: str | None = None, *,
-                 label_width: int = 10, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        options: Sequence[str],
+        value: str | None = None,
+        *,
+        label_width: int = 10,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         if not options:
             raise ValueError("a Cycler needs at least one option")
         super().__init__(id=id, classes=classes)
@@ -60,8 +68,12 @@ class Cycler(Widget, can_focus=True):
     def render(self) -> Text:
         style = self.get_component_rich_style
         return Text.assemble(
-            (self.label.ljust(self.label_width), style("cycler--label")), "◀ ",
-            (self.value, style("cycler--value")), " ▶", no_wrap=True, overflow="ellipsis",
+            (self.label.ljust(self.label_width), style("cycler--label")),
+            "◀ ",
+            (self.value, style("cycler--value")),
+            " ▶",
+            no_wrap=True,
+            overflow="ellipsis",
         )
 
     def action_cycle(self, step: int) -> None:

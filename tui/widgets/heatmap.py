@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 from rich.color import Color as RichColor
@@ -109,8 +110,14 @@ class HeatMap(Widget):
 
     _STYLES: dict[tuple, Style] = {}  # shared by all instances, keyed by (cmap, foreground, lower level)
 
-    def __init__(self, *, cmap: str = "viridis", fit: Literal["stretch", "pixel"] = "stretch",
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        cmap: str = "viridis",
+        fit: Literal["stretch", "pixel"] = "stretch",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         _lut(cmap)
         self.cmap, self.fit = cmap, fit
@@ -122,8 +129,15 @@ class HeatMap(Widget):
         self._levels = np.zeros((0, 0), np.int16)
         self._strips: list[Strip] = []
 
-    def set_data(self, z: np.ndarray, *, extent: tuple[float, float, float, float] | None = None,
-                 vmin: float | None = None, vmax: float | None = None, cmap: str | None = None) -> None:
+    def set_data(
+        self,
+        z: np.ndarray,
+        *,
+        extent: tuple[float, float, float, float] | None = None,
+        vmin: float | None = None,
+        vmax: float | None = None,
+        cmap: str | None = None,
+    ) -> None:
         """Show z (rows, cols); with an extent, row 0 is at the bottom and overlays use data units."""
         z = np.asarray(z, dtype=float)
         if z.ndim != 2:

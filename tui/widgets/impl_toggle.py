@@ -18,7 +18,7 @@ from engine.exercises import EXERCISE_IDS, short_title
 
 
 def exercises_named(ids) -> str:
-    """"Exercise 3", or "Exercise 4, 6 or 7" (course order)."""
+    """ "Exercise 3", or "Exercise 4, 6 or 7" (course order)."""
     numbers = [short_title(ex).split()[-1] for ex in EXERCISE_IDS if ex in ids]
     if len(numbers) == 1:
         return f"Exercise {numbers[0]}"
@@ -37,12 +37,12 @@ class ImplementationToggle(Widget, can_focus=True):
     class Changed(Message):
         """The learner switched: `use_mine` tells which; `exercise_ids` are those now using theirs."""
 
-        def __init__(self, toggle: "ImplementationToggle", use_mine: bool, exercise_ids: list[str]):
+        def __init__(self, toggle: ImplementationToggle, use_mine: bool, exercise_ids: list[str]):
             super().__init__()
             self.toggle, self.use_mine, self.exercise_ids = toggle, use_mine, exercise_ids
 
         @property
-        def control(self) -> "ImplementationToggle":
+        def control(self) -> ImplementationToggle:
             return self.toggle
 
     def __init__(self, exercise_ids, label: str = "update rules", **kwargs):

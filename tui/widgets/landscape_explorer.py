@@ -52,8 +52,7 @@ class LandscapeExplorer(Horizontal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ls-controls"):
-            yield Static("Toy surface: a bowl with 4 Gaussian wells, not a network's loss.",
-                         id="ls-note")
+            yield Static("Toy surface: a bowl with 4 Gaussian wells, not a network's loss.", id="ls-note")
             yield Stepper("lr", 0.3, 1e-2, 30.0, 0.1, scale="log", label_width=9, id="ls-lr")
             yield Stepper("momentum", 0.0, 0.0, 0.99, 0.01, label_width=9, id="ls-momentum")
             yield Static("", id="ls-start")
@@ -105,7 +104,8 @@ class LandscapeExplorer(Horizontal):
                 self.path = e
             elif name == "Diverged":
                 self.query_one("#ls-result", Static).update(
-                    f"diverged at iteration {e.iteration}: the path left the map; lower lr or momentum")
+                    f"diverged at iteration {e.iteration}: the path left the map; lower lr or momentum"
+                )
             elif name == "Failed":
                 self.query_one("#ls-result", Static).update(e.message)
         self._draw()
@@ -129,7 +129,8 @@ class LandscapeExplorer(Horizontal):
         sx, sy = self.start
         self.query_one("#ls-start", Static).update(
             f"start ● ({sx:+.2f}, {sy:+.2f}), f = {float(self.surface.value(sx, sy)):+.3f}\n"
-            "on the map: arrows move it (shift: big)")
+            "on the map: arrows move it (shift: big)"
+        )
         result = self.query_one("#ls-result", Static)
         if p is None:
             result.update("descending…")

@@ -62,8 +62,13 @@ class QuestionCard(Vertical, can_focus=True):
         yield Static(self.question.title, classes="q-title")
         yield Markdown(self.question.prompt, classes="q-prompt")
         self._answer = answer = getattr(self.app, "answer_for", lambda _id: "")(self.question.id)
-        yield TextArea(answer, soft_wrap=True, placeholder="Your answer (saved as you type)…",
-                       classes="q-answer", id=f"answer-{self.question.id}")
+        yield TextArea(
+            answer,
+            soft_wrap=True,
+            placeholder="Your answer (saved as you type)…",
+            classes="q-answer",
+            id=f"answer-{self.question.id}",
+        )
         yield Static(self._hint(answer), classes="q-hint")
         yield Markdown(self.question.explanation, classes="q-explanation")
 

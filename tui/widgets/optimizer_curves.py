@@ -37,8 +37,15 @@ class OptimizerCurves(Widget):
     view: reactive[str] = reactive("panels", init=False)
     smoothed: reactive[bool] = reactive(True, init=False)
 
-    def __init__(self, names: tuple[str, ...], colors: dict[str, tuple[int, int, int]], max_steps: int, *,
-                 id: str | None = None, classes: str | None = None):
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        colors: dict[str, tuple[int, int, int]],
+        max_steps: int,
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ):
         super().__init__(id=id, classes=classes)
         self.names, self.series_colors = names, colors
         self.max_steps = max_steps
@@ -125,6 +132,7 @@ class OptimizerCurves(Widget):
             if self.smoothed:
                 plt.plot(xs, raw, color=FAINT, marker="braille")
             plt.plot(xs, smooth, color=self.series_colors[name], marker="braille")
+
         return draw
 
     def _overlay_drawer(self, plt) -> None:

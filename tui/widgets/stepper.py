@@ -52,9 +52,13 @@ class StepperTrack(Widget):
         knob = round(owner.position * (bar - 1))
         style = self.get_component_rich_style
         return Text.assemble(
-            "◀ ", ("━" * knob, style("stepper--filled")), ("●", style("stepper--knob")),
-            ("─" * (bar - knob - 1), style("stepper--empty")), " ▶  ",
-            (value_text.rjust(value_width), style("stepper--value")), no_wrap=True,
+            "◀ ",
+            ("━" * knob, style("stepper--filled")),
+            ("●", style("stepper--knob")),
+            ("─" * (bar - knob - 1), style("stepper--empty")),
+            " ▶  ",
+            (value_text.rjust(value_width), style("stepper--value")),
+            no_wrap=True,
         )
 
 
@@ -100,10 +104,22 @@ class Stepper(Widget, can_focus=True):
         def control(self) -> Stepper:  # lets `@on(Stepper.Changed, "#lr")` match by selector
             return self.stepper
 
-    def __init__(self, label: str, value: float, minimum: float, maximum: float, step: float, *,
-                 scale: Literal["linear", "log"] = "linear", integer: bool = False, fmt: str | None = None,
-                 big_step: int = 10, label_width: int = 10, id: str | None = None, classes: str | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        label: str,
+        value: float,
+        minimum: float,
+        maximum: float,
+        step: float,
+        *,
+        scale: Literal["linear", "log"] = "linear",
+        integer: bool = False,
+        fmt: str | None = None,
+        big_step: int = 10,
+        label_width: int = 10,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         if not minimum < maximum or step <= 0:
             raise ValueError("need minimum < maximum and step > 0")
         if scale == "log" and minimum <= 0:

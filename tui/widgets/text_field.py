@@ -38,8 +38,17 @@ class TextField(Vertical):
         def control(self) -> TextField:
             return self.field
 
-    def __init__(self, label: str, value: str, parse: Callable[[str], Any], *, hint: str = "",
-                 label_width: int | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        value: str,
+        parse: Callable[[str], Any],
+        *,
+        hint: str = "",
+        label_width: int | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.parse, self.hint = parse, hint
         self._label = Static(label, classes="field--label")
