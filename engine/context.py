@@ -1,0 +1,69 @@
+"""What every computation in one engine (process or thread) shares: the device and, loaded once, MNIST."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+
+    from .data import Mnist
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What the command line chose for the engine: device, data folder, torch threads (None: the default)."""
+
+    device: str = "auto"
+    data_dir: Path | None = None
+    threads: int | None = None
+    device_label: str | None = None  # fixed text instead of the device's name (reproducible snapshots)
+
+
+class EngineContext:
+    """The device (chosen at once) and MNIST on it (loaded on first use, once, from any thread)."""
+
+    def __init__(self, settings: EngineSettings):
+        from .device import device_name, select_device
+
+        self.settings = settings
+        if settings.threads:
+            import torch
+
+            torch.set_num_threads(settings.threads)
+        self.device: torch.device = select_device(settings.device)
+        self.device_label: str = settings.device_label or device_name(self.device)
+        self._lock = threading.Lock()
+        self._mnist: Mnist | None = None
+        self._subset: tuple[Any, Any] | None = None
+        self.store: dict[str, Any] = {}  # objects kept between runs of this engine (the Bonus's trained model)
+
+    @property
+    def mnist(self) -> Mnist:
+        with self._lock:
+            if self._mnist is None:
+                from .data import load_mnist
+
+                self._mnist = load_mnist(self.settings.data_dir, self.device)
+            return self._mnist
+
+    @property
+    def subset(self):
+        """The course's 500-example subset (X, y) on the device."""
+        mnist = self.mnist
+        with self._lock:
+            if self._subset is None:
+                from .data import course_subset
+
+                self._subset = course_subset(mnist)
+            return self._subset
+
+
+def default_threads(cores: int | None = None) -> int:
+    """Torch threads for the engine: every core but one is left to torch when the UI shares the process."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores - 1)
