@@ -9,18 +9,19 @@ from textual.screen import Screen
 from engine.exercises.checker import TIME_LIMIT
 
 from .config import AppConfig
-from .context import EngineHolder
-from .progress import ProgressHooks
+from .progress import CourseProgress
+from .runner import EngineRunner, ThreadExecutor
 from .screens.help import HelpScreen, keys_of
 from .screens.home import HomeScreen
 from .sections import BY_KEY, SECTIONS, neighbour
 
 
-class OptCourseApp(ProgressHooks, App):
+class OptCourseApp(App):
     """One screen per course section over a home screen with the table of contents.
 
-    The learner's progress (tui.progress.ProgressHooks) is kept in their data folder; the app
-    reopens at the section they opened last unless --section says otherwise.
+    The learner's progress (`course`, a tui.progress.CourseProgress handed to every screen) is kept
+    in their data folder; the app reopens at the section they opened last unless --section says
+    otherwise. Every computation goes through `runner` (tui.runner.EngineRunner).
     """
 
     TITLE = "optcourse-tui"
@@ -33,35 +34,34 @@ class OptCourseApp(ProgressHooks, App):
     def __init__(self, config: AppConfig | None = None):
         super().__init__()
         self.config = config or AppConfig()
-        self.engine = EngineHolder(self.config)
+        self.runner = EngineRunner(ThreadExecutor(self.config.engine_settings()), self.config.device_label)
         self.check_timeout = TIME_LIMIT  # seconds an exercise check may run the learner's code
-        self.init_progress()
+        self.course = CourseProgress(self, self.config.workspace)
 
     # -- start-up ---------------------------------------------------------------------
     def on_mount(self) -> None:
         self.sub_title = self._device_line(self.config.device_label or "starting the engine…")
-        self.push_screen(HomeScreen())
+        self.push_screen(HomeScreen(self.course))
         if self.config.section:
             self.open_section(self.config.section)
-        elif self.start_section(None):
+        elif self.course.start_section(None):
             try:  # where the learner left off; a screen that cannot open now must not stop the app
-                self.open_section(self.start_section(None))
+                self.open_section(self.course.start_section(None))
             except Exception as exc:
-                self.notify(f"Could not reopen {self.progress.last_section}: {exc}", severity="warning")
-        self.show_progress_notices()
+                self.notify(f"Could not reopen {self.course.last_section}: {exc}", severity="warning")
+        self.course.show_notices()
         if self.config.warm_up:
-            # Import torch and load MNIST off the UI thread while the learner reads the first screen.
-            self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False)
+            # Import torch and load MNIST off the UI while the learner reads the first screen.
+            self.runner.warm_up(lambda label, error: self.call_from_thread(self._engine_ready, label, error))
 
-    def _warm_up(self) -> None:
-        try:
-            ctx = self.engine.get()
-            label = ctx.device_label
-        except Exception as exc:  # shown now; the screens show it again when they try to run
-            self.call_from_thread(self.notify, str(exc), title="Engine not ready", severity="error", timeout=30)
-            label = "engine not ready (see message)"
+    def _engine_ready(self, label: str | None, error: str | None) -> None:
+        if error:  # shown now; the screens show it again when they try to run
+            self.notify(error, title="Engine not ready", severity="error", timeout=30)
         if not self.config.device_label:
-            self.call_from_thread(setattr, self, "sub_title", self._device_line(label))
+            self.sub_title = self._device_line(label or "engine not ready (see message)")
+
+    def on_unmount(self) -> None:
+        self.runner.shutdown()
 
     @staticmethod
     def _device_line(label: str) -> str:
@@ -70,7 +70,7 @@ class OptCourseApp(ProgressHooks, App):
     # -- navigation ---------------------------------------------------------------------
     def make_section_screen(self, key: str) -> Screen:
         section = BY_KEY[key]
-        return section.screen_class()(section)
+        return section.screen_class()(section, self.course)
 
     def open_section(self, key: str) -> None:
         """Show a section above the home screen (replacing any other section)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.context import EngineSettings
+
 
 @dataclass(frozen=True)
 class AppConfig:
@@ -14,3 +16,6 @@ class AppConfig:
     workspace: Path | None = None  # the learner's exercise folder (None: the user data folder)
     device_label: str | None = None  # fixed device text, for reproducible snapshots
     warm_up: bool = True  # import torch and load MNIST in the background at start
+
+    def engine_settings(self) -> EngineSettings:
+        return EngineSettings(self.device, self.data_dir, device_label=self.device_label)

@@ -1,9 +1,10 @@
-"""The app's side of the learner's progress: marks for the home screen, passed exercises, answers, choices."""
+"""The learner's course progress as one service the app owns: marks, passed exercises, answers, choices."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from textual.app import App
 from textual.signal import Signal
 
 from engine.exercises import EXERCISE_IDS
@@ -16,49 +17,54 @@ from .sections import BY_KEY, SECTIONS
 VISITED, PASSED, ANSWERED = "●", "✔", "✎"
 
 
-class ProgressHooks:
-    """Mixed into the App: what screens ask about progress, and where they record it.
+class CourseProgress:
+    """What screens ask about the learner's progress, and where they record it.
 
-    `progress_changed` (a Signal) is published with the exercise id or question id that changed,
-    so widgets elsewhere (the implementation toggles) can update themselves.
+    The app creates one and hands it to every screen (and the screens to their widgets).
+    `changed` (a Signal) is published with the exercise or question id that changed, so widgets
+    elsewhere (the implementation toggles) can update themselves. Notices (a damaged file set
+    aside, a save that failed) are shown as app notifications as soon as they arise.
     """
 
-    progress: Progress
+    def __init__(self, app: App, workspace: Path | None = None, store: Progress | None = None):
+        self.app = app
+        self.store = store or Progress()
+        self.workspace = workspace
+        self.changed: Signal[str] = Signal(app, "progress-changed")
+        self._digest_cache: tuple[tuple, dict[str, str]] | None = None
 
-    def init_progress(self) -> None:
-        self.progress = Progress()
-        self.progress_changed: Signal[str] = Signal(self, "progress-changed")
-
-    def show_progress_notices(self) -> None:
-        for notice in self.progress.take_notices():
-            self.notify(notice, title="Your progress", severity="warning", timeout=12)
+    def show_notices(self) -> None:
+        for notice in self.store.take_notices():
+            self.app.notify(notice, title="Your progress", severity="warning", timeout=12)
 
     # -- sections -------------------------------------------------------------------------------
+    @property
+    def last_section(self) -> str | None:
+        return self.store.last_section
+
     def section_opened(self, key: str) -> None:
-        self.progress.visit(key)
-        self.show_progress_notices()
+        self.store.visit(key)
+        self.show_notices()
 
     def start_section(self, wanted: str | None) -> str | None:
         """The section to open at start: the one asked for, else the last one the learner opened."""
-        last = self.progress.last_section
+        last = self.store.last_section
         return wanted or (last if last in BY_KEY else None)
 
     def section_marks(self, key: str) -> str:
         """Rich markup after a section's name on the home screen: ● visited, ✔ exercise passed, ✎ n/m answered."""
         marks = []
-        if key in self.progress.visited:
+        if key in self.store.visited:
             marks.append(f"[$success]{VISITED}[/]")
-        for ex in exercises(key):
-            if ex["id"] in self.progress.passed:
-                marks.append(f"[$success]{PASSED}[/]")
+        marks += [f"[$success]{PASSED}[/]" for ex in exercises(key) if ex["id"] in self.store.passed]
         qs = [q.id for q in questions(key)]
-        answered = self.progress.answered(qs)
+        answered = self.store.answered(qs)
         if answered:
             marks.append(f"[$accent]{ANSWERED} {answered}/{len(qs)}[/]")
         return " ".join(marks)
 
-    def progress_summary(self) -> str:
-        p = self.progress
+    def summary(self) -> str:
+        p = self.store
         visited = sum(1 for s in SECTIONS if s.key in p.visited)
         passed = sum(1 for e in EXERCISE_IDS if e in p.passed)
         all_q = [q.id for q in questions()]
@@ -69,14 +75,14 @@ class ProgressHooks:
 
     # -- exercises ------------------------------------------------------------------------------
     def workspace_path(self) -> Path:
-        return ws.workspace_file(getattr(self.config, "workspace", None))
+        return ws.workspace_file(self.workspace)
 
     def exercise_passed(self, exercise_id: str) -> bool:
-        return exercise_id in self.progress.passed
+        return exercise_id in self.store.passed
 
     def exercise_ready(self, exercise_id: str) -> bool:
         """Passed, and the function has not been changed since it passed."""
-        digest = self.progress.passed.get(exercise_id)
+        digest = self.store.passed.get(exercise_id)
         return digest is not None and self._digests().get(exercise_id) == digest
 
     def _digests(self) -> dict[str, str]:
@@ -87,35 +93,38 @@ class ProgressHooks:
             key = (str(path), st.st_mtime_ns, st.st_size)
         except OSError:
             return {}
-        cached = getattr(self, "_digest_cache", None)
-        if cached is None or cached[0] != key:
-            self._digest_cache = cached = (key, ws.read(path).digests)
-        return cached[1]
+        if self._digest_cache is None or self._digest_cache[0] != key:
+            self._digest_cache = (key, ws.read(path).digests)
+        return self._digest_cache[1]
 
     def record_pass(self, exercise_id: str, digest: str) -> None:
-        self.progress.mark_passed(exercise_id, digest)
-        self.progress_changed.publish(exercise_id)
+        self.store.mark_passed(exercise_id, digest)
+        self.show_notices()
+        self.changed.publish(exercise_id)
 
     def use_mine(self, exercise_id: str) -> bool:
-        return self.progress.use_mine.get(exercise_id, False)
+        return self.store.use_mine.get(exercise_id, False)
 
     def set_use_mine(self, exercise_ids, value: bool) -> None:
         for ex in exercise_ids:
-            self.progress.set_use_mine(ex, value)
-            self.progress_changed.publish(ex)
+            self.store.set_use_mine(ex, value)
+            self.changed.publish(ex)
 
     def learner_functions(self, exercise_ids) -> dict[str, str]:
         """{function name: path of the learner's file} for the exercises to run with their own code:
-        passed, unchanged since, and switched to "yours". Pass it into the worker and load it there
-        with engine.exercises.learner.load_learner_functions (the reference is used for the rest)."""
+        passed, unchanged since, and switched to "yours". A Job carries it as `learner`; the engine
+        loads it with engine.exercises.learner.load_learner_functions (the reference is used for the rest)."""
         path = str(self.workspace_path())
         return {ex: path for ex in exercise_ids if self.use_mine(ex) and self.exercise_ready(ex)}
 
     # -- answers --------------------------------------------------------------------------------
     def answer_for(self, question_id: str) -> str:
-        return self.progress.answers.get(question_id, "")
+        return self.store.answers.get(question_id, "")
 
-    def save_answer(self, question_id: str, text: str) -> None:
-        if not self.progress.set_answer(question_id, text):
-            self.show_progress_notices()
-        self.progress_changed.publish(question_id)
+    def save_answer(self, question_id: str, text: str) -> bool:
+        """False when the answer could not be written (a notice says why)."""
+        ok = self.store.set_answer(question_id, text)
+        if not ok:
+            self.show_notices()
+        self.changed.publish(question_id)
+        return ok

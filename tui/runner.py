@@ -1,16 +1,18 @@
-"""Runs an engine generator in a thread worker and delivers its events to a screen in batches."""
+"""The app's one door to the engine: start a Job, get its events in batches as messages, stop or cancel it."""
 
 from __future__ import annotations
 
-import time
-import traceback
+import itertools
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from textual.message import Message
 from textual.widget import Widget
-from textual.worker import Worker, get_current_worker
 
-BATCH_SECONDS = 0.05  # the UI gets at most ~20 batches a second, however fast the engine yields
+from engine.context import EngineSettings
+from engine.contracts.base import Job
 
 
 class EngineEvents(Message):
@@ -21,72 +23,150 @@ class EngineEvents(Message):
         self.run_id, self.group, self.events, self.final = run_id, group, events, final
 
 
-_run_ids = iter(range(1, 1 << 62))
+class Executor(Protocol):
+    """Where jobs run: in threads of this process (tests) or in the engine process (the app)."""
+
+    def start(self, run_id: int, job: Job, deliver: Callable[[list, bool], None], node: Widget) -> None: ...
+
+    def request_stop(self, run_id: int) -> None: ...
+
+    def cancel(self, run_id: int) -> None: ...
+
+    def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None: ...
+
+    def shutdown(self) -> None: ...
 
 
-def friendly_error(exc: BaseException) -> str:
-    """A message for a person: known engine errors as they are, anything else with its origin."""
-    from_engine = type(exc).__module__.startswith("engine")
-    if from_engine or isinstance(exc, (ValueError, MemoryError)):
-        return str(exc)
-    if "out of memory" in str(exc).lower():
-        return "the GPU ran out of memory; choose smaller settings or run with --device cpu"
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" (in {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})" if frame else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+@dataclass(frozen=True)
+class ClosureJob(Job):
+    """Transitional: a screen not yet converted to its section's Jobs passes `make_events(context)`.
 
-
-def run_engine(
-    node: Widget,
-    make_events: Callable[..., Iterator],
-    *,
-    group: str = "demo",
-    description: str = "",
-    needs_context: bool = True,
-) -> tuple[int, Worker]:
-    """Start `make_events(context)` in a thread, cancelling the group's previous run; returns (run_id, worker).
-
-    The node receives EngineEvents messages; a generator that raises ends with an
-    engine.events.Failed event carrying a readable message, never a traceback on screen.
-    With needs_context=False, `make_events(None)` starts at once instead of waiting for MNIST.
+    Only the thread executor can run it (a closure cannot cross a process boundary).
     """
-    run_id = next(_run_ids)
-    holder = node.app.engine  # type: ignore[attr-defined]
 
-    def work() -> None:
-        from engine.events import Done, Failed
+    compute = "tui.runner:run_closure"
+    make_events: Callable = field(default=lambda ctx: iter(()), compare=False)
 
-        worker = get_current_worker()
-        batch: list = []
-        last = time.monotonic()
 
-        def flush(final: bool = False) -> None:
-            nonlocal batch, last
-            if not worker.is_cancelled:
-                node.post_message(EngineEvents(run_id, group, batch, final))
-            batch, last = [], time.monotonic()
+def run_closure(job: ClosureJob, env) -> Iterator:
+    yield from job.make_events(env.context)
 
-        events = None
-        try:
-            events = make_events(holder.get() if needs_context else None)
-            for event in events:
-                if worker.is_cancelled:
-                    break
-                batch.append(event)
-                if time.monotonic() - last >= BATCH_SECONDS:
-                    flush()
-        except Exception as exc:  # the screen shows it; the app keeps running
-            batch.append(Failed(friendly_error(exc)))
-        finally:
-            if events is not None and hasattr(events, "close"):
-                events.close()  # runs the generator's finally blocks in this thread
-        if worker.is_cancelled:
-            return
-        if not batch or not isinstance(batch[-1], (Done, Failed)):
-            batch.append(Done("completed"))
-        flush(final=True)
 
-    worker = node.run_worker(
-        work, thread=True, exclusive=True, group=group, exit_on_error=False, description=description or group
-    )
-    return run_id, worker
+class ThreadExecutor:
+    """Runs jobs in Textual thread workers of the UI process, on one EngineContext built on first use.
+
+    Cancelling is cooperative (the generator is closed at its next event), so a job that never
+    yields cannot be stopped here: the engine process (tui.engine_process) is what the app uses.
+    """
+
+    def __init__(self, settings: EngineSettings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._context = None
+        self._runs: dict[int, tuple] = {}  # run id -> (worker, RunEnv)
+
+    def context(self):
+        with self._lock:
+            if self._context is None:
+                from engine.context import EngineContext, default_threads
+
+                threads = self.settings.threads or default_threads()
+                settings = EngineSettings(
+                    self.settings.device, self.settings.data_dir, threads, self.settings.device_label
+                )
+                self._context = EngineContext(settings)
+            return self._context
+
+    def start(self, run_id: int, job: Job, deliver: Callable[[list, bool], None], node: Widget) -> None:
+        from textual.worker import get_current_worker
+
+        def work() -> None:
+            from engine.events import Failed
+            from engine.jobs import RunEnv, batched, friendly_error, run_job
+
+            worker = get_current_worker()
+            try:
+                env = RunEnv(self.context())
+            except Exception as exc:  # no device or no data: the run says why
+                deliver([Failed(friendly_error(exc))], True)
+                return
+            self._runs[run_id] = (worker, env)
+            events = run_job(job, env)
+            try:
+                for batch, final in batched(events, lambda: worker.is_cancelled):
+                    deliver(batch, final)
+            finally:
+                events.close()
+                self._runs.pop(run_id, None)
+
+        worker = node.run_worker(
+            work, thread=True, exit_on_error=False, group=f"run-{run_id}", description=job.describe()
+        )
+        self._runs[run_id] = (worker, None)
+
+    def request_stop(self, run_id: int) -> None:
+        run = self._runs.get(run_id)
+        if run is not None and run[1] is not None:
+            run[1].stop_event.set()
+
+    def cancel(self, run_id: int) -> None:
+        run = self._runs.pop(run_id, None)
+        if run is not None:
+            run[0].cancel()
+
+    def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None:
+        def work() -> None:
+            try:
+                ctx = self.context()
+                ctx.mnist  # noqa: B018 (loads it now, while the learner reads the first screen)
+            except Exception as exc:
+                from engine.jobs import friendly_error
+
+                ready(None, friendly_error(exc))
+                return
+            ready(ctx.device_label, None)
+
+        threading.Thread(target=work, name="engine-warm-up", daemon=True).start()
+
+    def shutdown(self) -> None:
+        for run_id in list(self._runs):
+            self.cancel(run_id)
+
+
+class EngineRunner:
+    """Starts jobs for screens and routes each batch of events to the node that asked, as EngineEvents."""
+
+    def __init__(self, executor: Executor, device_label: str | None = None):
+        self.executor = executor
+        self._ids = itertools.count(1)
+        self.device_label = device_label  # known once the engine has started (or fixed, for snapshots)
+        self.engine_error: str | None = None
+
+    def start(self, node: Widget, job: Job | Callable, group: str) -> int:
+        run_id = next(self._ids)
+        if not isinstance(job, Job):
+            job = ClosureJob(make_events=job)
+
+        def deliver(events: list, final: bool) -> None:  # from any thread
+            node.post_message(EngineEvents(run_id, group, events, final))
+
+        self.executor.start(run_id, job, deliver, node)
+        return run_id
+
+    def request_stop(self, run_id: int) -> None:
+        """Ask a run to finish politely (the Bonus evaluates what it trained)."""
+        self.executor.request_stop(run_id)
+
+    def cancel(self, run_id: int) -> None:
+        """Stop a run now; none of its later events are delivered."""
+        self.executor.cancel(run_id)
+
+    def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None:
+        def done(label: str | None, error: str | None) -> None:
+            self.device_label, self.engine_error = label or self.device_label, error
+            ready(label, error)
+
+        self.executor.warm_up(done)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown()

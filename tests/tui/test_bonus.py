@@ -109,7 +109,7 @@ def fake_engine(monkeypatch, runs):
 def bonus_app(fake_context: bool = True):
     app = make_app(section="bonus")
     if fake_context:  # no MNIST loading: the fakes never touch data
-        app.engine.get = lambda: types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None)
+        app.runner.executor.context = lambda: types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None)
     return app
 
 

@@ -42,7 +42,7 @@ class ExerciseApp(OptCourseApp):
     """Section screens without their demos: these tests do not depend on the demo screens."""
 
     def make_section_screen(self, key: str):
-        return ExerciseScreen(BY_KEY[key])
+        return ExerciseScreen(BY_KEY[key], self.course)
 
 
 def make_app(section: str | None = "search", **config) -> ExerciseApp:
@@ -121,7 +121,7 @@ async def test_edit_then_check_cycle(fake_editor):
         await pilot.press("c")  # the untouched stub: known to raise without running it
         await settle(pilot)
         assert pane.report.status == "error" and "still the stub" in status(pane)
-        assert not app.exercise_passed("gradient_update")
+        assert not app.course.exercise_passed("gradient_update")
         await pilot.press("e")  # headless: no terminal to suspend, the editor runs on its own
         await settle(pilot)
         assert "Back from the editor" in status(pane)
@@ -129,8 +129,8 @@ async def test_edit_then_check_cycle(fake_editor):
         assert pane.checking  # in a separate process, the screen still responsive
         await settle(pilot)
         assert pane.report.status == "passed", pane.report.summary
-        assert app.exercise_passed("gradient_update") and app.exercise_ready("gradient_update")
-    assert "gradient_update" in OptCourseApp().progress.passed  # kept for the next start
+        assert app.course.exercise_passed("gradient_update") and app.course.exercise_ready("gradient_update")
+    assert "gradient_update" in OptCourseApp().course.store.passed  # kept for the next start
 
 
 async def test_a_raising_answer_shows_its_traceback(subset):
@@ -205,24 +205,24 @@ async def test_the_switch_waits_for_a_pass_then_chooses_yours():
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        toggle = ImplementationToggle(["gradient_update"])
+        toggle = ImplementationToggle(["gradient_update"], app.course)
         await app.screen.query_one("#lesson").mount(toggle)
         await pilot.pause()
         await pilot.press("i")  # not passed yet: nothing changes
         assert app.screen.changes == [] and "pass Exercise 3 first" in str(toggle.render())
-        assert app.learner_functions(["gradient_update"]) == {}
-        app.record_pass("gradient_update", workspace.digest_of(workspace.workspace_file(), "gradient_update"))
+        assert app.course.learner_functions(["gradient_update"]) == {}
+        app.course.record_pass("gradient_update", workspace.digest_of(workspace.workspace_file(), "gradient_update"))
         await pilot.pause()
         assert "yours" in str(toggle.render()) and "first" not in str(toggle.render())
         await pilot.press("i")
         assert [c.use_mine for c in app.screen.changes] == [True]
-        paths = app.learner_functions(["gradient_update", "momentum_update"])
+        paths = app.course.learner_functions(["gradient_update", "momentum_update"])
         assert paths == {"gradient_update": str(workspace.workspace_file())}
         from engine.exercises.learner import load_learner_functions
 
         assert callable(load_learner_functions(paths)["gradient_update"])
         write_learner_file(WRONG_SIGN)  # changed since it passed: the reference again, with a hint
-        assert app.learner_functions(["gradient_update"]) == {}
+        assert app.course.learner_functions(["gradient_update"]) == {}
         toggle.refresh()
         assert "check Exercise 3 again" in str(toggle.render())
         await pilot.press("i")

@@ -45,7 +45,7 @@ async def test_conditioning_demo_runs_the_learners_functions_when_chosen(tmp_pat
         chosen.append(list(ids))
         return {name: str(learner) for name in ids}
 
-    app.learner_functions = learner_functions  # as if both exercises passed and "yours" was picked
+    app.course.learner_functions = learner_functions  # as if both exercises passed and "yours" was picked
     async with app.run_test(size=(100, 30)) as pilot:
         app.screen.show_pane("demo")
         await settle(pilot)

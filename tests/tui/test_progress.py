@@ -60,8 +60,8 @@ async def test_visits_are_marked_and_the_app_reopens_where_the_learner_left():
     async with again.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(again.screen, SectionScreen) and again.screen.section.key == "ethics"
-        assert again.section_marks("intro") == "[$success]●[/]"
-        assert again.section_marks("search") == ""
+        assert again.course.section_marks("intro") == "[$success]●[/]"
+        assert again.course.section_marks("search") == ""
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(again.screen, HomeScreen)

@@ -70,7 +70,7 @@ class AdaptiveScreen(SectionScreen):
                     yield Stepper("steps", 275, 50, 500, 5, integer=True, big_step=5, label_width=7, id="steps")
                 yield Static(RULE, id="rule", markup=False)
             yield Static(HINT, id="hint", markup=False)
-            yield ImplementationToggle(EXERCISES)
+            yield ImplementationToggle(EXERCISES, self.course)
             with Horizontal(id="status-row"):
                 yield Static("", id="status", markup=False)
                 yield ProgressBar(total=275, show_eta=False, id="progress")
@@ -82,9 +82,6 @@ class AdaptiveScreen(SectionScreen):
         if action in self.DEMO_ACTIONS:
             return self.query_one("#tabs").active == "compare"
         return super().check_action(action, parameters)
-
-    def on_tabbed_content_tab_activated(self) -> None:
-        self.refresh_bindings()
 
     # -- runs -----------------------------------------------------------------------------------
     def on_pane_first_shown(self, pane_id: str) -> None:
@@ -107,7 +104,7 @@ class AdaptiveScreen(SectionScreen):
         self._iteration = 0
         self._set_status("starting…")
         self._show_summary()
-        learner = self.app.learner_functions(EXERCISES)
+        learner = self.course.learner_functions(EXERCISES)
         self.start_run(lambda ctx: compare_events(ctx, settings, learner), group="compare")
 
     def on_stepper_changed(self, event: Stepper.Changed) -> None:

@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, TabbedContent, TabPane
+from textual.widgets import Button, TabbedContent, TabPane
 
 from .bonus_dialogs import PathDialog
 from .bonus_history import RunsView
@@ -53,8 +53,8 @@ class BonusScreen(SectionScreen):
 
     train_limit: int | None = None  # tests and quick tries: train on only the first N examples
 
-    def __init__(self, section) -> None:
-        super().__init__(section)
+    def __init__(self, section, course) -> None:
+        super().__init__(section, course)
         self.live = LiveRun()
         self.handle: SessionHandle | None = None  # the current or last training session
         self.stopping = False
@@ -82,18 +82,11 @@ class BonusScreen(SectionScreen):
         return self.query_one("#tabs", TabbedContent).active
 
     # -- tabs and keys ------------------------------------------------------------------
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        super().on_tabbed_content_tab_activated(event)
-        pane = event.pane.id
-        if pane == "train" and not self.settings.disabled:
-            self.query_one("#optimizer").focus()
-        elif pane == "runs":
-            self.query_one("#runs-table", DataTable).focus()
-        self.refresh_bindings()
+    FOCUS = {"train": "#optimizer", "runs": "#runs-table"}
 
     def show_device(self, label: str | None = None) -> None:
         """Where training runs, under the settings (the engine's name for it once a run has started)."""
-        label = label or self.app.engine.device_label  # type: ignore[attr-defined]
+        label = label or self.app.runner.device_label
         self.settings.border_subtitle = f"runs on {label}" if label else "device: starting…"
 
     def on_pane_first_shown(self, pane_id: str) -> None:

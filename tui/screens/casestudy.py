@@ -21,8 +21,6 @@ from ..widgets.pixel_grid import PixelGrid
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
 
-FOCUS = {"data": "#example", "model": "#hidden", "filters": "#seed"}
-
 
 def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     """Ticks at 1, 2 and 5 times each power of ten inside [lo, hi] (log10 units), labelled plainly."""
@@ -52,6 +50,8 @@ def layer_table(summary) -> Table:
 
 class CaseStudyScreen(SectionScreen):
     """Demo tabs Data (2.1), Model (2.2 and 2.3) and Filters (2.4)."""
+
+    FOCUS = {"data": "#example", "model": "#hidden", "filters": "#seed"}
 
     BINDINGS = [
         Binding("v", "toggle_values", "pixels/values"),
@@ -86,8 +86,8 @@ class CaseStudyScreen(SectionScreen):
     """
     FILTER_STEPS = 200  # the course's; tests lower it
 
-    def __init__(self, section) -> None:
-        super().__init__(section)
+    def __init__(self, section, course) -> None:
+        super().__init__(section, course)
         self.info = None  # DataInfo, once the data tab has run
         self.current = None  # the Example on screen
         self.losses: list[tuple[int, float]] = []
@@ -131,14 +131,6 @@ class CaseStudyScreen(SectionScreen):
                 yield Static("loss ")
                 yield Sparkline([], id="filter-spark")
             yield Static("", id="filter-status", classes="status")
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        super().on_tabbed_content_tab_activated(event)
-        if (selector := FOCUS.get(event.pane.id or "")) is not None:
-            self.query_one(selector).focus()
-        elif self.focused is not None and event.pane not in self.focused.ancestors:
-            self.set_focus(None)  # a control of a hidden pane must not keep the keys
-        self.refresh_bindings()
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         {"data": self.run_data, "model": self.run_model, "filters": self.run_filters}.get(pane_id, lambda: None)()

@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Static, TabPane
 
 from engine.events import Done, Failed, Progress, Status
 
@@ -157,6 +157,8 @@ class AxisRow(Widget):
 class ConditioningScreen(SectionScreen):
     """One demo tab: steps, learning rate and β; distance to the optimum and the loss surface, live."""
 
+    FOCUS = {"demo": "#lr"}
+
     DEFAULT_CSS = """
     ConditioningScreen ImplementationToggle { padding: 0 1; }
     ConditioningScreen #controls { height: auto; margin: 0 1; }
@@ -172,8 +174,8 @@ class ConditioningScreen(SectionScreen):
     ConditioningScreen #colorbar { height: 1; padding-left: 3; }
     """
 
-    def __init__(self, section) -> None:
-        super().__init__(section)
+    def __init__(self, section, course) -> None:
+        super().__init__(section, course)
         self.surface = None  # the engine's Surface event: computed once per screen
         self.trajs: dict = {}  # label -> Trajectory of the latest completed run
         self.update_fns: dict = {}  # gradient_fn / momentum_fn given directly (tests), over the toggle's
@@ -189,7 +191,7 @@ class ConditioningScreen(SectionScreen):
                 yield Stepper("steps", 300, 50, 500, 5, integer=True, label_width=6, id="steps")
                 yield Stepper(" lr", 0.1, 1e-3, 10**0.7, 0.1, scale="log", label_width=4, id="lr")
                 yield Stepper(" β", 0.9, 0.0, 1.0, 0.01, label_width=3, id="beta")
-            yield ImplementationToggle(EXERCISES)
+            yield ImplementationToggle(EXERCISES, self.course)
             yield Static("", id="status")
             with Horizontal(id="charts"):
                 with Vertical(id="distance-panel"):
@@ -202,11 +204,6 @@ class ConditioningScreen(SectionScreen):
                         yield HeatMap(cmap=MAP, id="surface")
                     yield AxisRow()
                     yield Static("", id="colorbar")
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        super().on_tabbed_content_tab_activated(event)
-        if event.pane.id == "demo":
-            self.query_one("#lr", Stepper).focus()
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id == "demo":
@@ -221,7 +218,7 @@ class ConditioningScreen(SectionScreen):
         """Run GD and momentum with the current settings, replacing any run in flight."""
         steps, lr, beta = self.started = self.settings()
         with_surface, fns = self.surface is None, dict(self.update_fns)
-        learner = self.learner = self.app.learner_functions(EXERCISES)
+        learner = self.learner = self.course.learner_functions(EXERCISES)
 
         def make_events(ctx):
             from engine.exercises.learner import load_learner_functions

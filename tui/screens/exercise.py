@@ -22,6 +22,7 @@ from engine import paths
 from engine.exercises import catalog, checker, workspace
 from engine.exercises.report import CheckReport
 
+from ..progress import CourseProgress
 from ..widgets.check_result import CheckResult
 
 TONE = {
@@ -69,9 +70,10 @@ class ExercisePane(VerticalScroll, can_focus=True):
 
     checking: reactive[bool] = reactive(False)
 
-    def __init__(self, exercise_id: str, **kwargs):
+    def __init__(self, exercise_id: str, course: CourseProgress, **kwargs):
         super().__init__(**kwargs)
         self.exercise_id = exercise_id
+        self.course = course
         self.exercise = catalog()[exercise_id]
         self.report: CheckReport | None = None
         self._cancel: threading.Event | None = None
@@ -101,7 +103,7 @@ class ExercisePane(VerticalScroll, can_focus=True):
 
     @property
     def path(self) -> Path:
-        return self.app.workspace_path()
+        return self.course.workspace_path()
 
     def _refresh_file(self, created: bool = False) -> None:
         """Create the learner's file on first use (never overwriting it) and say what is in it."""
@@ -222,8 +224,8 @@ class ExercisePane(VerticalScroll, can_focus=True):
         self.query_one(CheckResult).show(report)
         text = report.summary
         if report.passed:
-            if digest and hasattr(self.app, "record_pass"):
-                self.app.record_pass(self.exercise_id, digest)
+            if digest:
+                self.course.record_pass(self.exercise_id, digest)
             text = f"✔ {text} The demos that use it can now run your version (press i there)."
         self.set_status(text, report.status)
         self.scroll_home(animate=False)

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..progress import CourseProgress
 from ..sections import SECTIONS
 
 
@@ -28,6 +29,10 @@ class HomeScreen(Screen):
     HomeScreen #progress { padding: 0 2; height: auto; color: $text-muted; }
     """
 
+    def __init__(self, course: CourseProgress) -> None:
+        super().__init__()
+        self.course = course
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical():
@@ -44,7 +49,7 @@ class HomeScreen(Screen):
         return [Option(self._line(s), id=s.key) for s in SECTIONS]
 
     def _line(self, s) -> str:
-        marks = self.app.section_marks(s.key) if hasattr(self.app, "section_marks") else ""
+        marks = self.course.section_marks(s.key)
         minutes = f"~{s.minutes} min" if s.minutes else ""
         return f"[b]{s.label}[/b]  [dim]{minutes}[/dim]  {marks}\n   [i]{s.purpose}[/i]"
 
@@ -56,16 +61,14 @@ class HomeScreen(Screen):
         toc = self.query_one("#toc", OptionList)
         for s in SECTIONS:
             toc.replace_option_prompt(s.key, self._line(s))
-        progress = getattr(self.app, "progress", None)
         keys = [s.key for s in SECTIONS]
-        last = progress.last_section if progress is not None else None
+        last = self.course.last_section
         if last in keys and last != getattr(self, "_last_shown", None):
             toc.highlighted = keys.index(last)  # back home from a section: highlight the one just left
             self._last_shown = last
         elif toc.highlighted is None:
             toc.highlighted = 0
-        summary = self.app.progress_summary() if hasattr(self.app, "progress_summary") else ""
-        self.query_one("#progress", Static).update(summary)
+        self.query_one("#progress", Static).update(self.course.summary())
         toc.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

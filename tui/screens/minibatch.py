@@ -19,7 +19,6 @@ from .section import SectionScreen
 
 COST_CHOICES = ("1", "100", "50, 50")  # the course's dropdown; "100" is its default
 BUDGETS = ("2.5", "5", "10")
-FOCUS = {"cost": "#cost-hidden", "minibatch": "#mb-sizes Input"}
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -58,6 +57,8 @@ def parse_rates(text: str) -> list[float]:
 class MinibatchScreen(SectionScreen):
     """Demo tabs: Cost (Interactive Demo 6.1) and Minibatches (Interactive Demo 6.2); the base class adds Exercise 6."""
 
+    FOCUS = {"cost": "#cost-hidden", "minibatch": "#mb-sizes Input"}
+
     BINDINGS = [Binding("r", "rerun", "run again")]
     DEFAULT_CSS = """
     MinibatchScreen #cost-body { height: 1fr; }
@@ -80,8 +81,8 @@ class MinibatchScreen(SectionScreen):
     autorun = True  # tests inject canned events instead of timing this machine
     cost_sizes: tuple[int, ...] | None = None  # None: the course's 12 sizes; tests use fewer
 
-    def __init__(self, section) -> None:
-        super().__init__(section)
+    def __init__(self, section, course) -> None:
+        super().__init__(section, course)
         self.points: list = []  # CostPoint events of the current measurement
         self.cost_label = ""
 
@@ -115,7 +116,7 @@ class MinibatchScreen(SectionScreen):
                         type_to_search=False,
                         id="mb-budget",
                     )
-                yield ImplementationToggle(["sample_minibatch"], label="minibatch sampling")
+                yield ImplementationToggle(["sample_minibatch"], self.course, label="minibatch sampling")
                 with Horizontal(id="mb-status-row"):
                     yield Static("", id="mb-status", classes="status")
                     yield ProgressBar(total=1, show_eta=False, id="mb-progress")
@@ -133,12 +134,6 @@ class MinibatchScreen(SectionScreen):
             self.query_one(BudgetPanels).prepare(*self._settings()[:2], float(self._budget()))
             if self.autorun:
                 self.run_minibatch()
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        super().on_tabbed_content_tab_activated(event)
-        if (selector := FOCUS.get(event.pane.id or "")) is not None:
-            self.query_one(selector).focus()
-        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "rerun":
@@ -254,7 +249,7 @@ class MinibatchScreen(SectionScreen):
         status.update(f"0.0 of {len(sizes) * budget:g} s")
         self._mb_total = len(sizes) * budget
 
-        learner = self.app.learner_functions(["sample_minibatch"])
+        learner = self.course.learner_functions(["sample_minibatch"])
 
         def make_events(ctx):
             from engine.exercises.learner import load_learner_functions

@@ -62,8 +62,8 @@ class NonConvexScreen(SectionScreen):
     autorun = True  # tests may inject canned events instead
     DEFAULT_STEPS, DEFAULT_INITS = 150, 7  # the course's; tests lower them
 
-    def __init__(self, section) -> None:
-        super().__init__(section)
+    def __init__(self, section, course) -> None:
+        super().__init__(section, course)
         self.curves: list[list[float]] = []
         self.diverged: dict[int, int] = {}
         self.max_steps = 150
@@ -91,7 +91,7 @@ class NonConvexScreen(SectionScreen):
                     type_to_search=False,
                     id="op-preset",
                 )
-                yield ImplementationToggle(["gradient_update"])
+                yield ImplementationToggle(["gradient_update"], self.course)
                 yield Static("", id="op-params")
                 yield ProgressBar(total=1, show_eta=False, id="op-progress")
                 yield Static("", id="op-status")
@@ -113,10 +113,6 @@ class NonConvexScreen(SectionScreen):
             return self.is_mounted and self.query_one("#tabs", TabbedContent).active == "overparam"
         return super().check_action(action, parameters)
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        super().on_tabbed_content_tab_activated(event)
-        self.refresh_bindings()
-
     # -- Interactive Demo 5 ---------------------------------------------------------------------
     def run_overparam(self) -> None:
         field = self.query_one("#op-hidden", TextField)
@@ -132,7 +128,7 @@ class NonConvexScreen(SectionScreen):
         self._start(hidden, steps, inits)
         self._status(f"training {inits} copies of MLP {hidden}, lr {lr:.3g}…")
 
-        learner = self.app.learner_functions(["gradient_update"])
+        learner = self.course.learner_functions(["gradient_update"])
 
         def make_events(ctx):
             from engine.exercises.learner import load_learner_functions

@@ -82,6 +82,8 @@ def summary_text(c) -> Text:
 class SearchScreen(SectionScreen):
     """One demo tab, Compare: the course's "Comparing updates" figure, live and with its knobs."""
 
+    FOCUS = {"compare": "#noise"}
+
     BINDINGS = [Binding("r", "redraw", "new random draws")]
     DEFAULT_CSS = """
     SearchScreen ImplementationToggle { padding: 0 1; }
@@ -97,15 +99,15 @@ class SearchScreen(SectionScreen):
     SearchScreen .status { height: 1; margin: 0 1; color: $text-muted; }
     """
 
-    def __init__(self, section) -> None:
-        super().__init__(section)
+    def __init__(self, section, course) -> None:
+        super().__init__(section, course)
         self.draw_seed = 0
         self.results: dict = {}  # panel -> Comparison
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Compare", id="compare"):
             yield Static(INTRO, id="compare-intro")
-            yield ImplementationToggle(["gradient_update"])
+            yield ImplementationToggle(["gradient_update"], self.course)
             with Horizontal(classes="controls"):
                 yield Stepper("noise", 1e-2, 1e-4, 1.0, 0.25, scale="log", label_width=6, id="noise")
                 yield Stepper(" lr", 1e-2, 1e-4, 1.0, 0.25, scale="log", label_width=4, id="lr")
@@ -116,14 +118,6 @@ class SearchScreen(SectionScreen):
                         yield Chart(histogram_drawer(None), id=f"hist-{i}")
                         yield Static("", id=f"summary-{i}", classes="summary")
             yield Static("", id="compare-status", classes="status")
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        super().on_tabbed_content_tab_activated(event)
-        if event.pane.id == "compare":
-            self.query_one("#noise", Stepper).focus()
-        elif self.focused is not None and event.pane not in self.focused.ancestors:
-            self.set_focus(None)  # a control of a hidden pane must not keep the keys
-        self.refresh_bindings()
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id == "compare":
@@ -141,7 +135,7 @@ class SearchScreen(SectionScreen):
 
     def run_compare(self) -> None:
         settings = self.settings()
-        learner = self.app.learner_functions(["gradient_update"])
+        learner = self.course.learner_functions(["gradient_update"])
 
         def make_events(ctx):
             from engine.exercises.learner import load_learner_functions

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,8 +10,11 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
+from engine.contracts.base import Job
+
 from ..lessons import exercises, questions
-from ..runner import EngineEvents, run_engine
+from ..progress import CourseProgress
+from ..runner import EngineEvents
 from ..sections import Section
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.lesson import LessonView, QuestionCard, QuestionsView
@@ -21,9 +24,11 @@ from .exercise import ExercisePane
 class SectionScreen(Screen):
     """Tabs: Lesson, then the section's demos (subclasses), its coding exercise if any, then Questions.
 
-    Subclasses add demo panes in `compose_demos`, start engine work with `start(...)`
+    Subclasses add demo panes in `compose_demos`, start engine work with `start_run(job, group)`
     and draw it in `handle_events(group, events)`; Escape stops every run of the screen
     (and a running exercise check). `i` flips the ImplementationToggle of the shown pane.
+    This class owns the tab switch: subclasses implement `on_tab_shown` (every time a pane is
+    shown) and `on_pane_first_shown` (the first time), never the Textual handler itself.
     """
 
     BINDINGS = [
@@ -40,12 +45,14 @@ class SectionScreen(Screen):
     SectionScreen TabPane { padding: 0; height: 1fr; }
     """
     question_card = QuestionCard
+    FOCUS: dict[str, str] = {}  # pane id -> selector of the control that takes the keys when it is shown
 
     running: reactive[bool] = reactive(False, bindings=True)
 
-    def __init__(self, section: Section):
+    def __init__(self, section: Section, course: CourseProgress):
         super().__init__(name=section.key)
         self.section = section
+        self.course = course
         self._engine_runs: dict[str, int] = {}  # group -> id of its current run
         self._panes_shown: set[str] = set()
 
@@ -58,9 +65,9 @@ class SectionScreen(Screen):
             yield from self.compose_demos()
             for ex in exercises(self.section.key):
                 with TabPane("Exercise", id="exercise"):
-                    yield ExercisePane(ex["id"])
+                    yield ExercisePane(ex["id"], self.course)
             with TabPane("Questions", id="questions"):
-                yield QuestionsView(questions(self.section.key), card=self.question_card)
+                yield QuestionsView(questions(self.section.key), self.course, card=self.question_card)
         yield Footer()
 
     def compose_demos(self) -> ComposeResult:
@@ -70,17 +77,29 @@ class SectionScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = self.section.label
-        self.app.section_opened(self.section.key) if hasattr(self.app, "section_opened") else None
+        self.course.section_opened(self.section.key)
+
+    def on_unmount(self) -> None:
+        for group in list(self._engine_runs):  # leaving the screen: nothing of it keeps computing
+            self.app.runner.cancel(self._engine_runs.pop(group))
 
     # -- demo panes ---------------------------------------------------------------------
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane_id = event.pane.id or ""
-        self._release_hidden_focus(event.pane)
+        if (selector := self.FOCUS.get(pane_id)) is not None and self.query_one(selector).focusable:
+            self.query_one(selector).focus()
+        else:
+            self._release_hidden_focus(event.pane)
         if pane_id == "exercise":
             self.query_one(ExercisePane).activate()
+        self.on_tab_shown(pane_id)
         if pane_id not in self._panes_shown:
             self._panes_shown.add(pane_id)
             self.on_pane_first_shown(pane_id)
+        self.refresh_bindings()  # the footer lists the keys of the pane now shown
+
+    def on_tab_shown(self, pane_id: str) -> None:
+        """Called every time a pane is shown (subclasses: focus its control, refresh its keys)."""
 
     def _release_hidden_focus(self, shown: TabPane) -> None:
         """A control on a hidden tab must not keep the keys: move focus into the shown tab (or drop it)."""
@@ -105,9 +124,12 @@ class SectionScreen(Screen):
             tabs.active = ids[(ids.index(tabs.active) + offset) % len(ids)]
 
     # -- engine runs --------------------------------------------------------------------
-    def start_run(self, make_events: Callable[..., Iterator], group: str = "demo") -> int:
-        """Run `make_events(context)` in the background, replacing the group's previous run."""
-        run_id, _ = run_engine(self, make_events, group=group, description=f"{self.section.key}:{group}")
+    def start_run(self, job: Job | Callable, group: str = "demo") -> int:
+        """Run `job` in the engine, replacing (cancelling) the group's previous run."""
+        previous = self._engine_runs.pop(group, None)
+        if previous is not None:
+            self.app.runner.cancel(previous)
+        run_id = self.app.runner.start(self, job, group)
         self._engine_runs[group] = run_id
         self.running = True
         return run_id
@@ -126,13 +148,20 @@ class SectionScreen(Screen):
     def handle_events(self, group: str, events: list) -> None:
         """Draw a batch of engine events (subclasses)."""
 
+    def request_stop(self, group: str) -> bool:
+        """Ask the group's run to finish politely (it still reports what it did); False if none runs."""
+        run_id = self._engine_runs.get(group)
+        if run_id is None:
+            return False
+        self.app.runner.request_stop(run_id)
+        return True
+
     def cancel_runs(self, group: str | None = None) -> None:
-        """Stop one group's run (or all): the worker sees the flag at its next event."""
+        """Stop one group's run (or all) now; none of their later events are drawn."""
         groups = [group] if group else list(self._engine_runs)
         for g in groups:
             if g in self._engine_runs:
-                self.workers.cancel_group(self, g)
-                del self._engine_runs[g]
+                self.app.runner.cancel(self._engine_runs.pop(g))
                 self.on_cancelled(g)
         self.running = bool(self._engine_runs)
 

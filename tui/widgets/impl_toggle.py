@@ -4,10 +4,12 @@
 
 `i` on the section screen (or Enter/space/click on the switch) flips it; it is disabled, with a
 hint, until one of its exercises has passed and not been changed since. The choice is kept per
-exercise in the learner's progress; a demo reads it with `self.app.learner_functions(ids)`.
+exercise in the learner's progress; a demo reads it with `course.learner_functions(ids)`.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -15,6 +17,9 @@ from textual.message import Message
 from textual.widget import Widget
 
 from engine.exercises import EXERCISE_IDS, short_title
+
+if TYPE_CHECKING:
+    from ..progress import CourseProgress
 
 
 def exercises_named(ids) -> str:
@@ -45,15 +50,14 @@ class ImplementationToggle(Widget, can_focus=True):
         def control(self) -> ImplementationToggle:
             return self.toggle
 
-    def __init__(self, exercise_ids, label: str = "update rules", **kwargs):
+    def __init__(self, exercise_ids, course: CourseProgress, label: str = "update rules", **kwargs):
         super().__init__(**kwargs)
         self.exercise_ids = list(exercise_ids)
+        self.course = course
         self.label = label
 
     def on_mount(self) -> None:
-        signal = getattr(self.app, "progress_changed", None)
-        if signal is not None:
-            signal.subscribe(self, self._progress_changed)
+        self.course.changed.subscribe(self, self._progress_changed)
 
     def _progress_changed(self, changed: str) -> None:
         if changed in self.exercise_ids:
@@ -62,13 +66,11 @@ class ImplementationToggle(Widget, can_focus=True):
     # -- state ----------------------------------------------------------------------------------
     def ready(self) -> list[str]:
         """The exercises whose own version can be used: passed, and unchanged since."""
-        is_ready = getattr(self.app, "exercise_ready", lambda _ex: False)
-        return [ex for ex in self.exercise_ids if is_ready(ex)]
+        return [ex for ex in self.exercise_ids if self.course.exercise_ready(ex)]
 
     @property
     def use_mine(self) -> bool:
-        use = getattr(self.app, "use_mine", lambda _ex: False)
-        return any(use(ex) for ex in self.ready())
+        return any(self.course.use_mine(ex) for ex in self.ready())
 
     def action_toggle(self) -> None:
         self.toggle()
@@ -84,15 +86,14 @@ class ImplementationToggle(Widget, can_focus=True):
             self.notify(self._hint(), title="Your implementation", timeout=5)
             return False
         value = not self.use_mine
-        self.app.set_use_mine(ready, value)
+        self.course.set_use_mine(ready, value)
         self.refresh()
         self.post_message(self.Changed(self, value, ready if value else []))
         return True
 
     # -- drawing --------------------------------------------------------------------------------
     def _hint(self) -> str:
-        passed = getattr(self.app, "exercise_passed", lambda _ex: False)
-        changed = [ex for ex in self.exercise_ids if passed(ex)]
+        changed = [ex for ex in self.exercise_ids if self.course.exercise_passed(ex)]
         if changed:
             return f"your code changed since it passed: check {exercises_named(changed)} again"
         return f"pass {exercises_named(self.exercise_ids)} first (Exercise tab)"

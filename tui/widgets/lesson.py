@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -10,6 +12,9 @@ from textual.timer import Timer
 from textual.widgets import Markdown, Static, TextArea
 
 from ..lessons import Question, lesson_text
+
+if TYPE_CHECKING:
+    from ..progress import CourseProgress
 
 
 class LessonView(VerticalScroll):
@@ -52,16 +57,17 @@ class QuestionCard(Vertical, can_focus=True):
 
     revealed: reactive[bool] = reactive(False)
 
-    def __init__(self, question: Question, **kwargs):
+    def __init__(self, question: Question, course: CourseProgress, **kwargs):
         super().__init__(**kwargs)
         self.question = question
+        self.course = course
         self._save_timer: Timer | None = None
         self._answer = ""  # kept here too: at unmount the TextArea may already be gone
 
     def compose(self) -> ComposeResult:
         yield Static(self.question.title, classes="q-title")
         yield Markdown(self.question.prompt, classes="q-prompt")
-        self._answer = answer = getattr(self.app, "answer_for", lambda _id: "")(self.question.id)
+        self._answer = answer = self.course.answer_for(self.question.id)
         yield TextArea(
             answer,
             soft_wrap=True,
@@ -87,9 +93,7 @@ class QuestionCard(Vertical, can_focus=True):
     def save_answer(self) -> None:
         """Write the answer now (the timer calls this; so does leaving the screen)."""
         self._save_timer = None
-        save = getattr(self.app, "save_answer", None)
-        if save is not None:
-            save(self.question.id, self.answer())
+        self.course.save_answer(self.question.id, self.answer())
 
     def on_unmount(self) -> None:
         if self._save_timer is not None:
@@ -131,12 +135,12 @@ class QuestionsView(VerticalScroll):
 
     DEFAULT_CSS = "QuestionsView { height: 1fr; padding: 0 1; }"
 
-    def __init__(self, questions: list[Question], card=QuestionCard, **kwargs):
+    def __init__(self, questions: list[Question], course: CourseProgress, card=QuestionCard, **kwargs):
         super().__init__(**kwargs)
-        self.questions, self.card = questions, card
+        self.questions, self.course, self.card = questions, course, card
 
     def compose(self) -> ComposeResult:
         if not self.questions:
             yield Static("This section has no Think! or Discuss question.")
         for q in self.questions:
-            yield self.card(q, id=f"q-{q.id}")
+            yield self.card(q, self.course, id=f"q-{q.id}")
