@@ -182,3 +182,24 @@ def test_theory_job_streams_one_theory_then_done(subset):
 def test_theory_job_refuses_what_is_not_usable(lr, beta):
     with pytest.raises(TheoryError):
         TheoryJob(lr=lr, beta=beta).validate()
+
+
+def test_the_lesson_quotes_the_computed_figures(default_theory):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "assets/lessons/conditioning.md").read_text(encoding="utf-8")
+    lam_min, lam_max = default_theory.eigenvalues
+    gd, hb = default_theory.best
+    for figure in (
+        f"{lam_min:.4f}",
+        f"{lam_max:.4f}",
+        f"{default_theory.hessian[0][0]:.4f}",
+        f"{default_theory.hessian[0][1]:.4f}",
+        f"κ = λmax/λmin ≈ {default_theory.condition_number:.1f}",
+        f"≈ {gd.lr:.1f} (rate {gd.rate:.2f}, {gd.measured_at} iterations",
+        f"lr ≈ {hb.lr:.1f} with β ≈ {hb.beta:.2f} (rate {hb.rate:.2f}, {hb.measured_at} iterations",
+        f"GD {gd.predicted_at} predicted",
+        f"momentum {hb.predicted_at} and",
+        f"{default_theory.methods[0].predicted_at:,} predicted",
+    ):
+        assert figure in text, figure

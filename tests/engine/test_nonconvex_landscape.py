@@ -231,3 +231,32 @@ def test_the_contract_imports_no_torch():
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_the_lesson_quotes_the_default_run(subset):
+    """The table in assets/lessons/nonconvex.md is what the default job computes (seed 2021)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "assets/lessons/nonconvex.md").read_text(encoding="utf-8")
+    events = list(L.landscape_events(LandscapeJob(), *subset))
+    trained = [e for e in events if isinstance(e, TrainedModel)]
+    grids = {(e.model, e.plane): np.array(e.loss) for e in events if isinstance(e, LandscapeGrid)}
+    proj = [e for e in events if isinstance(e, TrajectoryProjection)]
+    row = lambda cells: "| " + " | ".join(cells) + " |"
+    start = [f"{trained[0].losses[0]:.2f}", f"{trained[1].losses[0]:.1f}"]
+    end = [f"{t.final_loss:.3f}" for t in trained]
+    quarter = []
+    for m in (0, 1):
+        z = grids[(m, "random")]
+        lo, hi = sorted((z[20, 15], z[20, 25]))
+        quarter.append(f"{lo:.2f}–{hi:.2f}")
+    biggest = [f"{grids[(m, 'random')].max():.1f}" for m in (0, 1)]
+    variance = [f"{p.explained[0]:.0%} + {p.explained[1]:.0%}" for p in proj]
+    assert row(["loss at the start", *start]) in text
+    assert row(["loss after 150 steps (the centre)", *end]) in text
+    assert row(["random plane, a quarter step along the first direction", *quarter]) in text
+    assert row(["random plane, largest loss on [−1, 1]²", *biggest]) in text
+    assert row(["path variance along the two directions", *variance]) in text
+    for m in (0, 1):  # one basin: the centre is the lowest point of the random plane
+        assert grids[(m, "random")].min() == pytest.approx(trained[m].final_loss, rel=1e-5)
