@@ -78,7 +78,13 @@ def unflat(vector: torch.Tensor, like: Sequence[torch.Tensor]) -> Params:
 
 
 def train(
-    params: Params, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float, stop: Callable[[], bool] = lambda: False
+    params: Params,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    steps: int,
+    lr: float,
+    stop: Callable[[], bool] = lambda: False,
+    label: str = "training steps",
 ) -> Iterator[Progress]:
     """Full-batch GD from params; returns (path (≤ steps+1, P): θ₀ … θ_n, the loss at each, first non-finite step).
 
@@ -103,7 +109,7 @@ def train(
             host = losses[: t + 1].cpu().numpy()
             if not np.isfinite(host).all() or stop():
                 return path[: t + 1], host, _first_bad(host)
-            yield Progress(t + 1, steps, "training steps")
+            yield Progress(t + 1, steps, label)
             last = time.perf_counter()
     host = losses.cpu().numpy()
     return path, host, _first_bad(host)
@@ -196,7 +202,9 @@ def plane_losses(
     return out.double().cpu().numpy().reshape(A.shape)
 
 
-def pca_plane(path: torch.Tensor, stop: Callable[[], bool] = lambda: False) -> Iterator[Progress]:
+def pca_plane(
+    path: torch.Tensor, stop: Callable[[], bool] = lambda: False, label: str = "PCA of the path"
+) -> Iterator[Progress]:
     """The two main PCA directions of θ_k - θ_n (k < n, centred as sklearn's PCA), and the whole path projected.
 
     Through the small Gram matrix of the centred rows, a block of columns at a time, in three
@@ -220,7 +228,7 @@ def pca_plane(path: torch.Tensor, stop: Callable[[], bool] = lambda: False) -> I
             return None
         part = centred(cols)
         gram += (part @ part.T).double()
-        yield Progress(k + 1, total, "PCA of the path")
+        yield Progress(k + 1, total, label)
     var, vecs = torch.linalg.eigh(gram)  # ascending
     top = vecs[:, -2:].flip(1).to(path.dtype)  # (n, 2): the two largest
     u = torch.empty(width, 2, dtype=torch.float64, device=path.device)
@@ -228,7 +236,7 @@ def pca_plane(path: torch.Tensor, stop: Callable[[], bool] = lambda: False) -> I
         if stop():
             return None
         u[cols] = (centred(cols).T @ top).double()
-        yield Progress(len(blocks) + k + 1, total, "PCA of the path")
+        yield Progress(len(blocks) + k + 1, total, label)
     u[:, 0] /= u[:, 0].norm()
     u[:, 1] -= (u[:, 0] @ u[:, 1]) * u[:, 0]  # Gram-Schmidt in float64: orthonormal to rounding
     u[:, 1] /= u[:, 1].norm()
@@ -239,7 +247,7 @@ def pca_plane(path: torch.Tensor, stop: Callable[[], bool] = lambda: False) -> I
             return None
         # The 'cos' projection of the reference code (u1, u2 are orthonormal); θ_n itself lands on (0, 0).
         coords += ((path[:, cols] - path[-1, cols]) @ u[cols]).double()
-        yield Progress(2 * len(blocks) + k + 1, total, "PCA of the path")
+        yield Progress(2 * len(blocks) + k + 1, total, label)
     flip = torch.where(coords[0] > 0, -1.0, 1.0).to(torch.float64)
     coords = coords * flip
     u = (u * flip.to(path.dtype)).T.contiguous()
@@ -282,7 +290,7 @@ def model_events(job: LandscapeJob, model: int, x, y, stop: Callable[[], bool]) 
     gen = torch.Generator(device=x.device).manual_seed(job.seed)
     params = init_params(hidden, job.noise, gen, x.device)
     yield Status(f"{name}: training {job.steps} full-batch GD steps")
-    path, losses, bad = yield from train(params, x, y, job.steps, job.lr, stop)
+    path, losses, bad = yield from train(params, x, y, job.steps, job.lr, stop, f"{name}: training steps")
     if stop():
         return "stopped"
     if bad is not None:
@@ -302,7 +310,7 @@ def model_events(job: LandscapeJob, model: int, x, y, stop: Callable[[], bool]) 
     yield grid_event(model, hidden, "random", axis, axis, z, centre)
     if not job.pca:
         return "completed"
-    found = yield from pca_plane(path, stop)
+    found = yield from pca_plane(path, stop, f"{name}: PCA of the path")
     if found is None:
         return "stopped"
     u1, u2, explained, coords = found
