@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -22,3 +23,56 @@ class Job:
     def describe(self) -> str:
         """A short name for logs and progress lines."""
         return type(self).__name__
+
+
+class SettingError(ValueError):
+    """A value a learner typed or chose that a job cannot use; the message says why, in their terms."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """One numeric setting: its default, the slider's ends and step, and how far typed values may go.
+
+    `scale="log"` steps in decades (step = a fraction of a decade). Typed values may lie outside
+    the slider, within [typed_min, typed_max] (both default to the slider's ends).
+    """
+
+    name: str
+    default: float
+    minimum: float
+    maximum: float
+    step: float
+    scale: str = "linear"
+    integer: bool = False
+    typed_min: float | None = None
+    typed_max: float | None = None
+
+    @property
+    def lowest(self) -> float:
+        return self.minimum if self.typed_min is None else self.typed_min
+
+    @property
+    def highest(self) -> float:
+        return self.maximum if self.typed_max is None else self.typed_max
+
+    def check(self, value) -> float:
+        """The value if a job can use it, else SettingError with the allowed range."""
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if not ok:
+            raise SettingError(f"{self.name} must be a number, got {value!r}")
+        if self.integer and value != int(value):
+            raise SettingError(f"{self.name} must be a whole number, got {value:g}")
+        if not self.lowest <= value <= self.highest:
+            raise SettingError(f"{self.name} must be between {self.lowest:g} and {self.highest:g}, got {value:g}")
+        return int(value) if self.integer else float(value)
+
+    def stepper_args(self) -> dict:
+        """Keyword arguments for tui.widgets.stepper.Stepper (value, ends, step, scale, integer)."""
+        return {
+            "value": self.default,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "step": self.step,
+            "scale": self.scale,
+            "integer": self.integer,
+        }

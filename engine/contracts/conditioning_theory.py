@@ -23,15 +23,15 @@ from typing import ClassVar
 
 from ..events import Event
 from .base import Job
+from .conditioning import BETA, LR
 
-TOL = 1e-6  # the course's target distance, as in engine.sections.conditioning
-LABELS = ("GD", "Momentum")
-# The course's sliders: lr on a log slider 10^-3 .. 10^0.7 (a tenth of a decade per step), β linear 0 .. 1.
-LR_SLIDER = (1e-3, 10**0.7)
-BETA_SLIDER = (0.0, 1.0)
-LR_TYPED_MAX = 100.0  # a typed lr may go past the slider (the theory's best GD lr does), up to this
+# The demo's sliders: lr on a log slider 10^-3 .. 10^0.7, β linear 0 .. 1; a typed lr may go past
+# the slider (the theory's best GD lr does), up to LR.typed_max.
+LR_SLIDER = (LR.minimum, LR.maximum)
+BETA_SLIDER = (BETA.minimum, BETA.maximum)
+LR_TYPED_MAX = LR.highest
 BEST_CHECK_STEPS = 500  # the measured iteration of a best setting is looked for within this many steps
-DEFAULT_LR, DEFAULT_BETA = 0.1, 0.9  # the demo's defaults
+DEFAULT_LR, DEFAULT_BETA = LR.default, BETA.default
 
 
 class TheoryError(ValueError):

@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from ..contracts.conditioning import EXERCISES, LABELS, TOL, MomentumDemoJob, Surface, Trajectory
 from ..events import Diverged, Done, Event, Progress, Status
+from ..exercises.learner import load_learner_functions
 from ..updates import gradient_update, momentum_update
 from .conditioning_course import GRID_L, GRID_N, INITS, run_optimizer
 from .conditioning_math import (
@@ -29,38 +30,6 @@ from .conditioning_math import (
     problem_for,
     trajectories,
 )
-
-LABELS = ("GD", "Momentum")
-TOL = 1e-6  # the course's target: both dimensions within 1e-6 of the optimum...
-TARGET_ITERS = 100  # ...within 100 iterations
-
-
-@dataclass(frozen=True)
-class Surface(Event):
-    """The loss over the grid (z[i][j] at weight xs[j], bias ys[i]) and the Newton optimum."""
-
-    xs: tuple[float, ...]
-    ys: tuple[float, ...]
-    z: tuple[tuple[float, ...], ...]
-    optimum: tuple[float, float]
-    optimum_loss: float
-    newton_iters: int
-
-
-@dataclass(frozen=True)
-class Trajectory(Event):
-    """One method's rows (weight, bias, loss) recorded before each update; only the finite part."""
-
-    label: str
-    points: tuple[tuple[float, float, float], ...]
-    max_steps: int
-    optimum: tuple[float, float]
-    converged_at: int | None  # first iteration with both dimensions within TOL of the optimum
-    diverged_at: int | None  # first iteration that was not finite or ran away
-
-    @property
-    def met_target(self) -> bool:
-        return self.converged_at is not None and self.converged_at <= TARGET_ITERS
 
 
 def converged_at(rows: np.ndarray, optimum, tol: float = TOL) -> int | None:
@@ -126,7 +95,7 @@ def solve(problem: Problem) -> Surface:
 
 
 @functools.lru_cache(maxsize=2)
-def _solved(problem: Problem) -> Surface:
+def solved(problem: Problem) -> Surface:
     return solve(problem)
 
 
@@ -149,7 +118,7 @@ def momentum_demo(
     start = time.perf_counter()
     yield Status("building the loss surface and its optimum")
     problem = problem_for(X, y)
-    surface = _solved(problem)
+    surface = solved(problem)
     if with_surface:
         yield surface
     yield Status(f"running GD and momentum for {max_steps} steps")
@@ -174,3 +143,13 @@ def momentum_demo(
         )
     reason = "diverged" if any(d is not None for d in diverged) else "completed"
     yield Done(reason, time.perf_counter() - start)
+
+
+ARGUMENTS = dict(zip(EXERCISES, ("gradient_fn", "momentum_fn")))  # momentum_demo's names for them
+
+
+def momentum_demo_job(job: MomentumDemoJob, env) -> Iterator[Event]:
+    """The demo on the course's 500-example subset, with the learner's functions where the job names them."""
+    mine = {ARGUMENTS[name]: fn for name, fn in load_learner_functions(dict(job.learner)).items()}
+    X, y = env.context.subset
+    yield from momentum_demo(X, y, job.steps, job.lr, job.beta, with_surface=job.with_surface, **mine)

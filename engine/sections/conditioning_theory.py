@@ -14,12 +14,11 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from ..contracts.conditioning import LABELS, TOL
 from ..contracts.conditioning_theory import (
     BEST_CHECK_STEPS,
     BETA_SLIDER,
-    LABELS,
     LR_SLIDER,
-    TOL,
     BestSetting,
     MethodTheory,
     Theory,
@@ -27,7 +26,7 @@ from ..contracts.conditioning_theory import (
     slider_offset,
 )
 from ..events import Done, Event, Status
-from .conditioning import _solved, converged_at
+from .conditioning import converged_at, solved
 from .conditioning_course import INITS
 from .conditioning_math import Problem, hessian, problem_for, trajectories
 
@@ -131,7 +130,7 @@ def best_settings(problem: Problem, optimum, lam: np.ndarray, offsets: np.ndarra
 @functools.lru_cache(maxsize=4)
 def quadratic_model(problem: Problem, inits=INITS, optimum=None, best_steps: int = BEST_CHECK_STEPS):
     """What does not depend on (lr, β), cached: p*, H, its eigenvectors, the start's offsets, the best settings."""
-    p_star = np.asarray(_solved(problem).optimum if optimum is None else optimum, float)
+    p_star = np.asarray(solved(problem).optimum if optimum is None else optimum, float)
     H = hessian(problem, p_star)
     lam, Q = eigen(H)
     offsets = Q.T @ (np.asarray(inits, float) - p_star)

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from engine.contracts.conditioning import TOL
 from engine.contracts.conditioning_theory import (
     LR_SLIDER,
-    TOL,
     Theory,
     TheoryError,
     TheoryJob,

@@ -5,24 +5,19 @@ from __future__ import annotations
 import time
 
 import pytest
-import torch
 
 from engine.sections import conditioning as C
 from tui.screens.conditioning import ConditioningScreen
 
 from .snap import SIZE_IDS, SIZES, make_app, settle
+from .test_learner_in_demos import LEARNER_FILE
 
 
-def sign_error_momentum(loss, params, grad_vel, lr=1e-3, beta=0.8):
-    """A learner's momentum_update with the classic slip: par -= vel instead of par += vel."""
-    for par in params:
-        if par.grad is not None:
-            par.grad.zero_()
-    loss.backward()
-    with torch.no_grad():
-        for par, vel in zip(params, grad_vel):
-            vel.data = -lr * par.grad.data + beta * vel.data
-            par.data -= vel.data
+def use_sign_slip(app, tmp_path) -> None:
+    """As if the learner's momentum_update had the classic slip (par -= vel) and "yours" was picked."""
+    learner = tmp_path / "exercises.py"
+    learner.write_text(LEARNER_FILE)
+    app.course.learner_functions = lambda ids: {"momentum_update": str(learner)}
 
 
 def slowed(delay: float):
@@ -49,7 +44,7 @@ def status(screen) -> str:
     return str(screen.query_one("#status").render())
 
 
-async def test_every_control_reruns_at_once_with_its_new_value():
+async def test_every_control_reruns_at_once_with_its_new_value(tmp_path):
     app = make_app(section="conditioning")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_demo(pilot)  # the first show runs the course's defaults
@@ -89,7 +84,7 @@ async def test_every_control_reruns_at_once_with_its_new_value():
         assert "must be between 50 and 500" in str(screen.query_one("#steps .stepper--error").render())
         assert screen.shown[0] == 120 and not screen.running
         # A learner's momentum with a sign slip runs through the plug-in path and diverges.
-        screen.update_fns = {"momentum_fn": sign_error_momentum}
+        use_sign_slip(app, tmp_path)
         await press("escape")  # leave the entry box
         assert (await press("end"))[0] == 500
         assert "Momentum diverged at iteration" in status(screen)
@@ -137,13 +132,13 @@ def test_demo_snapshot(snap_compare, size):
     assert snap_compare(make_app(section="conditioning"), terminal_size=size, run_before=open_demo)
 
 
-def test_diverged_snapshot(snap_compare):
+def test_diverged_snapshot(snap_compare, tmp_path):
     """A learner's momentum with the sign slip (par -= vel): "Momentum diverged at iteration 93",
     its finite part drawn in both charts, GD unaffected."""
 
     async def run_before(pilot):
         screen = await open_demo(pilot)
-        screen.update_fns = {"momentum_fn": sign_error_momentum}
+        use_sign_slip(pilot.app, tmp_path)
         screen.rerun()
         await settle(pilot)
 

@@ -12,6 +12,19 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabPane
 
+from engine.contracts.conditioning import (
+    BETA,
+    EXERCISES,
+    LABELS,
+    LIMIT,
+    LR,
+    STEPS,
+    TARGET_ITERS,
+    TOL,
+    MomentumDemoJob,
+    Surface,
+    Trajectory,
+)
 from engine.events import Done, Failed, Progress, Status
 
 from ..widgets.chart import Chart, decade_label
@@ -20,8 +33,7 @@ from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
 
-LABELS = ("GD", "Momentum")
-TOL, TARGET_ITERS, EPS = 1e-6, 100, 1e-16  # the course's target and its log floor
+EPS = 1e-16  # the course's log floor
 Y_FLOOR, Y_LO, Y_HI = -16, -8, 1  # log10 distance axis: at least 1e-8 ... 10, at most down to 1e-16
 CURVES = {  # (method, dimension) -> colour: one colour family per method
     ("GD", 0): (235, 235, 235),
@@ -32,10 +44,7 @@ CURVES = {  # (method, dimension) -> colour: one colour family per method
 PATH = {"GD": "rgb(235,235,235)", "Momentum": "rgb(255,80,80)"}
 OPTIMUM = "rgb(0,255,0)"
 GUIDE = (110, 110, 110)
-LIMIT = 4.0  # the surface spans [-4, 4] in both parameters
 MAP = "viridis"
-EXERCISES = ["gradient_update", "momentum_update"]
-ARGUMENT = {"gradient_update": "gradient_fn", "momentum_update": "momentum_fn"}  # momentum_demo's names
 
 
 def rgb(c: tuple[int, int, int]) -> str:
@@ -123,7 +132,7 @@ def outcome_line(trajs: dict) -> Text:
 
 
 def target_line(trajs: dict) -> Text:
-    met = [t.label for t in trajs.values() if t.converged_at is not None and t.converged_at <= TARGET_ITERS]
+    met = [t.label for t in trajs.values() if t.met_target]
     if met:
         return Text.assemble(("✔ target met: ", "bold green"), f"{' and '.join(met)} within {TARGET_ITERS} iterations")
     return Text(f"target: both dimensions within 1e-6 by iteration {TARGET_ITERS}", style="dim")
@@ -176,10 +185,9 @@ class ConditioningScreen(SectionScreen):
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
-        self.surface = None  # the engine's Surface event: computed once per screen
-        self.trajs: dict = {}  # label -> Trajectory of the latest completed run
-        self.update_fns: dict = {}  # gradient_fn / momentum_fn given directly (tests), over the toggle's
-        self.learner: dict = {}  # exercise id -> learner file, when the toggle says "yours"
+        self.surface: Surface | None = None  # computed once per screen
+        self.trajs: dict[str, Trajectory] = {}  # label -> Trajectory of the latest completed run
+        self.learner: dict[str, str] = {}  # exercise id -> learner file, when the toggle says "yours"
         self.started: tuple | None = None  # (steps, lr, beta) of the run in flight
         self.shown: tuple | None = None  # (steps, lr, beta) of the results on screen
         self._pending: dict = {}
@@ -188,9 +196,9 @@ class ConditioningScreen(SectionScreen):
     def compose_demos(self) -> ComposeResult:
         with TabPane("Demo", id="demo"):
             with Horizontal(id="controls"):
-                yield Stepper("steps", 300, 50, 500, 5, integer=True, label_width=6, id="steps")
-                yield Stepper(" lr", 0.1, 1e-3, 10**0.7, 0.1, scale="log", label_width=4, id="lr")
-                yield Stepper(" β", 0.9, 0.0, 1.0, 0.01, label_width=3, id="beta")
+                yield Stepper("steps", **STEPS.stepper_args(), label_width=6, id="steps")
+                yield Stepper(" lr", **LR.stepper_args(), label_width=4, id="lr")
+                yield Stepper(" β", **BETA.stepper_args(), label_width=3, id="beta")
             yield ImplementationToggle(EXERCISES, self.course)
             yield Static("", id="status")
             with Horizontal(id="charts"):
@@ -217,19 +225,10 @@ class ConditioningScreen(SectionScreen):
     def rerun(self) -> None:
         """Run GD and momentum with the current settings, replacing any run in flight."""
         steps, lr, beta = self.started = self.settings()
-        with_surface, fns = self.surface is None, dict(self.update_fns)
-        learner = self.learner = self.course.learner_functions(EXERCISES)
-
-        def make_events(ctx):
-            from engine.exercises.learner import load_learner_functions
-            from engine.sections.conditioning import momentum_demo
-
-            mine = {ARGUMENT[name]: f for name, f in load_learner_functions(learner).items()}
-            X, y = ctx.subset
-            return momentum_demo(X, y, steps, lr, beta, with_surface=with_surface, **{**mine, **fns})
-
+        self.learner = self.course.learner_functions(EXERCISES)
+        job = MomentumDemoJob(steps, lr, beta, with_surface=self.surface is None, learner=self.learner)
         self._pending = {}
-        self.start_run(make_events, group="demo")
+        self.start_run(job, group="demo")
         self._show_state(Text(f"running {steps} steps at lr {lr:.3g}, β {beta:.2f}…", style="dim"))
 
     @on(Stepper.Changed)
@@ -244,10 +243,9 @@ class ConditioningScreen(SectionScreen):
     def handle_events(self, group: str, events: list) -> None:
         state = None
         for e in events:
-            kind = type(e).__name__
-            if kind == "Surface":
+            if isinstance(e, Surface):
                 self.show_surface(e)
-            elif kind == "Trajectory":
+            elif isinstance(e, Trajectory):
                 self._pending[e.label] = e
             elif isinstance(e, Status):
                 state = Text(e.text + "…", style="dim")
@@ -298,8 +296,7 @@ class ConditioningScreen(SectionScreen):
     def _show_state(self, state: Text) -> None:
         """Line 1: each method's outcome; line 2: the target, or what the run is doing."""
         self._state = state
-        mine = {n.replace("_fn", "_update") for n in self.update_fns} | set(self.learner)
-        if mine:
-            names = ", ".join(sorted(mine))
+        if self.learner:
+            names = ", ".join(sorted(self.learner))
             state = Text.assemble((f"your {names}", "italic"), " · ", state)
         self.query_one("#status", Static).update(Text("\n").join([outcome_line(self.trajs), state]))
