@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -22,3 +25,26 @@ def set_seed(seed: int | None = SEED) -> int:
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
     return seed
+
+
+_GLOBAL_RNG = threading.Lock()  # one user of torch's global generator at a time, process-wide
+
+
+@contextlib.contextmanager
+def seeded(seed: int | None = SEED) -> Iterator[None]:
+    """Use torch's (and numpy's) global RNG under `seed` for the block, then restore it, one thread at a time.
+
+    Course code draws from the global generator (nn.Linear's init, random_update's randn); the
+    engine runs several jobs in threads, so every such draw goes through here: the lock keeps two
+    jobs from interleaving their draws, and fork_rng puts the global state back afterwards.
+    With seed None the block draws unseeded (as the course does), still under the lock.
+    """
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
+        state = np.random.get_state()
+        try:
+            if seed is not None:
+                torch.manual_seed(seed)
+                np.random.seed(seed)
+            yield
+        finally:
+            np.random.set_state(state)
