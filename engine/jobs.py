@@ -75,7 +75,7 @@ def batched(
 ) -> Iterator[tuple[list[Event], bool]]:
     """Group events into (batch, final) by time, so the UI is never flooded; stops early when cancelled."""
     batch: list[Event] = []
-    last = clock()
+    last = -float("inf")  # the first event goes at once: a run that then computes for long is not silent
     for event in events:
         if cancelled():
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import threading
 from collections.abc import Iterator
@@ -42,9 +43,11 @@ def seeded(seed: int | None = SEED) -> Iterator[None]:
     with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
         state = np.random.get_state()
         try:
-            if seed is not None:
-                torch.manual_seed(seed)
-                np.random.seed(seed)
+            # Unseeded draws still differ from block to block: the state is restored afterwards,
+            # so without a fresh seed every such block would repeat the same numbers.
+            seed = int.from_bytes(os.urandom(4), "little") if seed is None else seed
+            torch.manual_seed(seed)
+            np.random.seed(seed)
             yield
         finally:
             np.random.set_state(state)

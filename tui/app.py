@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -34,12 +36,31 @@ class OptCourseApp(App):
     def __init__(self, config: AppConfig | None = None):
         super().__init__()
         self.config = config or AppConfig()
-        self.runner = EngineRunner(ThreadExecutor(self.config.engine_settings()), self.config.device_label)
+        self.runner = EngineRunner(self._executor(), self.config.device_label)
         self.check_timeout = TIME_LIMIT  # seconds an exercise check may run the learner's code
         self.course = CourseProgress(self, self.config.workspace)
 
+    def _executor(self):
+        settings = self.config.engine_settings()
+        if self.config.engine == "thread":
+            return ThreadExecutor(settings)
+        from .engine_process import ProcessExecutor
+
+        restarted = lambda reason: self._from_any_thread(self._engine_restarted, reason)
+        return ProcessExecutor(settings, on_restart=restarted)
+
+    def _from_any_thread(self, fn, *args) -> None:
+        if threading.get_ident() == self._ui_thread:
+            fn(*args)
+        else:
+            self.call_from_thread(fn, *args)
+
+    def _engine_restarted(self, reason: str) -> None:
+        self.notify(reason[:1].upper() + reason[1:] + ".", title="Engine", severity="warning", timeout=8)
+
     # -- start-up ---------------------------------------------------------------------
     def on_mount(self) -> None:
+        self._ui_thread = threading.get_ident()
         self.sub_title = self._device_line(self.config.device_label or "starting the engine…")
         self.push_screen(HomeScreen(self.course))
         if self.config.section:
@@ -52,7 +73,7 @@ class OptCourseApp(App):
         self.course.show_notices()
         if self.config.warm_up:
             # Import torch and load MNIST off the UI while the learner reads the first screen.
-            self.runner.warm_up(lambda label, error: self.call_from_thread(self._engine_ready, label, error))
+            self.runner.warm_up(lambda label, error: self._from_any_thread(self._engine_ready, label, error))
 
     def _engine_ready(self, label: str | None, error: str | None) -> None:
         if error:  # shown now; the screens show it again when they try to run

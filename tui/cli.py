@@ -99,21 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.reset_progress and not reset_progress(args.workspace):
         return 2
-    if args.device == "cuda":
-        # Checked before the UI starts so the learner sees a plain message, not a broken screen.
-        import torch
-
-        if not torch.cuda.is_available():
-            print(
-                "optcourse-tui: --device cuda was asked for, but PyTorch sees no CUDA GPU; "
-                "use --device cpu or --device auto",
-                file=sys.stderr,
-            )
-            return 2
+    config = AppConfig(device=args.device, data_dir=args.data_dir, section=args.section, workspace=args.workspace)
     from .app import OptCourseApp
 
-    config = AppConfig(device=args.device, data_dir=args.data_dir, section=args.section, workspace=args.workspace)
-    OptCourseApp(config).run()
+    app = OptCourseApp(config)
+    if args.device == "cuda":
+        # Asked of the engine before the UI starts, so the learner sees a plain message, not a broken screen.
+        _, error = app.runner.executor.wait_ready()
+        if error:
+            app.runner.shutdown()
+            print(f"optcourse-tui: {error}", file=sys.stderr)
+            return 2
+    app.run()
     return 0
 
 

@@ -16,6 +16,8 @@ class AppConfig:
     workspace: Path | None = None  # the learner's exercise folder (None: the user data folder)
     device_label: str | None = None  # fixed device text, for reproducible snapshots
     warm_up: bool = True  # import torch and load MNIST in the background at start
+    engine: str = "process"  # "process": the engine in its own process (the app); "thread": in this one (tests)
 
     def engine_settings(self) -> EngineSettings:
-        return EngineSettings(self.device, self.data_dir, device_label=self.device_label)
+        data_dir = self.data_dir.expanduser().resolve() if self.data_dir is not None else None
+        return EngineSettings(self.device, data_dir, device_label=self.device_label)

@@ -182,3 +182,13 @@ def test_seeded_blocks_are_reproducible_and_leave_the_global_rng_alone():
         b = torch.randn(3)
     assert torch.equal(a, b)
     assert torch.equal(torch.rand(1), expected_next)  # the global stream went on as if untouched
+
+
+def test_unseeded_blocks_draw_different_numbers():
+    from engine.seeding import seeded
+
+    with seeded(None):
+        a = torch.randn(3)
+    with seeded(None):
+        b = torch.randn(3)
+    assert not torch.equal(a, b)

@@ -17,6 +17,7 @@ def make_app(section: str | None = None, **config) -> OptCourseApp:
     config.setdefault("device", "cpu")
     config.setdefault("device_label", "cpu (test)")
     config.setdefault("warm_up", False)
+    config.setdefault("engine", "thread")  # in-process, so settle() can wait for the runs
     return OptCourseApp(AppConfig(section=section, **config))
 
 

@@ -49,6 +49,7 @@ def make_app(section: str | None = "search", **config) -> ExerciseApp:
     config.setdefault("device", "cpu")
     config.setdefault("device_label", "cpu (test)")
     config.setdefault("warm_up", False)
+    config.setdefault("engine", "thread")
     app = ExerciseApp(AppConfig(section=section, **config))
     app.check_timeout = 10.0  # generous on a busy machine; the looping case is in tests/engine
     return app
