@@ -5,26 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ..widgets.smoothing import Ema
+
 SMOOTHING = 0.9  # TensorBoard-style debiased EMA weight of the smoothed curves
 
 
 def event_name(event) -> str:
     """Events are matched by class name, so the screen never imports the torch-importing engine."""
     return type(event).__name__
-
-
-class Ema:
-    """Incremental debiased EMA, the same numbers as tui.widgets.chart.ema over the whole series."""
-
-    def __init__(self, weight: float = SMOOTHING) -> None:
-        self.weight, self.last, self.n = weight, 0.0, 0
-
-    def __call__(self, v: float) -> float:
-        if not math.isfinite(v):
-            return v
-        self.n += 1
-        self.last = self.last * self.weight + (1 - self.weight) * v
-        return self.last / (1 - self.weight**self.n) if self.weight > 0 else v
 
 
 @dataclass(frozen=True)
@@ -98,7 +86,7 @@ class LiveRun:
     evaluating_only: bool = False  # a loaded model's evaluation, not a training run
 
     def __post_init__(self) -> None:
-        self._ema_loss, self._ema_acc = Ema(), Ema()
+        self._ema_loss, self._ema_acc = Ema(SMOOTHING), Ema(SMOOTHING)
 
     @property
     def steps(self) -> int:

@@ -1,4 +1,4 @@
-"""A plotext chart that redraws from scratch on every render, plus axis and smoothing helpers."""
+"""A plotext chart that redraws from scratch on every render, plus axis and downsampling helpers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import math
 from collections.abc import Callable, Sequence
 
 from textual_plotext import PlotextPlot
+
+from .smoothing import ema as ema  # re-exported: its home is tui.widgets.smoothing
 
 Drawer = Callable[..., None]
 
@@ -52,19 +54,6 @@ def decade_label(k: float) -> str:
 def log10_clamped(values: Sequence[float], floor: float = 1e-16) -> list[float]:
     """log10 of each value, clamped below at `floor` (zero distance stays plottable)."""
     return [math.log10(max(abs(v), floor)) if math.isfinite(v) else math.nan for v in values]
-
-
-def ema(values: Sequence[float], weight: float) -> list[float]:
-    """Debiased exponential moving average (TensorBoard's smoothing); weight 0 = no smoothing."""
-    out, last, n = [], 0.0, 0
-    for v in values:
-        if not math.isfinite(v):
-            out.append(v)
-            continue
-        n += 1
-        last = last * weight + (1 - weight) * v
-        out.append(last / (1 - weight**n) if weight > 0 else v)
-    return out
 
 
 def downsample(xs: Sequence[float], ys: Sequence[float], points: int) -> tuple[list[float], list[float]]:
