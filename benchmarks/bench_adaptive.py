@@ -13,10 +13,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
+from engine.contracts.adaptive import CompareConfig
 from engine.data import load_mnist
 from engine.device import device_name, select_device, synchronize
 from engine.model import MLP, loss_fn
-from engine.sections.adaptive import CompareConfig, compare_optimizers
+from engine.sections.adaptive import compare_optimizers
 from engine.updates import gradient_update, momentum_update, rmsprop_update, sample_minibatch
 
 

@@ -16,58 +16,39 @@ from __future__ import annotations
 
 import copy
 import math
+import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
+from typing import cast
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from engine import updates
+from engine.contracts.adaptive import OPTIMIZERS, CompareConfig, CompareJob, Losses
 from engine.events import Diverged, Done, Event, Progress, Status
+from engine.exercises.learner import load_learner_functions
 from engine.model import MLP, loss_fn
+from engine.seeding import seeded
+from engine.streaming import LossStream
 
-OPTIMIZERS = ("SGD", "Momentum", "RMSprop")
-FLUSH_SECONDS = 0.05  # losses leave the device at most this often: live curves, few host syncs
-
-
-@dataclass(frozen=True)
-class CompareConfig:
-    """The demo's settings; defaults are the course's widget defaults (Demo 7)."""
-
-    batch_size: int = 135
-    lr: float = 0.002
-    max_steps: int = 275
-    hidden: tuple[int, ...] = (100, 100)
-    beta: float = 0.9  # momentum
-    alpha: float = 0.8  # RMSprop's averaging weight
-    epsilon: float = 1e-8
-    seed: int | None = None  # None: a fresh random model and minibatches every run, as the course
-
-    def __post_init__(self) -> None:
-        if self.batch_size < 1 or self.max_steps < 1:
-            raise ValueError("batch size and number of steps must be at least 1")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError("the learning rate must be a positive number")
+COURSE = CompareConfig()  # Demo 7 as the course runs it
 
 
-@dataclass(frozen=True)
-class Losses(Event):
-    """Minibatch losses of one optimizer for iterations start, start + 1, ... (before each update)."""
-
-    optimizer: str
-    start: int
-    values: tuple[float, ...]
+def fresh_seed() -> int:
+    """A seed from the OS's entropy, for the runs that ask for none (a new random model each time, as the course)."""
+    return secrets.randbits(32)
 
 
 def initial_model(hidden: Sequence[int], seed: int | None = None) -> MLP:
-    """The MLP every optimizer starts from; seeded without touching the global torch RNG."""
-    if seed is None:
-        return MLP(784, 10, list(hidden))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    """The MLP every optimizer starts from (nn.Linear's init draws from torch's global RNG, so under seeded).
+
+    seeded(None) would restore the global state afterwards and give the same "random" model on
+    every unseeded run; a fresh seed keeps each one new.
+    """
+    with seeded(fresh_seed() if seed is None else seed):
         return MLP(784, 10, list(hidden))
 
 
@@ -201,38 +182,29 @@ def _plugin_steps(
 
 # -- the shared driver ----------------------------------------------------------------------------
 def _drive(step: Callable[[int, list[bool]], torch.Tensor], cfg: CompareConfig) -> Iterator[Event]:
-    """Run the iterations, sending losses to the host every FLUSH_SECONDS; a non-finite loss ends that optimizer."""
-    alive = [True] * len(OPTIMIZERS)
-    pending: list[torch.Tensor] = []
-    start, last = 0, time.monotonic()
-    t0 = last
+    """Run the iterations, streaming losses every few ms; a non-finite loss ends that optimizer."""
+    stream = LossStream(len(OPTIMIZERS))  # a curve ends before its first non-finite loss
+    t0 = time.monotonic()
     for i in range(cfg.max_steps):
-        pending.append(step(i, alive))
-        if i + 1 < cfg.max_steps and time.monotonic() - last < FLUSH_SECONDS:
+        stream.add(step(i, stream.alive))
+        if i + 1 < cfg.max_steps and not stream.due():
             continue
-        block = torch.stack(pending).cpu().tolist()  # one host sync per flush
-        for k, name in enumerate(OPTIMIZERS):
-            if not alive[k]:
-                continue
-            column = [row[k] for row in block]
-            bad = next((j for j, v in enumerate(column) if not math.isfinite(v)), None)
-            kept = column if bad is None else column[:bad]
-            if kept:
-                yield Losses(name, start, tuple(kept))
-            if bad is not None:
-                alive[k] = False
-                yield Diverged(start + bad, name)
+        for chunk in stream.flush():
+            name = OPTIMIZERS[chunk.series]
+            if chunk.values:
+                yield Losses(name, chunk.start, chunk.values)
+            if chunk.diverged_at is not None:
+                yield Diverged(chunk.diverged_at, name)
         yield Progress(i + 1, cfg.max_steps, "iterations")
-        pending, start, last = [], i + 1, time.monotonic()
-        if not any(alive):
+        if not any(stream.alive):
             break
-    yield Done("completed" if any(alive) else "diverged", time.monotonic() - t0)
+    yield Done("completed" if any(stream.alive) else "diverged", time.monotonic() - t0)
 
 
 def compare_optimizers(
     x: torch.Tensor,
     y: torch.Tensor,
-    cfg: CompareConfig = CompareConfig(),
+    cfg: CompareConfig = COURSE,
     *,
     gradient_update: Callable | None = None,
     momentum_update: Callable | None = None,
@@ -257,9 +229,9 @@ def compare_optimizers(
     if fast:
         step = _fast_steps(x, y, cfg, base, indices)
     else:
-        sampler = sample_minibatch or updates.sample_minibatch
-        if sample_minibatch is None and cfg.seed is not None:
-            sampler = partial(updates.sample_minibatch, rng=np.random.RandomState(cfg.seed + 1))
+        # The reference sampler draws from a private generator, never numpy's global one.
+        rng = np.random.RandomState(None if cfg.seed is None else cfg.seed + 1)
+        sampler = sample_minibatch or partial(updates.sample_minibatch, rng=rng)
         step = _plugin_steps(
             x,
             y,
@@ -271,3 +243,17 @@ def compare_optimizers(
             sampler,
         )
     yield from _drive(step, cfg)
+
+
+def compare_job(job: CompareJob, env) -> Iterator[Event]:
+    """The demo on the full training set, with the learner's functions where the job names them."""
+    mine = {name: cast(Callable, fn) for name, fn in load_learner_functions(dict(job.learner)).items()}
+    mnist = env.context.mnist
+    yield from compare_optimizers(
+        mnist.train_x,
+        mnist.train_y,
+        job.config(),
+        momentum_update=mine.get("momentum_update"),
+        rmsprop_update=mine.get("rmsprop_update"),
+        sample_minibatch=mine.get("sample_minibatch"),
+    )

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import copy
 import math
+import pickle
+import textwrap
+from types import SimpleNamespace
 
 import pytest
 import torch
 
+from engine.contracts.adaptive import OPTIMIZERS, CompareConfig, CompareJob, Losses
+from engine.contracts.base import SettingError
 from engine.events import Diverged, Done, Progress
+from engine.jobs import RunEnv, run_job
 from engine.model import MLP, loss_fn
 from engine.sections.adaptive import (
-    OPTIMIZERS,
-    CompareConfig,
-    Losses,
     StackedMLP,
     StackedUpdates,
     compare_optimizers,
@@ -241,7 +244,78 @@ def test_huge_learning_rate_diverges_every_optimizer_on_the_fast_path(subset):
 
 
 def test_config_refuses_nonsense():
-    with pytest.raises(ValueError):
+    with pytest.raises(SettingError, match="learning rate must be a positive number"):
         CompareConfig(lr=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(SettingError, match="batch size must be at least 1"):
         CompareConfig(batch_size=0)
+    with pytest.raises(SettingError, match="whole number"):
+        CompareConfig(max_steps=2.5)
+    with pytest.raises(SettingError, match="seed must be between 0 and"):
+        CompareConfig(seed=2**32)  # numpy's RandomState(seed + 1) takes 32-bit seeds
+
+
+# -- the contract: what the screen sends ----------------------------------------------------------
+def test_the_job_is_the_course_demo_and_refuses_values_its_widgets_refuse():
+    job = CompareJob()
+    assert (job.batch_size, job.lr, job.max_steps, job.seed) == (135, 0.002, 275, None)
+    assert job.config() == CompareConfig(135, 0.002, 275, (100, 100), 0.9, 0.8, 1e-8, None)
+    with pytest.raises(SettingError, match="batch size must be between 25 and 250"):
+        CompareJob(batch_size=300)
+    with pytest.raises(SettingError, match="steps must be between 50 and 500"):
+        CompareJob(max_steps=20)
+    with pytest.raises(SettingError, match="learning rate must be a number"):
+        CompareJob(lr=math.inf)
+    with pytest.raises(SettingError, match="learning rate must be between 1e-05 and 1"):
+        CompareJob(lr=2.0)
+    with pytest.raises(SettingError, match="not gradient_update"):
+        CompareJob(learner={"gradient_update": "/tmp/exercises.py"})  # it stays the reference here
+    typed = CompareJob(batch_size=140.0, max_steps=60.0)  # as a typed value may arrive
+    assert typed == CompareJob(140, max_steps=60) and isinstance(typed.config().batch_size, int)
+
+
+def test_jobs_and_events_cross_a_process_boundary():
+    job = CompareJob(50, 0.01, 100, seed=3, learner={"rmsprop_update": "/tmp/exercises.py"})
+    assert pickle.loads(pickle.dumps(job)) == job
+    event = Losses("RMSprop", 50, (2.3, 2.2))
+    assert pickle.loads(pickle.dumps(event)) == event
+
+
+# -- randomness -------------------------------------------------------------------------------------
+def test_unseeded_models_are_new_each_run_and_the_global_rng_is_left_alone():
+    torch.manual_seed(11)
+    expected_next = torch.rand(1)
+    torch.manual_seed(11)
+    a, b = initial_model((20,)), initial_model((20,))
+    assert not torch.equal(a.main[0].weight, b.main[0].weight)  # "r runs again (new random model)"
+    assert torch.equal(torch.rand(1), expected_next)
+    c, d = initial_model((20,), seed=4), initial_model((20,), seed=4)
+    assert all(torch.equal(p, q) for p, q in zip(c.parameters(), d.parameters()))
+
+
+# -- the compute function: the job as the screen starts it --------------------------------------
+RMSPROP_NAN = textwrap.dedent("""
+    import torch
+
+    def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
+        loss.backward()
+        with torch.no_grad():
+            for par in params:
+                par.fill_(float("nan"))  # a learner's rule gone badly wrong
+""")
+
+
+def test_the_job_trains_on_the_context_set_with_the_learners_functions(subset, tmp_path):
+    x, y = subset
+    env = RunEnv(SimpleNamespace(mnist=SimpleNamespace(train_x=x, train_y=y)))
+    got, rest = curves(run_job(CompareJob(25, 0.01, 50, seed=0), env))
+    assert {n: len(v) for n, v in got.items()} == dict.fromkeys(OPTIMIZERS, 50)
+    assert rest[-1].reason == "completed"
+    again, _ = curves(run_job(CompareJob(25, 0.01, 50, seed=0), env))
+    assert again == got
+    learner = tmp_path / "exercises.py"
+    learner.write_text(RMSPROP_NAN)
+    job = CompareJob(25, 0.01, 50, seed=0, learner={"rmsprop_update": str(learner)})
+    mine, rest = curves(run_job(job, env))
+    assert [e for e in rest if isinstance(e, Diverged)] == [Diverged(1, "RMSprop")]  # loss 0 is before the update
+    assert len(mine["RMSprop"]) == 1 and 2.0 < mine["RMSprop"][0] < 2.6  # the fresh model's ~ln 10
+    assert len(mine["SGD"]) == len(mine["Momentum"]) == 50
