@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import threading
@@ -10,7 +11,7 @@ import pytest
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
-import tui.screens.adaptive as adaptive
+from engine.contracts.adaptive import CompareJob, Losses
 from engine.events import Diverged, Done, Failed, Progress, Status
 from tui.widgets.optimizer_curves import OptimizerCurves
 from tui.widgets.stepper import Stepper
@@ -26,12 +27,10 @@ def canned_losses(name: str, n: int) -> list[float]:
     return [max(0.02, 0.15 + 2.15 * math.exp(-i / RATES[name]) + rng.gauss(0, 0.12)) for i in range(n)]
 
 
-def canned_run(settings: dict, diverge: dict[str, int] | None = None, chunk: int = 50):
+def canned_run(job: CompareJob, diverge: dict[str, int] | None = None, chunk: int = 50):
     """What the engine yields, with made-up deterministic losses (no torch, no clock)."""
-    from engine.sections.adaptive import Losses
-
     diverge = diverge or {}
-    n = settings["max_steps"]
+    n = job.max_steps
     curves = {name: canned_losses(name, n) for name in NAMES}
     yield Status("training (canned)")
     for start in range(0, n, chunk):
@@ -45,17 +44,34 @@ def canned_run(settings: dict, diverge: dict[str, int] | None = None, chunk: int
     yield Done("completed")
 
 
+_ENGINE: dict = {}  # the current test's stand-in for engine.sections.adaptive:compare_job
+
+
+def stand_in(job: CompareJob, env):
+    return _ENGINE["run"](job, env)
+
+
+def use_engine(monkeypatch, run) -> None:
+    """The screen's CompareJobs run `run(job, env)` instead of the engine (the screen is not touched)."""
+    monkeypatch.setattr(CompareJob, "compute", f"{__name__}:stand_in")
+    monkeypatch.setitem(_ENGINE, "run", run)
+
+
 @pytest.fixture
 def runs(monkeypatch):
-    """Replace the engine with canned runs; record the settings of every run started."""
-    started: list[dict] = []
+    """Replace the engine with canned runs; record the job of every run started."""
+    started: list[CompareJob] = []
 
-    def fake(ctx, settings, learner=None):
-        started.append(settings)
-        return canned_run(settings)
+    def fake(job, env):
+        started.append(job)
+        return canned_run(job)
 
-    monkeypatch.setattr(adaptive, "compare_events", fake)
+    use_engine(monkeypatch, fake)
     return started
+
+
+def settings(job: CompareJob) -> tuple:
+    return job.batch_size, job.lr, job.max_steps, job.seed
 
 
 def text(screen, selector: str) -> str:
@@ -76,7 +92,7 @@ async def test_the_tab_starts_a_run_with_the_course_defaults_and_toggles_redraw(
         assert runs == [] and app.screen.check_action("run", ()) is False
         await open_compare(pilot)
         screen = app.screen
-        assert runs == [{"batch_size": 135, "lr": 0.002, "max_steps": 275, "seed": None}]
+        assert [settings(j) for j in runs] == [(135, 0.002, 275, None)] and runs[0].learner == {}
         assert screen.query_one("#batch", Stepper).has_focus
         curves = screen.query_one(OptimizerCurves)
         assert {n: len(v) for n, v in curves.losses.items()} == dict.fromkeys(NAMES, 275)
@@ -118,28 +134,47 @@ async def test_every_control_change_runs_again_and_bad_values_are_refused_where_
         assert "whole number" in str(screen.query_one("#steps", Stepper).query_one(".stepper--error").render())
         await pilot.press("escape", "enter", *"60", "enter")
         await settle(pilot)
-        assert [r["batch_size"] for r in runs] == [135, 140, 140, 140]
-        assert runs[2]["lr"] == pytest.approx(10**-2.6)
-        assert runs[3]["max_steps"] == 60
+        assert [r.batch_size for r in runs] == [135, 140, 140, 140]
+        assert runs[2].lr == pytest.approx(10**-2.6)
+        assert runs[3].max_steps == 60
         assert len(screen.query_one(OptimizerCurves).losses["SGD"]) == 60
         await pilot.press("r")
         await settle(pilot)
         assert len(runs) == 5 and runs[4] == runs[3]
 
 
+async def test_the_job_carries_the_learners_functions_and_a_refused_job_is_said_not_raised(runs, tmp_path):
+    app = make_app(section="adaptive")
+    asked: list[tuple] = []
+
+    def learner_functions(ids):  # as if rmsprop_update passed and "yours" was picked
+        asked.append(tuple(ids))
+        return {"rmsprop_update": str(tmp_path / "exercises.py")}
+
+    app.course.learner_functions = learner_functions
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        screen = app.screen
+        assert asked[-1] == ("momentum_update", "rmsprop_update", "sample_minibatch")
+        assert dict(runs[-1].learner) == {"rmsprop_update": str(tmp_path / "exercises.py")}
+        screen.seed = -1  # a value no CompareJob takes: the status says so and nothing starts
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(runs) == 1 and text(screen, "#status").startswith("cannot run: the seed must be between 0 and")
+        assert screen.query_one("#status").has_class("-error")
+
+
 async def test_escape_stops_a_run_and_the_screen_stays(monkeypatch):
     release = threading.Event()
 
-    def endless(ctx, settings, learner=None):
-        from engine.sections.adaptive import Losses
-
+    def endless(job, env):
         for i in range(10**6):
             yield Losses("SGD", i, (2.3,))
-            yield Progress(i + 1, settings["max_steps"], "iterations")
+            yield Progress(i + 1, job.max_steps, "iterations")
             if release.wait(0.005):
                 return
 
-    monkeypatch.setattr(adaptive, "compare_events", endless)
+    use_engine(monkeypatch, endless)
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket")
@@ -155,9 +190,7 @@ async def test_escape_stops_a_run_and_the_screen_stays(monkeypatch):
 
 
 async def test_divergence_and_failure_are_shown(monkeypatch):
-    monkeypatch.setattr(
-        adaptive, "compare_events", lambda ctx, s, learner=None: canned_run(s, diverge={"SGD": 12, "Momentum": 130})
-    )
+    use_engine(monkeypatch, lambda job, env: canned_run(job, diverge={"SGD": 12, "Momentum": 130}))
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         await open_compare(pilot)
@@ -183,12 +216,10 @@ async def test_a_real_seeded_run_on_the_full_set(monkeypatch):
 
 
 async def _real_run(monkeypatch) -> None:
-    real = adaptive.compare_events
-    monkeypatch.setattr(
-        adaptive,
-        "compare_events",
-        lambda ctx, s, learner=None: real(ctx, {**s, "batch_size": 25, "max_steps": 50, "seed": 0}),
-    )
+    from engine.sections.adaptive import compare_job
+
+    smallest = {"batch_size": 25, "max_steps": 50, "seed": 0}
+    use_engine(monkeypatch, lambda job, env: compare_job(dataclasses.replace(job, **smallest), env))
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         await open_compare(pilot)
@@ -223,7 +254,7 @@ async def test_lesson_and_questions_carry_the_course_text():
 
 # -- snapshots ------------------------------------------------------------------------------------
 def patched(monkeypatch, **kwargs) -> None:
-    monkeypatch.setattr(adaptive, "compare_events", lambda ctx, s, learner=None: canned_run(s, **kwargs))
+    use_engine(monkeypatch, lambda job, env: canned_run(job, **kwargs))
 
 
 async def compare_panels(pilot) -> None:
