@@ -166,14 +166,15 @@ async def test_escape_stops_a_check_and_the_screen_stays_usable():
         assert not isinstance(app.screen, SectionScreen)
 
 
-async def test_no_editor_set_says_where_the_file_is(monkeypatch):
+async def test_no_editor_set_edits_in_the_app(monkeypatch):
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_exercise(app, pilot)
         await pilot.press("e")
-        assert "No editor is set" in status(pane) and str(workspace.workspace_file()) in status(pane)
+        assert "No editor is set" in status(pane) and "ctrl+s" in status(pane)
+        assert app.focused is pane.query_one("#ed-code")  # the in-app editor (tests/tui/test_code_editor.py)
 
 
 async def test_a_file_without_the_stub_is_reported_not_rewritten():

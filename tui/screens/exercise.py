@@ -1,7 +1,8 @@
-"""The Exercise tab: the task, editing the learner's file in their editor, checking it, the solution.
+"""The Exercise tab: the task, editing the learner's file (here or in their editor), checking it, the solution.
 
 The check runs in a worker thread that waits on a separate process (engine.exercises.checker),
-so the screen stays responsive; Esc (handled by the section screen) stops it.
+so the screen stays responsive; Esc (handled by the section screen) stops it. The in-app
+editor (tui.widgets.code_editor) is used in a browser session and when no $EDITOR is set.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from engine.exercises.report import CheckReport
 
 from ..progress import CourseProgress
 from ..widgets.check_result import CheckResult
+from ..widgets.code_editor import CodeArea, ExerciseEditor
+from .choice import Choice, ChoiceDialog
 
 TONE = {
     "passed": "-good",
@@ -49,7 +52,7 @@ class ExercisePane(VerticalScroll, can_focus=True):
     """One coding exercise: `e` edits the file, `c` checks it, `s` twice reveals the solution."""
 
     BINDINGS = [
-        Binding("e", "edit", "edit in $EDITOR"),
+        Binding("e", "edit", "edit"),
         Binding("c", "check", "check"),
         Binding("s", "solution", "solution"),
     ]
@@ -84,12 +87,13 @@ class ExercisePane(VerticalScroll, can_focus=True):
         ex = self.exercise
         yield Static(ex["title"], classes="ex-title")
         yield Static("", id="ex-file", classes="ex-file", markup=False)
-        yield Static("Write your answer in the file (e), then check it (c).", id="ex-status", markup=False)
+        yield Static("Press e to write your answer, then c to check it.", id="ex-status", markup=False)
         yield CheckResult()
         yield Markdown(f"**Signature** `{ex['signature']}`", classes="ex-signature")
         yield Static(ex["rule"].strip("\n"), classes="ex-rule", markup=False)
         yield Markdown(" ".join(ex["task"].split()), classes="ex-task")
         yield Markdown("", id="ex-stub")
+        yield ExerciseEditor(self.exercise_id, id="ex-editor")
         yield Markdown(f"**The course's solution**\n\n```python\n{ex['solution'].strip()}\n```", id="ex-solution")
 
     def on_mount(self) -> None:
@@ -100,6 +104,11 @@ class ExercisePane(VerticalScroll, can_focus=True):
         """The tab is shown: focus here (so e, c and s work) and make the learner's file on first use."""
         self.focus()
         self._refresh_file()
+        self._sync_editor()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # Inside the editor e, c and s are text: the Footer must not offer them.
+        return not (action in ("edit", "check", "solution") and isinstance(self.screen.focused, CodeArea))
 
     @property
     def path(self) -> Path:
@@ -134,22 +143,36 @@ class ExercisePane(VerticalScroll, can_focus=True):
         widget.update(text)
 
     # -- editing --------------------------------------------------------------------------------
+    @property
+    def editor(self) -> ExerciseEditor:
+        return self.query_one(ExerciseEditor)
+
+    def on_resize(self) -> None:
+        # The editor fills the tab's height, so once scrolled to it the learner sees only code.
+        self.editor.styles.height = max(8, self.size.height)
+
+    def _sync_editor(self) -> str:
+        outcome = self.editor.attach(self.path)
+        if outcome == "restored":
+            self.set_status("Your unsaved edits from before are back in the editor below (ctrl+s saves them).")
+        return outcome
+
     def action_edit(self) -> None:
         self._refresh_file()
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-        if not editor:
-            self.set_status(
-                f"No editor is set ($VISUAL or $EDITOR). Open {self.path} in your editor, save, then "
-                "press c — or set EDITOR (e.g. export EDITOR=nano) and restart.",
-                "missing",
-            )
+        external = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if self.app.is_web or not external:
+            why = "" if self.app.is_web else "No editor is set ($VISUAL or $EDITOR), so you edit here: "
+            self.edit_here(f"{why}ctrl+s saves {self.path.name}, Esc leaves the editor, then c checks.")
             return
-        command = [*shlex.split(editor), str(self.path)]
+        if self.editor.dirty:
+            self.edit_here(f"You have unsaved edits here: ctrl+s saves them, then e opens {external}.")
+            return
+        command = [*shlex.split(external), str(self.path)]
         try:
             with self.app.suspend():
                 result = subprocess.run(command, check=False)
         except SuspendNotSupported:
-            # Headless or web drivers cannot hand the terminal over: run it without one, off the UI thread.
+            # Headless drivers cannot hand the terminal over: run it without one, off the UI thread.
             self.run_worker(
                 lambda: self._edit_without_terminal(command),
                 thread=True,
@@ -162,6 +185,66 @@ class ExercisePane(VerticalScroll, can_focus=True):
             self._edited(None, f"Could not start your editor {command[0]!r}: {exc.strerror or exc}.")
             return
         self._edited(result.returncode)
+
+    def edit_here(self, status: str) -> None:
+        """Focus the in-app editor on the exercise's function, scrolled into view."""
+        self._sync_editor()
+        self.set_status(status)
+        editor = self.editor
+        editor.focus_function()
+        # Once the layout has settled (the status line may have grown): the editor at the top of the tab.
+        self.call_after_refresh(lambda: self.scroll_to(y=editor.virtual_region.y, animate=False, immediate=True))
+
+    def on_code_area_leave(self, event: CodeArea.Leave) -> None:
+        event.stop()
+        self.focus()  # a second Esc now does what Esc does on the section screen
+
+    def on_code_area_save_requested(self, event: CodeArea.SaveRequested) -> None:
+        event.stop()
+        self.save_editor()
+
+    def save_editor(self, then=None) -> None:
+        """Save the editor's text; if the file changed on disk meanwhile, ask before anything is lost."""
+        result = self.editor.save()
+        if result.status == "saved":
+            self.set_status(f"Saved {self.path.name}. Press c (outside the editor: Esc first) to check it.")
+            self._refresh_file()
+            if then is not None:
+                then()
+        elif result.status == "conflict":
+            self.app.push_screen(
+                ChoiceDialog(
+                    f"{self.path.name} changed on disk",
+                    f"{self.path.name} was changed outside this editor since it was loaded here "
+                    "(in another editor, or another tab of the app). Saving now would replace those changes.",
+                    [
+                        Choice("r", "Reload from disk", "reload"),
+                        Choice("o", "Overwrite with mine", "overwrite"),
+                        Choice("k", "Keep editing", "keep"),
+                    ],
+                    cancel="keep",
+                ),
+                lambda answer: self._resolve_conflict(answer, then),
+            )
+        else:
+            self.set_status(f"Not saved: {result.message}.", "error")
+
+    def _resolve_conflict(self, answer: str | None, then) -> None:
+        editor = self.editor
+        if answer == "reload":
+            editor.reload()
+            editor.say(f"Reloaded {self.path.name} from disk: your unsaved edits were dropped", sticky=True)
+            self.set_status(f"Reloaded {self.path.name} from disk.")
+            editor.area.focus()
+        elif answer == "overwrite":
+            if editor.save(force=True).status == "saved":
+                self.set_status(f"Saved {self.path.name} over the version on disk.")
+                self._refresh_file()
+                if then is not None:
+                    then()
+        else:
+            editor.show_state()
+            editor.area.focus()
 
     def _edit_without_terminal(self, command: list[str]) -> None:
         try:
@@ -182,6 +265,7 @@ class ExercisePane(VerticalScroll, can_focus=True):
             self.set_status(problem, "missing")
             return
         self._refresh_file()
+        self._sync_editor()
         if self.query_one("#ex-stub", Markdown).display:
             return
         note = "" if code == 0 else f" (your editor exited with code {code})"
@@ -192,7 +276,36 @@ class ExercisePane(VerticalScroll, can_focus=True):
         if self.checking:
             self.set_status("Already checking… (Esc stops it)")
             return
+        if self.editor.dirty:
+            self.app.push_screen(
+                ChoiceDialog(
+                    "Unsaved edits",
+                    f"The editor has edits that are not saved yet; the check runs {self.path.name} as it is on disk.",
+                    [
+                        Choice("s", "Save, then check", "save"),
+                        Choice("d", "Check the file on disk", "disk"),
+                        Choice("k", "Keep editing", "keep"),
+                    ],
+                    cancel="keep",
+                ),
+                self._check_answer,
+            )
+            return
+        self.start_check()
+
+    def _check_answer(self, answer: str | None) -> None:
+        if answer == "save":
+            self.save_editor(then=self.start_check)
+        elif answer == "disk":
+            self.start_check()
+        else:
+            self.editor.area.focus()
+
+    def start_check(self) -> None:
+        """Check the file as it is on disk now, in a separate process."""
         self._refresh_file()
+        self._sync_editor()
+        self.scroll_home(animate=False)  # where the status and the result are shown
         path, ex = self.path, self.exercise_id
         self._cancel = cancel = threading.Event()
         self.checking = True

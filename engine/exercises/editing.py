@@ -1,0 +1,106 @@
+"""Editing the learner's file in the app: load it with a fingerprint, save it atomically unless it changed meanwhile.
+
+The file on disk is the single source of truth: an editor remembers the fingerprint of what it
+loaded, and `save` refuses (status "conflict") when the file on disk no longer has that
+fingerprint, so an edit made elsewhere is never overwritten without the learner saying so.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The file's text (empty when it could not be read) and the fingerprint of its bytes."""
+
+    text: str
+    fingerprint: str | None  # None: the file does not exist (or could not be read)
+    error: str = ""  # why it could not be read, in words
+
+
+@dataclass(frozen=True)
+class Saved:
+    status: str  # "saved" | "conflict" (changed on disk since it was loaded) | "error"
+    fingerprint: str | None = None  # of the file on disk after the attempt
+    message: str = ""
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fingerprint(path: Path) -> str | None:
+    """The digest of the file's bytes now; None if it does not exist or cannot be read."""
+    try:
+        return _digest(Path(path).read_bytes())
+    except OSError:
+        return None
+
+
+def load(path: Path) -> Loaded:
+    """Read the file as UTF-8 text, keeping its line endings (the editor writes them back as they were)."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return Loaded("", None, f"{Path(path).name} does not exist")
+    except OSError as exc:
+        return Loaded("", None, f"cannot read {Path(path).name}: {exc.strerror or exc}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Loaded("", _digest(data), f"{Path(path).name} is not UTF-8 text (byte {exc.start}); edit it elsewhere")
+    return Loaded(text, _digest(data))
+
+
+def save(path: Path, text: str, expected: str | None, *, force: bool = False) -> Saved:
+    """Write `text` if the file still has the fingerprint `expected` (or `force`), atomically.
+
+    Written through a temporary file in the same folder, flushed to disk and renamed over the
+    old one, so a reader (the checker, the learner's own editor) never sees half a file; the
+    file's permission bits are kept.
+    """
+    path = Path(path)
+    current = fingerprint(path)
+    if not force and current != expected:
+        return Saved("conflict", current, f"{path.name} changed on disk since it was loaded")
+    data = text.encode("utf-8")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o644  # a new file: what an editor would make (os.umask is process-wide, not asked)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        return Saved("error", current, f"could not save {path.name}: {exc.strerror or exc}")
+    return Saved("saved", _digest(data))
+
+
+def function_line(text: str, name: str) -> int | None:
+    """The 0-based line of `def name(` in `text` (top level), also when the file does not parse."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        pattern = re.compile(rf"^(async\s+)?def\s+{re.escape(name)}\s*\(")
+        return next((i for i, line in enumerate(text.splitlines()) if pattern.match(line)), None)
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return (node.decorator_list[0] if node.decorator_list else node).lineno - 1
+    return None

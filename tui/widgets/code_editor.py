@@ -1,0 +1,219 @@
+"""The in-app editor of the learner's exercise file: Python highlighting, line numbers, ctrl+s saves, Esc leaves.
+
+It shows the whole file, scrolled to the exercise's function: the check imports the whole file,
+so an error anywhere in it must be visible and fixable here, and what is on screen is exactly
+what is on disk once saved (no splicing of a fragment back into the file). The file on disk
+stays the single source of truth: the editor remembers the fingerprint of what it loaded and
+`save` reports a conflict instead of overwriting an edit made elsewhere meanwhile.
+"""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static, TextArea
+
+from engine.exercises import editing
+
+POLL_SECONDS = 2.0  # how often the file on disk is compared with what was loaded
+_DRAFTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # app -> its editors' unsaved edits
+
+
+class CodeArea(TextArea):
+    """A code TextArea where every printable key is text, Tab indents, ctrl+s asks to save and Esc leaves."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "save"),
+        Binding("escape", "leave", "leave editor", key_display="Esc"),
+    ]
+
+    class Leave(Message):
+        """Esc in the editor: the pane around it takes the focus back."""
+
+    class SaveRequested(Message):
+        """ctrl+s in the editor: the pane runs the save (and any dialog it needs)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "escape":  # TextArea would move the focus on; here Esc means "leave the editor"
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Leave())
+            return
+        await super()._on_key(event)
+
+    def action_save(self) -> None:
+        self.post_message(self.SaveRequested())
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
+
+
+class ExerciseEditor(Vertical):
+    """One line saying what is being edited and whether it is saved, over the code itself."""
+
+    DEFAULT_CSS = """
+    ExerciseEditor { height: 20; min-height: 8; }
+    ExerciseEditor #ed-info { height: 1; color: $text-muted; }
+    ExerciseEditor #ed-info.-dirty { color: $warning; }
+    ExerciseEditor #ed-info.-bad { color: $error; }
+    ExerciseEditor #ed-info.-good { color: $success; }
+    ExerciseEditor CodeArea { height: 1fr; }
+    """
+
+    def __init__(self, function: str, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+        self.path: Path | None = None
+        self._base = ""  # the text as last loaded or saved
+        self._fingerprint: str | None = None  # of the file on disk when it was loaded or saved
+        self._loaded = False
+        self._disk_changed = False  # seen changed on disk while there were unsaved edits
+        self._area: CodeArea
+        self._error = ""  # why the file cannot be edited here (then the editor is read-only)
+        self._sticky = False  # the info line holds news (saved, reloaded, an error) until the next edit
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="ed-info", markup=False)
+        self._area = CodeArea.code_editor("", language="python", id="ed-code")
+        yield self._area
+
+    def on_mount(self) -> None:
+        self.set_interval(POLL_SECONDS, self.poll, name="editor-poll")
+
+    @property
+    def area(self) -> CodeArea:
+        return self._area  # kept: at unmount the child may already be gone from the DOM
+
+    @property
+    def dirty(self) -> bool:
+        return self._loaded and self.area.text != self._base
+
+    # -- loading --------------------------------------------------------------------------------
+    def attach(self, path: Path) -> str:
+        """Edit `path`; then load it (see `sync`)."""
+        if self.path != path:
+            self.path, self._loaded = path, False
+        return self.sync()
+
+    def sync(self) -> str:
+        """Bring the editor up to date with the file on disk, never discarding unsaved edits.
+
+        Returns "loaded", "restored" (unsaved edits kept from an earlier visit), "reloaded"
+        (changed on disk and nothing unsaved here), "unchanged", "conflict" (changed on disk
+        and there are unsaved edits: a save will ask) or "error".
+        """
+        if self.path is None:
+            return "error"
+        if not self._loaded:
+            draft = self._drafts().pop(str(self.path), None)
+            if draft is None:
+                return self._load("loaded")
+            text, self._base, self._fingerprint = draft
+            self._set_text(text)
+            self._loaded, outcome = True, "restored"
+            self._disk_changed = editing.fingerprint(self.path) != self._fingerprint
+        elif editing.fingerprint(self.path) == self._fingerprint:
+            self._disk_changed, outcome = False, "unchanged"
+        elif not self.dirty:
+            return self._load("reloaded")
+        else:
+            self._disk_changed, outcome = True, "conflict"
+        self.show_state()
+        return outcome
+
+    def _load(self, outcome: str) -> str:
+        loaded = editing.load(self.path)
+        self._fingerprint, self._disk_changed = loaded.fingerprint, False
+        self.area.read_only = bool(loaded.error)
+        self._base = loaded.text
+        self._set_text(loaded.text)
+        self._loaded = True
+        self._error = loaded.error
+        self.show_state()
+        return "error" if loaded.error else outcome
+
+    def reload(self) -> None:
+        """Drop the unsaved edits and show the file as it is on disk."""
+        self._load("reloaded")
+
+    def _set_text(self, text: str) -> None:
+        area = self.area
+        row = area.cursor_location[0]
+        area.load_text(text)
+        if row:
+            area.move_cursor((min(row, area.document.line_count - 1), 0))
+
+    def poll(self) -> None:
+        """Notice an edit made elsewhere: reload when nothing is unsaved here, else warn."""
+        if not self._loaded or self.path is None or editing.fingerprint(self.path) == self._fingerprint:
+            return
+        if self.sync() == "reloaded":
+            self.say(f"{self.path.name} changed on disk and was reloaded (nothing was unsaved here)", sticky=True)
+
+    def _drafts(self) -> dict:
+        """Unsaved edits (path -> text, base, fingerprint) kept while the learner visits another section."""
+        return _DRAFTS.setdefault(self.app, {})
+
+    def on_unmount(self) -> None:
+        if self.dirty and self.path is not None:
+            self._drafts()[str(self.path)] = (self.area.text, self._base, self._fingerprint)
+
+    # -- saving ---------------------------------------------------------------------------------
+    def save(self, *, force: bool = False) -> editing.Saved:
+        """Write the text atomically; status "conflict" when the file changed on disk (unless `force`)."""
+        if self.path is None or not self._loaded or self.area.read_only:
+            return editing.Saved("error", message="nothing to save")
+        text = self.area.text
+        result = editing.save(self.path, text, self._fingerprint, force=force)
+        if result.status == "saved":
+            self._base, self._fingerprint, self._disk_changed = text, result.fingerprint, False
+            self.say(f"Saved {self.path.name} · Esc, then c checks it", "-good", sticky=True)
+        elif result.status == "error":
+            self.say(f"Not saved: {result.message}.", "-bad", sticky=True)
+        else:
+            self._disk_changed = True
+            self.show_state()
+        return result
+
+    # -- where and what -------------------------------------------------------------------------
+    def focus_function(self) -> None:
+        """Focus the code with the cursor on the exercise's `def` line, shown at the top."""
+        area = self.area
+        line = editing.function_line(area.text, self.function)
+        if line is not None and not self.dirty:
+            area.move_cursor((line, 0))
+            area.scroll_to(y=line, animate=False, immediate=True)
+        area.focus(scroll_visible=False)  # the pane scrolls it to the top itself (no animation to fight)
+
+    def show_state(self) -> None:
+        name = self.path.name if self.path else "exercises.py"
+        if self._error:
+            self.say(f"Cannot edit here: {self._error}.", "-bad", sticky=True)
+        elif self._disk_changed and self.dirty:
+            self.say(f"⚠ {name} changed on disk: ctrl+s asks to reload or overwrite", "-bad")
+        elif self.dirty:
+            self.say(f"{name} · unsaved edits (ctrl+s saves)", "-dirty")
+        else:
+            line = editing.function_line(self.area.text, self.function)
+            where = f" · {self.function} at line {line + 1}" if line is not None else ""
+            self.say(f"{name} · saved{where}")
+
+    def say(self, text: str, tone: str = "", *, sticky: bool = False) -> None:
+        """Show `text` on the info line; a sticky one stays until the learner edits again."""
+        self._sticky = sticky
+        info = self.query_one("#ed-info", Static)
+        info.remove_class("-dirty", "-bad", "-good")
+        if tone:
+            info.add_class(tone)
+        info.update(text)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()  # the question cards listen for Changed too; this one is ours
+        if self._loaded and (self.dirty or not self._sticky):
+            self.show_state()
