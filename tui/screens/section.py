@@ -39,6 +39,7 @@ class SectionScreen(Screen):
         Binding("left_square_bracket", "tab(-1)", "prev tab", key_display="["),
         Binding("right_square_bracket", "tab(1)", "next tab", key_display="]"),
         Binding("i", "toggle_implementation", "reference/yours"),
+        Binding("u", "links", "videos & links (QR codes)", show=False),  # on the Lesson tab's first line
     ]
     DEFAULT_CSS = """
     SectionScreen TabbedContent { height: 1fr; }
@@ -202,6 +203,12 @@ class SectionScreen(Screen):
             self.notify("Stopped.", timeout=2)
         else:
             self.app.go_home()
+
+    def action_links(self) -> None:
+        from ..links import links_for
+        from .links import LinksDialog
+
+        self.app.push_screen(LinksDialog(links_for(self.section.key), self.section.label))
 
     def action_neighbour(self, offset: int) -> None:
         self.app.open_neighbour(self.section.key, offset)

@@ -12,13 +12,14 @@ from textual.timer import Timer
 from textual.widgets import Markdown, Static, TextArea
 
 from ..lessons import Question, lesson_text
+from .links import LinksLine
 
 if TYPE_CHECKING:
     from ..progress import CourseProgress
 
 
 class LessonView(VerticalScroll):
-    """Scrollable Markdown of assets/lessons/<key>.md."""
+    """The section's videos and slides as hyperlinks, then the scrollable Markdown of assets/lessons/<key>.md."""
 
     DEFAULT_CSS = "LessonView { height: 1fr; padding: 0 1; } LessonView Markdown { margin: 0; }"
 
@@ -27,6 +28,7 @@ class LessonView(VerticalScroll):
         self.key = key
 
     def compose(self) -> ComposeResult:
+        yield LinksLine(self.key)
         yield Markdown(lesson_text(self.key))
 
 
