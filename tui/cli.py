@@ -15,6 +15,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="optcourse-tui",
         description="Learn optimization for deep learning by running it: the Neuromatch Academy "
         "W1D5 unit as live terminal demos, computed by PyTorch.",
+        epilog="optcourse-tui serve [--port N] [flags]: the app in a web browser (see optcourse-tui serve --help).",
     )
     parser.add_argument(
         "--device",
@@ -96,11 +97,19 @@ def reset_progress(workspace: Path | None, ask=input, interactive: bool | None =
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        from .serve import main as serve
+
+        return serve(argv[1:])
     args = parse_args(argv)
     if args.reset_progress and not reset_progress(args.workspace):
         return 2
     config = AppConfig(device=args.device, data_dir=args.data_dir, section=args.section, workspace=args.workspace)
     from .app import OptCourseApp
+    from .serve import watch_server
+
+    watch_server()  # in a browser tab's app: exit if the server that started it is gone
 
     app = OptCourseApp(config)
     if args.device == "cuda":

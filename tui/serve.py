@@ -1,0 +1,247 @@
+"""`optcourse-tui serve`: the app in a web browser through textual-serve, one app process per browser tab.
+
+textual-serve (1.1.x, read for this) runs the app command through a shell for each websocket,
+speaks to it over stdin/stdout, and stops it only by asking it to quit. This module adds what
+a course that runs learner code needs: the app command is exec'd (so the app is the server's
+own child and can be killed), an app that does not quit when asked is terminated, every app
+is stopped when the server stops, an app whose server died exits by itself, the page's
+websocket address follows the address the browser used (so any SSH forwarded port works), and
+a websocket from another web site or a rebound DNS name is refused (browsers let any page
+open a websocket to 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import os
+import shlex
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+QUIT_GRACE = 5.0  # seconds an app gets to quit when asked, then SIGTERM; as long again, then SIGKILL
+SERVED_ENV = "OPTCOURSE_SERVED"  # set in each tab's app: the server's process id
+_ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding the tui and engine packages
+
+log = logging.getLogger("textual-serve")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """(the server's flags, the app's flags for each tab), the app's checked as `optcourse-tui` checks them."""
+    parser = argparse.ArgumentParser(
+        prog="optcourse-tui serve",
+        description="Serve optcourse-tui to a web browser: each browser tab gets its own app process.",
+        epilog="Any flag of optcourse-tui (--device, --data-dir, --section, --workspace) is given to the app of "
+        "each tab. On a remote machine keep the default host and forward the port: "
+        f"ssh -L {DEFAULT_PORT}:localhost:{DEFAULT_PORT} gpu-box, then open http://localhost:{DEFAULT_PORT}",
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
+    parser.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a --host that is not loopback: whoever reaches the port runs the app, and its exercise "
+        "checker runs Python code as you",
+    )
+    args, app_argv = parser.parse_known_args(argv)
+    if not 0 < args.port < 65536:
+        parser.error(f"--port {args.port} is not a port number (1-65535)")
+    if not is_loopback(args.host) and not args.public:
+        parser.error(f"--host {args.host} is reachable from other machines: add --public to mean it")
+    if "--reset-progress" in app_argv:
+        parser.error("--reset-progress asks on a terminal: run `optcourse-tui --reset-progress` instead")
+    from .cli import parse_args as app_parse_args
+
+    app_parse_args(app_argv)  # errors (unknown flag, bad section...) now, not in every tab
+    return args, app_argv
+
+
+def app_command(app_argv: list[str]) -> str:
+    """The shell command of one tab's app; exec, so the app process is the server's child, not a shell's."""
+    return "exec " + shlex.join([sys.executable, "-P", "-m", "tui", *app_argv])
+
+
+def public_warning(host: str, port: int) -> str:
+    return (
+        f"optcourse-tui serve: WARNING: listening on {host}:{port}, reachable from other machines, with no "
+        "password. Whoever opens the page gets a full app session, and the app runs Python code typed into it "
+        f"(the exercise checker) as {_user()} on this machine. Prefer the default {DEFAULT_HOST} and an SSH "
+        f"tunnel (ssh -L {port}:localhost:{port} this-machine)."
+    )
+
+
+def _user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return "you"
+
+
+def watch_server() -> None:
+    """In a tab's app: quit (as on SIGTERM) when the server that started it is gone, never linger."""
+    server = os.environ.get(SERVED_ENV)
+    if not server or not server.isdigit():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(server):
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)  # the web driver turns SIGTERM into a clean exit
+
+    threading.Thread(target=watch, name="optcourse-watch-server", daemon=True).start()
+
+
+def make_server(host: str, port: int, app_argv: list[str]):
+    """The textual-serve Server, with this module's process handling and request checks."""
+    from aiohttp import web
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server, to_int
+
+    class CourseAppService(AppService):
+        """One tab's app: exec'd in its own process group, terminated if it does not quit when asked."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._stopping: asyncio.Task | None = None
+
+        def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+            env = super()._build_environment(width, height)
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, env.get("PYTHONPATH")]))
+            env[SERVED_ENV] = str(os.getpid())
+            return env
+
+        async def _open_app_process(self, width: int = 80, height: int = 24):
+            self._process = process = await asyncio.create_subprocess_shell(
+                self.command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=self._build_environment(width=width, height=height),
+                start_new_session=True,  # its own process group: a kill reaches whatever it started
+            )
+            self._stdin = process.stdin
+            return process
+
+        async def stop(self) -> None:
+            if self._stopping is None:  # the websocket's end and the server's shutdown may both ask
+                self._stopping = asyncio.ensure_future(self._stop())
+            await asyncio.shield(self._stopping)
+
+        async def _stop(self) -> None:
+            task, process = self._task, self._process
+            if task is None or process is None:
+                return
+            with contextlib.suppress(Exception):
+                await self.send_meta({"type": "quit"})
+            for sig in (None, signal.SIGTERM, signal.SIGKILL):
+                if sig is not None and process.returncode is None:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(process.pid, sig)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(process.wait(), QUIT_GRACE)
+                    break
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(task, QUIT_GRACE)
+            self._task = None
+
+    class CourseServer(Server):
+        def __init__(self):
+            super().__init__(app_command(app_argv), host=host, port=port, title="optcourse-tui")
+            self.services: set[CourseAppService] = set()
+            self.sockets: set[web.WebSocketResponse] = set()
+
+        def _allowed(self, request: web.Request) -> str:
+            """Why a request is refused ("" if allowed): a rebound DNS name, or a websocket from another site."""
+            host = request.host
+            if is_loopback(self.host) and not is_loopback(urlsplit(f"//{host}").hostname or ""):
+                return f"this server answers only to a loopback address, not {host!r}"
+            origin = request.headers.get("Origin")
+            if origin is not None and urlsplit(origin).netloc != host:
+                return f"a page from {origin!r} may not open a session"
+            return ""
+
+        async def handle_index(self, request: web.Request):
+            if why := self._allowed(request):
+                raise web.HTTPForbidden(text=why)
+            # The page's websocket and static addresses as the browser reached us (any forwarded port).
+            self.public_url = f"{request.scheme}://{request.host}"
+            return await super().handle_index(request)
+
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            # As textual-serve 1.1.3's, plus the request check and the bookkeeping used at shutdown.
+            if why := self._allowed(request):
+                raise web.HTTPForbidden(text=why)
+            websocket = web.WebSocketResponse(heartbeat=15)
+            width = to_int(request.query.get("width", "80"), 80)
+            height = to_int(request.query.get("height", "24"), 24)
+            service: CourseAppService | None = None
+            try:
+                await websocket.prepare(request)
+                self.sockets.add(websocket)
+                service = CourseAppService(
+                    self.command,
+                    write_bytes=websocket.send_bytes,
+                    write_str=websocket.send_str,
+                    close=websocket.close,
+                    download_manager=self.download_manager,
+                    debug=self.debug,
+                )
+                self.services.add(service)
+                await service.start(width, height)
+                await self._process_messages(websocket, service)
+            except asyncio.CancelledError:
+                pass
+            except Exception as error:
+                log.exception(error)
+            finally:
+                if service is not None:
+                    await service.stop()
+                    self.services.discard(service)
+                self.sockets.discard(websocket)
+                with contextlib.suppress(Exception):
+                    await websocket.close()
+            return websocket
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            # Before aiohttp waits (60 s) for open websockets: stop every tab's app, then close them.
+            await asyncio.gather(*(s.stop() for s in list(self.services)), return_exceptions=True)
+            await asyncio.gather(*(ws.close() for ws in list(self.sockets)), return_exceptions=True)
+
+    return CourseServer()
+
+
+def main(argv: list[str]) -> int:
+    args, app_argv = parse_args(argv)
+    if not is_loopback(args.host):
+        print(public_warning(args.host, args.port), file=sys.stderr)
+    try:
+        server = make_server(args.host, args.port, app_argv)
+    except ImportError as exc:
+        print(f"optcourse-tui serve needs textual-serve ({exc}); pip install textual-serve", file=sys.stderr)
+        return 2
+    try:
+        server.serve()
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        print(f"optcourse-tui serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
