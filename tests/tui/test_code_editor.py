@@ -114,6 +114,17 @@ async def test_an_edit_made_elsewhere_is_offered_never_overwritten():
         assert disk() == editor.area.text and "!" in disk() and not editor.dirty
 
 
+async def test_the_editor_stays_at_the_top_when_the_text_above_it_changes():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane, editor = await edit_here(app, pilot)
+        assert editor.region.y == pane.region.y  # filling the tab
+        await pilot.press("#", "ctrl+s")  # the def commented out: the 'add this stub back' notice appears above
+        await settle(pilot)
+        assert pane.query_one("#ex-stub").display and "#def gradient_update(" in disk()
+        assert editor.region.y == pane.region.y and app.focused is editor.area
+
+
 async def test_a_change_on_disk_reloads_when_nothing_is_unsaved():
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

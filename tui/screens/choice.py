@@ -43,8 +43,7 @@ class ChoiceDialog(ModalScreen[str]):
             with Horizontal():
                 for c in self.choices:
                     yield Button(f"{c.key}: {c.label}", id=f"choice-{c.value}", compact=True)
-            keys = " · ".join(f"{c.key} {c.label.lower()}" for c in self.choices)
-            yield Static(f"{keys} · Esc {self.cancel_label}", id="choice-keys", markup=False)
+            yield Static(f"Press a letter or a button · Esc: {self.cancel_label}", id="choice-keys", markup=False)
 
     @property
     def cancel_label(self) -> str:

@@ -13,6 +13,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+from textual import events
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -192,8 +193,26 @@ class ExercisePane(VerticalScroll, can_focus=True):
         self.set_status(status)
         editor = self.editor
         editor.focus_function()
-        # Once the layout has settled (the status line may have grown): the editor at the top of the tab.
-        self.call_after_refresh(lambda: self.scroll_to(y=editor.virtual_region.y, animate=False, immediate=True))
+        self._editor_to_top()
+
+    def _editor_to_top(self) -> None:
+        """Once the layout has settled: the editor at the top, filling the tab (it holds the focus)."""
+
+        async def to_top() -> None:
+            # Focusing scrolls with an animation that would otherwise finish after this and win.
+            await self.app.animator.stop_animation(self, "scroll_y", complete=False)
+            self.scroll_to(y=self.editor.virtual_region.y, animate=False, immediate=True)
+
+        self.call_after_refresh(to_top)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, CodeArea):  # by e, Tab, a click, or back from a dialog
+            self._editor_to_top()
+
+    def watch_virtual_size(self) -> None:
+        # Text above the editor changed height (the status, the stub notice): keep the editor in place.
+        if self.is_mounted and isinstance(self.screen.focused, CodeArea):
+            self._editor_to_top()
 
     def on_code_area_leave(self, event: CodeArea.Leave) -> None:
         event.stop()
@@ -209,6 +228,7 @@ class ExercisePane(VerticalScroll, can_focus=True):
         if result.status == "saved":
             self.set_status(f"Saved {self.path.name}. Press c (outside the editor: Esc first) to check it.")
             self._refresh_file()
+            self._editor_to_top()
             if then is not None:
                 then()
         elif result.status == "conflict":
@@ -240,6 +260,7 @@ class ExercisePane(VerticalScroll, can_focus=True):
             if editor.save(force=True).status == "saved":
                 self.set_status(f"Saved {self.path.name} over the version on disk.")
                 self._refresh_file()
+                self._editor_to_top()
                 if then is not None:
                     then()
         else:
