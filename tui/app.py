@@ -113,6 +113,11 @@ class OptCourseApp(App):
     def action_go_home(self) -> None:
         self.go_home()
 
+    async def action_quit(self) -> None:
+        from .screens.exercise import quit_or_ask
+
+        quit_or_ask(self)  # asks first when an exercise editor has unsaved edits
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return

@@ -179,6 +179,37 @@ async def test_unsaved_edits_come_back_after_visiting_another_section():
         assert "unsaved edits from before" in status(pane)
 
 
+async def test_q_with_unsaved_edits_asks_before_quitting():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        _, editor = await edit_here(app, pilot)
+        await pilot.press(*"# kept", "escape", "q")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog) and app.is_running
+        await pilot.press("k")
+        await pilot.pause()
+        assert app.is_running and editor.dirty
+        await pilot.press("q", "s")  # save, then quit
+        await pilot.pause()
+    assert "# kept" in disk() and app.return_code == 0
+
+
+async def test_quitting_from_another_section_with_unsaved_edits_asks_too():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await edit_here(app, pilot)
+        await pilot.press(*"# draft", "escape", "n")  # Section 4, its Lesson tab
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog) and "another section" in str(
+            app.screen.query_one("#choice-text").render()
+        )
+        await pilot.press("d")
+        await pilot.pause()
+    assert "# draft" not in disk() and app.return_code == 0
+
+
 class WebApp(ExerciseApp):
     @property
     def is_web(self) -> bool:  # as under textual-serve

@@ -25,6 +25,11 @@ POLL_SECONDS = 2.0  # how often the file on disk is compared with what was loade
 _DRAFTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # app -> its editors' unsaved edits
 
 
+def has_drafts(app) -> bool:
+    """Whether an editor left unsaved edits behind (its section was left; they come back when it reopens)."""
+    return bool(_DRAFTS.get(app))
+
+
 class CodeArea(TextArea):
     """A code TextArea where every printable key is text, Tab indents, ctrl+s asks to save and Esc leaves."""
 
