@@ -231,13 +231,14 @@ async def test_section_4_and_its_editor_run_in_headless_chromium_and_nothing_is_
             await browser.screenshot(page, tmp_path / "section4.png")
             assert (tmp_path / "section4.png").stat().st_size > 10_000
             await press(browser, page, "]")  # the Exercise tab: e edits in the app (no terminal to hand over)
+            await wait_for(browser, page, r"Exercise 4: Implement momentum", 20)
             await press(browser, page, "e")
-            await wait_for(browser, page, r"exercises\.py · saved · momentum_update at line", 20)
+            await wait_for(browser, page, r"momentum_update at line[\s\S]*leave editor", 20)  # the editor has the keys
             await press(browser, page, "z")
             await press(browser, page, "s", ctrl=True)
             await wait_for(browser, page, r"Saved exercises\.py", 20)
             saved = (tmp_path / "home" / "workspace" / "exercises.py").read_text()
-            assert "\nzdef momentum_update(" in saved
+            assert "\nzdef momentum_update(" in saved, [line for line in saved.splitlines() if "z" in line[:2]]
             before = started_by(server.pid)
             assert before  # the app, and anything it started
             server.send_signal(signal.SIGTERM)  # with the tab still open
