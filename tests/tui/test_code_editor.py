@@ -80,7 +80,7 @@ async def test_ctrl_s_saves_then_c_checks_the_saved_file():
         await pilot.press("escape", "c")
         await settle(pilot)
         assert pane.report.status == "passed", pane.report.summary
-        assert app.exercise_passed("gradient_update")
+        assert app.course.exercise_passed("gradient_update")
 
 
 async def test_an_edit_made_elsewhere_is_offered_never_overwritten():

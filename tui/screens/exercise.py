@@ -331,8 +331,8 @@ class ExercisePane(VerticalScroll, can_focus=True):
         self._cancel = cancel = threading.Event()
         self.checking = True
         self.set_status(f"Checking your {ex} in a separate process… (Esc stops it)")
-        timeout = getattr(self.app, "check_timeout", checker.TIME_LIMIT)
-        data_dir = getattr(getattr(self.app, "config", None), "data_dir", None)
+        timeout = self.app.check_timeout  # type: ignore[attr-defined]  (tui.app.OptCourseApp)
+        data_dir = self.app.config.data_dir  # type: ignore[attr-defined]
 
         def work() -> None:
             digest = workspace.digest_of(path, ex)  # of the code being checked, even if edited meanwhile
