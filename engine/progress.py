@@ -4,30 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from . import paths
+from .atomic import write_text as atomic_write_text
 
 PROGRESS_FILE = "progress.json"
 ANSWERS_FILE = "answers.json"
 VERSION = 1
 
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder and os.replace it: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = ["ANSWERS_FILE", "PROGRESS_FILE", "JsonStore", "Progress", "atomic_write_text", "clear_progress"]
 
 
 def set_aside(path: Path) -> Path:
@@ -41,54 +29,151 @@ def set_aside(path: Path) -> Path:
     return target
 
 
-class JsonStore:
-    """One JSON object on disk; a file that cannot be read as one is set aside and replaced by {}."""
+def kind_of(value) -> str:
+    """A JSON value's kind in plain words: "a list", "a number", ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "a string", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
 
-    def __init__(self, path: Path):
+
+def _decode(raw: bytes) -> dict:
+    """The JSON object in `raw`; ValueError saying in plain words why it is not one."""
+    if not raw.strip():
+        raise ValueError("it is empty" if not raw else "it holds only blank space")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"it is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"it is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"it holds {kind_of(data)}, not an object")
+    return data
+
+
+Cleaner = Callable[[dict], tuple[dict, list[str]]]
+
+
+class JsonStore:
+    """One JSON object on disk; a file that cannot be read as one is set aside and replaced by {}.
+
+    `clean(data)` returns the entries it can use and a list of those it cannot; a file with any
+    such entry is set aside too, and the usable entries are written back at once.
+    """
+
+    def __init__(self, path: Path, clean: Cleaner | None = None):
         self.path = path
         self.notices: list[str] = []  # for the learner: what was set aside or could not be written
-        self.data = self._load()
+        self._unreadable = ""  # the file exists but could not be read: never save over it
+        self.data = self._load(clean)
 
-    def _load(self) -> dict:
+    def _where(self) -> str:
+        return f"{self.path.name} (in {self.path.parent})"
+
+    def _set_aside(self, why: str) -> bool:
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+            moved = set_aside(self.path)
+        except OSError as exc:
+            self._unreadable = f"it is damaged and could not be set aside ({exc.strerror or exc})"
+            self.notices.append(
+                f"{self._where()} is damaged: {why}; it could not be set aside ({exc.strerror or exc}), "
+                "so nothing will be saved over it. Move it away, then restart."
+            )
+            return False
+        self.notices.append(
+            f"{self._where()} was damaged: {why}. It was set aside as {moved.name} and a fresh one started"
+        )
+        return True
+
+    def _load(self, clean: Cleaner | None) -> dict:
+        try:
+            raw = self.path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):  # not there (yet): saving will say if it cannot be
             return {}
         except OSError as exc:
-            self.notices.append(f"Could not read {self.path.name} ({exc.strerror}); starting afresh.")
+            self._unreadable = exc.strerror or str(exc)
+            self.notices.append(
+                f"{self._where()} could not be read ({self._unreadable}); changes will not be saved over it "
+                "until it can be read (check its permissions, then restart)."
+            )
             return {}
         try:
-            data = json.loads(text)
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
-        except ValueError:
-            try:
-                moved = set_aside(self.path)
-                self.notices.append(
-                    f"{self.path.name} was damaged; it was set aside as {moved.name} and a fresh one started."
-                )
-            except OSError as exc:
-                self.notices.append(f"{self.path.name} is damaged and could not be set aside ({exc.strerror}).")
+            data = _decode(raw)
+        except ValueError as exc:
+            if self._set_aside(str(exc)):
+                self.notices[-1] += "."
             return {}
-        return data
+        if clean is None:
+            return data
+        kept, problems = clean(data)
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        if problems and self._set_aside("; ".join(problems[:3]) + more):
+            self.data = kept
+            if self.save():
+                self.notices[-1] += " with the readable entries."
+        return kept
 
     def save(self) -> bool:
+        if self._unreadable:
+            return False  # the learner was told once at start-up why
         try:
             atomic_write_text(self.path, json.dumps({"version": VERSION, **self.data}, indent=1, sort_keys=True))
             return True
         except OSError as exc:
-            self.notices.append(f"Could not save {self.path.name} ({exc.strerror or exc}).")
+            self.notices.append(f"Could not save {self._where()} ({exc.strerror or exc}).")
             return False
 
 
-def _str_list(value) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+def _str_list(value, name: str, problems: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(f"{name} is {kind_of(value)}, not a list")
+        return []
+    for i, v in enumerate(value):
+        if not isinstance(v, str):
+            problems.append(f"{name}[{i}] is {kind_of(v)}, not a section name")
+    return [v for v in value if isinstance(v, str)]
 
 
-def _str_dict(value, kind) -> dict:
-    if not isinstance(value, dict):
+def _str_dict(value, name: str, kind: type, what: str, problems: list[str]) -> dict:
+    if value is None:
         return {}
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, kind)}
+    if not isinstance(value, dict):
+        problems.append(f"{name} is {kind_of(value)}, not an object")
+        return {}
+    for k, v in value.items():
+        if not isinstance(v, kind):
+            problems.append(f"{name}[{k!r}] is {kind_of(v)}, not {what}")
+    return {k: v for k, v in value.items() if isinstance(v, kind)}
+
+
+def clean_progress(data: dict) -> tuple[dict, list[str]]:
+    """The usable entries of progress.json, and what is wrong with the others."""
+    problems: list[str] = []
+    last = data.get("last_section")
+    if last is not None and not isinstance(last, str):
+        problems.append(f"last_section is {kind_of(last)}, not a section name")
+        last = None
+    kept = {
+        "visited": _str_list(data.get("visited"), "visited", problems),
+        "last_section": last,
+        "passed": _str_dict(data.get("passed"), "passed", str, "a digest (a string)", problems),
+        "use_mine": _str_dict(data.get("use_mine"), "use_mine", bool, "true/false", problems),
+    }
+    return kept, problems
+
+
+def clean_answers(data: dict) -> tuple[dict, list[str]]:
+    """The usable answers of answers.json, and what is wrong with the others."""
+    problems: list[str] = []
+    return {"answers": _str_dict(data.get("answers"), "answers", str, "text", problems)}, problems
 
 
 class Progress:
@@ -97,14 +182,14 @@ class Progress:
 
     def __init__(self, home: Path | None = None):
         self.home = Path(home) if home is not None else paths.data_dir()
-        self._progress = JsonStore(self.home / PROGRESS_FILE)
-        self._answers = JsonStore(self.home / ANSWERS_FILE)
-        p, a = self._progress.data, self._answers.data
-        self.visited: list[str] = _str_list(p.get("visited"))
-        self.last_section: str | None = p.get("last_section") if isinstance(p.get("last_section"), str) else None
-        self.passed: dict[str, str] = _str_dict(p.get("passed"), str)
-        self.use_mine: dict[str, bool] = _str_dict(p.get("use_mine"), bool)
-        self.answers: dict[str, str] = _str_dict(a.get("answers"), str)
+        self._progress = JsonStore(self.home / PROGRESS_FILE, clean_progress)
+        self._answers = JsonStore(self.home / ANSWERS_FILE, clean_answers)
+        p, _ = clean_progress(self._progress.data)
+        self.visited: list[str] = p["visited"]
+        self.last_section: str | None = p["last_section"]
+        self.passed: dict[str, str] = p["passed"]
+        self.use_mine: dict[str, bool] = p["use_mine"]
+        self.answers: dict[str, str] = clean_answers(self._answers.data)[0]["answers"]
 
     @property
     def notices(self) -> list[str]:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
+
+import pytest
 
 from engine.progress import ANSWERS_FILE, PROGRESS_FILE, Progress, clear_progress
 
@@ -80,3 +84,80 @@ def test_an_unwritable_folder_is_a_notice_not_a_crash(tmp_path):
     p = Progress(blocker / "home")  # a folder below a file cannot be created
     p.visit("intro")
     assert any("Could not save" in n for n in p.notices)
+
+
+DAMAGE = {
+    "non-UTF-8 bytes": (b"\xff\xfe\x00garbage", "not UTF-8 text"),
+    "zero length": (b"", "empty"),
+    "truncated JSON": (b'{"answers": {"think-3": "gradient st', "not valid JSON"),
+    "a list": (b"[1, 2]", "a list, not an object"),
+    "a string": (b'"hello"', "a string, not an object"),
+    "a number": (b"3.5", "a number, not an object"),
+}
+
+
+@pytest.mark.parametrize("name", [PROGRESS_FILE, ANSWERS_FILE])
+@pytest.mark.parametrize("damage", list(DAMAGE), ids=list(DAMAGE))
+def test_a_damaged_file_is_set_aside_with_a_notice_naming_it_and_what_happened(tmp_path, name, damage):
+    content, why = DAMAGE[damage]
+    (tmp_path / name).write_bytes(content)
+    p = Progress(tmp_path)  # never raises
+    assert p.visited == [] and p.answers == {}
+    [notice] = p.take_notices()
+    assert name in notice and why in notice and "set aside as" in notice and str(tmp_path) in notice
+    [moved] = [f for f in tmp_path.iterdir() if f.name.startswith(f"{name}.corrupt-")]
+    assert moved.read_bytes() == content  # kept as it was, for the learner to inspect
+    p.visit("intro")
+    p.set_answer("q", "a")
+    assert Progress(tmp_path).visited == ["intro"] and Progress(tmp_path).answers == {"q": "a"}
+
+
+def test_entries_of_the_wrong_kind_set_the_file_aside_and_keep_the_readable_ones(tmp_path):
+    original = json.dumps({"answers": {"think-3": "kept", "think-4": 5, "7": ["x"]}})
+    (tmp_path / ANSWERS_FILE).write_text(original)
+    (tmp_path / PROGRESS_FILE).write_text(json.dumps({"visited": "intro", "last_section": "search"}))
+    p = Progress(tmp_path)
+    assert p.answers == {"think-3": "kept"} and p.visited == [] and p.last_section == "search"
+    notices = p.take_notices()
+    assert len(notices) == 2
+    answers_notice = next(n for n in notices if ANSWERS_FILE in n)
+    assert "think-4" in answers_notice and "a number" in answers_notice and "set aside as" in answers_notice
+    assert any("visited" in n and "a string" in n for n in notices)
+    moved = next(f for f in tmp_path.iterdir() if f.name.startswith(f"{ANSWERS_FILE}.corrupt-"))
+    assert moved.read_text() == original
+    again = Progress(tmp_path)  # the readable entries were written back at once
+    assert again.answers == {"think-3": "kept"} and again.last_section == "search" and not again.notices
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_an_unreadable_file_is_not_overwritten(tmp_path):
+    path = tmp_path / ANSWERS_FILE
+    path.write_text(json.dumps({"answers": {"q": "mine"}}))
+    path.chmod(0)
+    try:
+        p = Progress(tmp_path)
+        assert any("could not be read" in n for n in p.take_notices())
+        assert not p.set_answer("q2", "new")
+    finally:
+        path.chmod(0o644)
+    assert json.loads(path.read_text()) == {"answers": {"q": "mine"}}
+
+
+def test_a_file_that_cannot_be_read_is_never_saved_over(tmp_path, monkeypatch):
+    """As above, for any user: a read error (EACCES, EIO) must not let the next save replace the file."""
+    path = tmp_path / ANSWERS_FILE
+    path.write_text(json.dumps({"answers": {"q": "mine"}}))
+    real = Path.read_bytes
+
+    def failing(self):
+        if self.name == ANSWERS_FILE:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", failing)
+    p = Progress(tmp_path)
+    [notice] = p.take_notices()
+    assert ANSWERS_FILE in notice and "Permission denied" in notice and "will not be saved" in notice
+    assert not p.set_answer("q2", "new")
+    monkeypatch.undo()
+    assert json.loads(path.read_text()) == {"answers": {"q": "mine"}}
