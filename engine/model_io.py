@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
-import zipfile
 from pathlib import Path
 
 import torch
 
+from . import atomic
 from .model import MLP, HiddenSizesError
 from .training_config import check_hidden
 
@@ -34,13 +33,8 @@ def save_model(model: torch.nn.Module, path: str | os.PathLike, info: dict, over
     state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for target, write in (
-            (path, lambda t: torch.save(state, t)),
-            (meta, lambda t: t.write_text(json.dumps({"format": FORMAT, **info}, indent=2) + "\n")),
-        ):
-            tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-            write(tmp)
-            os.replace(tmp, target)  # a reader never sees half a file
+        atomic.write_with(path, lambda f: torch.save(state, f))  # a reader never sees half a file
+        atomic.write_text(meta, json.dumps({"format": FORMAT, **info}, indent=2) + "\n")
     except OSError as exc:
         raise ValueError(f"cannot save to {path}: {exc.strerror or exc}") from exc
     return path
@@ -75,6 +69,28 @@ def hidden_from_state(state: dict, where: str = "the file") -> list[int]:
     return hidden
 
 
+def _read_info(meta: Path) -> dict:
+    """The JSON next to a model; ValueError naming the file and the fix when it cannot describe one."""
+    fix = f"delete or rename {meta.name} to load the weights alone"
+    try:
+        info = json.loads(meta.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ValueError(f"cannot read {meta} ({exc.strerror or exc}); {fix}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{meta} is not UTF-8 text (damaged?); {fix}") from None
+    except ValueError as exc:
+        raise ValueError(f"{meta} is not valid JSON ({exc}); {fix}") from None
+    if not isinstance(info, dict):
+        raise ValueError(f"{meta} does not describe a model (it holds no JSON object); {fix}")
+    config = info.get("config")
+    if config is not None and not isinstance(config, dict):
+        raise ValueError(f"{meta}: its config is not an object; {fix}")
+    seed = (config or {}).get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"{meta}: its seed {seed!r} is not a whole number >= 0; {fix}")
+    return info
+
+
 def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> tuple[MLP, dict]:
     """A saved model on `device` and its config (from the JSON next to it; {} if that is missing)."""
     path = Path(path).expanduser()
@@ -82,20 +98,16 @@ def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> t
         raise ValueError(f"no model file at {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except Exception as exc:  # a damaged file can make torch raise almost anything (UnpicklingError, EOFError...)
         raise ValueError(
-            f"{path} is not a readable model file ({type(exc).__name__}); it may be damaged or not saved by this app"
+            f"{path} is not a readable model file ({type(exc).__name__}); it may be damaged or not saved by "
+            "this app: choose another file, or train and save (w) again"
         ) from None
     hidden = hidden_from_state(state, str(path))
     info: dict = {}
     meta = config_path(path)
     if meta.is_file():
-        try:
-            info = json.loads(meta.read_text())
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"{meta} is not valid JSON ({exc}); delete it to load the weights alone") from None
-        if not isinstance(info, dict):
-            raise ValueError(f"{meta} does not describe a model")
+        info = _read_info(meta)
     model = MLP(784, 10, hidden)
     model.load_state_dict(state)
     if not all(torch.isfinite(p).all() for p in model.parameters()):
