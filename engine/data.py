@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
 import threading
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from . import paths
+from . import atomic, paths
+from .mnist_files import FILES, DataError, bundled_dir, file_in, is_bundled, mnist_folder, resolve_source
 
-# md5 of the *uncompressed* IDX files, the digests every MNIST loader checks.
-FILES = {
-    "train-images-idx3-ubyte": ("6bbc9ace898e44ae57da46a324031adb", (60000, 28, 28)),
-    "train-labels-idx1-ubyte": ("a25bea736e30d166cdddb491f175f624", (60000,)),
-    "t10k-images-idx3-ubyte": ("2646ac647ad5339dbf082846283269ea", (10000, 28, 28)),
-    "t10k-labels-idx1-ubyte": ("27ae3e4e09519cfbb04c329615203637", (10000,)),
-}
+__all__ = ["FILES", "DataError", "Mnist", "RawMnist", "bundled_dir", "load_mnist", "load_raw", "resolve_source"]
+
 SUBSET_SIZE = 500
-CACHE_VERSION = 1
-
-
-class DataError(RuntimeError):
-    """MNIST is missing or damaged; the message names the file and what to do."""
+CACHE_VERSION = 2  # 2: the cache holds its key and is checked against the IDX files' md5
+_file_in, _mnist_folder = file_in, mnist_folder  # the older private names (benchmarks use them)
+# The cache's entries: (IDX file, dtype). Labels are kept as int64, as the course's tensors are.
+CACHED = {
+    "train_images": ("train-images-idx3-ubyte", torch.uint8),
+    "train_labels": ("train-labels-idx1-ubyte", torch.int64),
+    "test_images": ("t10k-images-idx3-ubyte", torch.uint8),
+    "test_labels": ("t10k-labels-idx1-ubyte", torch.int64),
+}
 
 
 @dataclass(frozen=True)
@@ -53,43 +55,15 @@ class Mnist:
     source: str
 
 
-def _file_in(folder: Path, name: str) -> Path | None:
-    for candidate in (folder / name, folder / f"{name}.gz"):
-        if candidate.is_file():
-            return candidate
-    return None
+def _fix(path: Path) -> str:
+    if is_bundled(path.parent):
+        return "Reinstall optcourse-tui to get a good copy of the bundled MNIST, or pass --data-dir DIR with your own."
+    return "Replace it with a good copy of MNIST, or leave out --data-dir to use the bundled data."
 
 
-def _mnist_folder(root: Path) -> Path | None:
-    """The folder holding all four files: root itself, root/raw or torchvision's root/MNIST/raw."""
-    for folder in (root, root / "raw", root / "MNIST" / "raw"):
-        if all(_file_in(folder, name) for name in FILES):
-            return folder
-    return None
-
-
-def bundled_dir() -> Path:
-    return paths.assets_dir() / "mnist"
-
-
-def resolve_source(data_dir: str | os.PathLike | None = None) -> tuple[Path, str]:
-    """The folder to read and a note for the screen; --data-dir, then OPTCOURSE_DATA, then the bundled copy."""
-    note = ""
-    wanted = data_dir if data_dir is not None else os.environ.get("OPTCOURSE_DATA")
-    if wanted:
-        root = Path(wanted).expanduser()
-        folder = _mnist_folder(root)
-        if folder is not None:
-            return folder, f"MNIST from {folder}"
-        note = f"no MNIST files in {root} (looked in ., raw/, MNIST/raw/); "
-    folder = bundled_dir()
-    if _mnist_folder(folder) is None:
-        missing = [n for n in FILES if _file_in(folder, n) is None]
-        raise DataError(
-            f"{note}the bundled MNIST is incomplete: {', '.join(missing)} missing in {folder}. "
-            "Reinstall optcourse-tui, or pass --data-dir DIR with a torchvision MNIST folder (DIR/MNIST/raw)."
-        )
-    return folder, f"{note}bundled MNIST"
+def _idx_header(shape: tuple[int, ...]) -> bytes:
+    """The IDX header of unsigned bytes of this shape: magic 0x0008, the number of dimensions, then each."""
+    return bytes([0, 0, 8, len(shape)]) + b"".join(d.to_bytes(4, "big") for d in shape)
 
 
 def _read_idx(path: Path, name: str) -> np.ndarray:
@@ -98,55 +72,80 @@ def _read_idx(path: Path, name: str) -> np.ndarray:
         raw = path.read_bytes()
         if path.suffix == ".gz":
             raw = gzip.decompress(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise DataError(f"cannot read {path}: {exc}. Replace the file with a good copy.") from exc
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError; bad deflate data a zlib.error
+        raise DataError(
+            f"cannot read {path}: {exc}. It is damaged or not a gzip file: a good copy is needed. {_fix(path)}"
+        ) from exc
     digest = hashlib.md5(raw).hexdigest()
     if digest != expected_md5:
         raise DataError(
-            f"{path} is corrupt (md5 {digest}, expected {expected_md5}). "
-            "Replace it with a good copy of MNIST, or remove --data-dir to use the bundled data."
+            f"{path} is corrupt ({len(raw):,} bytes, md5 {digest}, expected {expected_md5}): a good copy is needed. "
+            f"{_fix(path)}"
         )
-    ndim = raw[3]
-    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    if dims != shape:
-        raise DataError(f"{path} has shape {dims}, expected {shape}.")
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    # The md5 matched, so the header is the known one; this is what the bytes after it hold.
+    return np.frombuffer(raw, dtype=np.uint8, offset=len(_idx_header(shape))).reshape(shape)
 
 
 def _cache_key(folder: Path) -> str:
     """Identifies the source files by path, size and mtime, so a changed file is verified again."""
     h = hashlib.sha1(str(CACHE_VERSION).encode())
     for name in sorted(FILES):
-        p = _file_in(folder, name)
+        p = file_in(folder, name)
         st = p.stat()
         h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}|{FILES[name][0]}".encode())
     return h.hexdigest()[:16]
 
 
+def cache_problem(t, key: str) -> str:
+    """Why a loaded cache cannot be used ("" when it can): its key, each tensor's type, dtype, shape, range,
+    and the md5 of the IDX bytes it stands for (so a flipped pixel is caught too, in ~0.1 s)."""
+    if not isinstance(t, dict):
+        return f"it holds a {type(t).__name__}, not a dict"
+    if t.get("key") != key:
+        return "its key does not match the source files"
+    for entry, (name, dtype) in CACHED.items():
+        expected_md5, shape = FILES[name]
+        value = t.get(entry)
+        if not isinstance(value, torch.Tensor):
+            return f"{entry} is missing"
+        if value.dtype != dtype or tuple(value.shape) != shape:
+            return f"{entry} is {value.dtype} {tuple(value.shape)}, expected {dtype} {shape}"
+        if dtype == torch.int64 and (int(value.min()) < 0 or int(value.max()) > 9):
+            return f"{entry} holds values outside the digits 0-9"
+        raw = value.to(torch.uint8).contiguous().numpy()
+        if hashlib.md5(_idx_header(shape) + raw.tobytes()).hexdigest() != expected_md5:
+            return f"{entry} differs from {name}"
+    return ""
+
+
+def _load_cache(cache_file: Path, key: str) -> dict | None:
+    """The verified tensors from the cache, or None (a damaged or stale cache is removed and rebuilt)."""
+    if not cache_file.is_file():
+        return None
+    try:
+        t = torch.load(cache_file, weights_only=True)
+        problem = cache_problem(t, key)
+    except Exception as exc:  # truncated, empty, not a torch file...: rebuilt from the verified source
+        problem = f"unreadable ({type(exc).__name__})"
+    if not problem:
+        return {entry: t[entry] for entry in CACHED}
+    with contextlib.suppress(OSError):  # replaced below if the folder is writable; else ignored every time
+        cache_file.unlink()
+    return None
+
+
 def load_raw(data_dir: str | os.PathLike | None = None) -> RawMnist:
     """Read and md5-verify the IDX files once; later calls load the verified tensors from the cache."""
     folder, source = resolve_source(data_dir)
-    cache_file = paths.cache_dir() / f"mnist-{_cache_key(folder)}.pt"
-    if cache_file.is_file():
-        try:
-            t = torch.load(cache_file, weights_only=True)
-            return RawMnist(t["train_images"], t["train_labels"], t["test_images"], t["test_labels"], source)
-        except Exception:  # a damaged cache is rebuilt from the verified source
-            cache_file.unlink(missing_ok=True)
-    arrays = {name: torch.from_numpy(_read_idx(_file_in(folder, name), name).copy()) for name in FILES}
-    tensors = {
-        "train_images": arrays["train-images-idx3-ubyte"],
-        "train_labels": arrays["train-labels-idx1-ubyte"].long(),
-        "test_images": arrays["t10k-images-idx3-ubyte"],
-        "test_labels": arrays["t10k-labels-idx1-ubyte"].long(),
-    }
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".tmp{os.getpid()}")
-        torch.save(tensors, tmp)
-        os.replace(tmp, cache_file)  # atomic: a reader never sees half a cache
-    except OSError:
-        pass  # an unwritable cache only costs time on the next start
+    key = _cache_key(folder)
+    cache_file = paths.cache_dir() / f"mnist-{key}.pt"
+    cached = _load_cache(cache_file, key)
+    if cached is not None:
+        return RawMnist(**cached, source=source)
+    arrays = {name: torch.from_numpy(_read_idx(file_in(folder, name), name).copy()) for name in FILES}
+    tensors = {entry: arrays[name].to(dtype) for entry, (name, dtype) in CACHED.items()}
+    with contextlib.suppress(Exception):  # an unwritable or full cache folder only costs time on the next start
+        atomic.write_with(cache_file, lambda f: torch.save({"key": key, **tensors}, f))
     return RawMnist(**tensors, source=source)
 
 

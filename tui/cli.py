@@ -46,8 +46,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         except KeyError:
             choices = ", ".join(s.number for s in sections.SECTIONS)
             parser.error(f"unknown section {args.section!r}; choose one of {choices} or a section name")
-    if args.data_dir is not None and not args.data_dir.expanduser().is_dir():
-        parser.error(f"--data-dir {args.data_dir} is not a folder")
+    from engine.mnist_files import DataError, resolve_source  # torch-free: only looks for the files
+
+    try:
+        resolve_source(args.data_dir)  # a folder without MNIST is refused here, not after the UI starts
+    except DataError as exc:
+        parser.error(str(exc))
     return args
 
 

@@ -50,10 +50,37 @@ def test_torchvision_layout_is_read_from_data_dir(tmp_path, private_cache):
     assert raw.train_images.shape == (60000, 28, 28)
 
 
-def test_data_dir_without_mnist_falls_back_to_bundled_copy_and_says_so(tmp_path, private_cache):
-    folder, note = data.resolve_source(tmp_path)
-    assert folder == data.bundled_dir()
-    assert "no MNIST files in" in note and "bundled" in note
+@pytest.mark.parametrize("env", [False, True], ids=["--data-dir", "OPTCOURSE_DATA"])
+def test_a_data_dir_without_mnist_is_refused_naming_the_folder_and_the_layouts(
+    tmp_path, private_cache, env, monkeypatch
+):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    if env:
+        monkeypatch.setenv("OPTCOURSE_DATA", str(empty))
+    with pytest.raises(data.DataError) as err:
+        data.resolve_source(None if env else empty)
+    message = str(err.value)
+    assert f"{empty}, {empty}/raw or {empty}/MNIST/raw" in message
+    assert all(name in message for name in data.FILES) and "bundled" in message
+    with pytest.raises(data.DataError):  # and nothing is loaded from the bundled copy meanwhile
+        data.load_raw(None if env else empty)
+
+
+def test_a_data_dir_with_some_of_the_files_lists_those_missing(tmp_path, private_cache):
+    folder = copy_bundled(tmp_path / "MNIST" / "raw")
+    (folder / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(data.DataError) as err:
+        data.resolve_source(tmp_path)
+    message = str(err.value)
+    assert "t10k-labels-idx1-ubyte missing" in message and str(folder) in message
+
+
+def test_a_data_dir_that_is_not_a_folder_is_refused(tmp_path, private_cache):
+    (tmp_path / "file").write_text("")
+    for wanted in (tmp_path / "file", tmp_path / "nowhere"):
+        with pytest.raises(data.DataError, match=str(wanted)):
+            data.resolve_source(wanted)
 
 
 def test_corrupt_file_names_the_file_and_what_to_do(tmp_path, private_cache):
@@ -100,6 +127,86 @@ def test_damaged_cache_is_rebuilt(tmp_path, private_cache):
     cache_file.write_bytes(b"not a torch file")
     raw = data.load_raw(tmp_path)
     assert raw.train_labels.shape == (60000,)
+
+
+@pytest.fixture(scope="module")
+def plain_copy(tmp_path_factory):
+    """The four IDX files uncompressed (decoding them is then quick: each rebuild costs ~0.2 s)."""
+    return copy_bundled(tmp_path_factory.mktemp("plain") / "raw", gunzip=True)
+
+
+def _wrong(t: dict, damage: str) -> dict:
+    t = dict(t)
+    if damage == "shape":
+        t["test_images"] = torch.zeros(5, 5, dtype=torch.uint8)
+    elif damage == "length":
+        t["train_labels"] = t["train_labels"][:-1]
+    elif damage == "dtype":
+        t["train_images"] = t["train_images"].float()
+    elif damage == "label range":
+        t["test_labels"] = t["test_labels"].clone()
+        t["test_labels"][0] = 11
+    elif damage == "key":
+        t["key"] = "0123456789abcdef"
+    elif damage == "missing entry":
+        del t["train_images"]
+    elif damage == "a pixel":
+        t["train_images"] = t["train_images"].clone()
+        t["train_images"][0, 0, 0] += 1
+    elif damage == "not a dict":
+        return [t["train_images"]]
+    return t
+
+
+@pytest.mark.parametrize(
+    "damage", ["shape", "length", "dtype", "label range", "key", "missing entry", "a pixel", "not a dict"]
+)
+def test_a_well_formed_cache_with_wrong_contents_is_detected_and_rebuilt(plain_copy, private_cache, damage):
+    good = data.load_raw(plain_copy.parent)
+    cache_file = next(private_cache.glob("mnist-*.pt"))
+    torch.save(_wrong(torch.load(cache_file, weights_only=True), damage), cache_file)
+    raw = data.load_raw(plain_copy.parent)  # no exception
+    assert raw.test_images.shape == (10000, 28, 28) and raw.train_labels.shape == (60000,)
+    assert raw.train_images.dtype == torch.uint8 and raw.test_labels.dtype == torch.int64
+    assert torch.equal(raw.train_images, good.train_images) and torch.equal(raw.test_labels, good.test_labels)
+    t = torch.load(cache_file, weights_only=True)  # and the cache was written again, whole
+    assert isinstance(t, dict) and torch.equal(t["train_images"], good.train_images)
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe\x00garbage", "truncated"], ids=["empty", "garbage", "truncated"])
+def test_a_damaged_cache_file_is_rebuilt(plain_copy, private_cache, content):
+    data.load_raw(plain_copy.parent)
+    cache_file = next(private_cache.glob("mnist-*.pt"))
+    cache_file.write_bytes(cache_file.read_bytes()[:5000] if content == "truncated" else content)
+    assert data.load_raw(plain_copy.parent).train_labels.shape == (60000,)
+    assert data.cache_problem(torch.load(cache_file, weights_only=True), data._cache_key(plain_copy)) == ""
+
+
+def test_an_unwritable_cache_folder_only_costs_time(plain_copy, tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("OPTCOURSE_CACHE", str(tmp_path / "file" / "cache"))
+    assert data.load_raw(plain_copy.parent).test_labels.shape == (10000,)
+
+
+@pytest.mark.parametrize("damage", ["zero length", "garbage", "truncated gzip", "bad deflate data", "truncated IDX"])
+def test_damaged_mnist_files_name_the_file_and_the_fix(tmp_path, private_cache, damage):
+    folder = copy_bundled(tmp_path / "raw")
+    target = folder / "train-images-idx3-ubyte.gz"
+    good = target.read_bytes()
+    if damage == "zero length":
+        target.write_bytes(b"")
+    elif damage == "garbage":
+        target.write_bytes(b"\xff\xfe\x00garbage")
+    elif damage == "truncated gzip":
+        target.write_bytes(good[: len(good) // 2])
+    elif damage == "bad deflate data":
+        target.write_bytes(good[:20] + bytes(200) + good[220:])
+    else:
+        target.write_bytes(gzip.compress(gzip.decompress(good)[:1000]))
+    with pytest.raises(data.DataError) as err:
+        data.load_raw(tmp_path)
+    message = str(err.value)
+    assert str(target) in message and "good copy" in message and "--data-dir" in message
 
 
 def test_subset_is_the_first_numpy_draw_after_seeding_with_replacement():

@@ -31,3 +31,14 @@ def test_bad_device_and_missing_data_dir_are_refused(tmp_path, capsys):
 def test_defaults():
     args = parse_args([])
     assert args.device == "auto" and args.section is None and args.data_dir is None
+
+
+def test_a_data_dir_without_mnist_is_refused_before_the_ui_starts(tmp_path, capsys, monkeypatch):
+    with pytest.raises(SystemExit):
+        parse_args(["--data-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert f"--data-dir {tmp_path} holds no MNIST" in err and "train-images-idx3-ubyte" in err
+    monkeypatch.setenv("OPTCOURSE_DATA", str(tmp_path))
+    with pytest.raises(SystemExit):
+        parse_args([])
+    assert f"OPTCOURSE_DATA {tmp_path} holds no MNIST" in capsys.readouterr().err
