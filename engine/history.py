@@ -13,10 +13,19 @@ import json
 import math
 import os
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import paths
+from .history_rows import (
+    CURVES,
+    check_config,
+    check_final,
+    json_object,
+    number_column,
+    read_curves,
+    text_column,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -31,7 +40,10 @@ CREATE TABLE IF NOT EXISTS runs (
     curves TEXT NOT NULL
 )
 """
-CURVES = ("train_loss", "train_acc", "val_steps", "val_loss", "val_acc")
+
+
+class HistoryError(RuntimeError):
+    """The run history cannot be opened or written; the message names the file and what to do."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,11 @@ class RunRecord:
     val_loss: tuple[float, ...] = ()
     val_acc: tuple[float, ...] = ()
     final: dict = field(default_factory=dict)  # {"train_loss", "test_loss", "train_acc", "test_acc"} or {}
+    problem: str = ""  # why the stored row cannot be read ("" when it can); such a run can still be deleted
+
+    @property
+    def readable(self) -> bool:
+        return not self.problem
 
 
 def now_iso() -> str:
@@ -62,26 +79,95 @@ def _json_safe(values) -> list:
 
 
 class RunHistory:
-    """Runs in `path` (default engine.paths.data_dir() / "runs.sqlite3"), created on first use."""
+    """Runs in `path` (default engine.paths.data_dir() / "runs.sqlite3"), created on first use.
 
-    def __init__(self, path: str | os.PathLike | None = None):
+    `notices` collects, for the learner, why a read found nothing (the file is damaged, locked...).
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, timeout: float = 10.0):
         self.path = Path(path) if path is not None else paths.data_dir() / "runs.sqlite3"
+        self.timeout = timeout  # seconds to wait for another writer (another instance on the same folder)
+        self.notices: list[str] = []
+
+    # -- opening --------------------------------------------------------------------------
+    def _explain(self, exc: Exception) -> str:
+        """What went wrong with the file, and the fix, for a learner."""
+        where = f"The run history file {self.path}"
+        if isinstance(exc, OSError):
+            return (
+                f"{where} cannot be created: its folder {self.path.parent} cannot be made ({exc.strerror or exc}; "
+                "a file may be in the way). Move that file, or set OPTCOURSE_HOME to a folder you can write."
+            )
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return (
+                f"{where} is locked by another program (another optcourse-tui storing a run?). "
+                "Wait for it or close it, then try again."
+            )
+        if "readonly" in text or "read-only" in text:
+            return f"{where} is read-only: new runs cannot be kept. Make it writable (chmod u+w {self.path})."
+        if "unable to open" in text:
+            return (
+                f"{where} cannot be opened ({exc}). Check that {self.path.parent} is a folder you can write, "
+                "or set OPTCOURSE_HOME to another folder."
+            )
+        return (
+            f"{where} is damaged or not this app's file ({exc}). "
+            f"To start a new history, move it away (e.g. rename it to {self.path.name}.bad)."
+        )
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """A connection with the schema in place; HistoryError (naming the file and the fix) when impossible."""
+        conn = None
         try:
-            conn = sqlite3.connect(self.path, timeout=10)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=self.timeout)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable up to the last checkpoint, never corrupt
             conn.execute(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise ValueError(
-                f"the run history {self.path} is not a readable database ({exc}); move it away to start a new one"
-            ) from exc
+        except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                conn.close()
+            raise HistoryError(self._explain(exc)) from exc
         return conn
 
+    def _read_connection(self) -> sqlite3.Connection | None:
+        """For reading: the usual connection; a read-only one when only that can be had; else None + notice."""
+        if not self.path.exists():  # nothing stored yet (and nothing to create just to read)...
+            existing = next(p for p in self.path.parents if p.exists())
+            if not existing.is_dir():  # ...but say so now if no run could ever be stored there
+                self.notices.append(self._explain(NotADirectoryError(20, "Not a directory", str(existing))))
+            return None
+        try:
+            return self._connect()
+        except HistoryError as exc:
+            if "read-only" in str(exc):
+                try:
+                    conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=self.timeout)
+                    conn.execute("SELECT 1 FROM runs LIMIT 1")
+                    self.notices.append(str(exc))
+                    return conn
+                except sqlite3.Error:
+                    pass
+            self.notices.append(str(exc))
+            return None
+
+    def _rows(self, sql: str, args: tuple = ()) -> list:
+        """Rows for a query, [] plus a notice when the file cannot be read."""
+        conn = self._read_connection()
+        if conn is None:
+            return []
+        try:
+            return conn.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            self.notices.append(self._explain(exc))
+            return []
+        finally:
+            conn.close()
+
+    # -- writing ---------------------------------------------------------------------------
     def add(self, record: RunRecord) -> int:
-        """Store a run in one transaction and return its id."""
+        """Store a run in one transaction and return its id (HistoryError if the file cannot take it)."""
         curves = {name: _json_safe(getattr(record, name)) for name in CURVES}
         final = {k: v for k, v in record.final.items() if isinstance(v, (int, float)) and math.isfinite(v)}
         conn = self._connect()
@@ -102,69 +188,74 @@ class RunHistory:
                     ),
                 )
             return int(cur.lastrowid)
+        except sqlite3.Error as exc:
+            raise HistoryError(self._explain(exc)) from exc
         finally:
             conn.close()
-
-    def _record(self, row, with_curves: bool) -> RunRecord:
-        run_id, created, config, device, seconds, status, final, curves = row
-        data = json.loads(curves) if with_curves and curves else {}
-
-        def curve(name, cast=float):
-            return tuple(math.nan if v is None else cast(v) for v in data.get(name, ()))
-
-        return RunRecord(
-            id=run_id,
-            created=created,
-            config=json.loads(config),
-            device=device,
-            seconds=seconds,
-            status=status,
-            train_loss=curve("train_loss"),
-            train_acc=curve("train_acc"),
-            val_steps=curve("val_steps", int),
-            val_loss=curve("val_loss"),
-            val_acc=curve("val_acc"),
-            final=json.loads(final),
-        )
-
-    def list(self, with_curves: bool = False) -> list[RunRecord]:
-        """All runs, best test accuracy first (unevaluated last, newest first among equals); curves only if asked."""
-        conn = self._connect()
-        try:
-            rows = conn.execute(
-                "SELECT id, created, config, device, seconds, status, final, "
-                f"{'curves' if with_curves else 'NULL'} FROM runs "
-                "ORDER BY test_acc IS NULL, test_acc DESC, id DESC"
-            ).fetchall()
-        finally:
-            conn.close()
-        return [self._record(r, with_curves) for r in rows]
-
-    def get(self, run_id: int) -> RunRecord:
-        """One run with its curves; KeyError if there is no such run."""
-        conn = self._connect()
-        try:
-            row = conn.execute(
-                "SELECT id, created, config, device, seconds, status, final, curves FROM runs WHERE id = ?",
-                (int(run_id),),
-            ).fetchone()
-        finally:
-            conn.close()
-        if row is None:
-            raise KeyError(f"no run {run_id} in the history")
-        return self._record(row, True)
 
     def delete(self, run_id: int) -> None:
         conn = self._connect()
         try:
             with conn:
                 conn.execute("DELETE FROM runs WHERE id = ?", (int(run_id),))
+        except sqlite3.Error as exc:
+            raise HistoryError(self._explain(exc)) from exc
         finally:
             conn.close()
+
+    # -- reading ---------------------------------------------------------------------------
+    @staticmethod
+    def _record(row, with_curves: bool) -> RunRecord:
+        """A record from a row; whatever cannot be used is left empty and named in `problem`."""
+        run_id, created, config, device, seconds, status, final, curves = row
+        problems: list[str] = []
+        if not with_curves and curves == 0:  # json_valid() of the curves column, from list()
+            problems.append("curves are not valid JSON")
+        record = RunRecord(
+            id=run_id,
+            created=text_column(created, "created", problems),
+            config=check_config(json_object(config, "config", problems), problems),
+            device=text_column(device, "device", problems),
+            seconds=number_column(seconds, "seconds", problems),
+            status=text_column(status, "status", problems, "?"),
+            final=check_final(json_object(final, "final", problems), problems),
+            **(read_curves(curves, problems) if with_curves else {}),
+        )
+        return replace(record, problem="; ".join(problems)) if problems else record
+
+    def list(self, with_curves: bool = False) -> list[RunRecord]:
+        """All runs, best test accuracy first (unevaluated last, newest first among equals); curves only if asked.
+
+        Never raises: a damaged file gives [] and a notice in `self.notices`.
+        """
+        rows = self._rows(
+            "SELECT id, created, config, device, seconds, status, final, "
+            f"{'curves' if with_curves else 'json_valid(curves)'} FROM runs "
+            "ORDER BY test_acc IS NULL, test_acc DESC, id DESC"
+        )
+        return [self._record(r, with_curves) for r in rows]
+
+    def get(self, run_id: int) -> RunRecord:
+        """One run with its curves; KeyError if there is no such run, HistoryError if the file cannot be read."""
+        conn = self._connect()
+        try:
+            row = conn.execute(
+                "SELECT id, created, config, device, seconds, status, final, curves FROM runs WHERE id = ?",
+                (int(run_id),),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise HistoryError(self._explain(exc)) from exc
+        finally:
+            conn.close()
+        if row is None:
+            raise KeyError(f"no run {run_id} in the history")
+        return self._record(row, True)
 
     def export_csv(self, run_id: int, path: str | os.PathLike) -> Path:
         """Write step,train_loss,train_acc,val_loss,val_acc (val columns empty except at validation steps)."""
         rec = self.get(run_id)
+        if "curves" in rec.problem:
+            raise HistoryError(f"run #{run_id} cannot be exported: its stored curves are unreadable ({rec.problem})")
         path = Path(path).expanduser()
         val = {s: (loss, a) for s, loss, a in zip(rec.val_steps, rec.val_loss, rec.val_acc)}
         n = max(len(rec.train_loss), max(rec.val_steps, default=0))

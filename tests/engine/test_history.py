@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import signal
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.history import RunHistory, RunRecord
+from engine.history import HistoryError, RunHistory, RunRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -162,3 +163,184 @@ def test_a_process_killed_while_writing_runs_leaves_the_history_intact(tmp_path)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     _check_intact(db, earlier)
+
+
+# -- damaged rows and damaged databases ---------------------------------------------------
+def _raw_row(db, **columns):
+    """Insert a row as a damaged file might hold it, bypassing add()."""
+    row = dict(
+        created="2026-01-02T10:00:00+00:00",
+        config=json.dumps({"optimizer": "SGD", "lr": 0.1, "hidden": [10]}),
+        device="cpu",
+        seconds=1.0,
+        status="completed",
+        test_acc=0.5,
+        final=json.dumps({"test_acc": 0.5}),
+        curves=json.dumps({"train_loss": [1.0, 0.5], "train_acc": [0.1, 0.2]}),
+    )
+    row.update(columns)
+    RunHistory(db)._connect().close()  # the table, as the app creates it
+    conn = sqlite3.connect(db)
+    with conn:
+        cur = conn.execute(
+            f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+        )
+    conn.close()
+    return cur.lastrowid
+
+
+BAD_ROWS = {
+    "config null": (dict(config="null"), "config is null, not an object"),
+    "lr a string": (dict(config=json.dumps({"lr": "x"})), "lr is 'x', not a number"),
+    "hidden a number": (dict(config=json.dumps({"hidden": 5})), "hidden is 5, not a list of layer sizes"),
+    "hidden with text": (dict(config=json.dumps({"hidden": [10, "a"]})), "hidden is [10, 'a']"),
+    "batch a float": (dict(config=json.dumps({"batch_size": 6.5})), "batch_size is 6.5, not a whole number"),
+    "config not JSON": (dict(config="{oops"), "config is not valid JSON"),
+    "final a list": (dict(final="[1]"), "final is a list, not an object"),
+    "test acc text": (dict(final=json.dumps({"test_acc": "high"})), "final test_acc is 'high', not a number"),
+    "seconds text": (dict(seconds="abc"), "seconds is 'abc', not a number"),
+    "created bytes": (dict(created=b"\xff\x00"), "created is b'\\xff\\x00', not text"),
+    "curves not JSON": (dict(curves="[1, 2"), "curves are not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ROWS), ids=list(BAD_ROWS))
+def test_a_bad_row_is_listed_as_unreadable_with_the_reason_and_can_be_deleted(tmp_path, case):
+    columns, why = BAD_ROWS[case]
+    h = RunHistory(tmp_path / "runs.sqlite3")
+    good = h.add(record(0.9))
+    bad = _raw_row(h.path, **columns)
+    listed = {r.id: r for r in h.list()}  # never raises
+    assert set(listed) == {good, bad}
+    assert listed[good].problem == "" and listed[good].readable
+    assert not listed[bad].readable and why in listed[bad].problem, listed[bad].problem
+    assert isinstance(listed[bad].config, dict) and isinstance(listed[bad].final, dict)  # safe to read
+    assert isinstance(listed[bad].seconds, float) and isinstance(listed[bad].status, str)
+    assert why in h.get(bad).problem  # get() too
+    h.delete(bad)
+    assert [r.id for r in h.list()] == [good]
+
+
+def test_curves_of_the_wrong_shape_are_found_when_read(tmp_path):
+    h = RunHistory(tmp_path / "runs.sqlite3")
+    bad = _raw_row(h.path, curves=json.dumps({"train_loss": "x", "val_steps": [1.5]}))
+    assert h.list()[0].readable  # the table does not read the curves
+    got = h.get(bad)
+    assert "train_loss is a string, not a list of numbers" in got.problem and got.train_loss == ()
+    with pytest.raises(HistoryError, match=f"run #{bad}.*curves"):
+        h.export_csv(bad, tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_run_with_a_bad_config_but_good_curves_can_still_be_exported(tmp_path):
+    h = RunHistory(tmp_path / "runs.sqlite3")
+    bad = _raw_row(h.path, config=json.dumps({"lr": "x"}))
+    out = h.export_csv(bad, tmp_path / "out.csv")
+    assert out.read_text().splitlines()[1:] == ["1,1.0,0.1,,", "2,0.5,0.2,,"]
+
+
+def _random_bytes(path):
+    path.write_bytes(b"\xff\xfe\x00garbage" * 500)
+
+
+def _truncated(path):
+    h = RunHistory(path)
+    for _ in range(30):
+        h.add(record(0.9, steps=300))
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    path.write_bytes(path.read_bytes()[:6000])
+
+
+DAMAGED_DBS = {
+    "random bytes": (_random_bytes, "is damaged", "move it away"),
+    "truncated": (_truncated, "is damaged", "move it away"),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGED_DBS), ids=list(DAMAGED_DBS))
+def test_a_damaged_database_is_an_empty_list_with_a_notice_and_a_clear_error_when_writing(tmp_path, case):
+    damage, what, fix = DAMAGED_DBS[case]
+    db = tmp_path / "runs.sqlite3"
+    damage(db)
+    h = RunHistory(db)
+    assert h.list() == []
+    [notice] = h.notices
+    assert str(db) in notice and what in notice and fix in notice
+    with pytest.raises(HistoryError) as err:
+        h.add(record(0.9))
+    assert str(db) in str(err.value) and fix in str(err.value)
+    with pytest.raises(HistoryError):
+        h.delete(1)
+    with pytest.raises(HistoryError):
+        h.get(1)
+
+
+def test_a_zero_length_database_is_an_empty_history_that_takes_runs(tmp_path):
+    db = tmp_path / "runs.sqlite3"
+    db.write_bytes(b"")
+    h = RunHistory(db)
+    assert h.list() == [] and h.notices == []
+    rid = h.add(record(0.9))
+    assert [r.id for r in h.list()] == [rid]
+
+
+def test_a_folder_under_a_regular_file(tmp_path):
+    (tmp_path / "a_file").write_text("")
+    db = tmp_path / "a_file" / "home" / "runs.sqlite3"
+    h = RunHistory(db)
+    assert h.list() == []
+    assert str(db) in h.notices[0] and "OPTCOURSE_HOME" in h.notices[0]
+    with pytest.raises(HistoryError, match="OPTCOURSE_HOME") as err:
+        h.add(record(0.9))
+    assert str(tmp_path / "a_file" / "home") in str(err.value)
+
+
+def test_a_locked_database(tmp_path):
+    db = tmp_path / "runs.sqlite3"
+    RunHistory(db).add(record(0.9))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        h = RunHistory(db, timeout=0.2)
+        assert h.list() == [] and "locked" in h.notices[0] and str(db) in h.notices[0]
+        with pytest.raises(HistoryError, match="locked by another program"):
+            h.add(record(0.8))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert len(RunHistory(db).list()) == 1  # nothing was lost
+
+
+def test_a_read_only_database_is_still_listed(tmp_path, monkeypatch):
+    db = tmp_path / "runs.sqlite3"
+    rid = RunHistory(db).add(record(0.9))
+    real = sqlite3.connect
+
+    def read_only(target, *args, **kwargs):  # as for a chmod 444 file when not root
+        if not kwargs.get("uri"):
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    h = RunHistory(db)
+    assert [r.id for r in h.list()] == [rid]
+    assert "read-only" in h.notices[0] and "chmod u+w" in h.notices[0]
+    with pytest.raises(HistoryError, match="read-only"):
+        h.add(record(0.8))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes files whatever their mode")
+def test_a_chmod_read_only_database(tmp_path):
+    db = tmp_path / "runs.sqlite3"
+    rid = RunHistory(db).add(record(0.9))
+    db.chmod(0o444)
+    try:
+        h = RunHistory(db)
+        assert [r.id for r in h.list()] == [rid]
+        with pytest.raises(HistoryError):
+            h.add(record(0.8))
+    finally:
+        db.chmod(0o644)
