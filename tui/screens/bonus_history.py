@@ -28,12 +28,24 @@ def history(path=None):
     return RunHistory(path)
 
 
+UNREADABLE_WIDTH = 32  # the reason in the table is cut here; the legend shows it whole
+
+
+def unreadable_cell(record) -> str:
+    text = f"unreadable: {record.problem}"
+    return text if len(text) <= UNREADABLE_WIDTH else text[: UNREADABLE_WIDTH - 1] + "…"
+
+
 def row_cells(record, marked: bool, colour: str | None) -> tuple:
+    mark = Text("●", style=colour or "") if marked else ""
+    date = record.created[5:16].replace("T", " ")  # month-day hour:minute
+    if not record.readable:  # the engine said why; only what is safe to show, so the row can be deleted
+        return (mark, date, unreadable_cell(record), *[""] * 4, record.status, "–", record.device[:14], "")
     c = record.config
     acc = record.final.get("test_acc") if record.final else None
     return (
-        Text("●", style=colour or "") if marked else "",
-        record.created[5:16].replace("T", " "),  # month-day hour:minute
+        mark,
+        date,
         c.get("optimizer", "?"),
         f"{c.get('lr', 0):.3g}",
         str(c.get("batch_size", "?")),
@@ -87,11 +99,13 @@ class RunsView(Vertical):
         self.marked: list[int] = []  # in marking order, so colours stay put
         self.metric = "loss"
         self.loaded = False
+        self.notice = ""  # why the history could not be read, when it could not
 
     def compose(self) -> ComposeResult:
         table = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
         table.add_column("", width=1, key="mark")
-        table.add_columns(*COLUMNS[1:])
+        for name in COLUMNS[1:]:
+            table.add_column(name, key=name)
         yield table
         yield Chart(self._draw, id="runs-chart")
         yield Static("", id="runs-legend")
@@ -103,11 +117,12 @@ class RunsView(Vertical):
     @work(thread=True, exclusive=True, group="runs-load", exit_on_error=False)
     def _load(self) -> None:
         try:
-            records = history().list()
-        except Exception as exc:  # a damaged database is a message, not a crash
+            h = history()
+            records = h.list()  # never raises for a damaged file: [] and a notice
+        except Exception as exc:  # anything else is a message too, not a crash
             self.post_message(self.Loaded(None, f"could not read the run history: {exc}"))
             return
-        self.post_message(self.Loaded(records))
+        self.post_message(self.Loaded(records, " ".join(h.notices)))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -115,6 +130,9 @@ class RunsView(Vertical):
         if message.records is None:
             self.app.notify(message.error, severity="error")
             return
+        if message.error:  # read, but something is wrong with the file: say so where the runs would be
+            self.app.notify(message.error, title="Run history", severity="error", timeout=15)
+        self.notice = message.error
         self.loaded = True
         self.records = message.records
         ids = {r.id for r in self.records}
@@ -132,7 +150,7 @@ class RunsView(Vertical):
             table.move_cursor(row=table.get_row_index(str(current)))
         if not self.records:
             self.query_one("#runs-legend", Static).update(
-                "No runs yet: train on the Train tab; every finished or stopped run is kept here."
+                self.notice or "No runs yet: train on the Train tab; every finished or stopped run is kept here."
             )
         self._need_curves()
 
@@ -176,11 +194,17 @@ class RunsView(Vertical):
     def _fetched(self, message: Fetched) -> None:
         message.stop()
         self.full.update({r.id: r for r in message.records})
+        table = self.query_one("#runs-table", DataTable)
+        for r in message.records:  # curves found unreadable only now: the row says so from now on
+            if not r.readable and r.id in {x.id for x in self.records}:
+                self.records = [r if x.id == r.id else x for x in self.records]
+                with contextlib.suppress(Exception):  # the row went away meanwhile
+                    table.update_cell(str(r.id), "optimizer", unreadable_cell(r), update_width=True)
         self._redraw()
 
     # -- drawing ------------------------------------------------------------------------
     def _draw(self, plt) -> None:
-        records = [self.full[i] for i in self.shown_ids() if i in self.full]
+        records = [self.full[i] for i in self.shown_ids() if i in self.full and self.full[i].readable]
         draw_overlay(plt, records, self.metric)
 
     def _redraw(self) -> None:
@@ -195,7 +219,9 @@ class RunsView(Vertical):
                     parts += [("■ ", self._colour(i)), run_label(rec) + "  "]
         else:
             rec = next((r for r in self.records if r.id == self.current_id()), None)
-            if rec is not None:
+            if rec is not None and not rec.readable:
+                parts += [(f"run #{rec.id} is unreadable: {rec.problem}", "bold"), ("  (d deletes it)", "dim")]
+            elif rec is not None:
                 parts += [
                     ("■ ", RICH.get(RUN_COLOURS[0], RUN_COLOURS[0])),
                     run_label(rec),
@@ -229,7 +255,9 @@ class RunsView(Vertical):
     def action_reuse(self) -> None:
         run_id = self.current_id()
         rec = next((r for r in self.records if r.id == run_id), None)
-        if rec is not None:
+        if rec is not None and not rec.readable:
+            self.app.notify(f"run #{rec.id}'s settings are unreadable ({rec.problem})", severity="warning")
+        elif rec is not None:
             self.post_message(self.Reuse(dict(rec.config)))
 
     def action_delete(self) -> None:
