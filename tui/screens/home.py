@@ -20,7 +20,11 @@ class HomeScreen(Screen):
         Binding("enter", "open", "open", show=False),
         Binding("n", "move(1)", "next"),
         Binding("p", "move(-1)", "previous"),
-        *[Binding(s.number.lower(), f"jump('{s.key}')", s.label, show=False) for s in SECTIONS],
+        # Both cases for the letters: the text says "S summary, B bonus", and Shift is easy to hold.
+        *[
+            Binding(",".join(sorted({s.number.lower(), s.number.upper()})), f"jump('{s.key}')", s.label, show=False)
+            for s in SECTIONS
+        ],
     ]
     DEFAULT_CSS = """
     HomeScreen #intro { padding: 0 2; color: $text-muted; height: auto; }
