@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .parsing import NumberError, parse_int
+
 MAX_WIDTH = 4096  # wider layers than this are refused: they teach nothing here and can exhaust memory
 MAX_LAYERS = 8
 
@@ -21,9 +23,9 @@ def parse_hidden(text: str) -> list[int]:
         if not part:
             raise HiddenSizesError("empty size between commas; write e.g. 200, 100, 50")
         try:
-            size = int(part)
-        except ValueError:
-            raise HiddenSizesError(f"{part!r} is not a whole number; write e.g. 200, 100, 50") from None
+            size = parse_int(part, example="200")
+        except NumberError as exc:
+            raise HiddenSizesError(f"{exc} (sizes are written like 200, 100, 50)") from None
         if size < 1:
             raise HiddenSizesError(f"a layer needs at least 1 unit, got {size}")
         if size > MAX_WIDTH:

@@ -1,4 +1,7 @@
-"""Torch-free checks of typed text (hidden sizes, seeds, file paths), mirroring the engine's rules."""
+"""Torch-free checks of typed text (hidden sizes, seeds, file paths), mirroring the engine's rules.
+
+Every typed number goes through engine.parsing (strict ASCII digits, messages in the learner's terms).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from pathlib import Path
 from textual.validation import ValidationResult, Validator
 
 from engine.hidden import parse_hidden  # torch-free; HiddenSizesError is a ValueError
+from engine.parsing import NumberError, parse_int
 
 __all__ = ["FuncValidator", "check_save_path", "parse_hidden", "parse_seed"]
 
@@ -15,11 +19,10 @@ MAX_SEED = 2**32 - 1
 
 def parse_seed(text: str) -> int:
     """A whole number from 0 to 2**32 - 1 (what torch and NumPy both accept)."""
-    text = text.strip()
     try:
-        seed = int(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number" if text else "type a seed, e.g. 2021") from None
+        seed = parse_int(text, example="2021")
+    except NumberError as exc:
+        raise ValueError(str(exc)) from None
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed must be from 0 to {MAX_SEED:,}")
     return seed

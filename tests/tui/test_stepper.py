@@ -135,7 +135,13 @@ async def test_typed_value_is_applied_as_typed():
 
 @pytest.mark.parametrize(
     ("typed", "message"),
-    [("abc", "not a number: 'abc'"), ("99", "must be between 0.001 and 5.01"), ("", "type a number")],
+    [
+        ("abc", "'abc' is not a number: type one such as 0.1"),
+        ("99", "must be between 0.001 and 5.01"),
+        ("", "type a number such as 0.1"),
+        ("nan", "'nan' is not a finite number: type one such as 0.1"),
+        ("1_0", "no underscores in a number: type 10 instead"),
+    ],
 )
 async def test_bad_typed_values_are_refused_with_a_message(typed, message):
     app = StepperApp(lr_stepper(0.1))
@@ -156,7 +162,7 @@ async def test_integer_stepper_refuses_fractions():
     async with app.run_test(size=(60, 10)) as pilot:
         s = app.query_one(Stepper)
         await pilot.press("enter", "2", ".", "5", "enter")
-        assert str(s.query_one(".stepper--error").render()) == "must be a whole number"
+        assert str(s.query_one(".stepper--error").render()) == "2.5 is not a whole number: type one such as 3"
         await pilot.press("backspace", "backspace", "enter")
         assert s.value == 2 and isinstance(s.value, int)
 
@@ -209,3 +215,18 @@ def test_snapshot(snap_compare):
         await pilot.press("right", "tab", "tab", "tab", "enter", "9", "9", "9", "enter")
 
     assert snap_compare(app, terminal_size=(60, 12), run_before=run_before)
+
+
+@pytest.mark.parametrize("typed", ["٣", "１０", "²", "1_0", "−3"])
+async def test_digits_python_would_read_are_refused_in_the_learners_terms(typed):
+    """int("٣") is 3 and int("１０") is 10 for Python; int("²") fails with "invalid literal for int()"."""
+    app = StepperApp(Stepper("epochs", 3, 1, 20, 1, integer=True))
+    async with app.run_test(size=(80, 10)) as pilot:
+        s = app.query_one(Stepper)
+        await pilot.press("enter")
+        s.query_one(Input).insert_text_at_cursor(typed)
+        await pilot.press("enter")
+        message = str(s.query_one(".stepper--error").render())
+        assert s.editing and s.value == 3 and app.changes == []
+        assert "instead" in message or "minus sign" in message
+        assert "invalid literal" not in message

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Select, Static, TabbedContent, TabPane
 
 from engine.hidden import count_params
+from engine.parsing import parse_float, parse_int
 
 from ..widgets.budget_panels import MAX_PANELS, TARGET_LOSS, TARGET_SECONDS, BudgetPanels
 from ..widgets.chart import Chart
@@ -28,11 +29,12 @@ def parse_sizes(text: str) -> list[int]:
         raise ValueError("type at least one batch size")
     sizes = []
     for p in parts:
-        if not p.isdigit():
-            raise ValueError(f"{p!r} is not a whole number" if p else "empty batch size between commas")
-        if int(p) <= 0 or int(p) > 60000:
+        if not p:
+            raise ValueError("empty batch size between commas")
+        size = parse_int(p, example="250")  # strict: '²' or '٣' get a reason, not "invalid literal"
+        if size <= 0 or size > 60000:
             raise ValueError(f"each batch size must be positive and at most 60,000, got {p}")
-        sizes.append(int(p))
+        sizes.append(size)
     if len(sizes) > MAX_PANELS:
         raise ValueError(f"at most {MAX_PANELS} batch sizes, got {len(sizes)}")
     return sizes
@@ -44,11 +46,10 @@ def parse_rates(text: str) -> list[float]:
         raise ValueError("type one learning rate per batch size")
     rates = []
     for p in (p.strip() for p in text.replace(";", ",").split(",")):
-        try:
-            v = float(p)
-        except ValueError:
-            raise ValueError(f"{p!r} is not a number" if p else "empty learning rate between commas") from None
-        if not 0 < v < float("inf"):
+        if not p:
+            raise ValueError("empty learning rate between commas")
+        v = parse_float(p, example="5e-3")
+        if v <= 0:
             raise ValueError(f"each learning rate must be positive, got {p}")
         rates.append(v)
     return rates

@@ -16,6 +16,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from engine.parsing import NumberError, parse_float, parse_int  # torch-free
+
 EDIT_START_CHARS = set("0123456789.-")
 VALUE_WIDTH = 6  # the value column's minimum width, so stacked steppers' bars line up
 
@@ -223,22 +225,14 @@ class Stepper(Widget, can_focus=True):
         self._error.display = bool(message)
 
     def parse(self, text: str) -> tuple[float | None, str]:
-        """Return (value, "") for acceptable text, else (None, a one-line reason)."""
-        text = text.strip()
-        if not text:
-            return None, "type a number"
+        """Return (value, "") for acceptable text, else (None, a one-line reason in the learner's terms)."""
+        bounds = dict(minimum=self.minimum, maximum=self.maximum, example=self.format_value(self.value))
         try:
-            v = float(text)
-        except ValueError:
-            return None, f"not a number: {text!r}"
-        if not math.isfinite(v):
-            return None, "must be a finite number"
-        if self.integer and v != int(v):
-            return None, "must be a whole number"
-        if not self.minimum <= v <= self.maximum:
-            low, high = self.format_value(self.minimum), self.format_value(self.maximum)
-            return None, f"must be between {low} and {high}"
-        return v, ""
+            if self.integer:
+                return parse_int(text, **bounds, show=self.format_value), ""
+            return parse_float(text, **bounds, show=self.format_value), ""
+        except NumberError as exc:
+            return None, str(exc)
 
     def on_key(self, event: events.Key) -> None:
         if not self.editing and self.has_focus and event.character in EDIT_START_CHARS:
