@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import select
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from . import workspace
+from .processes import MEMORY_VAR, TOKEN_VAR, OutputCap, end_check
 from .report import CheckReport
 
 TIME_LIMIT = 20.0  # seconds for the learner's code, counted once torch and the data are loaded
 STARTUP_LIMIT = 180.0  # importing torch and loading MNIST on a slow machine
-OUTPUT_LINES = 12
+MEMORY_LIMIT = 2 << 30  # bytes the learner's code may add to the checking process (the checks need ~50 MB)
+DRAIN_SECONDS = 0.5  # after the check ends, how long to collect what it printed last
 _ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the engine package
 
 
@@ -34,23 +36,6 @@ def _signal_name(code: int) -> str:
         return f"signal {-code}"
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    """Kill the child and anything it started (it leads its own process group)."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            proc.kill()
-    proc.wait()
-
-
-def _tail(out) -> str:
-    out.seek(0)
-    text = out.read().decode("utf-8", "replace")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    return "\n".join(lines[-OUTPUT_LINES:])
-
-
 def check(
     path: Path,
     exercise: str,
@@ -59,8 +44,14 @@ def check(
     cancel: threading.Event | None = None,
     data_dir: str | os.PathLike | None = None,
     startup_timeout: float = STARTUP_LIMIT,
+    memory_limit: int = MEMORY_LIMIT,
 ) -> CheckReport:
-    """Run every check of `exercise` on the learner's file at `path`; never raises for their code's sake."""
+    """Run every check of `exercise` on the learner's file at `path`; never raises for their code's sake.
+
+    What the check prints is kept only in part (its start and end, OutputCap); the learner's code
+    may add at most `memory_limit` bytes to the process; at the end the process and everything it
+    started is killed (processes.end_check).
+    """
     path = Path(path)
     state = workspace.read(path)
     if not path.exists():
@@ -81,84 +72,112 @@ def check(
         )
     cancel = cancel or threading.Event()
     read_fd, write_fd = os.pipe()
+    token = secrets.token_hex(8)  # marks every process this check starts, however it detaches
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONUNBUFFERED="1",
+        **{TOKEN_VAR: token, MEMORY_VAR: str(int(memory_limit))},
     )
-    with tempfile.TemporaryFile() as out:
-        try:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "engine.exercises.runner",
-                    str(path.resolve()),
-                    exercise,
-                    str(write_fd),
-                    str(data_dir or ""),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                pass_fds=(write_fd,),
-                cwd=path.parent,
-                env=env,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            os.close(read_fd)
-            return CheckReport(exercise, "broken", f"The checker could not start: {exc}.")
-        finally:
-            os.close(write_fd)
-        try:
-            return _wait(proc, read_fd, out, exercise, timeout, startup_timeout, cancel)
-        finally:
-            _kill(proc)
-            os.close(read_fd)
+    try:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "engine.exercises.runner",
+                str(path.resolve()),
+                exercise,
+                str(write_fd),
+                str(data_dir or ""),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,  # read as it comes, only its start and end kept
+            stderr=subprocess.STDOUT,
+            pass_fds=(write_fd,),
+            cwd=path.parent,
+            env=env,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        os.close(read_fd)
+        return CheckReport(exercise, "broken", f"The checker could not start: {exc}.")
+    finally:
+        os.close(write_fd)
+    out = OutputCap()
+    try:
+        return _wait(proc, read_fd, out, exercise, timeout, startup_timeout, cancel)
+    finally:
+        end_check(proc, token)
+        os.close(read_fd)
+        proc.stdout.close()
 
 
-def _wait(proc, read_fd, out, exercise, timeout, startup_timeout, cancel) -> CheckReport:
+def _drain(proc, out: OutputCap, seconds: float = DRAIN_SECONDS) -> str:
+    """What is left in the output pipe (bounded in time: a grandchild may go on printing), then the text."""
+    fd = proc.stdout.fileno()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and select.select([fd], [], [], 0.02)[0]:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        out.feed(chunk)
+    return out.text()
+
+
+def _wait(proc, read_fd, out: OutputCap, exercise, timeout, startup_timeout, cancel) -> CheckReport:
     buffer = b""
     deadline = time.monotonic() + startup_timeout
     ready = False
-    eof = False
+    eof = out_eof = False
+    out_fd = proc.stdout.fileno()
     while True:
         if cancel.is_set():
             return CheckReport(exercise, "cancelled", "Check stopped.")
         if time.monotonic() > deadline:
             if not ready:
                 return CheckReport(exercise, "broken", f"The checker did not start within {startup_timeout:.0f} s.")
-            _kill(proc)
             return CheckReport(
                 exercise,
                 "timeout",
                 f"Your code ran for more than {timeout:g} s and was stopped: is there a loop that never ends?",
-                output=_tail(out),
+                output=_drain(proc, out, 0.1),
             )
-        if not eof and select.select([read_fd], [], [], 0.05)[0]:
+        watched = [fd for fd, done in ((read_fd, eof), (out_fd, out_eof)) if not done]
+        readable = select.select(watched, [], [], 0.05)[0] if watched else []
+        if not watched:
+            time.sleep(0.05)
+        if out_fd in readable:  # drained as it comes, so a check that prints a lot never blocks
+            chunk = os.read(out_fd, 65536)
+            out_eof = not chunk
+            out.feed(chunk)
+        if read_fd in readable:
             chunk = os.read(read_fd, 65536)
             eof = not chunk
             buffer += chunk
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)
-                message = json.loads(line)
-                if message["phase"] == "ready":
+                try:
+                    message = json.loads(line)
+                    phase = message["phase"]
+                except (ValueError, KeyError, TypeError):  # not the runner's (their code wrote there)
+                    continue
+                if phase == "ready":
                     ready, deadline = True, time.monotonic() + timeout
-                elif message["phase"] == "done":
+                elif phase == "done":
                     report = CheckReport.from_dict(message["report"])
-                    output = _tail(out)
+                    output = _drain(proc, out)
                     return CheckReport(**{**report.__dict__, "output": output}) if output else report
-                elif message["phase"] == "broken":
-                    return CheckReport(exercise, "broken", message["message"])
-        elif eof:
-            time.sleep(0.05)
+                elif phase == "broken":
+                    return CheckReport(exercise, "broken", message.get("message", "the checker failed"))
         code = proc.poll()
         if code is not None and (eof or not select.select([read_fd], [], [], 0)[0]):
             if not ready:
                 return CheckReport(
-                    exercise, "broken", f"The checker ended before it started (exit code {code}).", output=_tail(out)
+                    exercise,
+                    "broken",
+                    f"The checker ended before it started (exit code {code}).",
+                    output=_drain(proc, out),
                 )
             if code < 0:
                 why = f"it was killed by {_signal_name(code)}" + (" (a crash)" if code == -signal.SIGSEGV else "")
@@ -168,5 +187,5 @@ def _wait(proc, read_fd, out, exercise, timeout, startup_timeout, cancel) -> Che
                 exercise,
                 "crashed",
                 f"Your code ended the checking process before the checks finished: {why}.",
-                output=_tail(out),
+                output=_drain(proc, out),
             )

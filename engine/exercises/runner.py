@@ -13,6 +13,8 @@ import json
 import os
 import sys
 
+from .processes import MEMORY_VAR, become_subreaper, limit_memory
+
 
 def _send(fd: int, message: dict) -> None:
     os.write(fd, (json.dumps(message) + "\n").encode())
@@ -28,9 +30,25 @@ def load_module(path: str, name: str = "learner_exercises"):
     return module
 
 
+def _memory_report(report, allowance: int):
+    """A check that ran out of the memory it may use, said in the learner's terms."""
+    from .report import CheckReport
+
+    text = f"{report.summary}\n{report.error}"
+    if allowance <= 0 or ("MemoryError" not in text and "can't allocate memory" not in text):
+        return report
+    size = f"{allowance / 2**30:.1f} GB" if allowance >= 2**30 else f"{allowance / 2**20:.0f} MB"
+    summary = (
+        f"Your code needed more memory than a check may use ({size}) and was stopped: "
+        "is a tensor much larger than you meant (a full matrix where a vector would do, or a copy per step)?"
+    )
+    return CheckReport(**{**report.__dict__, "summary": summary})
+
+
 def main(argv: list[str]) -> int:
     path, ex, fd = argv[0], argv[1], int(argv[2])
     data_dir = argv[3] if len(argv) > 3 and argv[3] else None
+    become_subreaper()  # what their code forks and leaves behind stays ours, so the checker can end it
     try:
         import torch
 
@@ -47,12 +65,15 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # the data or the install is broken, not their code
         _send(fd, {"phase": "broken", "message": f"the checker could not start: {type(exc).__name__}: {exc}"})
         return 1
+    allowance = int(os.environ.get(MEMORY_VAR) or 0)
+    if allowance > 0:  # from here on, what their code allocates counts against the limit
+        limit_memory(allowance)
     _send(fd, {"phase": "ready"})
     try:
         module = load_module(path)
     except LearnerError as exc:
         report = CheckReport(ex, "error", f"Your file could not be imported: {exc.summary}.", error=exc.text)
-        _send(fd, {"phase": "done", "report": report.to_dict()})
+        _send(fd, {"phase": "done", "report": _memory_report(report, allowance).to_dict()})
         return 0
     fn = getattr(module, ex, None)
     if not callable(fn):
@@ -61,6 +82,8 @@ def main(argv: list[str]) -> int:
         )
     else:
         report = check_function(ex, fn, subset, filename=path)
+    if allowance > 0:
+        report = _memory_report(report, allowance)
     sys.stdout.flush()
     _send(fd, {"phase": "done", "report": report.to_dict()})
     return 0
