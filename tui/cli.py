@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     config = AppConfig(device=args.device, data_dir=args.data_dir, section=args.section, workspace=args.workspace)
     from .app import OptCourseApp
     from .serve import watch_server
+    from .signals import run_app
 
     watch_server()  # in a browser tab's app: exit if the server that started it is gone
 
@@ -123,8 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             app.runner.shutdown()
             print(f"optcourse-tui: {error}", file=sys.stderr)
             return 2
-    app.run()
-    return 0
+    return run_app(app)  # TERM/HUP restore the terminal (143/129); a crash exits non-zero
 
 
 if __name__ == "__main__":

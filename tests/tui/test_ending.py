@@ -1,0 +1,158 @@
+"""The real app in a pseudo-terminal: TERM and HUP restore the terminal and exit 143/129; a crash exits non-zero."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTER_ALT, LEAVE_ALT, SHOW_CURSOR = b"\x1b[?1049h", b"\x1b[?1049l", b"\x1b[?25h"
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and pseudo-terminals")
+
+CRASHING = textwrap.dedent(
+    """
+    import sys
+    import tui.app
+
+    class Crashing(tui.app.OptCourseApp):
+        def on_mount(self):
+            raise RuntimeError("boom in on_mount")
+
+    tui.app.OptCourseApp = Crashing
+    from tui.cli import main
+    sys.exit(main(["--device", "cpu"]))
+    """
+)
+
+
+STUCK = textwrap.dedent(
+    """
+    import sys, threading, time
+    import tui.signals
+    from textual.app import App
+    from textual.widgets import Static
+
+    tui.signals.GRACE = 1.0
+
+    class Stuck(App):
+        def compose(self):
+            yield Static("Pick a section")
+
+        def on_mount(self):
+            # A computation that never stops: the interpreter would wait for it forever at exit.
+            threading.Thread(target=lambda: time.sleep(600), daemon=False).start()
+
+    sys.exit(tui.signals.run_app(Stuck()))
+    """
+)
+
+
+class Terminal:
+    """A program on a 100x30 pseudo-terminal; `out` is everything it wrote."""
+
+    def __init__(self, args: list[str], tmp_path: Path) -> None:
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        env = dict(
+            os.environ,
+            TERM="xterm-256color",
+            OPTCOURSE_HOME=str(tmp_path / "home"),
+            PYTHONPATH=str(ROOT),
+            TEXTUAL_ANIMATIONS="none",
+        )
+        self.proc = subprocess.Popen(
+            args, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env, start_new_session=True
+        )
+        os.close(slave)
+        self.out = b""
+
+    def read_until(self, wanted: bytes, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while wanted not in self.out and time.monotonic() < deadline:
+            if select.select([self.master], [], [], 0.1)[0]:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:  # EIO: the program closed the terminal
+                    return wanted in self.out
+                if not chunk:
+                    break
+                self.out += chunk
+        return wanted in self.out
+
+    def finish(self, seconds: float = 20) -> int:
+        """Read until the program has ended (its output included), and return its exit status."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if select.select([self.master], [], [], 0.1)[0]:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                self.out += chunk
+            elif self.proc.poll() is not None:
+                break
+        try:
+            return self.proc.wait(timeout=max(1, deadline - time.monotonic()))
+        finally:
+            os.close(self.master)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)], ids=["TERM", "HUP"])
+def test_a_signal_restores_the_terminal_and_exits_as_a_shell_reports(tmp_path, sig, code):
+    term = Terminal([sys.executable, "-m", "tui", "--device", "cpu"], tmp_path)
+    try:
+        assert term.read_until(ENTER_ALT, 60), term.out[-500:]
+        assert term.read_until(b"Pick a section", 60), term.out[-500:]  # the home screen is drawn
+        os.kill(term.proc.pid, sig)
+        rc = term.finish()
+    finally:
+        term.kill()
+    assert rc == code, term.out[-800:]
+    after = term.out[term.out.rindex(ENTER_ALT) :]
+    assert LEAVE_ALT in after and SHOW_CURSOR in after[after.index(LEAVE_ALT) :]  # alternate screen left
+    assert b"Traceback" not in term.out
+
+
+def test_a_crash_exits_non_zero_with_the_message(tmp_path):
+    term = Terminal([sys.executable, "-c", CRASHING], tmp_path)
+    try:
+        rc = term.finish(60)
+    finally:
+        term.kill()
+    text = term.out.decode("utf-8", "replace")
+    assert rc == 1, text[-800:]
+    assert "boom in on_mount" in text and "unexpected error" in text
+    assert LEAVE_ALT in term.out[term.out.rindex(ENTER_ALT) :]
+
+
+def test_a_computation_that_will_not_stop_does_not_keep_the_process_alive(tmp_path):
+    term = Terminal([sys.executable, "-c", STUCK], tmp_path)
+    try:
+        assert term.read_until(b"Pick a section", 60), term.out[-500:]
+        start = time.monotonic()
+        os.kill(term.proc.pid, signal.SIGTERM)
+        rc = term.finish()
+    finally:
+        term.kill()
+    assert rc == 143 and time.monotonic() - start < 10
+    assert LEAVE_ALT in term.out[term.out.rindex(ENTER_ALT) :]
