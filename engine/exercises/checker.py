@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 from . import workspace
@@ -63,6 +64,8 @@ def check(
             f"{path.name} has no function {exercise}: add it back (its "
             "signature is on this tab); your file was left as it is.",
         )
+    if state.syntax_error:  # no need to start Python and torch to know it cannot be imported
+        return _unparsable(path, exercise, state.syntax_error)
     if workspace.is_stub(state, exercise):  # no need to start Python and torch to know it raises
         return CheckReport(
             exercise,
@@ -111,6 +114,32 @@ def check(
         end_check(proc, token)
         os.close(read_fd)
         proc.stdout.close()
+
+
+def _unparsable(path: Path, exercise: str, why: str) -> CheckReport:
+    """The learner's file cannot be read or parsed: say so, where, and what to do, without running it."""
+    if why.startswith("cannot read the file"):
+        detail = "it is not UTF-8 text" if "codec can't decode" in why else why.removeprefix("cannot read the file: ")
+        return CheckReport(
+            exercise,
+            "error",
+            f"Your file {path.name} cannot be read ({detail}). Save it as UTF-8 text (e opens it in your editor), "
+            "or move it away to get a fresh copy with every stub; then check again.",
+        )
+    try:  # the caret under the place Python stopped, as the learner would see it
+        compile(path.read_bytes(), path.name, "exec")
+        text = ""
+    except (SyntaxError, ValueError) as exc:
+        text = "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
+    except OSError:
+        text = ""
+    return CheckReport(
+        exercise,
+        "error",
+        f"Your file {path.name} has a syntax error ({why.removeprefix('line None: ')}): "
+        "fix it (e opens it in your editor), then check again.",
+        error=text,
+    )
 
 
 def _drain(proc, out: OutputCap, seconds: float = DRAIN_SECONDS) -> str:

@@ -27,7 +27,7 @@ def load_learner_function(workspace_file: str | Path, name: str):
     try:
         call(spec.loader.exec_module, module, filename=str(path))
     except LearnerError as exc:
-        raise LearnerCodeError(f"your exercise file could not be imported ({exc.summary})") from None
+        raise LearnerCodeError(f"your exercise file {path.name} could not be imported ({exc.summary})") from None
     finally:
         sys.modules.pop(module_name, None)
     fn = getattr(module, name, None)
