@@ -103,7 +103,10 @@ def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> t
             f"{path} is not a readable model file ({type(exc).__name__}); it may be damaged or not saved by "
             "this app: choose another file, or train and save (w) again"
         ) from None
-    hidden = hidden_from_state(state, str(path))
+    try:
+        hidden = hidden_from_state(state, str(path))
+    except ValueError as exc:
+        raise ValueError(f"{exc}: choose another file, or train and save (w) again") from None
     info: dict = {}
     meta = config_path(path)
     if meta.is_file():
