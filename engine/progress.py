@@ -114,9 +114,9 @@ class JsonStore:
         kept, problems = clean(data)
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         if problems and self._set_aside("; ".join(problems[:3]) + more):
+            notice = len(self.notices) - 1
             self.data = kept
-            if self.save():
-                self.notices[-1] += " with the readable entries."
+            self.notices[notice] += " with the readable entries." if self.save() else "."
         return kept
 
     def save(self) -> bool:
