@@ -43,7 +43,7 @@ async def test_the_runs_tab_on_a_garbage_history_says_which_file_and_the_fix(fre
     fresh_home.mkdir(parents=True)
     (fresh_home / "runs.sqlite3").write_bytes(garbage())
     app = make_app(section="bonus")
-    app.engine.get = lambda: types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None)
+    app.runner.executor.context = lambda: types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None)
     notes = capture(app)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

@@ -17,7 +17,7 @@ from .snap import make_app, settle
 
 def bonus_app():
     app = make_app(section="bonus")
-    app.engine.get = lambda: types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None)
+    app.runner.executor.context = lambda: types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None)
     return app
 
 
