@@ -22,19 +22,21 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..events import Event
-from ..hidden import count_params, parse_hidden
+from ..hidden import count_params
+from . import nonconvex as demo  # the Section 5 demo: its hidden-size rule, choices and defaults
 from .base import Job
 
-DEFAULT_HIDDEN = ((10,), (100, 100))  # a narrow and a wide network, the demo's smallest and largest choices
+# A narrow and a wide network: the demo's smallest and largest choices.
+DEFAULT_HIDDEN = (demo.parse_hidden_sizes(demo.PRESETS[0]), demo.parse_hidden_sizes(demo.PRESETS[-1]))
 DEFAULT_GRID = 41
 DEFAULT_SPAN = (-1.0, 1.0)
-DEFAULT_STEPS = 150  # the Section 5 demo's max_steps and lr
-DEFAULT_LR = 0.05
-DEFAULT_NOISE = 0.2  # the demo's random_update noise on each copy
+DEFAULT_STEPS = int(demo.STEPS.default)  # the demo's max_steps and lr
+DEFAULT_LR = demo.LR.default
+DEFAULT_NOISE = demo.NOISE_SCALE  # the demo's random_update noise on each copy
 DEFAULT_SEED = 2021
 GRID_LIMITS = (3, 81)  # points per side
 SPAN_LIMIT = 5.0  # |x|, |y| at most this many filter norms from θ*
-STEPS_LIMITS = (2, 500)  # the demo's slider goes to 500; the PCA needs at least two steps of path
+STEPS_LIMITS = (2, int(demo.STEPS.maximum))  # up to the demo's slider; the PCA needs at least two steps of path
 LR_MAX = 10.0
 NOISE_MAX = 1.0
 MAX_MODELS = 3
@@ -65,9 +67,10 @@ def _whole(name: str, value, low: int, high: int) -> int:
 
 
 def check_hidden(hidden: Sequence[int]) -> tuple[int, ...]:
-    """One architecture: parse_hidden's rules, plus a parameter cap for the landscape's memory and time."""
+    """One architecture: the demo's hidden-size rule (the linear model allowed), plus a parameter cap for
+    the landscape's memory and time."""
     try:
-        sizes = tuple(parse_hidden(", ".join(str(h) for h in hidden)))
+        sizes = demo.check_hidden(hidden, linear_ok=True)
     except ValueError as exc:
         raise LandscapeError(str(exc)) from None
     n = count_params(784, 10, list(sizes))
@@ -111,7 +114,7 @@ class LandscapeJob(Job):
         hidden = []
         for text in hidden_texts:
             try:
-                sizes = parse_hidden(text)
+                sizes = demo.parse_hidden_sizes(text, linear_ok=True)
             except ValueError as exc:
                 raise LandscapeError(f"{text!r}: {exc}") from None
             hidden.append(check_hidden(sizes))

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from ..contracts.nonconvex import (
+    DESCENT_STEPS,
+    ESCAPE_RADIUS,
+    EXTENT,
+    MAP_CELLS,
+    SETTLE_RADIUS,
+    DescentJob,
+    DescentPath,
+    Minimum,
+    ToySurface,
+)
 from ..events import Diverged, Done, Event
 
 BOWL = 0.05
@@ -28,9 +38,6 @@ WELLS = np.array(
         (-2.4, -1.9, 0.7, 0.6),
     ]
 )
-EXTENT = (-4.0, 4.0, -4.0, 4.0)  # x0, x1, y0, y1 of the explorer's map
-ESCAPE_RADIUS = 1e3  # a path this far out has diverged
-SETTLE_RADIUS = 0.3  # a path ending this close to a minimum (and nearly still) reached it
 
 
 def value(x, y):
@@ -54,13 +61,6 @@ def grid(cols: int = 121, rows: int = 121, extent=EXTENT) -> np.ndarray:
     x0, x1, y0, y1 = extent
     xs, ys = np.linspace(x0, x1, cols), np.linspace(y0, y1, rows)
     return value(xs[None, :], ys[:, None])
-
-
-@dataclass(frozen=True)
-class Minimum:
-    x: float
-    y: float
-    value: float
 
 
 @lru_cache(maxsize=1)
@@ -101,19 +101,8 @@ def nearest_minimum(x: float, y: float, radius: float = SETTLE_RADIUS) -> int | 
     return None
 
 
-@dataclass(frozen=True)
-class DescentPath(Event):
-    """A whole descent: the points visited, f along them, and the minimum reached (index, or None)."""
-
-    xs: tuple[float, ...]
-    ys: tuple[float, ...]
-    values: tuple[float, ...]
-    reached: int | None
-    steps: int
-
-
 def descend(
-    x: float, y: float, lr: float, momentum: float = 0.0, max_steps: int = 300, tol: float = 1e-6
+    x: float, y: float, lr: float, momentum: float = 0.0, max_steps: int = DESCENT_STEPS, tol: float = 1e-6
 ) -> DescentPath:
     """Momentum GD as the course's momentum_update: v ← −lr ∇f + β v, p ← p + v (β = 0 is plain GD).
 
@@ -138,13 +127,28 @@ def descend(
     return DescentPath(tuple(map(float, xs)), tuple(map(float, ys)), tuple(map(float, values)), reached, len(xs) - 1)
 
 
-def descent_events(x: float, y: float, lr: float, momentum: float = 0.0, max_steps: int = 300) -> Iterator[Event]:
+def descent_events(
+    x: float, y: float, lr: float, momentum: float = 0.0, max_steps: int = DESCENT_STEPS
+) -> Iterator[Event]:
     """The path (one event: it takes well under a millisecond), then Diverged if it escaped, then Done."""
     path = descend(x, y, lr, momentum, max_steps)
     yield path
-    end = (path.xs[-1], path.ys[-1])
-    if not all(map(math.isfinite, end)) or math.hypot(*end) > ESCAPE_RADIUS:
+    if path.escaped:
         yield Diverged(path.steps - 1, "path")
         yield Done("diverged")
     else:
         yield Done("completed")
+
+
+@lru_cache(maxsize=1)
+def toy_surface(cells: int = MAP_CELLS) -> ToySurface:
+    """The surface on a cells x cells grid over EXTENT, with its minima: what the explorer's map draws."""
+    z = grid(cells, cells)
+    return ToySurface(tuple(tuple(map(float, row)) for row in z), EXTENT, minima())
+
+
+def descent_job(job: DescentJob, env) -> Iterator[Event]:
+    """The DescentJob's compute function: the surface first when asked, then the descent."""
+    if job.with_surface:
+        yield toy_surface()
+    yield from descent_events(job.x, job.y, job.lr, job.momentum)

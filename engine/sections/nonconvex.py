@@ -11,44 +11,35 @@ plug-in path for a learner's own `gradient_update`.
 from __future__ import annotations
 
 import copy
-import math
+import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..contracts.nonconvex import (
+    EXERCISES,
+    INITS,
+    LR,
+    NOISE_SCALE,
+    STEPS,
+    LossRows,
+    OverparamJob,
+    OverparamStart,
+    copy_label,
+)
 from ..events import Diverged, Done, Event, Progress, Status
+from ..exercises.learner import load_learner_functions
 from ..model import MLP, count_params, loss_fn
-from ..seeding import set_seed
+from ..seeding import seeded
+from ..streaming import Chunk, LossStream
 from ..updates import gradient_update as reference_gradient_update
 from ..updates import random_update
 
-NOISE_SCALE = 0.2  # the course's perturbation of each copy
 CHUNK_STEPS = 10  # at most this many steps per LossRows event, so curves grow visibly
-CHUNK_SECONDS = 0.04  # and at most this much work between events, so cancelling is prompt
-
-
-@dataclass(frozen=True)
-class OverparamStart(Event):
-    """A run began: the architecture, its parameter count and the settings."""
-
-    hidden: tuple[int, ...]
-    num_params: int
-    num_inits: int
-    max_steps: int
-    lr: float
-
-
-@dataclass(frozen=True)
-class LossRows(Event):
-    """Losses of copy `init` at steps start, start+1, ... (each recorded before that step's update)."""
-
-    init: int
-    start: int
-    losses: tuple[float, ...]
 
 
 def perturbed_copies(
@@ -60,17 +51,19 @@ def perturbed_copies(
 ) -> list[MLP]:
     """One fresh base MLP, then `num_inits` deep copies each moved by random_update(noise), in that order.
 
-    Unseeded as the course; with a seed the whole draw is reproducible (tests).
+    Drawn on the CPU from torch's global generator under `seed` (engine.seeding.seeded, so no
+    other job's draws interleave and the global state is left as it was), then moved to the
+    device: the same copies on every device. Seed None draws a fresh seed, so every run differs
+    (the course leaves this unseeded).
     """
-    if seed is not None:
-        set_seed(seed)
-    base = MLP(784, 10, list(hidden)).to(device)
-    copies = []
-    for _ in range(num_inits):
-        model = copy.deepcopy(base)
-        random_update(model, noise_scale=noise)
-        copies.append(model)
-    return copies
+    with seeded(secrets.randbits(32) if seed is None else seed):
+        base = MLP(784, 10, list(hidden))
+        copies = []
+        for _ in range(num_inits):
+            model = copy.deepcopy(base)
+            random_update(model, noise_scale=noise)
+            copies.append(model)
+    return [model.to(device) for model in copies]
 
 
 def stack_params(models: Sequence[MLP]) -> list[torch.Tensor]:
@@ -92,9 +85,13 @@ def batched_losses(params: Sequence[torch.Tensor], x: torch.Tensor, y: torch.Ten
     return -logp.gather(2, y.view(1, -1, 1).expand(n, -1, 1)).squeeze(2).mean(1)
 
 
-def _first_bad(losses: np.ndarray) -> int | None:
-    bad = np.flatnonzero(~np.isfinite(losses))
-    return int(bad[0]) if bad.size else None
+def rows_events(chunks: Sequence[Chunk], offset: int = 0) -> Iterator[Event]:
+    """LossRows for each stream chunk (series k is copy offset + k), each followed by Diverged when its copy blew up."""
+    for chunk in chunks:
+        init = offset + chunk.series
+        yield LossRows(init, chunk.start, chunk.values)
+        if chunk.diverged_at is not None:
+            yield Diverged(chunk.diverged_at, copy_label(init))
 
 
 def train_batched(
@@ -102,41 +99,21 @@ def train_batched(
 ) -> Iterator[Event]:
     """Full-batch GD on all copies at once; yields LossRows chunks, Progress, and Diverged per copy."""
     params = stack_params(models)
-    n = len(models)
-    alive = torch.ones(n, dtype=torch.bool, device=x.device)
-    diverged: set[int] = set()
-    pending: list[torch.Tensor] = []  # per-step (N,) losses still on the device
-    start, last = 0, time.perf_counter()
-
-    def flush(step: int) -> Iterator[Event]:
-        nonlocal pending, start, last
-        rows = torch.stack(pending).T.cpu().numpy()  # (N, k); this copy is the only sync point
-        for i in range(n):
-            if i in diverged:
-                continue
-            losses = rows[i]
-            bad = _first_bad(losses)
-            if bad is not None:
-                diverged.add(i)
-                losses = losses[: bad + 1]
-            yield LossRows(i, start, tuple(float(v) for v in losses))
-            if bad is not None:
-                yield Diverged(start + bad, f"init {i + 1}")
-        yield Progress(step, max_steps, "steps")
-        pending, start, last = [], step, time.perf_counter()
-
+    alive = torch.ones(len(models), dtype=torch.bool, device=x.device)
+    stream = LossStream(len(models), max_pending=CHUNK_STEPS, include_bad=True)  # a curve shows its jump
     for step in range(max_steps):
         losses = batched_losses(params, x, y)
-        pending.append(losses.detach())
+        stream.add(losses)  # kept on the device (detached) until the next flush
         alive &= torch.isfinite(losses.detach())
         # Copies that blew up drop out of the sum, so their NaNs cannot reach anything else.
         grads = torch.autograd.grad(torch.where(alive, losses, 0.0).sum(), params)
         with torch.no_grad():
             for p, g in zip(params, grads):
                 p.sub_(lr * g)
-        if len(pending) >= CHUNK_STEPS or time.perf_counter() - last >= CHUNK_SECONDS or step == max_steps - 1:
-            yield from flush(step + 1)
-            if len(diverged) == n:
+        if stream.due() or step == max_steps - 1:
+            yield from rows_events(stream.flush())
+            yield Progress(step + 1, max_steps, "steps")
+            if not any(stream.alive):
                 return
 
 
@@ -152,29 +129,27 @@ def train_sequential(
     total = len(models) * max_steps
     for i, model in enumerate(models):
         params = list(model.parameters())
-        chunk: list[float] = []
-        start, last = 0, time.perf_counter()
+        stream = LossStream(1, max_pending=CHUNK_STEPS, include_bad=True)
         for step in range(max_steps):
             loss = loss_fn(model(x), y)
-            chunk.append(loss.item())
-            if not math.isfinite(chunk[-1]):
-                yield LossRows(i, start, tuple(chunk))
-                yield Diverged(step, f"init {i + 1}")
-                break
-            gradient_update(loss, params, lr)
-            if len(chunk) >= CHUNK_STEPS or time.perf_counter() - last >= CHUNK_SECONDS or step == max_steps - 1:
-                yield LossRows(i, start, tuple(chunk))
+            stream.add(loss.detach())
+            finite = bool(torch.isfinite(loss))  # the course's loop reads every loss anyway (loss.item())
+            if finite:
+                gradient_update(loss, params, lr)
+            if not finite or stream.due() or step == max_steps - 1:
+                yield from rows_events(stream.flush(), offset=i)
+                if not finite:
+                    break
                 yield Progress(i * max_steps + step + 1, total, "steps")
-                chunk, start, last = [], step + 1, time.perf_counter()
 
 
 def overparam_events(
     x: torch.Tensor,
     y: torch.Tensor,
     hidden: Sequence[int],
-    max_steps: int = 150,
-    lr: float = 0.05,
-    num_inits: int = 7,
+    max_steps: int = int(STEPS.default),
+    lr: float = LR.default,
+    num_inits: int = int(INITS.default),
     *,
     noise: float = NOISE_SCALE,
     seed: int | None = None,
@@ -200,6 +175,13 @@ def overparam_events(
         yield event
     reason = "diverged" if n_diverged == num_inits else "completed"
     yield Done(reason, time.perf_counter() - t0)
+
+
+def overparam_job(job: OverparamJob, env) -> Iterator[Event]:
+    """The demo on the course's 500-example subset, with the learner's gradient_update when the job names it."""
+    mine = cast("Callable | None", load_learner_functions(dict(job.learner)).get(EXERCISES[0]))
+    x, y = env.context.subset
+    yield from overparam_events(x, y, job.hidden, job.steps, job.lr, job.inits, seed=job.seed, gradient_update=mine)
 
 
 def curves(events: Iterator[Event], num_inits: int, max_steps: int) -> np.ndarray:

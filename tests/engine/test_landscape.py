@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pytest
 
+from engine.contracts.base import SettingError
+from engine.contracts.nonconvex import MAP_CELLS, DescentJob, ToySurface
 from engine.events import Diverged, Done
+from engine.jobs import RunEnv, run_job
 from engine.sections.landscape import EXTENT, DescentPath, descend, descent_events, gradient, grid, minima, value
 
 
@@ -65,3 +69,26 @@ def test_huge_learning_rate_diverges_as_an_event():
     events = list(descent_events(3.0, 3.0, lr=100.0, momentum=0.9))
     assert isinstance(events[0], DescentPath) and events[0].reached is None
     assert any(isinstance(e, Diverged) for e in events) and events[-1] == Done("diverged")
+
+
+def test_the_job_sends_the_surface_once_asked_then_the_path():
+    first = list(run_job(DescentJob(3.0, 3.0, 0.3, with_surface=True), RunEnv(None)))
+    surface, path = first[0], first[1]
+    assert isinstance(surface, ToySurface) and surface.minima == minima() and surface.extent == EXTENT
+    assert np.array_equal(np.array(surface.z), grid(MAP_CELLS, MAP_CELLS))
+    assert isinstance(path, DescentPath) and path.reached == 2 and first[-1] == Done("completed")
+    assert path.values[0] == pytest.approx(float(value(3.0, 3.0)))
+    again = list(run_job(DescentJob(3.0, 3.0, 0.3), RunEnv(None)))
+    assert again == first[1:]  # without the surface; a path is the same every time
+    assert pickle.loads(pickle.dumps(surface)) == surface and pickle.loads(pickle.dumps(DescentJob())) == DescentJob()
+
+
+def test_the_job_refuses_a_start_off_the_map_and_settings_off_the_controls():
+    for settings, words in [
+        (dict(x=4.5), "x must be between -4 and 4"),
+        (dict(y=float("nan")), "must be a number"),
+        (dict(lr=100.0), "between 0.01 and 30"),
+        (dict(momentum=1.0), "between 0 and 0.99"),
+    ]:
+        with pytest.raises(SettingError, match=words):
+            DescentJob(**settings)

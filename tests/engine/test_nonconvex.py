@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import pickle
+import textwrap
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 
+from engine.contracts.base import SettingError
+from engine.contracts.nonconvex import (
+    PRESETS,
+    LossRows,
+    OverparamJob,
+    OverparamStart,
+    check_hidden,
+    parse_hidden_sizes,
+)
 from engine.events import Diverged, Done, Progress
+from engine.hidden import HiddenSizesError
+from engine.jobs import RunEnv, run_job
 from engine.model import count_params, loss_fn, parse_hidden
 from engine.sections.nonconvex import (
-    LossRows,
-    OverparamStart,
     batched_losses,
     curves,
     overparam_events,
@@ -84,3 +97,75 @@ def test_a_diverging_copy_is_reported_and_the_others_continue(subset):
     assert sum(len(r.losses) for r in rows if r.init == 1) == 1
     assert sum(len(r.losses) for r in rows if r.init == 0) == 12
     assert all(np.isfinite(r.losses).all() for r in rows if r.init != 1)
+
+
+def test_typed_hidden_sizes_follow_engine_hidden_and_need_a_layer():
+    assert [parse_hidden_sizes(p) for p in PRESETS] == [(10,), (20, 20), (100, 100)]
+    assert parse_hidden_sizes(" 100,100 ") == (100, 100)
+    for bad, words in [
+        ("abc", "'abc' is not a whole number"),
+        ("10,,3", "empty size"),
+        ("0", "at least 1 unit"),
+        ("5000", "at most 4,096"),
+        ("1,1,1,1,1,1,1,1,1", "too deep"),
+        ("", "at least one hidden layer"),
+        ("none", "at least one hidden layer"),
+    ]:
+        with pytest.raises(HiddenSizesError, match=words):
+            parse_hidden_sizes(bad)
+    assert parse_hidden_sizes("", linear_ok=True) == ()
+    assert check_hidden([20, 20]) == (20, 20)
+    for bad in ([10, 2.5], [True], "10", [0]):
+        with pytest.raises(HiddenSizesError):
+            check_hidden(bad)
+
+
+def test_the_job_crosses_a_process_boundary_and_refuses_what_the_demo_cannot_run():
+    job = OverparamJob([20, 20], 100, 0.1, 6, seed=3, learner={"gradient_update": "/tmp/x.py"})
+    assert job.hidden == (20, 20) and pickle.loads(pickle.dumps(job)) == job
+    for settings, words in [
+        (dict(hidden=()), "at least one hidden layer"),
+        (dict(steps=20), "between 50 and 500"),
+        (dict(lr=float("nan")), "must be a number"),
+        (dict(lr=2.0), "between 0.001 and 1"),
+        (dict(inits=11), "between 5 and 10"),
+        (dict(inits=6.5), "whole number"),
+        (dict(seed=-1), "seed"),
+    ]:
+        with pytest.raises((SettingError, HiddenSizesError), match=words):
+            OverparamJob(**settings)
+    assert OverparamJob() == OverparamJob((10,), 150, 0.05, 7)  # the course's defaults
+
+
+def test_the_job_runs_the_demo_and_the_learners_update_from_their_file(subset, tmp_path):
+    env = RunEnv(SimpleNamespace(subset=subset))
+    ours = curves(run_job(OverparamJob((10,), 50, 0.05, 5, seed=4), env), 5, 50)
+    assert np.array_equal(ours, curves(overparam_events(*subset, (10,), 50, 0.05, 5, seed=4), 5, 50))
+    learner = tmp_path / "exercises.py"
+    learner.write_text(
+        textwrap.dedent("""
+            import torch
+
+            def gradient_update(loss, params, lr=1e-3):
+                for par in params:
+                    if par.grad is not None:
+                        par.grad.zero_()
+                loss.backward()
+                with torch.no_grad():
+                    for par in params:
+                        par += lr * par.grad  # the sign slip: uphill
+        """)
+    )
+    job = OverparamJob((10,), 50, 0.05, 5, seed=4, learner={"gradient_update": str(learner)})
+    theirs = curves(run_job(job, env), 5, 50)
+    assert (theirs[:, 0] == pytest.approx(ours[:, 0], rel=1e-5)) and (theirs[:, -1] > theirs[:, 0]).all()
+
+
+def test_drawing_the_copies_leaves_the_global_generator_alone():
+    before = torch.random.get_rng_state()
+    a = perturbed_copies([10], 2, seed=5)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    b = perturbed_copies([10], 2, seed=5)
+    assert all(torch.equal(p, q) for p, q in zip(a[1].parameters(), b[1].parameters()))
+    c, d = perturbed_copies([10], 1), perturbed_copies([10], 1)  # unseeded: a fresh draw each run
+    assert not torch.equal(next(c[0].parameters()), next(d[0].parameters()))

@@ -7,11 +7,10 @@ import math
 import pytest
 from textual.widgets import Select, Static
 
+from engine.contracts.nonconvex import DescentJob, LossRows, OverparamJob, OverparamStart
 from engine.events import Diverged, Done, Progress
-from engine.model import HiddenSizesError, parse_hidden
 from engine.sections.landscape import minima
-from engine.sections.nonconvex import LossRows, OverparamStart
-from tui.screens.nonconvex import NonConvexScreen, parse_hidden_text
+from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.landscape_explorer import LandscapeExplorer
 from tui.widgets.text_field import TextField
 
@@ -30,23 +29,16 @@ def text_of(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
-@pytest.mark.parametrize("text", ["10", "20, 20", " 100,100 ", "abc", "10,,3", "0", "5000", "1,1,1,1,1,1,1,1,1", ""])
-def test_screen_parsing_agrees_with_the_engine(text):
-    try:
-        want = parse_hidden(text)
-    except HiddenSizesError:
-        want = None
-    try:
-        got = parse_hidden_text(text)
-    except ValueError:
-        got = None
-    assert got == (want or None)  # the screen also refuses [] (the demo needs a hidden layer)
-
-
-def record_runs(screen) -> list[str]:
+def record_runs(screen, jobs: list | None = None) -> list[str]:
     """Replace start_run by a recorder, so control tests check what would run without training."""
     calls: list[str] = []
-    screen.start_run = lambda make_events, group="demo": calls.append(group)
+
+    def record(job, group="demo"):
+        calls.append(group)
+        if jobs is not None:
+            jobs.append(job)
+
+    screen.start_run = record
     return calls
 
 
@@ -94,7 +86,8 @@ async def test_presets_and_steppers_rerun_at_once():
     app = make_app(section="nonconvex")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        calls = record_runs(screen)
+        jobs: list = []
+        calls = record_runs(screen, jobs)
         await pilot.press("right_square_bracket")
         await pilot.pause()
         screen.query_one("#op-preset", Select).value = "20, 20"
@@ -110,6 +103,7 @@ async def test_presets_and_steppers_rerun_at_once():
         await pilot.press("shift+right")  # 50 -> 100 steps
         await pilot.pause()
         assert len(calls) == 5 and len(screen.curves) == 6 and screen.max_steps == 100
+        assert jobs[-1] == OverparamJob((100, 100), 100, 0.05, 6, seed=0)  # what the engine is asked to run
 
 
 async def test_diverged_copies_are_named_in_the_status():
@@ -140,9 +134,14 @@ async def test_arrows_move_the_start_and_the_path_lands_in_a_minimum():
         ex = app.screen.query_one(LandscapeExplorer)
         assert app.screen.focused.id == "ls-map"
         assert ex.path is not None and ex.path.reached == 2  # from (3, 3): the shallow well C
+        assert ex.surface is not None and ex.surface.minima == minima()  # sent once, with the first descent
+        jobs: list = []
+        real_start = app.screen.start_run
+        app.screen.start_run = lambda job, group="demo": jobs.append(job) or real_start(job, group)
         await pilot.press("left", "shift+down")
         await settle(pilot)
         assert ex.start == pytest.approx((2.9, 2.5))
+        assert jobs[-1] == DescentJob(2.9, 2.5, 0.3, 0.0) and not jobs[-1].with_surface
         await pilot.press("shift+right", "shift+right", "shift+right")
         await settle(pilot)
         assert ex.start == pytest.approx((4.0, 2.5))  # clamped to the map

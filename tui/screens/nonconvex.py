@@ -10,7 +10,22 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Select, Static, TabbedContent, TabPane
 
-from engine.hidden import count_params, parse_hidden
+from engine.contracts.nonconvex import (
+    DEFAULT_HIDDEN,
+    EXERCISES,
+    INITS,
+    LR,
+    PRESETS,
+    STEPS,
+    DescentJob,
+    LossRows,
+    OverparamJob,
+    OverparamStart,
+    copy_label,
+    parse_hidden_sizes,
+)
+from engine.events import Diverged, Done, Failed, Progress
+from engine.hidden import count_params
 
 from ..widgets.chart import Chart, downsample
 from ..widgets.impl_toggle import ImplementationToggle
@@ -19,7 +34,6 @@ from ..widgets.stepper import Stepper
 from ..widgets.text_field import TextField
 from .section import SectionScreen
 
-PRESETS = ("10", "20, 20", "100, 100")
 # matplotlib's tab10, the course's default colour cycle: one colour per init.
 COLOURS = [
     (31, 119, 180),
@@ -33,14 +47,6 @@ COLOURS = [
     (188, 189, 34),
     (23, 190, 207),
 ]
-
-
-def parse_hidden_text(text: str) -> list[int]:
-    """engine.hidden.parse_hidden's rule, plus: this demo needs at least one hidden layer."""
-    sizes = parse_hidden(text)
-    if not sizes:
-        raise ValueError("give at least one hidden layer, e.g. 10 or 20, 20")
-    return sizes
 
 
 class NonConvexScreen(SectionScreen):
@@ -60,38 +66,38 @@ class NonConvexScreen(SectionScreen):
     """
     seed: int | None = None  # unseeded as the course; tests fix it
     autorun = True  # tests may inject canned events instead
-    DEFAULT_STEPS, DEFAULT_INITS = 150, 7  # the course's; tests lower them
+    DEFAULT_STEPS, DEFAULT_INITS = int(STEPS.default), int(INITS.default)  # the course's; tests lower them
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
         self.curves: list[list[float]] = []
-        self.diverged: dict[int, int] = {}
-        self.max_steps = 150
-        self.hidden = [10]
+        self.diverged: dict[int, int] = {}  # copy number (from 1) -> iteration it diverged at
+        self.max_steps = self.DEFAULT_STEPS
+        self.hidden = list(DEFAULT_HIDDEN)
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Overparameterization", id="overparam"), Horizontal(id="op-body"):
             with Vertical(id="op-controls"):
-                yield Stepper("max steps", self.DEFAULT_STEPS, 50, 500, 5, integer=True, id="op-steps")
-                yield Stepper("lr", 0.05, 1e-3, 1.0, 0.1, scale="log", id="op-lr")
-                yield Stepper("inits", self.DEFAULT_INITS, 5, 10, 1, integer=True, id="op-inits")
+                yield Stepper("max steps", **{**STEPS.stepper_args(), "value": self.DEFAULT_STEPS}, id="op-steps")
+                yield Stepper("lr", **LR.stepper_args(), id="op-lr")
+                yield Stepper("inits", **{**INITS.stepper_args(), "value": self.DEFAULT_INITS}, id="op-inits")
                 yield TextField(
                     "hidden",
-                    "10",
-                    parse_hidden_text,
+                    PRESETS[0],
+                    parse_hidden_sizes,
                     label_width=10,
                     id="op-hidden",
                     hint="sizes, e.g. 20, 20; Enter runs",
                 )
                 yield Select(
                     [(p, p) for p in PRESETS],
-                    value="10",
+                    value=PRESETS[0],
                     allow_blank=False,
                     compact=True,
                     type_to_search=False,
                     id="op-preset",
                 )
-                yield ImplementationToggle(["gradient_update"], self.course)
+                yield ImplementationToggle(list(EXERCISES), self.course)
                 yield Static("", id="op-params")
                 yield ProgressBar(total=1, show_eta=False, id="op-progress")
                 yield Static("", id="op-status")
@@ -124,23 +130,13 @@ class NonConvexScreen(SectionScreen):
         steps = int(self.query_one("#op-steps", Stepper).value)
         lr = self.query_one("#op-lr", Stepper).value
         inits = int(self.query_one("#op-inits", Stepper).value)
-        seed = self.seed
+        learner = self.course.learner_functions(list(EXERCISES))
+        job = OverparamJob(tuple(hidden), steps, lr, inits, seed=self.seed, learner=learner)
         self._start(hidden, steps, inits)
-        self._status(f"training {inits} copies of MLP {hidden}, lr {lr:.3g}…")
+        self._status(f"training {inits} copies of MLP {list(hidden)}, lr {lr:.3g}…")
+        self.start_run(job, group="overparam")
 
-        learner = self.course.learner_functions(["gradient_update"])
-
-        def make_events(ctx):
-            from engine.exercises.learner import load_learner_functions
-            from engine.sections.nonconvex import overparam_events
-
-            x, y = ctx.subset
-            mine = load_learner_functions(learner).get("gradient_update")
-            return overparam_events(x, y, hidden, steps, lr, inits, seed=seed, gradient_update=mine)
-
-        self.start_run(make_events, group="overparam")
-
-    def _start(self, hidden: list[int], steps: int, inits: int) -> None:
+    def _start(self, hidden, steps: int, inits: int) -> None:
         """Clear the chart for a run of `inits` copies of MLP `hidden` over `steps` steps."""
         self.hidden, self.max_steps = list(hidden), steps
         self.curves, self.diverged = [[] for _ in range(inits)], {}
@@ -193,21 +189,23 @@ class NonConvexScreen(SectionScreen):
             self.query_one(LandscapeExplorer).show(events)
             return
         for e in events:
-            name = type(e).__name__
-            if name == "OverparamStart":
-                self._start(list(e.hidden), e.max_steps, e.num_inits)
-            elif name == "LossRows":
-                curve = self.curves[e.init]
-                del curve[e.start :]
-                curve.extend(e.losses)
-            elif name == "Progress":
-                self.query_one("#op-progress", ProgressBar).update(total=e.total, progress=e.done)
-            elif name == "Diverged":
-                self.diverged[int(e.label.split()[-1])] = e.iteration
-            elif name == "Failed":
-                self._status(f"failed: {e.message}")
-            elif name == "Done":
-                self._status(self._summary(e.reason))
+            match e:
+                case OverparamStart():
+                    self._start(e.hidden, e.max_steps, e.num_inits)
+                case LossRows():
+                    curve = self.curves[e.init]
+                    del curve[e.start :]
+                    curve.extend(e.losses)
+                case Progress():
+                    self.query_one("#op-progress", ProgressBar).update(total=e.total, progress=e.done)
+                case Diverged():
+                    copies = {copy_label(i): i for i in range(len(self.curves))}
+                    if e.label in copies:
+                        self.diverged[copies[e.label] + 1] = e.iteration
+                case Failed():
+                    self._status(f"failed: {e.message}")
+                case Done():
+                    self._status(self._summary(e.reason))
         self.query_one("#op-chart", Chart).refresh()
 
     def _summary(self, reason: str) -> str:
@@ -231,10 +229,4 @@ class NonConvexScreen(SectionScreen):
     def run_descent(self) -> None:
         ex = self.query_one(LandscapeExplorer)
         (x, y), lr, momentum = ex.start, ex.lr, ex.momentum
-
-        def make_events(ctx):
-            from engine.sections.landscape import descent_events
-
-            return descent_events(x, y, lr, momentum)
-
-        self.start_run(make_events, group="landscape")
+        self.start_run(DescentJob(x, y, lr, momentum, with_surface=ex.surface is None), group="landscape")

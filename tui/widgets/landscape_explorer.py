@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import math
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from engine.contracts.nonconvex import EXPLORER_LR, EXPLORER_MOMENTUM, EXTENT, START, DescentPath, ToySurface
+from engine.events import Diverged, Failed
+
 from .heatmap import Overlay, colorbar_text
 from .point_map import PointMap
 from .stepper import Stepper
 
 LETTERS = "ABCDEFGH"
-START = (3.0, 3.0)
 
 
 class LandscapeExplorer(Horizontal):
     """Controls on the left, the map on the right; posts Changed whenever start, lr or momentum change.
 
-    The owner runs the descent and hands the events back to `show(events)`.
+    The owner runs the descent (asking for the surface while `surface` is None) and hands the
+    events back to `show(events)`.
     """
 
     DEFAULT_CSS = """
@@ -44,17 +45,15 @@ class LandscapeExplorer(Horizontal):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        from engine.sections import landscape
-
-        self.surface = landscape
+        self.surface: ToySurface | None = None  # sent by the engine with the first descent
         self.start = START
-        self.path = None
+        self.path: DescentPath | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ls-controls"):
             yield Static("Toy surface: a bowl with 4 Gaussian wells, not a network's loss.", id="ls-note")
-            yield Stepper("lr", 0.3, 1e-2, 30.0, 0.1, scale="log", label_width=9, id="ls-lr")
-            yield Stepper("momentum", 0.0, 0.0, 0.99, 0.01, label_width=9, id="ls-momentum")
+            yield Stepper("lr", **EXPLORER_LR.stepper_args(), label_width=9, id="ls-lr")
+            yield Stepper("momentum", **EXPLORER_MOMENTUM.stepper_args(), label_width=9, id="ls-momentum")
             yield Static("", id="ls-start")
             yield Static("", id="ls-result")
             yield Static("", id="ls-minima")
@@ -63,9 +62,6 @@ class LandscapeExplorer(Horizontal):
             yield Static("", id="ls-bar")
 
     def on_mount(self) -> None:
-        m = self.query_one(PointMap)
-        m.set_data(self.surface.grid(121, 121), extent=self.surface.EXTENT)
-        self.query_one("#ls-minima", Static).update(self._minima_text(None))
         self._draw()
 
     @property
@@ -77,13 +73,17 @@ class LandscapeExplorer(Horizontal):
         return self.query_one("#ls-momentum", Stepper).value
 
     def on_resize(self) -> None:
+        self._draw_bar()
+
+    def _draw_bar(self) -> None:
         m = self.query_one(PointMap)
-        self.query_one("#ls-bar", Static).update(colorbar_text(m.vmin, m.vmax, m.cmap, max(10, m.size.width)))
+        bar = colorbar_text(m.vmin, m.vmax, m.cmap, max(10, m.size.width)) if self.surface is not None else ""
+        self.query_one("#ls-bar", Static).update(bar)
 
     @on(PointMap.Moved)
     def _moved(self, event: PointMap.Moved) -> None:
         event.stop()
-        x0, x1, y0, y1 = self.surface.EXTENT
+        x0, x1, y0, y1 = EXTENT
         x = min(max(self.start[0] + event.dx, x0), x1)
         y = min(max(self.start[1] + event.dy, y0), y1)
         self.start = (round(x, 6), round(y, 6))
@@ -97,28 +97,33 @@ class LandscapeExplorer(Horizontal):
         self.post_message(self.Changed(self))
 
     def show(self, events: list) -> None:
-        """Draw a run's events: the path, where it ended, or that it diverged."""
+        """Draw a run's events: the surface, the path, where it ended, or that it diverged."""
         for e in events:
-            name = type(e).__name__
-            if name == "DescentPath":
+            if isinstance(e, ToySurface):
+                self.surface = e
+                self.query_one(PointMap).set_data(e.z, extent=e.extent)
+                self._draw_bar()
+            elif isinstance(e, DescentPath):
                 self.path = e
-            elif name == "Diverged":
+            elif isinstance(e, Diverged):
                 self.query_one("#ls-result", Static).update(
                     f"diverged at iteration {e.iteration}: the path left the map; lower lr or momentum"
                 )
-            elif name == "Failed":
+            elif isinstance(e, Failed):
                 self.query_one("#ls-result", Static).update(e.message)
         self._draw()
 
     def _minima_text(self, reached: int | None) -> str:
+        if self.surface is None:
+            return ""
         lines = ["minima (deepest first):"]
-        for i, m in enumerate(self.surface.minima()):
+        for i, m in enumerate(self.surface.minima):
             mark = " ◀" if i == reached else ""
             lines.append(f"{LETTERS[i]} ({m.x:+.2f}, {m.y:+.2f}) f = {m.value:+.3f}{mark}")
         return "\n".join(lines)
 
     def _draw(self) -> None:
-        ms = self.surface.minima()
+        ms = self.surface.minima if self.surface is not None else ()
         overlays = []
         p = self.path
         if p is not None:
@@ -127,17 +132,18 @@ class LandscapeExplorer(Horizontal):
         overlays.append(Overlay([self.start[0]], [self.start[1]], "yellow", "●", line=False))
         self.query_one(PointMap).set_overlays(overlays)
         sx, sy = self.start
+        # f at the start is the path's first value: the surface is the engine's, so it comes with the path.
+        f = f"{p.values[0]:+.3f}" if p is not None else "…"
         self.query_one("#ls-start", Static).update(
-            f"start ● ({sx:+.2f}, {sy:+.2f}), f = {float(self.surface.value(sx, sy)):+.3f}\n"
-            "on the map: arrows move it (shift: big)"
+            f"start ● ({sx:+.2f}, {sy:+.2f}), f = {f}\non the map: arrows move it (shift: big)"
         )
         result = self.query_one("#ls-result", Static)
         if p is None:
             result.update("descending…")
-        elif p.reached is not None:
+        elif p.reached is not None and p.reached < len(ms):
             m = ms[p.reached]
             rank = "the deepest" if p.reached == 0 else f"depth rank {p.reached + 1} of {len(ms)}"
             result.update(f"reached {LETTERS[p.reached]} ({rank}) in {p.steps} steps: f = {m.value:+.3f}")
-        elif all(map(math.isfinite, (p.xs[-1], p.ys[-1]))) and abs(p.xs[-1]) < 1e3 and abs(p.ys[-1]) < 1e3:
+        elif not p.escaped:
             result.update(f"not settled after {p.steps} steps (f = {p.values[-1]:+.3f}): still moving")
         self.query_one("#ls-minima", Static).update(self._minima_text(p.reached if p is not None else None))
