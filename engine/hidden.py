@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .parsing import NumberError, parse_int
 
 MAX_WIDTH = 4096  # wider layers than this are refused: they teach nothing here and can exhaust memory
@@ -34,6 +36,13 @@ def parse_hidden(text: str) -> list[int]:
     if len(sizes) > MAX_LAYERS:
         raise HiddenSizesError(f"{len(sizes)} hidden layers is too deep; at most {MAX_LAYERS}")
     return sizes
+
+
+def check_sizes(sizes: Sequence[int]) -> list[int]:
+    """parse_hidden's rules for sizes given as numbers (a job's field, e.g. (200, 100, 50)) rather than text."""
+    if isinstance(sizes, str) or any(isinstance(s, bool) or not isinstance(s, int) for s in sizes):
+        raise HiddenSizesError(f"hidden sizes must be whole numbers of units, got {sizes!r}")
+    return parse_hidden(", ".join(map(str, sizes)))
 
 
 def layer_shapes(in_dim: int = 784, out_dim: int = 10, hidden_dims: list[int] | None = None) -> list[tuple[int, int]]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..events import Event
-from ..hidden import HiddenSizesError, parse_hidden
+from ..hidden import HiddenSizesError, check_sizes, parse_hidden
 from .base import Job, Range, SettingError
 
 # -- Interactive Demo 5: N perturbed copies of one MLP, trained by full-batch GD ------------------
@@ -26,14 +26,15 @@ def check_hidden(sizes: Sequence[int], *, linear_ok: bool = False) -> tuple[int,
 
     Raises HiddenSizesError (a ValueError) whose message says why, in the learner's terms.
     """
-    if isinstance(sizes, str) or any(isinstance(s, bool) or not isinstance(s, int) for s in sizes):
-        raise HiddenSizesError(f"hidden sizes must be whole numbers of units, got {sizes!r}")
-    return parse_hidden_sizes(", ".join(map(str, sizes)), linear_ok=linear_ok)
+    return _at_least_one(tuple(check_sizes(sizes)), linear_ok)
 
 
 def parse_hidden_sizes(text: str, *, linear_ok: bool = False) -> tuple[int, ...]:
     """Typed hidden sizes ("20, 20") by engine.hidden.parse_hidden, plus: at least one layer unless linear_ok."""
-    sizes = tuple(parse_hidden(text))
+    return _at_least_one(tuple(parse_hidden(text)), linear_ok)
+
+
+def _at_least_one(sizes: tuple[int, ...], linear_ok: bool) -> tuple[int, ...]:
     if not sizes and not linear_ok:
         raise HiddenSizesError("give at least one hidden layer, e.g. 10 or 20, 20")
     return sizes

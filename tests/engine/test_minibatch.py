@@ -3,29 +3,43 @@
 from __future__ import annotations
 
 import math
+import pickle
+from types import SimpleNamespace
 
 import pytest
 import torch
 
-from engine.events import Diverged, Done
-from engine.model import MLP, count_params, parse_hidden
-from engine.sections.costs import CostPoint, CostStart, cost_events, measure_update_time
-from engine.sections.minibatch import (
+from engine.contracts.base import SettingError
+from engine.contracts.minibatch import (
+    BUDGETS,
+    COST_CHOICES,
+    DEFAULT_BATCH_SIZES,
+    DEFAULT_LRS,
     BatchEnd,
     BatchStart,
+    CostJob,
+    CostPoint,
+    CostStart,
     ListError,
     LossPoints,
-    minibatch_events,
+    MinibatchJob,
+    cost_hidden,
     parse_batch_sizes,
     parse_lrs,
     target_met,
 )
+from engine.events import Diverged, Done
+from engine.jobs import RunEnv, run_job
+from engine.model import MLP, count_params, parse_hidden
+from engine.sections.costs import cost_events, measure_update_time
+from engine.sections.minibatch import minibatch_events
 from engine.updates import sample_minibatch
 
 
 @pytest.mark.parametrize("text, count", [("1", 805), ("100", 79_510), ("50, 50", 42_310)])
 def test_parameter_counts_of_the_cost_options(text, count):
-    assert count_params(784, 10, parse_hidden(text)) == count
+    assert text in COST_CHOICES
+    assert count_params(784, 10, parse_hidden(text)) == count_params(784, 10, list(cost_hidden(text))) == count
 
 
 def test_timings_are_positive_and_grow_with_the_number_of_examples(mnist):
@@ -73,6 +87,13 @@ def test_list_parsing_and_its_messages():
         parse_lrs("-1e-3", 1)
     with pytest.raises(ListError, match="not a number"):
         parse_lrs("fast", 1)
+    with pytest.raises(ListError, match="positive"):
+        parse_lrs("0.1, nan")
+    assert parse_batch_sizes("20; 250") == [20, 250] and parse_lrs("1e-2;0.5") == [0.01, 0.5]
+    with pytest.raises(ListError, match=r"'2\.5' is not a whole number"):
+        parse_batch_sizes("2.5")
+    with pytest.raises(ListError, match="1 learning rate for 2 batch sizes"):
+        parse_lrs("0.1", 2)
 
 
 def test_target_rule_uses_the_last_tenth_of_losses_by_five_seconds():
@@ -109,3 +130,50 @@ def test_course_sampler_plugs_in_and_divergence_is_an_event(mnist):
     assert any(isinstance(e, Diverged) and e.label == "batch size 50" for e in events)
     losses = [v for e in events if isinstance(e, LossPoints) for v in e.losses]
     assert not math.isfinite(losses[-1]) and all(math.isfinite(v) for v in losses[:-1])
+
+
+def test_jobs_cross_a_process_boundary_and_start_at_the_courses_defaults():
+    job = MinibatchJob((20, 250), (5e-3, 0.1), 5.0, seed=1, learner={"sample_minibatch": "/tmp/x.py"})
+    assert pickle.loads(pickle.dumps(job)) == job
+    assert MinibatchJob() == MinibatchJob(
+        tuple(parse_batch_sizes(DEFAULT_BATCH_SIZES)), tuple(parse_lrs(DEFAULT_LRS)), BUDGETS[0]
+    )
+    assert MinibatchJob().batch_sizes == (20, 250, 1000) and MinibatchJob().budget == 2.5
+    cost = CostJob([50, 50], (1, 10))
+    assert cost.hidden == (50, 50) and pickle.loads(pickle.dumps(cost)) == cost
+    assert CostJob().hidden == (100,) and CostJob().sizes[-1] == 50_000
+
+
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        (dict(batch_sizes=()), "1 to 4 batch sizes"),
+        (dict(batch_sizes=(1, 2, 3, 4, 5), lrs=(0.1,) * 5), "1 to 4 batch sizes"),
+        (dict(batch_sizes=(0,), lrs=(0.1,)), "from 1 to 60,000"),
+        (dict(batch_sizes=(20.5,), lrs=(0.1,)), "whole number"),
+        (dict(batch_sizes=(20,), lrs=(-0.1,)), "positive"),
+        (dict(batch_sizes=(20, 30), lrs=(0.1,)), "1 learning rate for 2 batch sizes"),
+        (dict(batch_sizes=(20,), lrs=(0.1,), budget=0.0), "budget"),
+        (dict(batch_sizes=(20,), lrs=(0.1,), budget=60.0), "budget"),
+    ],
+)
+def test_the_minibatch_job_refuses_what_the_demo_cannot_run(settings, words):
+    with pytest.raises(SettingError, match=words):
+        MinibatchJob(**settings)
+
+
+def test_the_cost_job_refuses_bad_sizes():
+    for settings in (dict(sizes=()), dict(sizes=(0,)), dict(sizes=(70_000,)), dict(hidden=(0,)), dict(repeats=0)):
+        with pytest.raises(ValueError):
+            CostJob(**settings)
+
+
+def test_jobs_run_on_the_engines_data_and_leave_the_global_generator_alone(mnist):
+    env = RunEnv(SimpleNamespace(mnist=mnist, device_label="cpu (test)"))
+    events = list(run_job(CostJob((1,), (1, 10), repeats=1), env))
+    assert events[0] == CostStart((1,), 805, "cpu (test)", (1, 10)) and isinstance(events[-1], Done)
+    before = torch.random.get_rng_state()
+    runs = [list(run_job(MinibatchJob((20,), (0.05,), 0.2, seed=3), env)) for _ in range(2)]
+    assert torch.equal(torch.random.get_rng_state(), before)
+    first = [[v for e in run if isinstance(e, LossPoints) for v in e.losses][:5] for run in runs]
+    assert first[0] == first[1] and len(first[0]) == 5  # the same model and minibatches under one seed

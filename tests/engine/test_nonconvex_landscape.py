@@ -226,7 +226,7 @@ def test_the_contract_imports_no_torch():
     import sys
     from pathlib import Path
 
-    modules = "engine.contracts.nonconvex_landscape, engine.contracts.nonconvex, engine.contracts.conditioning_theory"
+    modules = "engine.contracts.nonconvex_landscape, engine.contracts.nonconvex, engine.contracts.minibatch"
     code = f"import sys, {modules}; print('torch' in sys.modules)"
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)

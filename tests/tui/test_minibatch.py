@@ -8,12 +8,19 @@ import time
 import pytest
 from textual.widgets import Select, Static
 
+from engine.contracts.minibatch import (
+    NUM_POINTS,
+    BatchEnd,
+    BatchStart,
+    CostJob,
+    CostPoint,
+    CostStart,
+    LossPoints,
+    MinibatchJob,
+)
 from engine.events import Diverged, Done, Progress, Status
-from engine.sections.costs import NUM_POINTS, CostPoint, CostStart
-from engine.sections.minibatch import BatchEnd, BatchStart, LossPoints
-from engine.sections.minibatch import target_met as engine_target_met
 from tui.screens.minibatch import MinibatchScreen
-from tui.widgets.budget_panels import BudgetPanels, target_met
+from tui.widgets.budget_panels import BudgetPanels
 from tui.widgets.text_field import TextField
 
 from .snap import SIZE_IDS, SIZES, make_app, settle
@@ -25,9 +32,15 @@ def no_autorun(monkeypatch):
     monkeypatch.setattr(MinibatchScreen, "autorun", False)
 
 
-def record_runs(screen) -> list[str]:
+def record_runs(screen, jobs: list | None = None) -> list[str]:
     calls: list[str] = []
-    screen.start_run = lambda make_events, group="demo": calls.append(group)
+
+    def record(job, group="demo"):
+        calls.append(group)
+        if jobs is not None:
+            jobs.append(job)
+
+    screen.start_run = record
     return calls
 
 
@@ -59,17 +72,12 @@ def canned_minibatch() -> list:
     return events + [Done()]
 
 
-def test_target_rule_is_the_engines():
-    times = [0.05 * k for k in range(200)]
-    for losses in ([1.0 - 0.004 * k for k in range(200)], [0.2 + 0.002 * k for k in range(200)], [0.6] * 200):
-        assert target_met(times, losses) == engine_target_met(times, losses)
-
-
 async def test_cost_tab_measures_on_show_and_on_each_choice():
     app = make_app(section="minibatch")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        calls = record_runs(screen)
+        jobs: list = []
+        calls = record_runs(screen, jobs)
         screen.autorun = True
         await pilot.press("right_square_bracket")
         await pilot.pause()
@@ -78,6 +86,7 @@ async def test_cost_tab_measures_on_show_and_on_each_choice():
         screen.query_one("#cost-hidden", Select).value = "50, 50"
         await pilot.pause()
         assert calls == ["cost", "cost"] and "42,310" in text_of(screen, "#cost-params")
+        assert jobs == [CostJob((100,), NUM_POINTS), CostJob((50, 50), NUM_POINTS)]
         screen.handle_events("cost", canned_costs())
         assert [p.size for p in screen.points] == list(NUM_POINTS)
         assert screen.query_one("#cost-table", Static).content.row_count == 12 and "device cpu (test)" in text_of(
@@ -115,7 +124,8 @@ async def test_lists_are_validated_and_a_mismatch_does_not_run():
     app = make_app(section="minibatch")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        calls = record_runs(screen)
+        jobs: list = []
+        calls = record_runs(screen, jobs)
         screen.show_pane("minibatch")
         await pilot.pause()
         sizes = screen.query_one("#mb-sizes", TextField)
@@ -135,7 +145,7 @@ async def test_lists_are_validated_and_a_mismatch_does_not_run():
         lrs.set_text("0.1, 0.05")
         await pilot.press("enter")
         await pilot.pause()
-        assert calls == ["minibatch"]
+        assert calls == ["minibatch"] and jobs == [MinibatchJob((20, 250), (0.1, 0.05), 2.5)]
         panels = screen.query_one(BudgetPanels)
         assert [p.batch_size for p in panels.query("BudgetPanel") if p.display] == [20, 250]
         sizes.input.focus()

@@ -9,50 +9,42 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Select, Static, TabbedContent, TabPane
 
+from engine.contracts.minibatch import (
+    BUDGETS,
+    COST_CHOICES,
+    DEFAULT_BATCH_SIZES,
+    DEFAULT_COST_CHOICE,
+    DEFAULT_LRS,
+    EXERCISES,
+    NUM_POINTS,
+    TARGET_LOSS,
+    TARGET_SECONDS,
+    BatchEnd,
+    BatchStart,
+    CostJob,
+    CostPoint,
+    CostStart,
+    ListError,
+    LossPoints,
+    MinibatchJob,
+    cost_hidden,
+    match_lrs,
+    parse_batch_sizes,
+    parse_lrs,
+)
+from engine.events import Diverged, Done, Failed, Progress, Status
 from engine.hidden import count_params
-from engine.parsing import parse_float, parse_int
 
-from ..widgets.budget_panels import MAX_PANELS, TARGET_LOSS, TARGET_SECONDS, BudgetPanels
+from ..widgets.budget_panels import BudgetPanels
 from ..widgets.chart import Chart
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.text_field import TextField
 from .section import SectionScreen
 
-COST_CHOICES = ("1", "100", "50, 50")  # the course's dropdown; "100" is its default
-BUDGETS = ("2.5", "5", "10")
 
-
-def parse_sizes(text: str) -> list[int]:
-    """engine.sections.minibatch.parse_batch_sizes, without importing torch on the UI thread."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",")]
-    if not text.strip():
-        raise ValueError("type at least one batch size")
-    sizes = []
-    for p in parts:
-        if not p:
-            raise ValueError("empty batch size between commas")
-        size = parse_int(p, example="250")  # strict: '²' or '٣' get a reason, not "invalid literal"
-        if size <= 0 or size > 60000:
-            raise ValueError(f"each batch size must be positive and at most 60,000, got {p}")
-        sizes.append(size)
-    if len(sizes) > MAX_PANELS:
-        raise ValueError(f"at most {MAX_PANELS} batch sizes, got {len(sizes)}")
-    return sizes
-
-
-def parse_rates(text: str) -> list[float]:
-    """Positive numbers separated by commas."""
-    if not text.strip():
-        raise ValueError("type one learning rate per batch size")
-    rates = []
-    for p in (p.strip() for p in text.replace(";", ",").split(",")):
-        if not p:
-            raise ValueError("empty learning rate between commas")
-        v = parse_float(p, example="5e-3")
-        if v <= 0:
-            raise ValueError(f"each learning rate must be positive, got {p}")
-        rates.append(v)
-    return rates
+def budget_text(seconds: float) -> str:
+    """A budget as the dropdown shows it and its value: 2.5, 5, 10."""
+    return f"{seconds:g}"
 
 
 class MinibatchScreen(SectionScreen):
@@ -84,15 +76,16 @@ class MinibatchScreen(SectionScreen):
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
-        self.points: list = []  # CostPoint events of the current measurement
+        self.points: list[CostPoint] = []  # of the current measurement
         self.cost_label = ""
+        self._mb_index, self._mb_budget, self._mb_total = 0, 0.0, 0.0  # the run in flight: batch, seconds each, all
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Cost", id="cost"), Horizontal(id="cost-body"):
             with Vertical(id="cost-controls"):
                 yield Select(
-                    [(f"{c}  ({count_params(784, 10, self._hidden(c)):,} parameters)", c) for c in COST_CHOICES],
-                    value="100",
+                    [(f"{c}  ({count_params(784, 10, list(cost_hidden(c))):,} parameters)", c) for c in COST_CHOICES],
+                    value=DEFAULT_COST_CHOICE,
                     allow_blank=False,
                     compact=True,
                     type_to_search=False,
@@ -107,17 +100,17 @@ class MinibatchScreen(SectionScreen):
         with TabPane("Minibatches", id="minibatch"):
             with Vertical(id="mb-top"):
                 with Horizontal(id="mb-fields"):
-                    yield TextField("batch sizes", "20, 250, 1000", parse_sizes, id="mb-sizes")
-                    yield TextField("lrs", "5e-3, 5e-3, 5e-3", parse_rates, id="mb-lrs")
+                    yield TextField("batch sizes", DEFAULT_BATCH_SIZES, parse_batch_sizes, id="mb-sizes")
+                    yield TextField("lrs", DEFAULT_LRS, parse_lrs, id="mb-lrs")
                     yield Select(
-                        [(f"{b} s", b) for b in BUDGETS],
-                        value="2.5",
+                        [(f"{budget_text(b)} s", budget_text(b)) for b in BUDGETS],
+                        value=budget_text(BUDGETS[0]),
                         allow_blank=False,
                         compact=True,
                         type_to_search=False,
                         id="mb-budget",
                     )
-                yield ImplementationToggle(["sample_minibatch"], self.course, label="minibatch sampling")
+                yield ImplementationToggle(list(EXERCISES), self.course, label="minibatch sampling")
                 with Horizontal(id="mb-status-row"):
                     yield Static("", id="mb-status", classes="status")
                     yield ProgressBar(total=1, show_eta=False, id="mb-progress")
@@ -147,32 +140,21 @@ class MinibatchScreen(SectionScreen):
 
     # -- 6.1 cost of computation ------------------------------------------------------------
     def run_cost(self) -> None:
-        hidden = self._hidden(str(self.query_one("#cost-hidden", Select).value))
-
-        sizes = self.cost_sizes
-
-        def make_events(ctx):
-            from engine.sections.costs import NUM_POINTS, cost_events
-
-            return cost_events(
-                ctx.mnist.train_x, ctx.mnist.train_y, hidden, sizes or NUM_POINTS, device_label=ctx.device_label
-            )
-
+        hidden = cost_hidden(str(self.query_one("#cost-hidden", Select).value))
+        job = CostJob(hidden, self.cost_sizes or NUM_POINTS)
         self.points = []
-        self.query_one("#cost-params", Static).update(f"MLP {hidden}: {count_params(784, 10, hidden):,} parameters")
+        self.query_one("#cost-params", Static).update(
+            f"MLP {list(hidden)}: {count_params(784, 10, list(hidden)):,} parameters"
+        )
         self.query_one("#cost-status", Static).update("measuring…")
         self._draw_cost_view()
         self.cancel_runs("minibatch")  # two runs at once would distort each other's timings
-        self.start_run(make_events, group="cost")
+        self.start_run(job, group="cost")
 
     @on(Select.Changed, "#cost-hidden")
     def _cost_changed(self) -> None:
         if "cost" in self._panes_shown:
             self.run_cost()
-
-    @staticmethod
-    def _hidden(choice: str) -> list[int]:
-        return [int(p) for p in choice.split(",")]
 
     def _draw_cost(self, plt) -> None:
         plt.title("Forward and backward time (mean of 5)")
@@ -198,19 +180,22 @@ class MinibatchScreen(SectionScreen):
         self.query_one("#cost-chart", Chart).refresh()
 
     def _cost_events(self, events: list) -> None:
+        status = self.query_one("#cost-status", Static)
         for e in events:
-            name = type(e).__name__
-            if name == "CostStart":
-                self.points, self.cost_label = [], e.device
-            elif name == "CostPoint":
-                self.points.append(e)
-                self.query_one("#cost-status", Static).update(f"measured {e.size:,} examples ({e.repeats} runs)")
-            elif name == "Progress":
-                self.query_one("#cost-progress", ProgressBar).update(total=e.total, progress=e.done)
-            elif name in ("Status", "Failed"):
-                self.query_one("#cost-status", Static).update(getattr(e, "text", None) or f"failed: {e.message}")
-            elif name == "Done":
-                self.query_one("#cost-status", Static).update(f"{len(self.points)} sizes measured")
+            match e:
+                case CostStart():
+                    self.points, self.cost_label = [], e.device
+                case CostPoint():
+                    self.points.append(e)
+                    status.update(f"measured {e.size:,} examples ({e.repeats} runs)")
+                case Progress():
+                    self.query_one("#cost-progress", ProgressBar).update(total=e.total, progress=e.done)
+                case Status():
+                    status.update(e.text)
+                case Failed():
+                    status.update(f"failed: {e.message}")
+                case Done():
+                    status.update(f"{len(self.points)} sizes measured")
         self._draw_cost_view()
 
     # -- 6.2 minibatches under a budget -----------------------------------------------------
@@ -225,15 +210,10 @@ class MinibatchScreen(SectionScreen):
         rates, error = self.query_one("#mb-lrs", TextField).check()
         if error:
             return [], [], f"lrs: {error}"
-        if len(rates) != len(sizes):
-            return (
-                [],
-                [],
-                (
-                    f"lrs: {len(rates)} learning rate{'s' * (len(rates) != 1)} for {len(sizes)} batch "
-                    f"size{'s' * (len(sizes) != 1)}; give one per batch size"
-                ),
-            )
+        try:
+            match_lrs(rates, len(sizes))
+        except ListError as exc:
+            return [], [], f"lrs: {exc}"
         return sizes, rates, ""
 
     def run_minibatch(self) -> None:
@@ -245,22 +225,14 @@ class MinibatchScreen(SectionScreen):
             status.update(f"not run: {error}")
             return
         budget = float(self._budget())
+        learner = self.course.learner_functions(list(EXERCISES))
+        job = MinibatchJob(tuple(sizes), tuple(rates), budget, learner=learner)
         self.query_one(BudgetPanels).prepare(sizes, rates, budget)
-        self.query_one("#mb-progress", ProgressBar).update(total=len(sizes) * budget, progress=0)
-        status.update(f"0.0 of {len(sizes) * budget:g} s")
-        self._mb_total = len(sizes) * budget
-
-        learner = self.course.learner_functions(["sample_minibatch"])
-
-        def make_events(ctx):
-            from engine.exercises.learner import load_learner_functions
-            from engine.sections.minibatch import minibatch_events
-
-            mine = load_learner_functions(learner).get("sample_minibatch")
-            return minibatch_events(ctx.mnist.train_x, ctx.mnist.train_y, sizes, rates, budget, sample_minibatch=mine)
-
+        self._mb_index, self._mb_budget, self._mb_total = 0, budget, len(sizes) * budget
+        self.query_one("#mb-progress", ProgressBar).update(total=self._mb_total, progress=0)
+        status.update(f"0.0 of {self._mb_total:g} s")
         self.cancel_runs("cost")
-        self.start_run(make_events, group="minibatch")
+        self.start_run(job, group="minibatch")
 
     @on(TextField.Accepted, "#mb-sizes, #mb-lrs")
     @on(ImplementationToggle.Changed)
@@ -276,32 +248,30 @@ class MinibatchScreen(SectionScreen):
         panels = self.query_one(BudgetPanels)
         touched = set()
         status = self.query_one("#mb-status", Static)
-        total = getattr(self, "_mb_total", 0.0)
         for e in events:
-            name = type(e).__name__
-            if name == "BatchStart":
-                self._mb_index, self._mb_budget, total = e.index, e.budget, e.count * e.budget
-                self._mb_total = total
-                panels.panel(e.index).state = "running"
-            elif name == "LossPoints":
-                panels.panel(e.index).add(e.times, e.losses)
-                touched.add(e.index)
-            elif name == "Progress":
-                done = self._mb_index * self._mb_budget + e.done / 1000
-                self.query_one("#mb-progress", ProgressBar).update(total=total, progress=done)
-                status.update(f"batch size {panels.panel(self._mb_index).batch_size}: {done:.1f} of {total:g} s")
-            elif name == "Diverged":
-                panels.panel(self._mb_index).state = "diverged"
-                status.update(f"{e.label} diverged at iteration {e.iteration}")
-            elif name == "BatchEnd":
-                p = panels.panel(e.index)
-                p.state = "diverged" if p.state == "diverged" else "done"
-                touched.add(e.index)
-            elif name == "Failed":
-                status.update(f"failed: {e.message}")
-            elif name == "Done":
-                self.query_one("#mb-progress", ProgressBar).update(total=total, progress=total)
-                status.update(f"done: {total:g} s of training in all (r runs again)")
+            match e:
+                case BatchStart():
+                    self._mb_index, self._mb_budget, self._mb_total = e.index, e.budget, e.count * e.budget
+                    panels.panel(e.index).state = "running"
+                case LossPoints():
+                    panels.panel(e.index).add(e.times, e.losses)
+                    touched.add(e.index)
+                case Progress():
+                    done, total = self._mb_index * self._mb_budget + e.done / 1000, self._mb_total
+                    self.query_one("#mb-progress", ProgressBar).update(total=total, progress=done)
+                    status.update(f"batch size {panels.panel(self._mb_index).batch_size}: {done:.1f} of {total:g} s")
+                case Diverged():
+                    panels.panel(self._mb_index).state = "diverged"
+                    status.update(f"{e.label} diverged at iteration {e.iteration}")
+                case BatchEnd():
+                    p = panels.panel(e.index)
+                    p.state = "diverged" if p.state == "diverged" else "done"
+                    touched.add(e.index)
+                case Failed():
+                    status.update(f"failed: {e.message}")
+                case Done():
+                    self.query_one("#mb-progress", ProgressBar).update(total=self._mb_total, progress=self._mb_total)
+                    status.update(f"done: {self._mb_total:g} s of training in all (r runs again)")
         for i in touched:
             panels.panel(i).update_view()
 

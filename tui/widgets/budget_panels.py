@@ -8,20 +8,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
+from engine.contracts.minibatch import MAX_BATCH_SIZES, TARGET_LOSS, target_met
+
 from .chart import Chart, downsample
 
-TARGET_LOSS, TARGET_SECONDS, TARGET_TAIL = 0.5, 5.0, 0.1  # engine.sections.minibatch's, torch-free here
-MAX_PANELS = 4
-
-
-def target_met(times: list[float], losses: list[float]) -> tuple[bool, float]:
-    """Mean of the last 10% of the losses recorded by 5 s below 0.5 (engine.sections.minibatch.target_met)."""
-    kept = [v for t, v in zip(times, losses) if t <= TARGET_SECONDS]
-    if not kept:
-        return False, math.nan
-    last = kept[-max(1, math.ceil(TARGET_TAIL * len(kept))) :]
-    mean = sum(last) / len(last)
-    return mean < TARGET_LOSS, mean
+MAX_PANELS = MAX_BATCH_SIZES
 
 
 class BudgetPanel(Vertical):
