@@ -220,3 +220,15 @@ def test_minibatch_snapshot(snap_compare, size):
         await settle(pilot)
 
     assert snap_compare(make_app(section="minibatch"), terminal_size=size, run_before=run_before)
+
+
+async def test_a_job_the_contract_refuses_is_said_in_the_status_not_raised(monkeypatch):
+    monkeypatch.setattr(MinibatchScreen, "cost_sizes", (70_000,))  # more examples than MNIST has
+    app = make_app(section="minibatch")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        calls = record_runs(screen)
+        screen.autorun = True
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert calls == [] and "cannot run: a number of examples" in text_of(screen, "#cost-status")

@@ -202,3 +202,14 @@ def test_landscape_snapshot(snap_compare, size):
         await settle(pilot)
 
     assert snap_compare(make_app(section="nonconvex"), terminal_size=size, run_before=run_before)
+
+
+async def test_a_job_the_contract_refuses_is_said_in_the_status_not_raised(monkeypatch):
+    monkeypatch.setattr(NonConvexScreen, "seed", -1)  # no such seed
+    app = make_app(section="nonconvex")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        calls = record_runs(screen)
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert calls == [] and "cannot run: the seed" in text_of(screen, "#op-status")

@@ -53,24 +53,7 @@ class MinibatchScreen(SectionScreen):
     FOCUS = {"cost": "#cost-hidden", "minibatch": "#mb-sizes Input"}
 
     BINDINGS = [Binding("r", "rerun", "run again")]
-    DEFAULT_CSS = """
-    MinibatchScreen #cost-body { height: 1fr; }
-    MinibatchScreen #cost-controls { width: 34; height: 1fr; padding: 0 1; }
-    MinibatchScreen #cost-hidden { width: 1fr; }
-    MinibatchScreen #cost-params, MinibatchScreen #cost-device { height: auto; color: $text-muted; }
-    MinibatchScreen #cost-table { height: 1fr; }
-    MinibatchScreen #cost-chart { width: 1fr; height: 1fr; }
-    MinibatchScreen .status { height: auto; color: $text-muted; }
-    MinibatchScreen #exercise-text { padding: 0 1; }
-    MinibatchScreen #mb-top { height: auto; padding: 0 1; }
-    MinibatchScreen #mb-fields { height: auto; }
-    MinibatchScreen #mb-fields TextField { width: 1fr; margin-right: 1; }
-    MinibatchScreen #mb-budget { width: 16; }
-    MinibatchScreen #mb-status-row { height: 1; }
-    MinibatchScreen #mb-status { width: 1fr; }
-    MinibatchScreen #mb-progress { width: 30; }
-    MinibatchScreen ProgressBar Bar { width: 1fr; }
-    """
+    CSS_PATH = "minibatch.tcss"
     autorun = True  # tests inject canned events instead of timing this machine
     cost_sizes: tuple[int, ...] | None = None  # None: the course's 12 sizes; tests use fewer
 
@@ -141,7 +124,11 @@ class MinibatchScreen(SectionScreen):
     # -- 6.1 cost of computation ------------------------------------------------------------
     def run_cost(self) -> None:
         hidden = cost_hidden(str(self.query_one("#cost-hidden", Select).value))
-        job = CostJob(hidden, self.cost_sizes or NUM_POINTS)
+        try:
+            job = CostJob(hidden, self.cost_sizes or NUM_POINTS)
+        except ValueError as exc:  # the contract's refusal, said where the learner looks
+            self.query_one("#cost-status", Static).update(f"cannot run: {exc}")
+            return
         self.points = []
         self.query_one("#cost-params", Static).update(
             f"MLP {list(hidden)}: {count_params(784, 10, list(hidden)):,} parameters"
@@ -226,7 +213,11 @@ class MinibatchScreen(SectionScreen):
             return
         budget = float(self._budget())
         learner = self.course.learner_functions(list(EXERCISES))
-        job = MinibatchJob(tuple(sizes), tuple(rates), budget, learner=learner)
+        try:
+            job = MinibatchJob(tuple(sizes), tuple(rates), budget, learner=learner)
+        except ValueError as exc:
+            status.update(f"cannot run: {exc}")
+            return
         self.query_one(BudgetPanels).prepare(sizes, rates, budget)
         self._mb_index, self._mb_budget, self._mb_total = 0, budget, len(sizes) * budget
         self.query_one("#mb-progress", ProgressBar).update(total=self._mb_total, progress=0)

@@ -53,17 +53,7 @@ class NonConvexScreen(SectionScreen):
     """Demo tabs: Overparameterization (Interactive Demo 5) and Landscape (replaces losslandscape.com)."""
 
     BINDINGS = [Binding("r", "rerun", "run again")]
-    DEFAULT_CSS = """
-    NonConvexScreen #op-body { height: 1fr; }
-    NonConvexScreen #op-controls { width: 38; height: 1fr; padding: 0 1; }
-    NonConvexScreen #op-controls > * { margin-bottom: 0; }
-    NonConvexScreen #op-preset { width: 1fr; margin-top: 1; }
-    NonConvexScreen #op-params { height: auto; margin-top: 1; text-style: bold; }
-    NonConvexScreen #op-status { height: auto; color: $text-muted; }
-    NonConvexScreen #op-progress { margin-top: 1; }
-    NonConvexScreen #op-progress Bar { width: 1fr; }
-    NonConvexScreen #op-chart { width: 1fr; height: 1fr; }
-    """
+    CSS_PATH = "nonconvex.tcss"
     seed: int | None = None  # unseeded as the course; tests fix it
     autorun = True  # tests may inject canned events instead
     DEFAULT_STEPS, DEFAULT_INITS = int(STEPS.default), int(INITS.default)  # the course's; tests lower them
@@ -131,7 +121,11 @@ class NonConvexScreen(SectionScreen):
         lr = self.query_one("#op-lr", Stepper).value
         inits = int(self.query_one("#op-inits", Stepper).value)
         learner = self.course.learner_functions(list(EXERCISES))
-        job = OverparamJob(tuple(hidden), steps, lr, inits, seed=self.seed, learner=learner)
+        try:
+            job = OverparamJob(tuple(hidden), steps, lr, inits, seed=self.seed, learner=learner)
+        except ValueError as exc:  # the contract's refusal, said where the learner looks
+            self._status(f"cannot run: {exc}")
+            return
         self._start(hidden, steps, inits)
         self._status(f"training {inits} copies of MLP {list(hidden)}, lr {lr:.3g}…")
         self.start_run(job, group="overparam")
@@ -229,4 +223,9 @@ class NonConvexScreen(SectionScreen):
     def run_descent(self) -> None:
         ex = self.query_one(LandscapeExplorer)
         (x, y), lr, momentum = ex.start, ex.lr, ex.momentum
-        self.start_run(DescentJob(x, y, lr, momentum, with_surface=ex.surface is None), group="landscape")
+        try:
+            job = DescentJob(x, y, lr, momentum, with_surface=ex.surface is None)
+        except ValueError as exc:
+            ex.show([Failed(f"cannot run: {exc}")])
+            return
+        self.start_run(job, group="landscape")
