@@ -213,3 +213,15 @@ async def test_a_job_the_contract_refuses_is_said_in_the_status_not_raised(monke
         await pilot.press("right_square_bracket")
         await pilot.pause()
         assert calls == [] and "cannot run: the seed" in text_of(screen, "#op-status")
+
+
+async def test_each_tab_gives_the_keys_to_its_control_every_time_it_is_shown(monkeypatch):
+    monkeypatch.setattr(NonConvexScreen, "autorun", False)
+    app = make_app(section="nonconvex")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        record_runs(screen)
+        for key, want in [("]", "op-steps"), ("]", "ls-map"), ("[", "op-steps"), ("]", "ls-map")]:
+            await pilot.press("right_square_bracket" if key == "]" else "left_square_bracket")
+            await settle(pilot)
+            assert screen.focused.id == want  # on the map, the arrows move the start, not the lr stepper
