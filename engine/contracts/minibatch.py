@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..events import Event
 from ..hidden import check_sizes, parse_hidden
+from ..parsing import NumberError, parse_float, parse_int
 from .base import Job, SettingError
 
 # -- Interactive Demo 6.1: the cost of a forward and a backward pass --------------------------------
@@ -52,7 +53,8 @@ def _check_lr(v: float) -> float:
     return v
 
 
-def _numbers(text: str, what: str, cast: Callable[[str], float]) -> list:
+def _numbers(text: str, what: str, whole: bool) -> list:
+    """Comma-separated numbers through the one strict parser ('²' or '٣' get a reason, not a traceback)."""
     if not text.strip():
         raise ListError(f"type at least one {what}")
     out = []
@@ -60,15 +62,15 @@ def _numbers(text: str, what: str, cast: Callable[[str], float]) -> list:
         if not p:
             raise ListError(f"empty {what} between commas")
         try:
-            out.append(cast(p))
-        except ValueError:
-            raise ListError(f"{p!r} is not a {'whole number' if cast is int else 'number'}") from None
+            out.append(parse_int(p, example="250") if whole else parse_float(p, example="5e-3"))
+        except NumberError as exc:
+            raise ListError(f"{what}: {exc}") from None
     return out
 
 
 def parse_batch_sizes(text: str) -> list[int]:
     """ "20, 250, 1000" -> [20, 250, 1000]: 1 to MAX_BATCH_SIZES positive whole numbers up to MAX_EXAMPLES."""
-    sizes = [_check_size(v) for v in _numbers(text, "batch size", int)]
+    sizes = [_check_size(v) for v in _numbers(text, "batch size", whole=True)]
     if len(sizes) > MAX_BATCH_SIZES:
         raise ListError(f"at most {MAX_BATCH_SIZES} batch sizes, got {len(sizes)}")
     return sizes
@@ -76,7 +78,7 @@ def parse_batch_sizes(text: str) -> list[int]:
 
 def parse_lrs(text: str, count: int | None = None) -> list[float]:
     """ "5e-3, 5e-3" -> [0.005, 0.005]: positive numbers, exactly `count` of them when given."""
-    lrs = [_check_lr(v) for v in _numbers(text, "learning rate", float)]
+    lrs = [_check_lr(v) for v in _numbers(text, "learning rate", whole=False)]
     if count is not None:
         match_lrs(lrs, count)
     return lrs

@@ -87,7 +87,7 @@ def test_list_parsing_and_its_messages():
         parse_lrs("-1e-3", 1)
     with pytest.raises(ListError, match="not a number"):
         parse_lrs("fast", 1)
-    with pytest.raises(ListError, match="positive"):
+    with pytest.raises(ListError, match="finite"):
         parse_lrs("0.1, nan")
     assert parse_batch_sizes("20; 250") == [20, 250] and parse_lrs("1e-2;0.5") == [0.01, 0.5]
     with pytest.raises(ListError, match=r"'2\.5' is not a whole number"):
@@ -175,5 +175,17 @@ def test_jobs_run_on_the_engines_data_and_leave_the_global_generator_alone(mnist
     before = torch.random.get_rng_state()
     runs = [list(run_job(MinibatchJob((20,), (0.05,), 0.2, seed=3), env)) for _ in range(2)]
     assert torch.equal(torch.random.get_rng_state(), before)
-    first = [[v for e in run if isinstance(e, LossPoints) for v in e.losses][:5] for run in runs]
-    assert first[0] == first[1] and len(first[0]) == 5  # the same model and minibatches under one seed
+    first = [[v for e in run if isinstance(e, LossPoints) for v in e.losses] for run in runs]
+    k = min(map(len, first))  # a time budget: a loaded machine fits fewer steps into it
+    assert k >= 1 and first[0][:k] == first[1][:k]  # the same model and minibatches under one seed
+
+
+def test_typed_lists_use_the_strict_number_parser():
+    from engine.contracts.minibatch import ListError, parse_batch_sizes, parse_lrs
+
+    for text in ("٣", "１０", "1_0", "2²"):
+        with pytest.raises(ListError, match="batch size"):
+            parse_batch_sizes(text)
+    with pytest.raises(ListError, match="learning rate"):
+        parse_lrs("nan")
+    assert parse_batch_sizes(" 20, 250 ") == [20, 250] and parse_lrs("5e-3") == [0.005]
