@@ -90,7 +90,7 @@ def test_list_parsing_and_its_messages():
     with pytest.raises(ListError, match="finite"):
         parse_lrs("0.1, nan")
     assert parse_batch_sizes("20; 250") == [20, 250] and parse_lrs("1e-2;0.5") == [0.01, 0.5]
-    with pytest.raises(ListError, match=r"'2\.5' is not a whole number"):
+    with pytest.raises(ListError, match=r"2\.5 is not a whole number"):
         parse_batch_sizes("2.5")
     with pytest.raises(ListError, match="1 learning rate for 2 batch sizes"):
         parse_lrs("0.1", 2)
