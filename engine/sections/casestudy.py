@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -177,8 +177,15 @@ class FilterWeights(Event):
     weights: tuple[tuple[float, ...], ...]
 
 
+def first_layer(model: MLP) -> torch.nn.Linear:
+    """main[0], the layer whose rows are the filters (the linear model's only layer)."""
+    layer = model.main[0]
+    assert isinstance(layer, torch.nn.Linear)
+    return layer
+
+
 def filters_of(model: MLP, step: int) -> FilterWeights:
-    w = model.main[0].weight.detach().cpu().tolist()
+    w = first_layer(model).weight.detach().cpu().tolist()
     return FilterWeights(step, tuple(map(tuple, w)))
 
 
@@ -231,7 +238,7 @@ _trained_lock = threading.Lock()
 
 def partially_trained_events(
     X: torch.Tensor, y: torch.Tensor, seed: int = SEED, steps: int = COURSE_STEPS, lr: float = COURSE_LR
-) -> Iterator[Event]:
+) -> Generator[Event, None, MLP]:
     """Yield training Progress and return (`yield from`) the course's partial_trained_model.
 
     It is trained once per (data, device, settings) and then rebuilt from a saved copy of its state.

@@ -1,54 +1,26 @@
-"""Section 3's computation: the change in loss from random directions versus one gradient step.
-
-For a model with loss J and parameters w, a random move is w + s * n with n ~ N(0, I) (the course's
-random_update, unnormalised), and a gradient step is w - lr * grad J(w). Each gives delta = J(new) - J(w);
-more negative is better.
-"""
+"""Section 3's computation: the change in loss from random directions versus one gradient step (see its contract)."""
 
 from __future__ import annotations
 
 import copy
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..contracts.search import BINS, DIRECTIONS, LR, NOISE, PANELS, CompareJob, Comparison
 from ..events import Done, Event, Progress, Status
+from ..exercises.learner import load_learner_functions
 from ..model import MLP, loss_fn
 from ..seeding import SEED
 from ..updates import gradient_update as reference_gradient_update
 from ..updates import random_update as reference_random_update
-from .casestudy import COURSE_LR, COURSE_STEPS, course_models, partially_trained_events
+from .casestudy import COURSE_LR, COURSE_STEPS, course_models, first_layer, partially_trained_events
 
-N_RANDOM, NOISE, LR, BINS = 100, 1e-2, 1e-2, 20  # the course's "Comparing updates" settings
+N_RANDOM, NOISE_SCALE, STEP_LR = int(DIRECTIONS.default), NOISE.default, LR.default  # the course's settings
 CHUNK = 100  # random trials evaluated per batched matmul; between chunks the run can be cancelled
-PANELS = ("Initialization", "Partially trained")
-
-
-@dataclass(frozen=True)
-class Comparison(Event):
-    """One panel: the random moves' changes in loss, their histogram, and the gradient step's change."""
-
-    panel: str
-    base_loss: float
-    random_deltas: tuple[float, ...]
-    gd_delta: float
-    edges: tuple[float, ...]  # BINS + 1 bin edges over [min, max] of the random deltas, as plt.hist
-    counts: tuple[int, ...]
-    noise: float
-    lr: float
-
-    @property
-    def improved(self) -> int:
-        """How many random directions lowered the loss."""
-        return sum(d < 0 for d in self.random_deltas)
-
-    @property
-    def best_random(self) -> float:
-        return min(self.random_deltas)
 
 
 def histogram(values, bins: int = BINS) -> tuple[tuple[float, ...], tuple[int, ...]]:
@@ -61,7 +33,7 @@ def gd_delta(
     model: torch.nn.Module,
     X: torch.Tensor,
     y: torch.Tensor,
-    lr: float = LR,
+    lr: float = STEP_LR,
     gradient_update: Callable = reference_gradient_update,
 ) -> float:
     """J after one gradient_update(loss, params, lr) on a copy of the model, minus J before."""
@@ -78,7 +50,7 @@ def random_deltas_reference(
     X: torch.Tensor,
     y: torch.Tensor,
     n: int = N_RANDOM,
-    noise: float = NOISE,
+    noise: float = NOISE_SCALE,
     random_update: Callable = reference_random_update,
 ) -> list[float]:
     """The course's way: for each trial, deep-copy the model, random_update it, evaluate J."""
@@ -98,7 +70,8 @@ def draw_noise(model: MLP, n: int, generator: torch.Generator | None = None) -> 
     Trial by trial, weight then bias, so with the same seed the draws equal the course's
     (torch's sampler takes a different path for tensors under 16 entries, so one big draw would not).
     """
-    W, b = model.main[0].weight, model.main[0].bias
+    layer = first_layer(model)
+    W, b = layer.weight, layer.bias
     nw = torch.empty((n, *W.shape), device=W.device)
     nb = torch.empty((n, *b.shape), device=b.device)
     for i in range(n):
@@ -124,7 +97,7 @@ def random_deltas_batched(
     X: torch.Tensor,
     y: torch.Tensor,
     n: int = N_RANDOM,
-    noise: float = NOISE,
+    noise: float = NOISE_SCALE,
     generator: torch.Generator | None = None,
     chunk: int = CHUNK,
 ) -> Iterator[torch.Tensor]:
@@ -134,7 +107,8 @@ def random_deltas_batched(
     """
     if len(model.main) != 1:
         raise ValueError("the batched path is for the linear model (no hidden layers)")
-    W, b = model.main[0].weight.detach(), model.main[0].bias.detach()
+    layer = first_layer(model)
+    W, b = layer.weight.detach(), layer.bias.detach()
     with torch.no_grad():
         base = loss_fn(model(X), y)
         for start in range(0, n, chunk):
@@ -148,8 +122,8 @@ def compare(
     y: torch.Tensor,
     panel: str,
     n: int = N_RANDOM,
-    noise: float = NOISE,
-    lr: float = LR,
+    noise: float = NOISE_SCALE,
+    lr: float = STEP_LR,
     generator: torch.Generator | None = None,
     gradient_update: Callable = reference_gradient_update,
 ) -> Comparison:
@@ -166,8 +140,8 @@ def compare_events(
     y: torch.Tensor,
     *,
     n: int = N_RANDOM,
-    noise: float = NOISE,
-    lr: float = LR,
+    noise: float = NOISE_SCALE,
+    lr: float = STEP_LR,
     draw_seed: int = 0,
     seed: int = SEED,
     train_steps: int = COURSE_STEPS,
@@ -196,3 +170,11 @@ def compare_events(
         step = gd_delta(model, X, y, lr, gradient_update)
         yield Comparison(panel, base, tuple(deltas), step, edges, counts, noise, lr)
     yield Done("completed", time.perf_counter() - start)
+
+
+def compare_job(job: CompareJob, env) -> Iterator[Event]:
+    """The comparison on the course's 500-example subset, with the learner's gradient_update when the job names it."""
+    X, y = env.context.subset
+    step = load_learner_functions(dict(job.learner)).get("gradient_update", reference_gradient_update)
+    assert callable(step)
+    yield from compare_events(X, y, n=job.n, noise=job.noise, lr=job.lr, draw_seed=job.draw_seed, gradient_update=step)

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static, TabbedContent, TabPane
 
+from engine.contracts.search import DIRECTIONS, EXERCISES, LR, NOISE, PANELS, CompareJob, Comparison
 from engine.events import Done, Failed, Progress, Status
 
 from ..widgets.chart import Chart
@@ -18,7 +19,6 @@ from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
 
-PANELS = ("Initialization", "Partially trained")
 INTRO = Text.assemble(
     ("gradient step", "bold"),
     " w ← w − η∇J(w) · ",
@@ -38,7 +38,7 @@ def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     return [round(first + k * step, 12) for k in range(int((hi - first) / step) + 1)]
 
 
-def histogram_drawer(c):
+def histogram_drawer(c: Comparison | None):
     """Bars of the random moves' changes in loss, a green line at zero and a red one at the gradient step."""
 
     def draw(plt) -> None:
@@ -63,7 +63,7 @@ def histogram_drawer(c):
     return draw
 
 
-def summary_text(c) -> Text:
+def summary_text(c: Comparison) -> Text:
     """How many random directions improved, the best of them and the gradient step's change."""
     n = len(c.random_deltas)
     beaten = sum(d <= c.gd_delta for d in c.random_deltas)
@@ -85,33 +85,21 @@ class SearchScreen(SectionScreen):
     FOCUS = {"compare": "#noise"}
 
     BINDINGS = [Binding("r", "redraw", "new random draws")]
-    DEFAULT_CSS = """
-    SearchScreen ImplementationToggle { padding: 0 1; }
-    SearchScreen #compare-intro { height: auto; margin: 0 1; color: $text-muted; }
-    SearchScreen .controls { height: 1; margin: 0 1; }
-    SearchScreen #noise { width: 35fr; }
-    SearchScreen #lr { width: 31fr; }
-    SearchScreen #dirs { width: 33fr; }
-    SearchScreen #panels { height: 1fr; margin: 0 1; }
-    SearchScreen .panel { width: 1fr; height: 1fr; }
-    SearchScreen .panel Chart { height: 1fr; }
-    SearchScreen .summary { height: 2; }
-    SearchScreen .status { height: 1; margin: 0 1; color: $text-muted; }
-    """
+    CSS_PATH = "search.tcss"
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
         self.draw_seed = 0
-        self.results: dict = {}  # panel -> Comparison
+        self.results: dict[str, Comparison] = {}  # panel -> its latest Comparison
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Compare", id="compare"):
             yield Static(INTRO, id="compare-intro")
-            yield ImplementationToggle(["gradient_update"], self.course)
+            yield ImplementationToggle(EXERCISES, self.course)
             with Horizontal(classes="controls"):
-                yield Stepper("noise", 1e-2, 1e-4, 1.0, 0.25, scale="log", label_width=6, id="noise")
-                yield Stepper(" lr", 1e-2, 1e-4, 1.0, 0.25, scale="log", label_width=4, id="lr")
-                yield Stepper(" dirs", 100, 10, 1000, 10, integer=True, label_width=6, id="dirs")
+                yield Stepper("noise", **NOISE.stepper_args(), label_width=6, id="noise")
+                yield Stepper(" lr", **LR.stepper_args(), label_width=4, id="lr")
+                yield Stepper(" dirs", **DIRECTIONS.stepper_args(), label_width=6, id="dirs")
             with Horizontal(id="panels"):
                 for i, _panel in enumerate(PANELS):
                     with Vertical(classes="panel"):
@@ -129,22 +117,14 @@ class SearchScreen(SectionScreen):
         return super().check_action(action, parameters)
 
     # -- runs -------------------------------------------------------------------------------
-    def settings(self) -> dict:
+    def job(self) -> CompareJob:
+        """The comparison the controls describe, with the learner's gradient_update when the toggle says so."""
         value = lambda sid: self.query_one(sid, Stepper).value
-        return {"noise": value("#noise"), "lr": value("#lr"), "n": int(value("#dirs")), "draw_seed": self.draw_seed}
+        learner = self.course.learner_functions(EXERCISES)
+        return CompareJob(value("#noise"), value("#lr"), int(value("#dirs")), self.draw_seed, learner=learner)
 
     def run_compare(self) -> None:
-        settings = self.settings()
-        learner = self.course.learner_functions(["gradient_update"])
-
-        def make_events(ctx):
-            from engine.exercises.learner import load_learner_functions
-            from engine.sections.search import compare_events
-
-            X, y = ctx.subset
-            return compare_events(X, y, **settings, **load_learner_functions(learner))
-
-        self.start_run(make_events, group="compare")
+        self.start_run(self.job(), group="compare")
 
     @on(Stepper.Changed)
     @on(ImplementationToggle.Changed)
@@ -159,7 +139,7 @@ class SearchScreen(SectionScreen):
     def handle_events(self, group: str, events: list) -> None:
         status = None
         for e in events:
-            if type(e).__name__ == "Comparison":
+            if isinstance(e, Comparison):
                 i = PANELS.index(e.panel)
                 self.results[e.panel] = e
                 self.query_one(f"#hist-{i}", Chart).draw(histogram_drawer(e))
