@@ -6,47 +6,31 @@ import math
 import threading
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 
 import torch
 
+from ..contracts.casestudy import (
+    COURSE_LR,
+    COURSE_STEPS,
+    MAX_EVAL_PARAMS,
+    DataInfo,
+    DataJob,
+    Example,
+    FilterWeights,
+    InitLoss,
+    LayerRow,
+    ModelJob,
+    ModelSummary,
+    TrainStep,
+)
 from ..events import Diverged, Done, Event, Failed, Progress, Status
-from ..model import MLP, HiddenSizesError, layer_shapes, loss_fn, parse_hidden
-from ..seeding import SEED, set_seed
+from ..model import MLP, layer_shapes, loss_fn
+from ..seeding import SEED, seeded
 
-LN10 = math.log(10)  # the loss of a model that gives every class probability 1/10
-COURSE_STEPS, COURSE_LR = 200, 7e-4  # the course's partially trained model: Adam, full batch
-MAX_EVAL_PARAMS = 50_000_000  # larger untrained models are described but not evaluated (memory)
 FILTER_EVERY_S = 0.15  # how often the filters are sent while training, so they change live
 
 
 # -- 2.1 Data ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DataInfo(Event):
-    """How the pixels were standardised: x' = (x - mean) / std over the raw 0-255 training pixels."""
-
-    mean: float
-    std: float
-    size: int  # examples in the subset
-
-    @property
-    def background(self) -> float:
-        return -self.mean / self.std
-
-    @property
-    def full_ink(self) -> float:
-        return (255 - self.mean) / self.std
-
-
-@dataclass(frozen=True)
-class Example(Event):
-    """Example `index` (0-based) of the subset: its label and its 28 rows of 28 standardised pixels."""
-
-    index: int
-    label: int
-    pixels: tuple[tuple[float, ...], ...]
-
-
 def example(X: torch.Tensor, y: torch.Tensor, index: int) -> Example:
     rows = X[index].reshape(28, 28).cpu().tolist()
     return Example(index, int(y[index]), tuple(map(tuple, rows)))
@@ -61,58 +45,14 @@ def data_events(mean: float, std: float, X: torch.Tensor, y: torch.Tensor, index
     yield example(X, y, index)
 
 
+def data_job(job: DataJob, env) -> Iterator[Event]:
+    """Example number `job.example` of the course's subset, standardised as the whole training set."""
+    mnist = env.context.mnist
+    X, y = env.context.subset
+    yield from data_events(mnist.mean, mnist.std, X, y, job.example - 1)
+
+
 # -- 2.2 Model and 2.3 Loss -------------------------------------------------------------------
-@dataclass(frozen=True)
-class LayerRow:
-    """One Linear layer: `name` as print(model) names it, weights fan_in*fan_out, biases fan_out."""
-
-    name: str
-    fan_in: int
-    fan_out: int
-
-    @property
-    def weights(self) -> int:
-        return self.fan_in * self.fan_out
-
-    @property
-    def biases(self) -> int:
-        return self.fan_out
-
-    @property
-    def total(self) -> int:
-        return self.weights + self.biases
-
-
-@dataclass(frozen=True)
-class ModelSummary(Event):
-    """print(model) and the layer table of MLP(784, 10, hidden)."""
-
-    hidden: tuple[int, ...]
-    text: str
-    layers: tuple[LayerRow, ...]
-
-    @property
-    def total(self) -> int:
-        return sum(layer.total for layer in self.layers)
-
-
-@dataclass(frozen=True)
-class HiddenInvalid(Event):
-    """The typed hidden sizes describe no network; nothing was built."""
-
-    text: str
-    message: str
-
-
-@dataclass(frozen=True)
-class InitLoss(Event):
-    """The NLL of the untrained model (seeded) on the subset, next to ln 10."""
-
-    hidden: tuple[int, ...]
-    loss: float
-    ln10: float = LN10
-
-
 def describe_model(hidden: list[int] | tuple[int, ...] = ()) -> ModelSummary:
     """Built on the meta device: the repr and shapes are exact, and no memory is spent on weights."""
     with torch.device("meta"):
@@ -128,55 +68,42 @@ def course_models(
 ) -> tuple[MLP, MLP]:
     """The course's two draws after set_seed(seed): §2.2's `model`, then `partial_trained_model`.
 
-    Both are initialised on the CPU generator and then moved, so every device starts from the same weights.
+    Both are initialised on the CPU generator (seeded, under engine.seeding's lock) and then moved,
+    so every device starts from the same weights.
     """
-    set_seed(seed)
-    first = MLP(784, 10, hidden or [])
-    second = MLP(784, 10, hidden or [])
+    with seeded(seed):
+        first = MLP(784, 10, hidden or [])
+        second = MLP(784, 10, hidden or [])
     return first.to(device), second.to(device)
 
 
 def initial_loss(X: torch.Tensor, y: torch.Tensor, hidden: list[int] | None = None, seed: int = SEED) -> float:
     """J at initialization for the first draw after set_seed(seed); about ln 10 for the linear model."""
-    set_seed(seed)
-    model = MLP(784, 10, hidden or []).to(X.device)
+    with seeded(seed):
+        model = MLP(784, 10, hidden or [])
+    model = model.to(X.device)
     with torch.no_grad():
         return float(loss_fn(model(X), y))
 
 
-def model_events(text: str, X: torch.Tensor, y: torch.Tensor, seed: int = SEED) -> Iterator[Event]:
-    """Validate the hidden sizes; if valid, describe the model, then evaluate it untrained."""
-    try:
-        hidden = parse_hidden(text)
-    except HiddenSizesError as exc:
-        yield HiddenInvalid(text, str(exc))
-        return
+def model_events(hidden: tuple[int, ...], X: torch.Tensor, y: torch.Tensor, seed: int = SEED) -> Iterator[Event]:
+    """Describe MLP(784, 10, hidden), then evaluate it untrained unless it is too large."""
     summary = describe_model(hidden)
     yield summary
     if summary.total > MAX_EVAL_PARAMS:
         yield Status(f"{summary.total:,} parameters: too many to evaluate here")
         return
     yield Status("evaluating the untrained model on the 500 examples…")
-    yield InitLoss(tuple(hidden), initial_loss(X, y, hidden, seed))
+    yield InitLoss(tuple(hidden), initial_loss(X, y, list(hidden), seed))
+
+
+def model_job(job: ModelJob, env) -> Iterator[Event]:
+    """The model of the job's hidden sizes (checked by the contract), evaluated on the course's subset."""
+    X, y = env.context.subset
+    yield from model_events(job.hidden, X, y)
 
 
 # -- 2.4 Interpretability ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class TrainStep(Event):
-    """The full-batch loss after `step` Adam steps."""
-
-    step: int
-    loss: float
-
-
-@dataclass(frozen=True)
-class FilterWeights(Event):
-    """The 10 rows of W after `step` steps, each 784 weights (a 28x28 image, row-major)."""
-
-    step: int
-    weights: tuple[tuple[float, ...], ...]
-
-
 def first_layer(model: MLP) -> torch.nn.Linear:
     """main[0], the layer whose rows are the filters (the linear model's only layer)."""
     layer = model.main[0]

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import math
+import pickle
+from types import SimpleNamespace
 
 import pytest
 import torch
 
-from engine.events import Done, Failed
-from engine.model import MLP, count_params, loss_fn
-from engine.sections.casestudy import (
+from engine.contracts.base import SettingError
+from engine.contracts.casestudy import (
     LN10,
     DataInfo,
+    DataJob,
     Example,
     FilterWeights,
-    HiddenInvalid,
     InitLoss,
+    ModelJob,
     ModelSummary,
     TrainStep,
+)
+from engine.events import Done, Failed
+from engine.jobs import RunEnv, run_job
+from engine.model import MLP, count_params, loss_fn
+from engine.sections.casestudy import (
     adam_training,
     course_models,
     data_events,
@@ -65,11 +72,28 @@ def test_layer_rows_name_the_linear_layers():
     assert (rows[0].weights, rows[0].biases, rows[0].total) == (156_800, 200, 157_000)
 
 
-@pytest.mark.parametrize("text", ["abc", "0", "-5", "10000", "10, , 5"])
-def test_bad_hidden_sizes_give_a_message_and_build_nothing(text, subset):
-    X, y = subset
-    events = list(model_events(text, X, y))
-    assert len(events) == 1 and isinstance(events[0], HiddenInvalid) and events[0].message
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("abc", "'abc' is not a whole number"),
+        ("0", "at least 1 unit"),
+        ("-5", "at least 1 unit"),
+        ("10000", "too wide; at most 4,096"),
+        ("10, , 5", "empty size between commas"),
+        ("1, 1, 1, 1, 1, 1, 1, 1, 1", "too deep; at most 8"),
+    ],
+)
+def test_bad_hidden_sizes_are_refused_before_anything_runs(text, reason):
+    with pytest.raises(SettingError, match=reason):
+        ModelJob.parse(text)
+
+
+def test_the_model_job_takes_engine_hidden_rules_and_a_list_of_sizes():
+    assert ModelJob.parse(" 200, 100;50 ") == ModelJob((200, 100, 50)) == ModelJob([200, 100, 50])  # type: ignore[arg-type]
+    assert ModelJob.parse("").hidden == ModelJob.parse("none").hidden == ()
+    for bad in [(0,), (5000,), (True,), (10.0,), ("10",)]:
+        with pytest.raises(SettingError):
+            ModelJob(bad)  # type: ignore[arg-type]
 
 
 def test_loss_at_init_is_near_ln10(subset):
@@ -77,7 +101,7 @@ def test_loss_at_init_is_near_ln10(subset):
     loss = initial_loss(X, y)
     assert abs(loss - LN10) < 0.2  # the seeded draw gives 2.4708
     assert loss == pytest.approx(2.4708, abs=1e-3)
-    events = list(model_events("", X, y))
+    events = list(model_events((), X, y))
     assert isinstance(events[0], ModelSummary) and events[0].total == 7850
     assert isinstance(events[-1], InitLoss) and events[-1].loss == pytest.approx(loss)
 
@@ -128,3 +152,38 @@ def test_filter_events_stream_losses_and_filters(subset):
     assert filters[0].step == 0 and filters[-1].step == 10
     assert len(filters[-1].weights) == 10 and all(len(w) == 784 for w in filters[-1].weights)
     assert isinstance(events[-1], Done) and events[-1].reason == "completed"
+
+
+def test_course_models_leave_the_global_generator_as_they_found_it():
+    """The engine runs jobs in threads: seeding the course's draws must not reseed anyone else's."""
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    course_models(2021)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_the_data_and_model_jobs_run_on_the_engine_context(mnist, subset):
+    env = RunEnv(SimpleNamespace(mnist=mnist, subset=subset))
+    info, ex, done = run_job(DataJob(example=500), env)
+    assert isinstance(info, DataInfo) and isinstance(ex, Example) and isinstance(done, Done)
+    assert ex.index == 499 and ex.label == int(subset[1][499])
+    events = list(run_job(ModelJob((10,)), env))
+    assert isinstance(events[0], ModelSummary) and events[0].total == 7960
+    assert isinstance(events[-2], InitLoss) and events[-2].hidden == (10,) and isinstance(events[-1], Done)
+
+
+def test_jobs_and_events_cross_a_process_boundary(subset):
+    for job in (DataJob(7), ModelJob((200, 100, 50))):
+        assert pickle.loads(pickle.dumps(job)) == job
+    summary = describe_model([20, 20])
+    assert pickle.loads(pickle.dumps(summary)) == summary
+    X, y = subset
+    example = list(data_events(33.3, 78.6, X, y, 3))[1]
+    assert pickle.loads(pickle.dumps(example)) == example
+
+
+@pytest.mark.parametrize("example", [0, 501, 2.5])
+def test_the_data_job_refuses_examples_outside_the_subset(example):
+    with pytest.raises(SettingError, match="example must"):
+        DataJob(example)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from textual.widgets import Input, Static
 
+from engine.events import Status
 from tui.screens.casestudy import CaseStudyScreen
 from tui.widgets.pixel_grid import PixelGrid
 from tui.widgets.stepper import Stepper
@@ -65,12 +68,15 @@ async def test_values_view_shows_a_window_that_moves():
         grid = app.screen.query_one("#values", PixelGrid)
         assert grid.display and grid.region.width > 0
         r0, r1, c0, c1 = grid.window()
-        assert c0 > 0 and c1 < 28 and (c1 - c0) == (grid.size.width - 4) // 5  # the central crop that fits
-        assert f"cols {c0}-{c1 - 1}" in grid.caption()
+        assert (c1 - c0) == (grid.size.width - 4) // 5 and (r1 - r0) == grid.size.height - 2  # as many as fit
+        assert r0 > 0 and r1 < 28 and c0 > 0 and c1 < 28  # at 80x24 a central crop, both ways
+        assert f"rows {r0}-{r1 - 1}, cols {c0}-{c1 - 1}" in grid.caption()
         assert "-0.4" in str(grid.render())  # the standardised background
         grid.focus()
         await pilot.press("right", "down")
-        assert grid.window() == (r0 + 1, r1 + 1, c0 + 1, c1 + 1) or r1 == 28
+        assert grid.window() == (r0 + 1, r1 + 1, c0 + 1, c1 + 1)
+        await pilot.press(*["up"] * 30, *["right"] * 30)  # the window stops at the image's edges
+        assert grid.window() == (0, r1 - r0, 28 - (c1 - c0), 28)
         await pilot.press("v")
         await pilot.pause()
         assert not grid.display or grid.region.width == 0
@@ -107,6 +113,35 @@ async def test_bad_hidden_sizes_are_refused_where_typed():
             assert "2.4708" in text_of(app.screen, "#model-loss")
 
 
+async def test_refused_sizes_stop_the_run_of_the_sizes_typed_before(monkeypatch):
+    """Sizes typed after good ones still evaluating are refused, and the earlier run does not draw over the refusal."""
+    import engine.sections.casestudy as C
+
+    real = C.model_events
+
+    def slow(*args, **kwargs):
+        for event in real(*args, **kwargs):
+            time.sleep(0.3)
+            yield event
+
+    app = make_app(section="casestudy")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "model")
+        monkeypatch.setattr(C, "model_events", slow)
+        box = app.screen.query_one("#hidden", Input)
+        box.focus()
+        box.value = "200, 100, 50"
+        await pilot.press("enter")
+        assert app.screen.busy("model")
+        box.value = "20, x"
+        await pilot.press("enter")
+        await settle(pilot)
+        message = app.screen.query_one("#hidden-message", Static)
+        assert message.has_class("-error") and "'x' is not a whole number" in str(message.render())
+        assert app.screen.summary.total == 7850 and not app.screen.running  # 200-100-50 never drew
+        assert "not evaluated" in text_of(app.screen, "#model-loss")
+
+
 async def test_filters_train_steppers_rerun_and_escape_stops():
     app = make_app(section="casestudy")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -132,7 +167,7 @@ def course_filters(subset):
     from engine.sections.casestudy import filter_events
 
     X, y = subset
-    return [e for e in filter_events(X, y) if type(e).__name__ != "Status"]
+    return [e for e in filter_events(X, y) if not isinstance(e, Status)]
 
 
 def tab(pane: str, *keys: str, hidden: str | None = None, replay: list | None = None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -12,6 +13,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Sparkline, Static, TabbedContent, TabPane
 
+from engine.contracts.base import SettingError
+from engine.contracts.casestudy import EXAMPLE, DataInfo, DataJob, Example, InitLoss, ModelJob, ModelSummary
 from engine.events import Diverged, Done, Failed, Progress, Status
 
 from ..widgets.chart import Chart, log10_clamped
@@ -33,7 +36,7 @@ def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     return [t for t, _ in inside], [s for _, s in inside]
 
 
-def layer_table(summary) -> Table:
+def layer_table(summary: ModelSummary) -> Table:
     """A ModelSummary as the layer table: shape, weights, biases and total per Linear layer."""
     table = Table(box=None, padding=(0, 1), header_style="bold", show_footer=True, footer_style="bold")
     table.add_column("layer", footer="total")
@@ -88,16 +91,16 @@ class CaseStudyScreen(SectionScreen):
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
-        self.info = None  # DataInfo, once the data tab has run
-        self.current = None  # the Example on screen
+        self.info: DataInfo | None = None  # once the data tab has run
+        self.current: Example | None = None  # the example on screen
         self.losses: list[tuple[int, float]] = []
-        self.summary = None  # the ModelSummary on screen
+        self.summary: ModelSummary | None = None  # the model on screen
 
     # -- layout -----------------------------------------------------------------------------
     def compose_demos(self) -> ComposeResult:
         with TabPane("Data", id="data"):
             with Horizontal(classes="controls"):
-                yield Stepper("example", 1, 1, 500, 1, integer=True, label_width=8, id="example")
+                yield Stepper("example", **EXAMPLE.stepper_args(), label_width=8, id="example")
             with Horizontal(id="data-body"):
                 yield HeatMap(cmap="gray_r", fit="pixel", id="digit")
                 yield Static("loading the 500 examples…", id="data-info")
@@ -145,24 +148,11 @@ class CaseStudyScreen(SectionScreen):
 
     # -- runs -------------------------------------------------------------------------------
     def run_data(self) -> None:
-        index = int(self.query_one("#example", Stepper).value) - 1
+        self.start_run(DataJob(int(self.query_one("#example", Stepper).value)), group="data")
 
-        def make_events(ctx):
-            from engine.sections.casestudy import data_events
-
-            X, y = ctx.subset
-            return data_events(ctx.mnist.mean, ctx.mnist.std, X, y, index)
-
-        self.start_run(make_events, group="data")
-
-    def run_model(self, text: str = "") -> None:
-        def make_events(ctx):
-            from engine.sections.casestudy import model_events
-
-            X, y = ctx.subset
-            return model_events(text, X, y)
-
-        self.start_run(make_events, group="model")
+    def run_model(self, job: ModelJob | None = None) -> None:
+        """Describe and evaluate the job's model (the course's linear model by default)."""
+        self.start_run(job or ModelJob(), group="model")
 
     def run_filters(self) -> None:
         seed, steps = int(self.query_one("#seed", Stepper).value), int(self.query_one("#steps", Stepper).value)
@@ -186,7 +176,21 @@ class CaseStudyScreen(SectionScreen):
 
     @on(Input.Submitted, "#hidden")
     def _hidden_submitted(self, event: Input.Submitted) -> None:
-        self.run_model(event.value)
+        try:
+            job = ModelJob.parse(event.value)
+        except SettingError as exc:
+            self._refuse_hidden(str(exc))
+            return
+        self.run_model(job)
+
+    def _refuse_hidden(self, reason: str) -> None:
+        """Say under the box why the sizes describe no network; the last model that ran stays on screen."""
+        message = self.query_one("#hidden-message", Static)
+        message.update(f"✗ {reason} — nothing was run")
+        message.add_class("-error")
+        if self.busy("model"):  # the sizes typed before are superseded: their run must not draw over this
+            self.cancel_runs("model")
+            self.query_one("#model-loss", Static).update("the sizes typed before were not evaluated: stopped")
 
     def action_toggle_values(self) -> None:
         self.query_one("#data", TabPane).toggle_class("-values")
@@ -203,17 +207,16 @@ class CaseStudyScreen(SectionScreen):
 
     def _draw_data(self, events: list) -> None:
         for e in events:
-            name = type(e).__name__
-            if name == "DataInfo":
+            if isinstance(e, DataInfo):
                 self.info = e
-            elif name == "Example":
+            elif isinstance(e, Example):
                 self.current = e
             elif isinstance(e, Failed):
                 self._status("data", f"failed: {e.message}")
         if self.current is None or self.info is None:
             return
         e, info = self.current, self.info
-        self.query_one("#digit", HeatMap).set_data(e.pixels, vmin=info.background, vmax=info.full_ink)
+        self.query_one("#digit", HeatMap).set_data(np.asarray(e.pixels), vmin=info.background, vmax=info.full_ink)
         self.query_one("#values", PixelGrid).set_pixels(e.pixels, e.label, info.background)
         self.query_one("#data-info", Static).update(
             Text.assemble(
@@ -233,18 +236,14 @@ class CaseStudyScreen(SectionScreen):
     def _draw_model(self, events: list) -> None:
         message = self.query_one("#hidden-message", Static)
         for e in events:
-            name = type(e).__name__
-            if name == "HiddenInvalid":
-                message.update(f"✗ {e.message} — nothing was run")
-                message.add_class("-error")
-            elif name == "ModelSummary":
+            if isinstance(e, ModelSummary):
                 kind = "the course's linear model" if not e.hidden else f"hidden layers {list(e.hidden)}"
                 message.update(f"{kind}: {e.total:,} parameters")
                 message.remove_class("-error")
                 self.summary = e
                 self.query_one("#model-table", Static).update(layer_table(e))
                 self.query_one("#model-print", Static).update(Text.assemble(("print(model)\n", "bold"), e.text))
-            elif name == "InitLoss":
+            elif isinstance(e, InitLoss):
                 self.query_one("#model-loss", Static).update(
                     Text.assemble(
                         "Loss of this untrained model (seed 2021) on the 500 examples: ",
