@@ -137,6 +137,20 @@ class InitLoss(Event):
 
 # -- 2.4 Interpretability ---------------------------------------------------------------------
 @dataclass(frozen=True)
+class FiltersJob(Job):
+    """Train the course's partially trained model live (Adam, lr 7e-4, full batch) from `seed` for `steps` steps."""
+
+    compute = "engine.sections.casestudy:filters_job"
+
+    seed: int = int(SEED.default)
+    steps: int = int(STEPS.default)
+
+    def __post_init__(self) -> None:
+        SEED.check(self.seed)
+        STEPS.check(self.steps)
+
+
+@dataclass(frozen=True)
 class TrainStep(Event):
     """The full-batch loss after `step` Adam steps."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Generator, Iterator
@@ -16,6 +15,7 @@ from ..contracts.casestudy import (
     DataInfo,
     DataJob,
     Example,
+    FiltersJob,
     FilterWeights,
     InitLoss,
     LayerRow,
@@ -26,6 +26,7 @@ from ..contracts.casestudy import (
 from ..events import Diverged, Done, Event, Failed, Progress, Status
 from ..model import MLP, layer_shapes, loss_fn
 from ..seeding import SEED, seeded
+from ..streaming import LossStream
 
 FILTER_EVERY_S = 0.15  # how often the filters are sent while training, so they change live
 
@@ -116,20 +117,20 @@ def filters_of(model: MLP, step: int) -> FilterWeights:
     return FilterWeights(step, tuple(map(tuple, w)))
 
 
-def adam_training(
+def adam_steps(
     model: MLP, X: torch.Tensor, y: torch.Tensor, steps: int = COURSE_STEPS, lr: float = COURSE_LR
-) -> Iterator[tuple[int, float]]:
+) -> Iterator[tuple[int, torch.Tensor]]:
     """The course's loop: forward on all of X, NLL, zero_grad, backward, Adam step.
 
-    Yields (k, loss after k steps) for k = 0..steps (the loss of step k is the one the loop computes
-    before its update, and the last is evaluated after the final update). Stops at a non-finite loss.
+    Yields (k, the loss after k steps as a 0-d tensor left on the device) for k = 0..steps: the loss
+    of step k is the one the loop computes before its update, and the last is evaluated after the
+    final update. No host sync: the caller decides when to read the values.
     """
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     for k in range(steps + 1):
         loss = loss_fn(model(X), y)
-        value = loss.item()  # one host sync per step; the chart needs it anyway
-        yield k, value
-        if k == steps or not math.isfinite(value):
+        yield k, loss.detach()
+        if k == steps:
             return
         optimizer.zero_grad()
         loss.backward()
@@ -139,24 +140,39 @@ def adam_training(
 def filter_events(
     X: torch.Tensor, y: torch.Tensor, seed: int = SEED, steps: int = COURSE_STEPS, lr: float = COURSE_LR
 ) -> Iterator[Event]:
-    """Train the course's partially trained model live: losses every step, filters now and then."""
+    """Train the course's partially trained model live: every step's loss, the filters now and then.
+
+    The losses are streamed (engine.streaming): one TrainStep per step, sent in batches; the run
+    ends at the first non-finite loss, which is not sent (the chart stops at the last finite one).
+    """
     start = time.perf_counter()
     yield Status(f"training the linear model: Adam, lr {lr:g}, {steps} full-batch steps, seed {seed}")
     _, model = course_models(seed, device=X.device)
     yield filters_of(model, 0)
     last_sent = time.perf_counter()
-    for k, value in adam_training(model, X, y, steps, lr):
-        if not math.isfinite(value):
-            yield Diverged(k, "filters")
-            yield Done("diverged", time.perf_counter() - start)
-            return
-        yield TrainStep(k, value)
+    stream = LossStream(include_bad=False)
+    for k, loss in adam_steps(model, X, y, steps, lr):
+        stream.add(loss)
+        if not (stream.due() or k == steps):
+            continue
+        for chunk in stream.flush():
+            yield from (TrainStep(chunk.start + i, v) for i, v in enumerate(chunk.values))
+            if chunk.diverged_at is not None:
+                yield Diverged(chunk.diverged_at, "filters")
+                yield Done("diverged", time.perf_counter() - start)
+                return
         yield Progress(k, steps, "steps")
         if time.perf_counter() - last_sent > FILTER_EVERY_S and k < steps:
             yield filters_of(model, k)
             last_sent = time.perf_counter()
     yield filters_of(model, steps)
     yield Done("completed", time.perf_counter() - start)
+
+
+def filters_job(job: FiltersJob, env) -> Iterator[Event]:
+    """The filters' training on the course's subset from the job's seed, for the job's steps."""
+    X, y = env.context.subset
+    yield from filter_events(X, y, seed=job.seed, steps=job.steps)
 
 
 _trained: dict[tuple, dict[str, torch.Tensor]] = {}
@@ -180,8 +196,9 @@ def partially_trained_events(
         model.load_state_dict(state)
         return model
     yield Status(f"training the partially trained model ({steps} Adam steps, lr {lr:g})…")
-    for k, _value in adam_training(model, X, y, steps, lr):
+    for k, loss in adam_steps(model, X, y, steps, lr):
         if k % 10 == 0 or k == steps:
+            loss.item()  # waits for the device, so the progress is where the training really is
             yield Progress(k, steps, "training steps")
     with _trained_lock:
         _trained[key] = {k: v.detach().clone() for k, v in model.state_dict().items()}

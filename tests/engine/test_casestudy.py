@@ -15,21 +15,23 @@ from engine.contracts.casestudy import (
     DataInfo,
     DataJob,
     Example,
+    FiltersJob,
     FilterWeights,
     InitLoss,
     ModelJob,
     ModelSummary,
     TrainStep,
 )
-from engine.events import Done, Failed
+from engine.events import Diverged, Done, Failed
 from engine.jobs import RunEnv, run_job
 from engine.model import MLP, count_params, loss_fn
 from engine.sections.casestudy import (
-    adam_training,
+    adam_steps,
     course_models,
     data_events,
     describe_model,
     filter_events,
+    first_layer,
     initial_loss,
     model_events,
     partially_trained,
@@ -115,10 +117,10 @@ def test_course_models_are_the_first_and_second_draws():
     assert first.main[0].weight[0, 0].item() == pytest.approx(-0.0264, abs=5e-5)  # the course's printout
 
 
-def test_adam_training_matches_torch_adam_loop(subset):
+def test_adam_steps_match_torch_adam_loop(subset):
     X, y = subset
     _, model = course_models()
-    ours = [v for _, v in adam_training(model, X, y, steps=5)]
+    ours = [loss.item() for _, loss in adam_steps(model, X, y, steps=5)]
     _, ref = course_models()
     opt = torch.optim.Adam(ref.parameters(), lr=7e-4)
     expected = []
@@ -154,6 +156,33 @@ def test_filter_events_stream_losses_and_filters(subset):
     assert isinstance(events[-1], Done) and events[-1].reason == "completed"
 
 
+def test_the_filters_job_streams_the_same_losses_as_the_course_loop(subset):
+    X, y = subset
+    events = list(run_job(FiltersJob(seed=7, steps=30), RunEnv(SimpleNamespace(subset=subset))))
+    _, model = course_models(7)
+    expected = [loss.item() for _, loss in adam_steps(model, X, y, steps=30)]
+    assert [e.loss for e in events if isinstance(e, TrainStep)] == expected
+    assert [e.step for e in events if isinstance(e, TrainStep)] == list(range(31))
+    last = [e for e in events if isinstance(e, FilterWeights)][-1]
+    assert last.step == 30 and last.weights[3][:4] == tuple(first_layer(model).weight[3, :4].tolist())
+    assert isinstance(events[-1], Done) and events[-1].reason == "completed"
+
+
+def test_a_non_finite_loss_ends_the_filters_run_as_diverged(subset):
+    X, y = subset
+    X = X.clone()
+    X[17, 0, 5] = float("nan")  # one bad pixel: the full-batch loss is NaN from the first step
+    events = list(filter_events(X, y, steps=20))
+    assert not [e for e in events if isinstance(e, TrainStep)]  # the non-finite loss is not drawn
+    assert events[-2:] == [Diverged(0, "filters"), Done("diverged", events[-1].seconds)]
+
+
+@pytest.mark.parametrize("settings", [{"seed": -1}, {"seed": 10_000}, {"steps": 5}, {"steps": 1001}, {"steps": 20.5}])
+def test_the_filters_job_refuses_settings_outside_its_steppers(settings):
+    with pytest.raises(SettingError):
+        FiltersJob(**settings)
+
+
 def test_course_models_leave_the_global_generator_as_they_found_it():
     """The engine runs jobs in threads: seeding the course's draws must not reseed anyone else's."""
     torch.manual_seed(5)
@@ -174,7 +203,7 @@ def test_the_data_and_model_jobs_run_on_the_engine_context(mnist, subset):
 
 
 def test_jobs_and_events_cross_a_process_boundary(subset):
-    for job in (DataJob(7), ModelJob((200, 100, 50))):
+    for job in (DataJob(7), ModelJob((200, 100, 50)), FiltersJob(3, 400)):
         assert pickle.loads(pickle.dumps(job)) == job
     summary = describe_model([20, 20])
     assert pickle.loads(pickle.dumps(summary)) == summary

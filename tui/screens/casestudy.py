@@ -14,7 +14,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Sparkline, Static, TabbedContent, TabPane
 
 from engine.contracts.base import SettingError
-from engine.contracts.casestudy import EXAMPLE, DataInfo, DataJob, Example, InitLoss, ModelJob, ModelSummary
+from engine.contracts.casestudy import (
+    EXAMPLE,
+    SEED,
+    STEPS,
+    DataInfo,
+    DataJob,
+    Example,
+    FiltersJob,
+    FilterWeights,
+    InitLoss,
+    ModelJob,
+    ModelSummary,
+    TrainStep,
+)
 from engine.events import Diverged, Done, Failed, Progress, Status
 
 from ..widgets.chart import Chart, log10_clamped
@@ -87,7 +100,7 @@ class CaseStudyScreen(SectionScreen):
     CaseStudyScreen.-short #filter-chart { display: none; }
     CaseStudyScreen.-short #filter-spark-row { display: block; }
     """
-    FILTER_STEPS = 200  # the course's; tests lower it
+    FILTER_STEPS = int(STEPS.default)  # the course's 200; tests lower it
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
@@ -119,8 +132,9 @@ class CaseStudyScreen(SectionScreen):
                 yield Static("", id="model-print")
         with TabPane("Filters", id="filters"):
             with Horizontal(classes="controls"):
-                yield Stepper("seed", 2021, 0, 9999, 1, integer=True, label_width=5, id="seed")
-                yield Stepper(" steps", self.FILTER_STEPS, 10, 1000, 10, integer=True, label_width=7, id="steps")
+                yield Stepper("seed", **SEED.stepper_args(), label_width=5, id="seed")
+                steps = STEPS.stepper_args() | {"value": self.FILTER_STEPS}
+                yield Stepper(" steps", **steps, label_width=7, id="steps")
             with Horizontal(id="filter-body"):
                 with Vertical(id="filter-left"):
                     yield FilterGrid(id="filter-grid")
@@ -155,16 +169,9 @@ class CaseStudyScreen(SectionScreen):
         self.start_run(job or ModelJob(), group="model")
 
     def run_filters(self) -> None:
-        seed, steps = int(self.query_one("#seed", Stepper).value), int(self.query_one("#steps", Stepper).value)
+        value = lambda sid: int(self.query_one(sid, Stepper).value)
         self.losses = []
-
-        def make_events(ctx):
-            from engine.sections.casestudy import filter_events
-
-            X, y = ctx.subset
-            return filter_events(X, y, seed=seed, steps=steps)
-
-        self.start_run(make_events, group="filters")
+        self.start_run(FiltersJob(value("#seed"), value("#steps")), group="filters")
 
     @on(Stepper.Changed, "#example")
     def _example_changed(self) -> None:
@@ -259,10 +266,9 @@ class CaseStudyScreen(SectionScreen):
     def _draw_filters(self, events: list) -> None:
         text = None
         for e in events:
-            name = type(e).__name__
-            if name == "TrainStep":
+            if isinstance(e, TrainStep):
                 self.losses.append((e.step, e.loss))
-            elif name == "FilterWeights":
+            elif isinstance(e, FilterWeights):
                 self.query_one("#filter-grid", FilterGrid).set_filters(e.weights)
             elif isinstance(e, Status):
                 text = e.text
