@@ -74,32 +74,7 @@ class CaseStudyScreen(SectionScreen):
         Binding("r", "rerun", "train again"),
     ]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-tall")]
-    DEFAULT_CSS = """
-    CaseStudyScreen .controls { height: 1; margin: 0 1; }
-    CaseStudyScreen .status { height: 1; margin: 0 1; color: $text-muted; }
-    CaseStudyScreen #data-body { height: 1fr; margin: 1 1 0 1; }
-    CaseStudyScreen #digit { margin-right: 2; }
-    CaseStudyScreen #data-info { width: 1fr; }
-    CaseStudyScreen #values { display: none; }
-    CaseStudyScreen .-values #values { display: block; }
-    CaseStudyScreen .-values #digit, CaseStudyScreen .-values #data-info { display: none; }
-    CaseStudyScreen #hidden-row { height: auto; margin: 0 1; }
-    CaseStudyScreen #hidden-row > Static { width: auto; padding: 1 1 0 0; }
-    CaseStudyScreen #hidden { width: 1fr; }
-    CaseStudyScreen #hidden-message { height: auto; margin: 0 1 0 1; color: $text-muted; }
-    CaseStudyScreen #hidden-message.-error { color: $text-error; }
-    CaseStudyScreen #model-scroll { height: 1fr; margin: 0 1; }
-    CaseStudyScreen #model-scroll > Static { margin-bottom: 1; }
-    CaseStudyScreen #filter-body { height: 1fr; margin: 0 1; }
-    CaseStudyScreen #filter-left { width: 75; height: auto; }
-    CaseStudyScreen #filter-note { margin-top: 1; color: $text-muted; }
-    CaseStudyScreen.-short #filter-note { display: none; }
-    CaseStudyScreen #filter-chart { width: 1fr; height: 1fr; margin-left: 1; }
-    CaseStudyScreen #filter-spark-row { height: 1; margin: 0 1; display: none; }
-    CaseStudyScreen #filter-spark-row > Static { width: auto; }
-    CaseStudyScreen.-short #filter-chart { display: none; }
-    CaseStudyScreen.-short #filter-spark-row { display: block; }
-    """
+    CSS_PATH = "casestudy.tcss"
     FILTER_STEPS = int(STEPS.default)  # the course's 200; tests lower it
 
     def __init__(self, section, course) -> None:
