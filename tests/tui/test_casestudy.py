@@ -59,6 +59,19 @@ async def test_arrows_browse_the_examples():
         assert f"Label: {label}" in text_of(screen, "#data-info")
 
 
+async def test_a_refused_example_number_is_shown_under_its_stepper():
+    app = make_app(section="casestudy")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, "data")
+        screen = app.screen
+        await pilot.press("0", "enter")  # a digit opens the entry box with it
+        await pilot.pause()
+        error = screen.query_one("#example .stepper--error", Static)
+        assert str(error.render()) == "must be between 1 and 500"
+        assert error.region.height == 1 and screen.get_widget_at(*error.region.offset)[0] is error  # not clipped
+        assert "example 1 of 500" in text_of(screen, "#data-info")  # nothing else changed
+
+
 async def test_values_view_shows_a_window_that_moves():
     app = make_app(section="casestudy")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -69,3 +69,19 @@ async def open_compare_settled(pilot) -> None:
 def test_compare_snapshot(snap_compare, size):
     """Two 20-bin histograms (init, partially trained) with the zero and gradient-step lines, and the summaries."""
     assert snap_compare(make_app(section="search"), terminal_size=size, run_before=open_compare_settled)
+
+
+async def test_a_refused_typed_value_is_shown_under_its_stepper():
+    app = make_app(section="search")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        screen = app.screen
+        assert screen.focused is screen.query_one("#noise", Stepper)
+        await pilot.press("enter", "a", "b", "c", "enter")
+        await pilot.pause()
+        error = screen.query_one("#noise .stepper--error", Static)
+        assert str(error.render()) == "not a number: 'abc'"
+        assert error.region.height == 1 and screen.get_widget_at(*error.region.offset)[0] is error  # not clipped
+        await pilot.press("escape")  # cancels the entry; the row is one line again
+        await pilot.pause()
+        assert screen.query_one(".controls").region.height == 1
