@@ -80,7 +80,7 @@ async def test_a_refused_typed_value_is_shown_under_its_stepper():
         await pilot.press("enter", "a", "b", "c", "enter")
         await pilot.pause()
         error = screen.query_one("#noise .stepper--error", Static)
-        assert str(error.render()) == "not a number: 'abc'"
+        assert "not a number" in str(error.render()) and "'abc'" in str(error.render())
         assert error.region.height == 1 and screen.get_widget_at(*error.region.offset)[0] is error  # not clipped
         await pilot.press("escape")  # cancels the entry; the row is one line again
         await pilot.pause()
