@@ -13,6 +13,7 @@ from tui.widgets.pixel_grid import PixelGrid
 from tui.widgets.stepper import Stepper
 
 from .snap import SIZE_IDS, SIZES, make_app, settle
+from .test_search import showing_whole
 
 
 def text_of(screen, selector: str) -> str:
@@ -68,7 +69,7 @@ async def test_a_refused_example_number_is_shown_under_its_stepper():
         await pilot.pause()
         error = screen.query_one("#example .stepper--error", Static)
         assert str(error.render()) == "must be between 1 and 500"
-        assert error.region.height == 1 and screen.get_widget_at(*error.region.offset)[0] is error  # not clipped
+        assert showing_whole(screen, error)
         assert "example 1 of 500" in text_of(screen, "#data-info")  # nothing else changed
 
 
