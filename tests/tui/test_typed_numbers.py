@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.hidden import parse_hidden
 from engine.contracts.minibatch import parse_batch_sizes as parse_sizes
 from engine.contracts.minibatch import parse_lrs as parse_rates
+from engine.hidden import parse_hidden
 from tui.validation import parse_seed
 
 ODD = ["٣", "１０", "1_0", "²", "nan", "1e3x"]

@@ -83,6 +83,7 @@ class BonusScreen(SectionScreen):
 
     # -- tabs and keys ------------------------------------------------------------------
     FOCUS = {"train": "#optimizer", "runs": "#runs-table"}
+    KEYS_FOLLOW_RUNS = True  # s and o are dimmed while a run trains
 
     def show_device(self, label: str | None = None) -> None:
         """Where training runs, under the settings (the engine's name for it once a run has started)."""

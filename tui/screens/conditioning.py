@@ -299,4 +299,5 @@ class ConditioningScreen(SectionScreen):
         if self.learner:
             names = ", ".join(sorted(self.learner))
             state = Text.assemble((f"your {names}", "italic"), " · ", state)
-        self.query_one("#status", Static).update(Text("\n").join([outcome_line(self.trajs), state]))
+        # Two lines, always: no layout pass (which would re-render every widget of the screen).
+        self.query_one("#status", Static).update(Text("\n").join([outcome_line(self.trajs), state]), layout=False)

@@ -48,7 +48,14 @@ class SectionScreen(Screen):
     question_card = QuestionCard
     FOCUS: dict[str, str] = {}  # pane id -> selector of the control that takes the keys when it is shown
 
-    running: reactive[bool] = reactive(False, bindings=True)
+    # Whether any run of this screen is in flight. Not a bindings reactive: every footer refresh
+    # recomposes it (~90 ms at 100x30), so only screens whose keys depend on it ask for that.
+    running: reactive[bool] = reactive(False)
+    KEYS_FOLLOW_RUNS = False  # True: the footer is refreshed when runs start and end (check_action uses busy())
+
+    def watch_running(self) -> None:
+        if self.KEYS_FOLLOW_RUNS:
+            self.refresh_bindings()
 
     def __init__(self, section: Section, course: CourseProgress):
         super().__init__(name=section.key)
