@@ -28,12 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 import torch
 
+from engine.contracts.bonus import TrainConfig
 from engine.data import FILES, _file_in, load_mnist, resolve_source
 from engine.device import device_name, select_device, synchronize
 from engine.events import Status
 from engine.model import MLP, loss_fn
 from engine.seeding import set_seed
-from engine.training import TrainConfig, TrainingSession
+from engine.training import TrainingSession
 
 
 def seed_worker(worker_id):  # the course's, at module level so worker processes can use it

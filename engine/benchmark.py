@@ -53,3 +53,22 @@ def benchmark_info() -> dict:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+
+
+def benchmark_note(info: dict) -> str:
+    """One line about the benchmark: that it is this project's model, and how it was made."""
+    arch: dict = info["architecture"] if isinstance(info.get("architecture"), dict) else {}
+    hidden = arch.get("hidden") or info.get("hidden") or (200, 100, 50)
+    recipe: dict = info["recipe"] if isinstance(info.get("recipe"), dict) else {}
+    how = [str(recipe[k]).split("(")[0] for k in ("optimizer", "schedule") if recipe.get(k)]
+    how = [" + ".join(how)] if how else []
+    if recipe.get("epochs"):
+        how.append(f"{recipe['epochs']} epochs")
+    if recipe.get("batch_size"):
+        how.append(f"batch {recipe['batch_size']}")
+    if recipe.get("augmentation"):
+        how.append("augmented images")
+    if info.get("date"):
+        how.append(str(info["date"])[:10])
+    text = f"† Benchmark = this project's model, MLP {'-'.join(str(h) for h in hidden)}"
+    return text + (f" ({', '.join(how)})" if how else "") + "; not the course's download."

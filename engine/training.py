@@ -14,48 +14,36 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
 
-from .device import device_name
-from .evaluation import evaluate
-from .events import Diverged, Done, Event, Failed, Status
-from .history import RunRecord, now_iso
-from .model import MLP, count_params, loss_fn
-from .model_io import load_model, save_model
-from .training_config import OPTIMIZERS, TrainConfig, build_optimizer, course_split
-from .training_events import (
+from .contracts.bonus import (
     EpochProgress,
     EvalRow,
     Evaluation,
     LogLine,
+    TrainConfig,
     TrainStarted,
     TrainSteps,
     Validation,
     train_line,
     valid_line,
 )
+from .device import device_name
+from .evaluation import evaluate
+from .events import Diverged, Done, Event, Failed, Status
+from .history import RunRecord, now_iso
+from .model import MLP, count_params, loss_fn
+from .model_io import load_model, save_model
+from .streaming import LossStream
+from .training_config import build_optimizer, course_split
 
-__all__ = [
-    "OPTIMIZERS",
-    "EpochProgress",
-    "EvalRow",
-    "Evaluation",
-    "LogLine",
-    "TrainConfig",
-    "TrainStarted",
-    "TrainSteps",
-    "TrainingSession",
-    "Validation",
-    "build_optimizer",
-    "course_split",
-    "evaluate_saved",
-    "load_model",
-]
+__all__ = ["TrainingSession", "evaluate_saved", "init_model", "load_model"]
 
 FLUSH_S = 0.12  # how often per-step metrics go to the screen (one host sync each time)
+YOUR_MODEL = "Your model"
 
 
 def init_model(hidden, seed: int, device) -> MLP:
@@ -92,10 +80,20 @@ def benchmark_row(device, mnist, train_idx) -> EvalRow:
 
 
 class TrainingSession:
-    """One training run; the UI holds it as an opaque handle (run() in a worker, stop() from anywhere)."""
+    """One training run: run() in the engine; stop() from any thread.
+
+    `should_stop` (the job's polite-stop flag) is asked before each batch, as stop() is.
+    """
 
     def __init__(
-        self, config: TrainConfig, device, mnist, *, evaluate_benchmark: bool = True, cuda_graph: bool = False
+        self,
+        config: TrainConfig,
+        device,
+        mnist,
+        *,
+        evaluate_benchmark: bool = True,
+        cuda_graph: bool = False,
+        should_stop: Callable[[], bool] | None = None,
     ):
         self.config, self.device, self.mnist = config, torch.device(device), mnist
         self.evaluate_benchmark = evaluate_benchmark
@@ -104,11 +102,15 @@ class TrainingSession:
         self.record: RunRecord | None = None
         self.steps_done = 0
         self._stop = threading.Event()
+        self._should_stop = should_stop or (lambda: False)
         self._final: dict = {}
 
     def stop(self) -> None:
         """Ask the run to end after the current batch; what was learned is kept and still evaluated."""
         self._stop.set()
+
+    def stopping(self) -> bool:
+        return self._stop.is_set() or self._should_stop()
 
     def save(self, path, overwrite: bool = False) -> Path:
         """The trained weights to `path` (.pt) and the config and final metrics to the .json next to it."""
@@ -120,7 +122,8 @@ class TrainingSession:
         return save_model(self.model, path, info, overwrite=overwrite)
 
     def run(self) -> Iterator[Event]:
-        """Train, then evaluate (also after stop()); yields the events of training_events, ends with Done."""
+        """Train, then evaluate (also after stop()); yields the events of
+        engine.contracts.bonus, ends with Done."""
         cfg, dev, mnist = self.config, self.device, self.mnist
         errors = cfg.validate()
         if errors:
@@ -150,7 +153,9 @@ class TrainingSession:
 
         step_fn = self._make_step(model, opt, bs)
         gen = torch.Generator(device=dev).manual_seed(cfg.seed)
-        metrics = torch.zeros(total, 2, device=dev)  # per-step (loss, acc), read back in chunks
+        metrics = torch.zeros(total, 2, device=dev)  # per-step (loss, acc): each step writes its own row
+        # Series 0 is the loss, 1 the accuracy; both are cut where the loss first is not finite.
+        stream = LossStream(2, FLUSH_S)
         losses: list[float] = []
         accs: list[float] = []
         val_steps: list[int] = []
@@ -158,39 +163,38 @@ class TrainingSession:
         val_acc: list[float] = []
         step = 0  # the course's step_idx: batches done so far, across epochs
         reason = "completed"
-        t_train = t_flush = time.monotonic()
+        t_train = time.monotonic()
 
         def flush() -> Iterator[Event]:
             """Send the steps not sent yet; stop at the first non-finite loss."""
-            nonlocal reason, t_flush
-            first = len(losses)
-            if step == first:
+            nonlocal reason
+            chunks = {chunk.series: chunk for chunk in stream.flush()}
+            loss = chunks.get(0)
+            if loss is None:
                 return
-            chunk = metrics[first:step].tolist()
-            bad = next((i for i, (loss, _) in enumerate(chunk) if not math.isfinite(loss)), None)
-            good = chunk if bad is None else chunk[:bad]
-            losses.extend(loss for loss, _ in good)
-            accs.extend(a for _, a in good)
-            if good:
-                yield TrainSteps(first + 1, tuple(loss for loss, _ in good), tuple(a for _, a in good))
-            if bad is not None:
+            good_accs = chunks[1].values[: len(loss.values)]
+            losses.extend(loss.values)
+            accs.extend(good_accs)
+            if loss.values:
+                yield TrainSteps(loss.start + 1, loss.values, good_accs)
+            if loss.diverged_at is not None:
                 reason = "diverged"
-                yield Diverged(first + bad, "Your model")  # 0-based iteration, as engine.events
-            t_flush = time.monotonic()
+                yield Diverged(loss.diverged_at, YOUR_MODEL)  # 0-based iteration, as engine.events
 
         for epoch in range(1, cfg.epochs + 1):
             perm = train_idx[torch.randperm(n, generator=gen, device=dev)]
             for b in range(bpe):
-                if self._stop.is_set():
+                if self.stopping():
                     reason = "stopped"
                     break
                 idx = perm[b * bs : (b + 1) * bs]
                 step_fn(mnist.train_x[idx], mnist.train_y[idx], metrics[step])
+                stream.add(metrics[step])
                 step += 1
                 self.steps_done = step
                 now = time.monotonic()
                 at_val = (b + 1) % cfg.val_every == 0
-                if at_val or now - t_flush >= FLUSH_S or step == total:
+                if at_val or stream.due() or step == total:
                     yield from flush()
                     if reason == "diverged":
                         break
@@ -200,7 +204,9 @@ class TrainingSession:
                 if at_val:
                     vl, va = evaluate(model, x_val, y_val)
                     model.train()
-                    val_steps.append(step), val_loss.append(vl), val_acc.append(va)
+                    val_steps.append(step)
+                    val_loss.append(vl)
+                    val_acc.append(va)
                     yield Validation(step, epoch, b + 1, vl, va)
                     yield LogLine(valid_line(epoch, b + 1, vl, va))
                     k = cfg.val_every
@@ -211,17 +217,8 @@ class TrainingSession:
             yield from flush()
         train_seconds = time.monotonic() - t_start
 
-        rows: tuple[EvalRow, ...] = ()
         if reason != "diverged" and step > 0:
-            yield Status("evaluating on the training and test sets")
-            rows = (_eval_rows("Your model", model, mnist, train_idx),)
-            self._final = {k: getattr(rows[0], k) for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
-            if self.evaluate_benchmark:
-                try:
-                    rows += (benchmark_row(dev, mnist, train_idx),)
-                except ValueError as exc:
-                    yield Status(str(exc))
-            yield Evaluation(rows)
+            yield from self._evaluate(model, train_idx)
         self.record = RunRecord(
             id=None,
             created=now_iso(),
@@ -237,6 +234,18 @@ class TrainingSession:
             final=dict(self._final),
         )
         yield Done(reason, time.monotonic() - t_start)
+
+    def _evaluate(self, model, train_idx) -> Iterator[Event]:
+        """The final table: your model, then the benchmark."""
+        yield Status("evaluating on the training and test sets")
+        rows: tuple[EvalRow, ...] = (_eval_rows(YOUR_MODEL, model, self.mnist, train_idx),)
+        self._final = {k: getattr(rows[0], k) for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
+        if self.evaluate_benchmark:
+            try:
+                rows += (benchmark_row(self.device, self.mnist, train_idx),)
+            except ValueError as exc:
+                yield Status(str(exc))
+        yield Evaluation(rows)
 
     def _graphed(self) -> bool:
         from .training_graph import graph_supported
@@ -276,7 +285,7 @@ def evaluate_saved(path, device, mnist, *, evaluate_benchmark: bool = True) -> I
     seed = int((info.get("config") or {}).get("seed", 2021)) if isinstance(info.get("config"), dict) else 2021
     train_idx = course_split(seed)[0].to(device)
     yield Status("evaluating on the training and test sets")
-    rows = (_eval_rows(f"Saved model ({Path(path).stem})", model, mnist, train_idx),)
+    rows: tuple[EvalRow, ...] = (_eval_rows(f"Saved model ({Path(path).stem})", model, mnist, train_idx),)
     if evaluate_benchmark:
         try:
             rows += (benchmark_row(device, mnist, train_idx),)

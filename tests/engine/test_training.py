@@ -7,24 +7,12 @@ import math
 import pytest
 import torch
 
+from engine.contracts.bonus import EpochProgress, Evaluation, LogLine, TrainConfig, TrainStarted, TrainSteps, Validation
 from engine.evaluation import evaluate
 from engine.events import Diverged, Done, Failed, Status
 from engine.model import MLP, loss_fn
-from engine.training import (
-    EpochProgress,
-    Evaluation,
-    LogLine,
-    TrainConfig,
-    TrainingSession,
-    TrainStarted,
-    TrainSteps,
-    Validation,
-    build_optimizer,
-    course_split,
-    evaluate_saved,
-    init_model,
-    load_model,
-)
+from engine.training import TrainingSession, evaluate_saved, init_model, load_model
+from engine.training_config import build_optimizer, course_split
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -1,6 +1,6 @@
 """Canned Bonus events and run records that mirror the course's printed numbers.
 
-The events are the engine's own classes (engine.training_events imports no torch).
+The events are the Bonus contract's own classes (engine.contracts.bonus imports no torch).
 """
 
 from __future__ import annotations
@@ -9,9 +9,20 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from engine.benchmark import benchmark_note
+from engine.contracts.bonus import (
+    BenchmarkNote,
+    EpochProgress,
+    EvalRow,
+    Evaluation,
+    LogLine,
+    TrainStarted,
+    TrainSteps,
+    Validation,
+    train_line,
+    valid_line,
+)
 from engine.events import Diverged, Done, Status
-from engine.training_events import EpochProgress, EvalRow, Evaluation, LogLine, TrainStarted, TrainSteps, Validation
-from tui.screens.bonus_live import BenchmarkNote, benchmark_note
 
 COURSE_CONFIG = {
     "optimizer": "Adam",
@@ -48,7 +59,7 @@ EVAL_ROWS = (
 )
 
 
-# What the screen's worker adds after the Evaluation, from a benchmark_info() like the shipped one.
+# What the engine's training job adds after the Evaluation, from a benchmark_info() like the shipped one.
 BENCHMARK_NOTE = BenchmarkNote(
     benchmark_note(
         {
@@ -86,14 +97,6 @@ def train_steps(upto: int, chunk: int = 50, seed: int = 0) -> list[TrainSteps]:
         losses.append(round(max(0.05, loss + rng.gauss(0, 0.08)), 4))
         accs.append(round(min(1.0, max(0.0, acc + rng.gauss(0, 0.05))), 4))
     return [TrainSteps(i + 1, tuple(losses[i : i + chunk]), tuple(accs[i : i + chunk])) for i in range(0, upto, chunk)]
-
-
-def valid_line(epoch, batch, loss, acc) -> str:
-    return f"[VALID] Epoch {epoch} - Batch {batch} - Loss: {loss:.3f} - Acc: {100 * acc:.3f}%"
-
-
-def train_line(epoch, batch, loss, acc) -> str:
-    return f"[TRAIN] Epoch {epoch} - Batch {batch} - Loss: {loss:.3f} - Acc: {100 * acc:.3f}%"
 
 
 def course_run(upto: int = STEPS, *, stopped: bool = False) -> list:
@@ -198,7 +201,7 @@ def run_records(record_cls) -> list:
     return out
 
 
-# -- a RunRecord like engine.history's, for the fake session (keeps canned data torch-free) --
+# -- a RunRecord like engine.history's, for the fake session ---------------------------------
 @dataclass(frozen=True)
 class RunRecord:
     id: int | None

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import sys
-import threading
 import time
 import types
 from pathlib import Path
@@ -24,19 +21,23 @@ from .snap import SIZE_IDS, SIZES, make_app, settle
 
 # -- fakes --------------------------------------------------------------------------------
 class FakeSession:
-    """A TrainingSession stand-in: a few canned steps, then waits for stop() like a long run."""
+    """A TrainingSession stand-in: a few canned steps, then waits for the job's polite stop like a long run."""
 
     instances: list = []
 
-    def __init__(self, config, device, mnist, **kwargs) -> None:
-        self.config, self.stopped, self.saved = config, threading.Event(), []
+    def __init__(self, config, device, mnist, *, should_stop, **kwargs) -> None:
+        self.config, self.should_stop, self.saved = config, should_stop, []
         self.record = None
         FakeSession.instances.append(self)
+
+    @property
+    def stopped(self) -> bool:
+        return self.should_stop()
 
     def run(self):
         yield from canned.course_run(upto=250)[:-1]
         deadline = time.monotonic() + 10
-        while not self.stopped.is_set() and time.monotonic() < deadline:
+        while not self.should_stop() and time.monotonic() < deadline:
             time.sleep(0.01)
             yield canned.Status("training…")
         time.sleep(0.3)  # the evaluation takes a moment: the screen shows "Stopping…" meanwhile
@@ -44,33 +45,10 @@ class FakeSession:
         yield canned.Evaluation(canned.EVAL_ROWS)
         yield canned.Done("stopped", 3.0)
 
-    def stop(self) -> None:
-        self.stopped.set()
-
     def save(self, path, overwrite=False):
         self.saved.append((Path(path), overwrite))
         Path(path).write_text("model")
         return Path(path)
-
-
-@dataclasses.dataclass(frozen=True)
-class FakeConfig:
-    optimizer: str = "Adam"
-    lr: float = 1e-5
-    momentum: float = 0.9
-    alpha: float = 0.99
-    beta1: float = 0.9
-    beta2: float = 0.999
-    weight_decay: float = 0.0
-    batch_size: int = 64
-    epochs: int = 2
-    hidden: tuple = (200, 100, 50)
-    seed: int = 2021
-    val_every: int = 200
-    train_limit: int | None = None
-
-    def validate(self) -> list[str]:
-        return []
 
 
 @pytest.fixture
@@ -83,33 +61,36 @@ def runs(monkeypatch):
 
 @pytest.fixture
 def fake_engine(monkeypatch, runs):
-    """engine.training and engine.benchmark replaced by fakes: fast runs that wait for Escape."""
-    FakeSession.instances = []
-    training = types.ModuleType("engine.training")
-    training.TrainConfig, training.TrainingSession = FakeConfig, FakeSession
-    training.evaluated = []
+    """The Bonus jobs' session, saved-model evaluation and benchmark description replaced by fakes."""
+    from engine.sections import bonus as jobs
 
-    def evaluate_saved(path, device, mnist):
-        training.evaluated.append(Path(path))
+    FakeSession.instances = []
+    evaluated: list[Path] = []
+
+    def evaluate_saved(path, device, mnist, **kwargs):
+        evaluated.append(Path(path))
         yield canned.Evaluation(canned.EVAL_ROWS)
         yield canned.Done("completed", 1.0)
 
-    training.evaluate_saved = evaluate_saved
-    benchmark = types.ModuleType("engine.benchmark")
-    benchmark.benchmark_info = lambda: {
-        "architecture": {"hidden": [200, 100, 50]},
-        "date": "2026-10-01",
-        "recipe": {"optimizer": "AdamW(lr=0.003)", "epochs": 30},
-    }
-    monkeypatch.setitem(sys.modules, "engine.training", training)
-    monkeypatch.setitem(sys.modules, "engine.benchmark", benchmark)
-    return training
+    monkeypatch.setattr(jobs, "TrainingSession", FakeSession)
+    monkeypatch.setattr(jobs, "evaluate_saved", evaluate_saved)
+    monkeypatch.setattr(
+        jobs,
+        "benchmark_info",
+        lambda: {
+            "architecture": {"hidden": [200, 100, 50]},
+            "date": "2026-10-01",
+            "recipe": {"optimizer": "AdamW(lr=0.003)", "epochs": 30},
+        },
+    )
+    return types.SimpleNamespace(evaluated=evaluated)
 
 
 def bonus_app(fake_context: bool = True):
     app = make_app(section="bonus")
-    if fake_context:  # no MNIST loading: the fakes never touch data
-        app.runner.executor.context = lambda: types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None)
+    if fake_context:  # no MNIST loading: the fakes never touch data; one context, as one engine has
+        context = types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None, store={})
+        app.runner.executor.context = lambda: context
     return app
 
 
@@ -207,16 +188,6 @@ async def test_settings_controls_and_validation(fake_engine):
         assert errors == [] and config["hidden"] == (100, 100) and config["seed"] == 5
 
 
-def test_optimizers_and_defaults_match_the_engine():
-    from engine.training_config import OPTIMIZERS, TrainConfig
-    from tui.screens.bonus_settings import DEFAULTS
-
-    assert list(OPTIMIZERS) == ["SGD", "SGD momentum", "Nesterov", "RMSprop", "Adagrad", "Adam", "AdamW"]
-    engine_defaults = TrainConfig().to_dict()
-    for key, value in DEFAULTS.items():
-        assert engine_defaults[key] == (list(value) if key == "hidden" else value)
-
-
 def test_live_smoothing_is_the_chart_ema():
     live = LiveRun()
     live.apply(canned.course_run(upto=300))
@@ -233,7 +204,7 @@ async def test_escape_asks_the_session_to_stop_and_the_run_is_evaluated_and_kept
         await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
         assert screen.settings.disabled and screen.busy("train")
         await pilot.press("escape")
-        assert FakeSession.instances[0].stopped.is_set()  # session.stop(), not a worker cancel
+        assert FakeSession.instances[0].stopped  # the job's polite stop, not a cancel
         assert "Stopping" in status(screen)
         await settle(pilot)
         assert not screen.busy("train") and not screen.settings.disabled

@@ -10,12 +10,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, TabbedContent, TabPane
 
+from engine.contracts.base import SettingError
+from engine.contracts.bonus import EvaluateJob, HistoryAdded, SavedModel, SaveJob, TrainConfig, TrainJob, TrainStarted
+from engine.events import Done, Failed
+
 from .bonus_dialogs import PathDialog
 from .bonus_history import RunsView
-from .bonus_live import LiveRun, event_name
+from .bonus_live import LiveRun
 from .bonus_settings import SettingsPanel
 from .bonus_train import TrainView
-from .bonus_worker import SessionHandle, evaluate_events, save_events, training_events
 from .section import SectionScreen
 
 TRAIN_ACTIONS = {"start", "smoothing", "accuracy", "log", "save", "load"}
@@ -47,16 +50,13 @@ class BonusScreen(SectionScreen):
         Binding("p", "neighbour(-1)", "prev section", show=False),
         Binding("h", "app.go_home", "home", show=False),
     ]
-    DEFAULT_CSS = """
-    BonusScreen #train-body { height: 1fr; }
-    """
+    CSS_PATH = "bonus.tcss"
 
     train_limit: int | None = None  # tests and quick tries: train on only the first N examples
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
         self.live = LiveRun()
-        self.handle: SessionHandle | None = None  # the current or last training session
         self.stopping = False
 
     def compose_demos(self) -> ComposeResult:
@@ -107,13 +107,8 @@ class BonusScreen(SectionScreen):
         return super().check_action(action, parameters)
 
     def can_save(self) -> bool:
-        """A training run has ended (completed or stopped) and its session is still held."""
-        return (
-            self.handle is not None
-            and self.handle.session is not None
-            and not self.busy("train")
-            and self.live.done in ("completed", "stopped")
-        )
+        """A training run has ended (completed or stopped) and the engine holds its model."""
+        return self.live.token is not None and not self.busy("train") and self.live.done in ("completed", "stopped")
 
     def action_smoothing(self) -> None:
         self.view.toggle_smoothing()
@@ -136,45 +131,51 @@ class BonusScreen(SectionScreen):
             self.notify("A run is in progress: Escape stops it.", timeout=3)
             return
         config, errors = self.settings.config()
+        job = None
+        if config is not None:
+            try:
+                job = TrainJob(TrainConfig(**config, train_limit=self.train_limit))
+            except SettingError as exc:
+                errors = [str(exc)]
         self.settings.show_error("\n".join(errors))
-        if config is None:
+        if job is None:
             self.notify("; ".join(errors), title="Fix the settings first", severity="error", timeout=5)
             return
-        config["train_limit"] = self.train_limit
-        handle = self.handle = SessionHandle()
         self._begin(LiveRun(status="Starting: loading MNIST and building the model…"))
-        self.start_run(lambda ctx: training_events(ctx, config, handle), group="train")
+        self.start_run(job, group="train")
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
         self.action_start()
 
     def action_escape(self) -> None:
-        if self.busy("train") and not self.stopping and self.handle is not None and self.handle.request_stop():
+        # Once the engine holds the run's model, Escape asks it to stop after this batch and evaluate.
+        holding = self.live.token is not None and not self.live.evaluating_only
+        if self.busy("train") and not self.stopping and holding and self.request_stop("train"):
             self.stopping = True
             self.view.show(self.live, set(), stopping=True)
             return
-        super().action_escape()  # before the session exists, or a second Escape: cancel the worker
+        super().action_escape()  # before the model exists, or a second Escape: cancel the run
 
     def handle_events(self, group: str, events: list) -> None:
         if group == "save":
             for ev in events:
-                if event_name(ev) == "SavedModel":
+                if isinstance(ev, SavedModel):
                     self.live.saved_to = ev.path
                     self.notify(f"Model saved to {ev.path}", title="Saved", timeout=6)
-                elif event_name(ev) == "Failed":
+                elif isinstance(ev, Failed):
                     self.notify(ev.message, title="Not saved", severity="error", timeout=8)
             return
         changed = self.live.apply(events)
-        if any(event_name(ev) == "TrainStarted" for ev in events):
+        if any(isinstance(ev, TrainStarted) for ev in events):
             self.settings.apply(self.live.config)  # the panel shows what this run really uses
         if self.live.device:
             self.show_device(self.live.device)
-        ended = any(event_name(ev) in ("Done", "Failed") for ev in events)
+        ended = any(isinstance(ev, (Done, Failed)) for ev in events)
         if ended:
             changed.add("progress")
         self.view.show(self.live, changed, self.stopping and not ended)
-        if any(event_name(ev) == "HistoryAdded" for ev in events) and self.runs.loaded:
+        if any(isinstance(ev, HistoryAdded) for ev in events) and self.runs.loaded:
             self.runs.reload()
         if ended:
             self._finished()
@@ -197,13 +198,13 @@ class BonusScreen(SectionScreen):
         if not self.can_save():
             self.notify("Train a model first: it can be saved once its run has ended.", timeout=4)
             return
-        session = self.handle.session  # type: ignore[union-attr]
+        token = self.live.token or ""
         default = self.live.saved_to or str(default_folder() / "my_model.pt")
 
         def chosen(result: tuple[Path, bool] | None) -> None:
             if result is not None:
                 path, overwrite = result
-                self.start_run(lambda ctx: save_events(ctx, session, path, overwrite), group="save")
+                self.start_run(SaveJob(str(path), overwrite, token), group="save")
 
         self.app.push_screen(
             PathDialog("Save your model", default, help="A PyTorch state dict; its settings go next to it (.json)."),
@@ -219,9 +220,8 @@ class BonusScreen(SectionScreen):
         def chosen(result: tuple[Path, bool] | None) -> None:
             if result is not None:
                 path = result[0]
-                self.handle = None
                 self._begin(LiveRun(status=f"Evaluating {path.name} and the benchmark…", evaluating_only=True))
-                self.start_run(lambda ctx: evaluate_events(ctx, path), group="train")
+                self.start_run(EvaluateJob(str(path)), group="train")
 
         self.app.push_screen(
             PathDialog(

@@ -21,14 +21,7 @@ class PathDialog(ModalScreen[tuple[Path, bool] | None]):
     second Enter on the same path; for reading (`must_exist`), the file must exist.
     """
 
-    DEFAULT_CSS = """
-    PathDialog { align: center middle; }
-    PathDialog > Vertical { width: 72; max-width: 95%; height: auto; border: round $accent;
-                            background: $surface; padding: 0 1; }
-    PathDialog #path-help { color: $text-muted; }
-    PathDialog #path-error { color: $text-error; height: auto; }
-    PathDialog #path-error.-confirm { color: $warning; }
-    """
+    CSS_PATH = "bonus_dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
     def __init__(self, title: str, default: str, *, must_exist: bool = False, help: str = "") -> None:
@@ -81,12 +74,7 @@ class PathDialog(ModalScreen[tuple[Path, bool] | None]):
 class ConfirmDialog(ModalScreen[bool]):
     """A question answered with y (or Enter) / n (or Escape)."""
 
-    DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical { width: 60; max-width: 95%; height: auto; border: round $warning;
-                               background: $surface; padding: 0 1; }
-    ConfirmDialog #confirm-keys { color: $text-muted; }
-    """
+    CSS_PATH = "bonus_dialogs.tcss"
     BINDINGS = [
         Binding("y", "answer(True)", "yes"),
         Binding("enter", "answer(True)", "yes", show=False),

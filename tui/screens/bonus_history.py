@@ -61,12 +61,6 @@ def row_cells(record, marked: bool, colour: str | None) -> tuple:
 class RunsView(Vertical):
     """The runs table (cursor row = a run), the overlay of the marked runs, and the keys that act on them."""
 
-    DEFAULT_CSS = """
-    RunsView { height: 1fr; }
-    RunsView #runs-table { height: 2fr; min-height: 4; scrollbar-size-horizontal: 1; }
-    RunsView #runs-chart { height: 3fr; min-height: 6; }
-    RunsView #runs-legend { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
     BINDINGS = [
         Binding("space", "mark", "mark"),
         Binding("a", "metric", "loss/acc"),

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-import math
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
-from engine.optimizers import OPTIMIZERS
+from engine.contracts.bonus import (
+    ALPHA,
+    BATCH_SIZE,
+    BETA1,
+    BETA2,
+    DEFAULTS,
+    EPOCHS,
+    LR,
+    MOMENTUM,
+    OPTIMIZERS,
+    WEIGHT_DECAY,
+)
 
 from ..validation import FuncValidator, parse_hidden, parse_seed
 from ..widgets.cycler import Cycler
@@ -24,49 +33,25 @@ NOTES = {  # what each optimizer does, in a line the settings column can hold
     "Adam": "momentum β1 + RMSprop β2",
     "AdamW": "Adam, weight decay decoupled",
 }
-# The course's defaults (Adam, lr 1e-5, batch 64, 2 epochs, 200-100-50, seed 2021).
-DEFAULTS = {
-    "optimizer": "Adam",
-    "lr": 1e-5,
-    "momentum": 0.9,
-    "alpha": 0.99,
-    "beta1": 0.9,
-    "beta2": 0.999,
-    "weight_decay": 0.0,
-    "batch_size": 64,
-    "epochs": 2,
-    "hidden": (200, 100, 50),
-    "seed": 2021,
-}
 HYPER = ("momentum", "alpha", "beta1", "beta2", "weight_decay")
 
 
 def hyper_steppers() -> list[Stepper]:
-    d = DEFAULTS
+    """One stepper per numeric setting, from the contract's ranges (the course's defaults)."""
     return [
-        Stepper("lr", d["lr"], 1e-6, 10.0, 0.1, scale="log", id="lr"),
-        Stepper("momentum", d["momentum"], 0.0, 0.99, 0.01, id="momentum"),
-        Stepper("alpha", d["alpha"], 0.0, 0.999, 0.001, fmt=".3f", id="alpha"),
-        Stepper("beta1", d["beta1"], 0.0, 0.99, 0.01, id="beta1"),
-        Stepper("beta2", d["beta2"], 0.9, 0.9999, 0.0001, fmt=".4f", id="beta2"),
-        Stepper("w. decay", d["weight_decay"], 0.0, 0.1, 0.001, id="weight_decay"),
-        # Batch sizes step through powers of two; any whole number can be typed.
-        Stepper("batch", d["batch_size"], 1, 50_000, math.log10(2), scale="log", integer=True, id="batch_size"),
-        Stepper("epochs", d["epochs"], 1, 100, 1, integer=True, id="epochs"),
+        Stepper("lr", **LR.stepper_args(), id="lr"),
+        Stepper("momentum", **MOMENTUM.stepper_args(), id="momentum"),
+        Stepper("alpha", **ALPHA.stepper_args(), fmt=".3f", id="alpha"),
+        Stepper("beta1", **BETA1.stepper_args(), id="beta1"),
+        Stepper("beta2", **BETA2.stepper_args(), fmt=".4f", id="beta2"),
+        Stepper("w. decay", **WEIGHT_DECAY.stepper_args(), id="weight_decay"),
+        Stepper("batch", **BATCH_SIZE.stepper_args(), id="batch_size"),
+        Stepper("epochs", **EPOCHS.stepper_args(), id="epochs"),
     ]
 
 
 class TextSetting(Horizontal):
     """A label, a validated one-line Input, and the reason it is invalid right below."""
-
-    DEFAULT_CSS = """
-    TextSetting { height: auto; layout: grid; grid-size: 2; grid-columns: 10 1fr; }
-    TextSetting > .setting--label { height: 1; }
-    TextSetting > Input { height: 1; }
-    TextSetting > .setting--error { column-span: 2; color: $text-error; height: auto; display: none; }
-    TextSetting:focus-within > .setting--label { color: $accent; text-style: bold; }
-    TextSetting:disabled > .setting--label { color: $text-disabled; }
-    """
 
     def __init__(self, label: str, value: str, parse, *, id: str) -> None:
         super().__init__(id=f"{id}-setting")
@@ -102,29 +87,17 @@ class TextSetting(Horizontal):
 class SettingsPanel(VerticalScroll):
     """Every setting of a run; `config()` returns them as TrainConfig keyword arguments."""
 
-    DEFAULT_CSS = """
-    SettingsPanel { width: 34; height: 1fr; border: round $foreground 30%; padding: 0 0 0 1;
-                    border-title-align: left; border-subtitle-align: left; border-subtitle-color: $text-muted;
-                    scrollbar-size-vertical: 1; }
-    SettingsPanel:focus-within { border: round $accent 60%; }
-    SettingsPanel #opt-note { color: $text-muted; height: 1; padding-left: 2; text-wrap: nowrap;
-                              text-overflow: ellipsis; }
-    SettingsPanel #settings-tip { color: $text-muted; height: auto; margin-top: 1; }
-    SettingsPanel #start { width: 100%; margin-top: 1; }
-    SettingsPanel #settings-error { color: $text-error; height: auto; }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "settings"
         self.steppers = {s.id: s for s in hyper_steppers()}
 
     def compose(self) -> ComposeResult:
-        yield Cycler("optimizer", list(OPTIMIZERS), DEFAULTS["optimizer"], id="optimizer")
-        yield Static(NOTES[DEFAULTS["optimizer"]], id="opt-note", markup=False)
+        yield Cycler("optimizer", list(OPTIMIZERS), DEFAULTS.optimizer, id="optimizer")
+        yield Static(NOTES[DEFAULTS.optimizer], id="opt-note", markup=False)
         yield from self.steppers.values()
-        yield TextSetting("hidden", ", ".join(map(str, DEFAULTS["hidden"])), parse_hidden, id="hidden")
-        yield TextSetting("seed", str(DEFAULTS["seed"]), parse_seed, id="seed")
+        yield TextSetting("hidden", ", ".join(map(str, DEFAULTS.hidden)), parse_hidden, id="hidden")
+        yield TextSetting("seed", str(DEFAULTS.seed), parse_seed, id="seed")
         yield Button("Start  (s)", id="start", compact=True, variant="primary")
         yield Static("", id="settings-error", markup=False)
         yield Static(

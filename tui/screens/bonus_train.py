@@ -76,22 +76,6 @@ def log_line(text: str) -> Text:
 class TrainView(Vertical):
     """Everything about the current run; `show(live, changed)` redraws what changed."""
 
-    DEFAULT_CSS = """
-    TrainView { width: 1fr; height: 1fr; padding: 0 0 0 1; }
-    TrainView #status { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    TrainView #legend { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    TrainView Chart { height: 1fr; min-height: 5; }
-    TrainView #progress-row { height: 1; }
-    TrainView #progress { width: auto; }
-    TrainView #progress Bar { width: 14; }
-    TrainView #progress-text { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; padding-left: 1; }
-    TrainView ContentSwitcher { height: 5; }
-    TrainView #log { height: 5; scrollbar-size-vertical: 1; background: $surface; }
-    TrainView #results { height: 5; }
-    TrainView #eval-table { height: 4; }
-    TrainView #bench-note { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.smooth = True

@@ -1,0 +1,284 @@
+"""Bonus, "Putting it all together": a training run's settings and their rules, its jobs and its events."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+
+from ..events import Event
+from ..hidden import HiddenSizesError, parse_hidden
+from ..optimizers import OPTIMIZERS
+from .base import Job, Range, SettingError
+
+N_TRAIN, N_VAL = 50_000, 10_000  # the course's random_split of the 60,000 training images
+
+# The settings' sliders and their defaults (the course's: Adam, lr 1e-5, batch 64, 2 epochs). A typed
+# value must lie on the slider; the engine's own rules (TrainConfig.validate) are wider, e.g. any lr > 0.
+LR = Range("learning rate", 1e-5, 1e-6, 10.0, 0.1, scale="log")
+MOMENTUM = Range("momentum", 0.9, 0.0, 0.99, 0.01)
+ALPHA = Range("alpha", 0.99, 0.0, 0.999, 0.001)
+BETA1 = Range("beta1", 0.9, 0.0, 0.99, 0.01)
+BETA2 = Range("beta2", 0.999, 0.9, 0.9999, 0.0001)
+WEIGHT_DECAY = Range("weight decay", 0.0, 0.0, 0.1, 0.001)
+# Batch sizes step through powers of two; any whole number up to the whole split can be typed.
+BATCH_SIZE = Range("batch size", 64, 1, N_TRAIN, math.log10(2), scale="log", integer=True)
+EPOCHS = Range("epochs", 2, 1, 100, 1, integer=True)
+MAX_BATCH, MAX_EPOCHS = int(BATCH_SIZE.highest), int(EPOCHS.highest)
+DEFAULT_HIDDEN = (200, 100, 50)
+DEFAULT_SEED = 2021
+VAL_EVERY = 200  # batches between validations, as the course's VAL_FREQ / LOG_FREQ
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_hidden(hidden: Sequence[int]) -> tuple[int, ...]:
+    """Hidden sizes that are already numbers, by engine.hidden's rules; HiddenSizesError says why not."""
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
+        raise HiddenSizesError(f"{hidden!r} is not a list of layer sizes")
+    for size in hidden:
+        if not _is_int(size):
+            raise HiddenSizesError(f"{size!r} is not a whole number")
+    return tuple(parse_hidden(", ".join(str(size) for size in hidden)))  # one rule: the one typed text follows
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run's settings; the defaults are the course's (Adam, lr 1e-5, batch 64, 2 epochs)."""
+
+    optimizer: str = "Adam"
+    lr: float = LR.default
+    momentum: float = MOMENTUM.default
+    alpha: float = ALPHA.default
+    beta1: float = BETA1.default
+    beta2: float = BETA2.default
+    weight_decay: float = WEIGHT_DECAY.default
+    batch_size: int = int(BATCH_SIZE.default)
+    epochs: int = int(EPOCHS.default)
+    hidden: tuple[int, ...] = DEFAULT_HIDDEN
+    seed: int = DEFAULT_SEED
+    val_every: int = VAL_EVERY
+    train_limit: int | None = None  # only the first N examples of the 50k split (tests, quick runs)
+
+    def validate(self) -> list[str]:
+        """Human messages for impossible values; [] when the run can start."""
+        errors: list[str] = []
+
+        def finite(name: str) -> bool:
+            value = getattr(self, name)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if not ok:
+                errors.append(f"{name.replace('_', ' ')} must be a finite number, got {value!r}")
+            return ok
+
+        if self.optimizer not in OPTIMIZERS:
+            errors.append(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if finite("lr") and self.lr <= 0:
+            errors.append(f"learning rate must be greater than 0, got {self.lr:g}")
+        if finite("momentum") and not 0 <= self.momentum < 1:
+            errors.append(f"momentum must be in [0, 1), got {self.momentum:g}")
+        if self.optimizer == "Nesterov" and finite("momentum") and self.momentum == 0:
+            errors.append("Nesterov needs momentum greater than 0")
+        if finite("alpha") and not 0 <= self.alpha < 1:
+            errors.append(f"alpha (RMSprop averaging) must be in [0, 1), got {self.alpha:g}")
+        for name in ("beta1", "beta2"):
+            if finite(name) and not 0 <= getattr(self, name) < 1:
+                errors.append(f"{name} must be in [0, 1), got {getattr(self, name):g}")
+        if finite("weight_decay") and self.weight_decay < 0:
+            errors.append(f"weight decay cannot be negative, got {self.weight_decay:g}")
+        if not _is_int(self.batch_size) or not 1 <= self.batch_size <= MAX_BATCH:
+            errors.append(f"batch size must be a whole number from 1 to {MAX_BATCH:,}, got {self.batch_size!r}")
+        if not _is_int(self.epochs) or not 1 <= self.epochs <= MAX_EPOCHS:
+            errors.append(f"epochs must be a whole number from 1 to {MAX_EPOCHS}, got {self.epochs!r}")
+        if not _is_int(self.val_every) or self.val_every < 1:
+            errors.append(f"validation interval must be at least 1 batch, got {self.val_every!r}")
+        if not _is_int(self.seed) or self.seed < 0:
+            errors.append(f"seed must be a whole number >= 0, got {self.seed!r}")
+        if self.train_limit is not None and (not _is_int(self.train_limit) or not 1 <= self.train_limit <= N_TRAIN):
+            errors.append(f"train limit must be from 1 to {N_TRAIN:,}, got {self.train_limit!r}")
+        try:
+            check_hidden(self.hidden)
+        except HiddenSizesError as exc:
+            errors.append(f"hidden sizes: {exc}")
+        return errors
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        """The inverse of to_dict; unknown keys (from newer versions) are ignored."""
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        if "hidden" in kwargs:
+            kwargs["hidden"] = tuple(int(h) for h in kwargs["hidden"])
+        return cls(**kwargs)
+
+
+DEFAULTS = TrainConfig()
+
+
+# -- jobs ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainJob(Job):
+    """Train with `config`, evaluate (also after a polite stop), keep the run in the history and the model
+    in the engine (ModelHeld names it for SaveJob)."""
+
+    compute = "engine.sections.bonus:train_job"
+
+    config: TrainConfig = DEFAULTS
+    evaluate_benchmark: bool = True
+    cuda_graph: bool = False  # CUDA only: replay one captured training step per batch (engine.training_graph)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.config, TrainConfig):
+            raise SettingError(f"a training run needs a TrainConfig, got {type(self.config).__name__}")
+        errors = self.config.validate()
+        if errors:
+            raise SettingError("; ".join(errors))
+
+
+def _check_path(path) -> None:
+    if not isinstance(path, str) or not path.strip():
+        raise SettingError("type a file path")
+
+
+@dataclass(frozen=True)
+class EvaluateJob(Job):
+    """Score a saved model (and the benchmark) on the training and test sets."""
+
+    compute = "engine.sections.bonus:evaluate_job"
+
+    path: str = ""
+    evaluate_benchmark: bool = True
+
+    def __post_init__(self) -> None:
+        _check_path(self.path)
+
+
+@dataclass(frozen=True)
+class SaveJob(Job):
+    """Write the model the engine holds under `token` to `path` (.pt) and its settings next to it (.json)."""
+
+    compute = "engine.sections.bonus:save_job"
+
+    path: str = ""
+    overwrite: bool = False
+    token: str = ""
+
+    def __post_init__(self) -> None:
+        _check_path(self.path)
+
+
+# -- events -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainStarted(Event):
+    """The run is set up: data sizes, the step count it will take and the model's size."""
+
+    device: str
+    n_train: int
+    n_val: int
+    n_test: int
+    batches_per_epoch: int
+    total_steps: int
+    params: int
+    config: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrainSteps(Event):
+    """Per-iteration train loss and accuracy (0..1) of steps first_step, first_step+1, ... (1-based step_idx)."""
+
+    first_step: int
+    losses: tuple[float, ...]
+    accs: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Validation(Event):
+    """Loss and accuracy (0..1) over the whole validation split after `step` (batch is 1-based in its epoch)."""
+
+    step: int
+    epoch: int
+    batch: int
+    loss: float
+    acc: float
+
+
+@dataclass(frozen=True)
+class LogLine(Event):
+    """One of the course's printed lines, e.g. "[VALID] Epoch 1 - Batch 200 - Loss: 2.235 - Acc: 38.193%"."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class EpochProgress(Event):
+    """Where the run is: `batch` of `batches` in `epoch` of `epochs`, its speed and the time left."""
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    samples_per_s: float
+    eta_s: float
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    """One row of the course's final table; accuracies in 0..1."""
+
+    model: str
+    train_loss: float
+    test_loss: float
+    train_acc: float
+    test_acc: float
+
+
+@dataclass(frozen=True)
+class Evaluation(Event):
+    """The final table: "Your model" (or the saved model) first, then the benchmark."""
+
+    rows: tuple[EvalRow, ...]
+
+
+@dataclass(frozen=True)
+class BenchmarkNote(Event):
+    """A line describing the benchmark model: that it is this project's, and how it was trained."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ModelHeld(Event):
+    """The engine keeps this run's model under `token` until the next run: SaveJob(token=...) writes it."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class HistoryAdded(Event):
+    """The finished run was stored in the run history under `run_id`."""
+
+    run_id: int
+
+
+@dataclass(frozen=True)
+class SavedModel(Event):
+    """The model was written to `path`."""
+
+    path: str
+
+
+def valid_line(epoch: int, batch: int, loss: float, acc: float) -> str:
+    """The course's validation print, acc in 0..1."""
+    return f"[VALID] Epoch {epoch} - Batch {batch} - Loss: {loss:.3f} - Acc: {100 * acc:.3f}%"
+
+
+def train_line(epoch: int, batch: int, loss: float, acc: float) -> str:
+    """The course's running-mean training print, acc in 0..1."""
+    return f"[TRAIN] Epoch {epoch} - Batch {batch} - Loss: {loss:.3f} - Acc: {100 * acc:.3f}%"

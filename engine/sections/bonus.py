@@ -1,0 +1,95 @@
+"""Bonus compute: train a model (kept in the engine for saving), evaluate a saved one, save the kept one."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..benchmark import benchmark_info, benchmark_note
+from ..contracts.bonus import (
+    BenchmarkNote,
+    EvaluateJob,
+    Evaluation,
+    HistoryAdded,
+    ModelHeld,
+    SavedModel,
+    SaveJob,
+    TrainJob,
+)
+from ..events import Done, Event, Failed, Status
+from ..history import RunHistory
+from ..training import TrainingSession, evaluate_saved
+
+STORE_KEY = "bonus-session"  # in env.context.store: the last run's model, until the next run replaces it
+GONE = "the trained model is no longer in memory: train again"
+
+
+@dataclass
+class Held:
+    """A run's session as the engine keeps it, under the token the screen was told (ModelHeld)."""
+
+    token: str
+    session: TrainingSession
+
+
+def note() -> BenchmarkNote:
+    """The line under the table that says what the benchmark is."""
+    try:
+        return BenchmarkNote(benchmark_note(benchmark_info()))
+    except Exception as exc:  # the table still shows; only the description is missing
+        return BenchmarkNote(f"Benchmark = this project's model (its description is unavailable: {exc})")
+
+
+def train_job(job: TrainJob, env) -> Iterator[Event]:
+    """Train with the job's settings, evaluate, keep the run in the history; Done comes last."""
+    store = env.context.store
+    store.pop(STORE_KEY, None)  # the previous model goes now: two in memory at once helps no one
+    session = TrainingSession(
+        job.config,
+        env.context.device,
+        env.context.mnist,
+        evaluate_benchmark=job.evaluate_benchmark,
+        cuda_graph=job.cuda_graph,
+        should_stop=env.stop_requested,
+    )
+    held = store[STORE_KEY] = Held(uuid.uuid4().hex, session)
+    yield ModelHeld(held.token)
+    done = None
+    for event in session.run():
+        if isinstance(event, Done):
+            done = event  # held back: the history entry is reported first
+            continue
+        yield event
+        if isinstance(event, Evaluation):
+            yield note()
+    if session.record is not None and session.record.train_loss:  # a run stopped before its first step is not kept
+        try:
+            yield HistoryAdded(RunHistory().add(session.record))
+        except Exception as exc:
+            yield Status(f"the run could not be kept in the history: {exc}")
+    yield done or Done("completed")
+
+
+def evaluate_job(job: EvaluateJob, env) -> Iterator[Event]:
+    """Score a saved model and the benchmark on the training and test sets."""
+    context = env.context
+    for event in evaluate_saved(job.path, context.device, context.mnist, evaluate_benchmark=job.evaluate_benchmark):
+        yield event
+        if isinstance(event, Evaluation):
+            yield note()
+
+
+def save_job(job: SaveJob, env) -> Iterator[Event]:
+    """Write the model the engine holds under the job's token (and its settings next to it)."""
+    held = env.context.store.get(STORE_KEY)
+    if held is None or held.token != job.token:
+        yield Failed(GONE)
+        return
+    try:
+        written = held.session.save(job.path, overwrite=job.overwrite)
+    except (ValueError, OSError) as exc:
+        yield Failed(str(exc))
+        return
+    yield SavedModel(str(written))
+    yield Done("completed")

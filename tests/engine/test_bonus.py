@@ -1,0 +1,138 @@
+"""The Bonus contract and its jobs: settings rules, picklable jobs and events, the model kept in the engine."""
+
+from __future__ import annotations
+
+import pickle
+from types import SimpleNamespace
+
+import pytest
+
+from engine.contracts.base import SettingError
+from engine.contracts.bonus import (
+    BATCH_SIZE,
+    DEFAULTS,
+    EPOCHS,
+    LR,
+    OPTIMIZERS,
+    BenchmarkNote,
+    EvaluateJob,
+    Evaluation,
+    HistoryAdded,
+    ModelHeld,
+    SavedModel,
+    SaveJob,
+    TrainConfig,
+    TrainJob,
+    TrainStarted,
+    check_hidden,
+)
+from engine.events import Done, Failed
+from engine.hidden import HiddenSizesError, parse_hidden
+from engine.jobs import RunEnv, run_job
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny batches gain nothing from a second thread, and on a busy CPU its spinning costs a lot."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+QUICK = TrainConfig(lr=1e-3, train_limit=500, batch_size=50, epochs=1, val_every=5, hidden=(20,))
+
+
+def engine_env(mnist=None) -> RunEnv:
+    return RunEnv(SimpleNamespace(device="cpu", device_label="cpu", mnist=mnist, store={}))
+
+
+def test_the_optimizers_and_the_courses_defaults():
+    assert list(OPTIMIZERS) == ["SGD", "SGD momentum", "Nesterov", "RMSprop", "Adagrad", "Adam", "AdamW"]
+    assert (DEFAULTS.optimizer, DEFAULTS.lr, DEFAULTS.batch_size, DEFAULTS.epochs, DEFAULTS.hidden) == (
+        "Adam",
+        1e-5,
+        64,
+        2,
+        (200, 100, 50),
+    )
+    assert (LR.default, BATCH_SIZE.default, EPOCHS.default) == (DEFAULTS.lr, DEFAULTS.batch_size, DEFAULTS.epochs)
+    assert isinstance(DEFAULTS.batch_size, int) and DEFAULTS.validate() == []
+
+
+def test_jobs_and_events_cross_a_process_boundary():
+    for job in (TrainJob(QUICK, evaluate_benchmark=False), EvaluateJob("/tmp/m.pt"), SaveJob("/tmp/m.pt", True, "t")):
+        assert pickle.loads(pickle.dumps(job)) == job
+    started = TrainStarted("cpu", 500, 10_000, 10_000, 10, 10, 16_090, QUICK.to_dict())
+    for event in (started, ModelHeld("abc"), HistoryAdded(3), SavedModel("/tmp/m.pt"), BenchmarkNote("x")):
+        assert pickle.loads(pickle.dumps(event)) == event
+
+
+def test_a_job_refuses_settings_the_engine_cannot_use():
+    with pytest.raises(SettingError, match="learning rate must be greater than 0"):
+        TrainJob(TrainConfig(lr=0.0))
+    with pytest.raises(SettingError, match="batch size must be a whole number from 1 to 50,000"):
+        TrainJob(TrainConfig(batch_size=50_001))
+    with pytest.raises(SettingError, match="hidden sizes: a layer needs at least 1 unit"):
+        TrainJob(TrainConfig(hidden=(0,)))
+    with pytest.raises(SettingError, match="type a file path"):
+        SaveJob("  ")
+    TrainJob(TrainConfig(optimizer="SGD", lr=100.0))  # past the slider: the engine's own rule is lr > 0
+
+
+@pytest.mark.parametrize("sizes", [(200, 100, 50), (), (4096,), (1,) * 8])
+def test_hidden_sizes_follow_the_typed_text_rule(sizes):
+    assert check_hidden(sizes) == tuple(parse_hidden(", ".join(map(str, sizes))))
+
+
+@pytest.mark.parametrize(
+    "sizes, words",
+    [((0,), "at least 1 unit"), ((5000,), "too wide"), ((10,) * 9, "too deep"), ((2.5,), "2.5"), ((True,), "True")],
+)
+def test_hidden_sizes_refused_with_the_reason(sizes, words):
+    with pytest.raises(HiddenSizesError, match=words):
+        check_hidden(sizes)
+    assert words in TrainConfig(hidden=sizes).validate()[0]
+
+
+def test_hidden_sizes_must_be_a_list():
+    with pytest.raises(HiddenSizesError, match="not a list"):
+        check_hidden(5)  # type: ignore[arg-type]
+
+
+def test_saving_finds_no_model_in_a_fresh_engine():
+    events = list(run_job(SaveJob("/tmp/never.pt", token="abc"), engine_env()))
+    assert events == [Failed("the trained model is no longer in memory: train again")]
+
+
+def test_train_keep_save_and_evaluate_through_the_jobs(mnist, tmp_path, runs_home):
+    env = engine_env(mnist)
+    events = list(run_job(TrainJob(QUICK, evaluate_benchmark=False), env))
+    assert isinstance(events[0], ModelHeld) and events[-1] == Done("completed", events[-1].seconds)
+    token = events[0].token
+    evaluation = next(e for e in events if isinstance(e, Evaluation))
+    assert evaluation.rows[0].model == "Your model"
+    assert isinstance(events[events.index(evaluation) + 1], BenchmarkNote)
+    [added] = [e for e in events if isinstance(e, HistoryAdded)]
+    [record] = runs_home.list()
+    assert record.id == added.run_id and record.status == "completed" and record.config["hidden"] == [20]
+    # the model stays in the engine: a later job saves it by its token, and only by its token
+    wrong = list(run_job(SaveJob(str(tmp_path / "x.pt"), token="not-it"), env))
+    assert isinstance(wrong[0], Failed) and "no longer in memory" in wrong[0].message
+    saved = list(run_job(SaveJob(str(tmp_path / "mine.pt"), token=token), env))
+    assert saved[0] == SavedModel(str(tmp_path / "mine.pt")) and (tmp_path / "mine.json").is_file()
+    again = list(run_job(SaveJob(str(tmp_path / "mine.pt"), token=token), env))
+    assert isinstance(again[0], Failed) and "already exists" in again[0].message
+    scored = list(run_job(EvaluateJob(str(tmp_path / "mine.pt"), evaluate_benchmark=False), env))
+    row = next(e for e in scored if isinstance(e, Evaluation)).rows[0]
+    assert row.test_acc == pytest.approx(record.final["test_acc"])
+    assert any(isinstance(e, BenchmarkNote) for e in scored)
+
+
+@pytest.fixture
+def runs_home():
+    from engine.history import RunHistory
+
+    return RunHistory()
