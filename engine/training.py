@@ -32,7 +32,7 @@ from .contracts.bonus import (
     valid_line,
 )
 from .device import device_name
-from .evaluation import evaluate
+from .evaluation import EvaluationSkipped, evaluate
 from .events import Diverged, Done, Event, Failed, Status
 from .history import RunRecord, now_iso
 from .model import MLP, count_params, loss_fn
@@ -60,27 +60,27 @@ def init_model(hidden, seed: int, device) -> MLP:
     return model.to(device)
 
 
-def _eval_rows(label: str, model, mnist, train_idx) -> EvalRow:
-    tl, ta = evaluate(model, mnist.train_x, mnist.train_y, train_idx)
-    sl, sa = evaluate(model, mnist.test_x, mnist.test_y)
+def _eval_rows(label: str, model, mnist, train_idx, skip: Callable[[], bool] | None = None) -> EvalRow:
+    tl, ta = evaluate(model, mnist.train_x, mnist.train_y, train_idx, skip=skip)
+    sl, sa = evaluate(model, mnist.test_x, mnist.test_y, skip=skip)
     return EvalRow(label, tl, sl, ta, sa)
 
 
 _bench_cache: dict[tuple, EvalRow] = {}
 
 
-def benchmark_row(device, mnist, train_idx) -> EvalRow:
+def benchmark_row(device, mnist, train_idx, skip: Callable[[], bool] | None = None) -> EvalRow:
     """The benchmark's row of the table on the same data; cached (it never changes)."""
     from .benchmark import LABEL, load_benchmark
 
     key = (str(device), id(mnist), len(train_idx), int(train_idx[:8].sum()))
     if key not in _bench_cache:
-        _bench_cache[key] = _eval_rows(LABEL, load_benchmark(device), mnist, train_idx)
+        _bench_cache[key] = _eval_rows(LABEL, load_benchmark(device), mnist, train_idx, skip)
     return _bench_cache[key]
 
 
 class TrainingSession:
-    """One training run: run() in the engine; stop() from any thread.
+    """One training run: run() in the engine; stop() and skip_evaluation() from any thread.
 
     `should_stop` (the job's polite-stop flag) is asked before each batch, as stop() is.
     """
@@ -102,11 +102,18 @@ class TrainingSession:
         self.record: RunRecord | None = None
         self.steps_done = 0
         self._stop = threading.Event()
+        self._skip = threading.Event()
         self._should_stop = should_stop or (lambda: False)
         self._final: dict = {}
 
     def stop(self) -> None:
         """Ask the run to end after the current batch; what was learned is kept and still evaluated."""
+        self._stop.set()
+
+    def skip_evaluation(self) -> None:
+        """Ask the run to end after the current batch without evaluating (or to stop evaluating now);
+        what was trained is kept, and its record has no final metrics."""
+        self._skip.set()
         self._stop.set()
 
     def stopping(self) -> bool:
@@ -122,7 +129,7 @@ class TrainingSession:
         return save_model(self.model, path, info, overwrite=overwrite)
 
     def run(self) -> Iterator[Event]:
-        """Train, then evaluate (also after stop()); yields the events of
+        """Train, then evaluate (also after stop(), not after skip_evaluation()); yields the events of
         engine.contracts.bonus, ends with Done."""
         cfg, dev, mnist = self.config, self.device, self.mnist
         errors = cfg.validate()
@@ -236,13 +243,24 @@ class TrainingSession:
         yield Done(reason, time.monotonic() - t_start)
 
     def _evaluate(self, model, train_idx) -> Iterator[Event]:
-        """The final table: your model, then the benchmark."""
+        """The final table (your model, then the benchmark), unless the evaluation is skipped."""
+        skip = self._skip.is_set
+        skipped = Status("evaluation skipped: what was trained is kept")
+        if skip():
+            yield skipped
+            return
         yield Status("evaluating on the training and test sets")
-        rows: tuple[EvalRow, ...] = (_eval_rows(YOUR_MODEL, model, self.mnist, train_idx),)
+        try:
+            rows: tuple[EvalRow, ...] = (_eval_rows(YOUR_MODEL, model, self.mnist, train_idx, skip),)
+        except EvaluationSkipped:
+            yield skipped
+            return
         self._final = {k: getattr(rows[0], k) for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
         if self.evaluate_benchmark:
             try:
-                rows += (benchmark_row(self.device, self.mnist, train_idx),)
+                rows += (benchmark_row(self.device, self.mnist, train_idx, skip),)
+            except EvaluationSkipped:  # the learner's own row stands
+                yield Status("the benchmark's evaluation was skipped")
             except ValueError as exc:
                 yield Status(str(exc))
         yield Evaluation(rows)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..benchmark import benchmark_info, benchmark_note
 from ..contracts.bonus import (
@@ -15,6 +17,7 @@ from ..contracts.bonus import (
     ModelHeld,
     SavedModel,
     SaveJob,
+    SkipEvaluationJob,
     TrainJob,
 )
 from ..events import Done, Event, Failed, Status
@@ -23,6 +26,7 @@ from ..training import TrainingSession, evaluate_saved
 
 STORE_KEY = "bonus-session"  # in env.context.store: the last run's model, until the next run replaces it
 GONE = "the trained model is no longer in memory: train again"
+RELEASE_WAIT_S = 10.0  # a cancelled run lets go of its model at its next event: normally within a batch
 
 
 @dataclass
@@ -31,6 +35,7 @@ class Held:
 
     token: str
     session: TrainingSession
+    released: threading.Event = field(default_factory=threading.Event)  # its run no longer trains it
 
 
 def note() -> BenchmarkNote:
@@ -54,7 +59,14 @@ def train_job(job: TrainJob, env) -> Iterator[Event]:
         should_stop=env.stop_requested,
     )
     held = store[STORE_KEY] = Held(uuid.uuid4().hex, session)
-    yield ModelHeld(held.token)
+    try:
+        yield ModelHeld(held.token)
+        yield from _train(session)
+    finally:  # also when the run is cancelled: what was trained so far stays, to be saved
+        held.released.set()
+
+
+def _train(session: TrainingSession) -> Iterator[Event]:
     done = None
     for event in session.run():
         if isinstance(event, Done):
@@ -80,12 +92,25 @@ def evaluate_job(job: EvaluateJob, env) -> Iterator[Event]:
             yield note()
 
 
+def skip_evaluation_job(job: SkipEvaluationJob, env) -> Iterator[Event]:
+    """Tell the run holding the job's token to stop without evaluating (nothing to do if it has ended)."""
+    held = env.context.store.get(STORE_KEY)
+    if held is not None and held.token == job.token:
+        held.session.skip_evaluation()
+    yield Done("completed")
+
+
 def save_job(job: SaveJob, env) -> Iterator[Event]:
     """Write the model the engine holds under the job's token (and its settings next to it)."""
     held = env.context.store.get(STORE_KEY)
     if held is None or held.token != job.token:
         yield Failed(GONE)
         return
+    deadline = time.monotonic() + RELEASE_WAIT_S
+    while not held.released.wait(0.05):  # a cancelled run may still be finishing its batch
+        if env.stop_requested() or time.monotonic() > deadline:
+            yield Failed("the model is still being trained; press w again in a moment")
+            return
     try:
         written = held.session.save(job.path, overwrite=job.overwrite)
     except (ValueError, OSError) as exc:

@@ -21,9 +21,11 @@ from engine.contracts.bonus import (
     ModelHeld,
     SavedModel,
     SaveJob,
+    SkipEvaluationJob,
     TrainConfig,
     TrainJob,
     TrainStarted,
+    TrainSteps,
     check_hidden,
 )
 from engine.events import Done, Failed
@@ -129,6 +131,35 @@ def test_train_keep_save_and_evaluate_through_the_jobs(mnist, tmp_path, runs_hom
     row = next(e for e in scored if isinstance(e, Evaluation)).rows[0]
     assert row.test_acc == pytest.approx(record.final["test_acc"])
     assert any(isinstance(e, BenchmarkNote) for e in scored)
+
+
+LONGER = TrainConfig(lr=1e-3, train_limit=2000, batch_size=20, epochs=3, val_every=1000, hidden=(20,))
+
+
+def test_a_second_escape_skips_the_evaluation_and_the_run_is_stored(mnist, runs_home):
+    env = engine_env(mnist)
+    events = run_job(TrainJob(LONGER, evaluate_benchmark=False), env)
+    token = next(events).token
+    seen = [next(e for e in events if isinstance(e, TrainSteps))]
+    env.stop_event.set()  # Escape: stop after this batch
+    assert list(run_job(SkipEvaluationJob(token), engine_env(mnist))) == [Done("completed")]  # another engine: no-op
+    assert list(run_job(SkipEvaluationJob(token), env)) == [Done("completed")]  # Escape again: no evaluation
+    seen += list(events)
+    assert not any(isinstance(e, Evaluation) for e in seen) and seen[-1].reason == "stopped"
+    [added] = [e for e in seen if isinstance(e, HistoryAdded)]
+    [record] = runs_home.list()
+    assert record.id == added.run_id and record.status == "stopped" and record.final == {}
+    assert 0 < len(runs_home.get(record.id).train_loss) < 300
+
+
+def test_a_cancelled_run_lets_go_of_its_model_which_can_be_saved(mnist, tmp_path):
+    env = engine_env(mnist)
+    events = run_job(TrainJob(LONGER, evaluate_benchmark=False), env)
+    token = next(events).token
+    next(e for e in events if isinstance(e, TrainSteps))
+    events.close()  # a hard cancel, as the runner does: the generator is closed at its next event
+    saved = list(run_job(SaveJob(str(tmp_path / "early.pt"), token=token), env))
+    assert saved[0] == SavedModel(str(tmp_path / "early.pt"))
 
 
 @pytest.fixture

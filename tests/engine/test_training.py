@@ -248,3 +248,22 @@ def test_wrong_state_dicts_give_clear_errors(tmp_path):
         load_model(tmp_path / "five.pt", "cpu")
     with pytest.raises(ValueError, match="no model file"):
         load_model(tmp_path / "missing.pt", "cpu")
+
+
+@pytest.mark.parametrize("when", ["before", "during"])
+def test_a_skipped_evaluation_keeps_what_was_trained(mnist, when):
+    """Escape twice: stop training and skip the evaluation (asked before it, or while it runs)."""
+    cfg = TrainConfig(**{**SMALL, "epochs": 1})
+    session = TrainingSession(cfg, "cpu", mnist, evaluate_benchmark=False)
+    events = []
+    for ev in session.run():
+        events.append(ev)
+        if when == "before" and isinstance(ev, TrainSteps) and ev.first_step + len(ev.losses) > 10:
+            session.skip_evaluation()
+        if when == "during" and isinstance(ev, Status) and ev.text.startswith("evaluating"):
+            session.skip_evaluation()  # the evaluation sees it before its first chunk
+    assert not of(events, Evaluation) and events[-1].reason == ("stopped" if when == "before" else "completed")
+    assert any(isinstance(e, Status) and "evaluation skipped" in e.text for e in events)
+    losses, _ = steps_curve(events)
+    assert len(losses) == session.steps_done == len(session.record.train_loss) >= 10
+    assert session.record.final == {} and session.record.status == events[-1].reason

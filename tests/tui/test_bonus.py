@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import types
 from pathlib import Path
@@ -24,10 +25,13 @@ class FakeSession:
     """A TrainingSession stand-in: a few canned steps, then waits for the job's polite stop like a long run."""
 
     instances: list = []
+    step_s = 0.01  # how long one "batch" takes: the stop is seen between batches
+    evaluation_s = 0.3  # the evaluation takes a moment: the screen shows "Stopping…" meanwhile
 
     def __init__(self, config, device, mnist, *, should_stop, **kwargs) -> None:
         self.config, self.should_stop, self.saved = config, should_stop, []
         self.record = None
+        self.skipped = threading.Event()
         FakeSession.instances.append(self)
 
     @property
@@ -38,12 +42,18 @@ class FakeSession:
         yield from canned.course_run(upto=250)[:-1]
         deadline = time.monotonic() + 10
         while not self.should_stop() and time.monotonic() < deadline:
-            time.sleep(0.01)
+            time.sleep(self.step_s)
             yield canned.Status("training…")
-        time.sleep(0.3)  # the evaluation takes a moment: the screen shows "Stopping…" meanwhile
         self.record = canned.run_records(canned.RunRecord)[4]
-        yield canned.Evaluation(canned.EVAL_ROWS)
+        evaluated = time.monotonic() + self.evaluation_s
+        while time.monotonic() < evaluated and not self.skipped.is_set():
+            time.sleep(0.01)
+        if not self.skipped.is_set():
+            yield canned.Evaluation(canned.EVAL_ROWS)
         yield canned.Done("stopped", 3.0)
+
+    def skip_evaluation(self) -> None:
+        self.skipped.set()
 
     def save(self, path, overwrite=False):
         self.saved.append((Path(path), overwrite))
@@ -64,7 +74,7 @@ def fake_engine(monkeypatch, runs):
     """The Bonus jobs' session, saved-model evaluation and benchmark description replaced by fakes."""
     from engine.sections import bonus as jobs
 
-    FakeSession.instances = []
+    FakeSession.instances, FakeSession.step_s, FakeSession.evaluation_s = [], 0.01, 0.3
     evaluated: list[Path] = []
 
     def evaluate_saved(path, device, mnist, **kwargs):
@@ -221,6 +231,64 @@ async def test_escape_asks_the_session_to_stop_and_the_run_is_evaluated_and_kept
         await pilot.press("m", "a", "l")
         assert not view.smooth and view.charts == "loss"
         assert view.query_one("ContentSwitcher").current == "log"
+
+
+async def test_a_second_escape_skips_the_evaluation_and_keeps_the_run_and_the_model(fake_engine, runs, tmp_path):
+    """Issue 11, item 3: Escape twice 0.2 s apart during a run said "Cancelled before training started.",
+    stored nothing and left nothing to save."""
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        FakeSession.evaluation_s = 5.0  # unless skipped
+        await pilot.press("s")
+        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        await pilot.press("escape")  # while the stopped run evaluates
+        await settle(pilot)
+        session = FakeSession.instances[0]
+        assert session.skipped.is_set() and not screen.busy("train")
+        text = status(screen)
+        assert "Cancelled" not in text and "Stopped after 250 iterations" in text and "evaluation skipped" in text
+        assert screen.live.done == "stopped" and screen.live.history_id is not None and "run #" in text
+        assert len(runs[0]().list()) == 1
+        assert isinstance(app.screen, BonusScreen)  # the second Escape did not leave the screen
+        await pilot.press("w")  # what was trained can be saved
+        await pilot.pause()
+        assert isinstance(app.screen, PathDialog)
+        app.screen.query_one("#path", Input).value = str(tmp_path / "kept.pt")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert session.saved == [(tmp_path / "kept.pt", False)] and screen.live.saved_to == str(tmp_path / "kept.pt")
+
+
+async def test_an_escape_just_after_a_stopped_run_ended_stays_on_the_screen(fake_engine, runs, monkeypatch):
+    monkeypatch.setattr("tui.screens.bonus.ESCAPE_GRACE_S", 60.0)  # "just after", however slow this machine is
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
+        await pilot.press("escape")
+        await settle(pilot)  # the run ended before the second Escape of a double tap
+        await pilot.press("escape")
+        assert app.screen is screen and screen.live.done == "stopped"
+        await pilot.press("escape")  # now it means "back home"
+        assert app.screen is not screen
+
+
+async def test_a_third_escape_cancels_at_once_and_says_what_is_kept(fake_engine, runs):
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        FakeSession.step_s = 1.0  # a long batch: the run cannot end between the keys
+        await pilot.press("s")
+        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
+        await pilot.press("escape", "escape", "escape")
+        assert not screen.busy("train")
+        text = status(screen)
+        assert "Cancelled after 250 iterations" in text and "not stored" in text and "w saves" in text
+        assert screen.can_save()
 
 
 @pytest.mark.slow

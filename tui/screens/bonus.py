@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual import on
@@ -11,7 +12,16 @@ from textual.containers import Horizontal
 from textual.widgets import Button, TabbedContent, TabPane
 
 from engine.contracts.base import SettingError
-from engine.contracts.bonus import EvaluateJob, HistoryAdded, SavedModel, SaveJob, TrainConfig, TrainJob, TrainStarted
+from engine.contracts.bonus import (
+    EvaluateJob,
+    HistoryAdded,
+    SavedModel,
+    SaveJob,
+    SkipEvaluationJob,
+    TrainConfig,
+    TrainJob,
+    TrainStarted,
+)
 from engine.events import Done, Failed
 
 from .bonus_dialogs import PathDialog
@@ -22,6 +32,7 @@ from .bonus_train import TrainView
 from .section import SectionScreen
 
 TRAIN_ACTIONS = {"start", "smoothing", "accuracy", "log", "save", "load"}
+ESCAPE_GRACE_S = 1.0  # an Escape this soon after a stopped run ended was meant for the run, not "go home"
 
 
 def default_folder() -> Path:
@@ -57,7 +68,8 @@ class BonusScreen(SectionScreen):
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
         self.live = LiveRun()
-        self.stopping = False
+        self.stopping = ""  # "" | "stop" (Escape once: evaluate what was learned) | "skip" (twice: do not)
+        self._stopped_at: float | None = None  # when the last stopped run ended (time.monotonic)
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Train", id="train"), Horizontal(id="train-body"):
@@ -107,8 +119,10 @@ class BonusScreen(SectionScreen):
         return super().check_action(action, parameters)
 
     def can_save(self) -> bool:
-        """A training run has ended (completed or stopped) and the engine holds its model."""
-        return self.live.token is not None and not self.busy("train") and self.live.done in ("completed", "stopped")
+        """A training run has ended after training something that did not diverge, and the engine holds its model."""
+        live = self.live
+        ended = live.done in ("completed", "stopped", "cancelled") and live.diverged_at is None
+        return live.token is not None and live.steps > 0 and ended and not self.busy("train")
 
     def action_smoothing(self) -> None:
         self.view.toggle_smoothing()
@@ -122,7 +136,7 @@ class BonusScreen(SectionScreen):
     # -- training -----------------------------------------------------------------------
     def _begin(self, live: LiveRun) -> None:
         self.live = live
-        self.stopping = False
+        self.stopping = ""
         self.view.reset(live)
         self.settings.disabled = True
 
@@ -149,15 +163,27 @@ class BonusScreen(SectionScreen):
         self.action_start()
 
     def action_escape(self) -> None:
-        # Once the engine holds the run's model, Escape asks it to stop after this batch and evaluate.
-        holding = self.live.token is not None and not self.live.evaluating_only
-        if self.busy("train") and not self.stopping and holding and self.request_stop("train"):
-            self.stopping = True
-            self.view.show(self.live, set(), stopping=True)
+        """Once the engine holds the run's model: the first Escape stops after this batch and evaluates,
+        the second skips the evaluation (both keep and store what was trained), a third cancels now."""
+        training = self.busy("train") and self.live.token is not None and not self.live.evaluating_only
+        if training and not self.stopping:
+            self.request_stop("train")
+            self.stopping = "stop"
+        elif training and self.stopping == "stop":
+            self.start_run(SkipEvaluationJob(self.live.token or ""), group="skip")
+            self.stopping = "skip"
+        elif not self.running and self._stopped_at is not None and time.monotonic() - self._stopped_at < ESCAPE_GRACE_S:
+            self._stopped_at = None  # a double Escape whose run ended first stays here; the next goes home
+            self.notify("The run has stopped. Escape again goes back home.", timeout=3)
             return
-        super().action_escape()  # before the model exists, or a second Escape: cancel the run
+        else:
+            super().action_escape()  # before the model exists, a loaded model's evaluation, or a third Escape
+            return
+        self.view.show(self.live, set(), stopping=self.stopping)
 
     def handle_events(self, group: str, events: list) -> None:
+        if group == "skip":
+            return  # the training run reports what came of it
         if group == "save":
             for ev in events:
                 if isinstance(ev, SavedModel):
@@ -174,7 +200,9 @@ class BonusScreen(SectionScreen):
         ended = any(isinstance(ev, (Done, Failed)) for ev in events)
         if ended:
             changed.add("progress")
-        self.view.show(self.live, changed, self.stopping and not ended)
+            if self.stopping:
+                self._stopped_at = time.monotonic()
+        self.view.show(self.live, changed, "" if ended else self.stopping)
         if any(isinstance(ev, HistoryAdded) for ev in events) and self.runs.loaded:
             self.runs.reload()
         if ended:
@@ -187,7 +215,7 @@ class BonusScreen(SectionScreen):
             self._finished()
 
     def _finished(self) -> None:
-        self.stopping = False
+        self.stopping = ""
         self.settings.disabled = False
         self.refresh_bindings()
         if self.active_tab() == "train":

@@ -22,8 +22,8 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def status_text(live: LiveRun, stopping: bool = False) -> Text:
-    """The one-line summary of where the run stands, coloured by outcome."""
+def status_text(live: LiveRun, stopping: str = "") -> Text:
+    """The one-line summary of where the run stands, coloured by outcome; `stopping` is "", "stop" or "skip"."""
     if live.failed:
         return Text(f"✗ {live.failed}", style="bold red")
     if live.diverged_at is not None:
@@ -32,24 +32,31 @@ def status_text(live: LiveRun, stopping: bool = False) -> Text:
         )
     saved = f" · kept as run #{live.history_id}" if live.history_id is not None else ""
     if live.done == "cancelled":
-        return Text("Cancelled before training started.", style="yellow")
+        if not live.steps:
+            return Text("Cancelled before training started.", style="yellow")
+        kept = " · w saves the model" if live.token else ""
+        return Text(f"Cancelled after {live.steps:,} iterations: not stored{kept}", style="yellow")
+    ended = (
+        "Evaluated"
+        if live.evaluating_only
+        else f"Stopped after {live.steps:,} iterations"
+        if live.done == "stopped"
+        else f"Done in {clock(live.seconds)}"
+    )
     if live.done and live.eval_rows:
         mine, bench = live.row("your") or live.eval_rows[0], live.row("bench")
         vs = f" vs benchmark {100 * bench.test_acc:.2f}%" if bench else ""
-        what = (
-            "Evaluated"
-            if live.evaluating_only
-            else (
-                f"Stopped after {live.steps:,} iterations"
-                if live.done == "stopped"
-                else f"Done in {clock(live.seconds)}"
-            )
-        )
-        return Text(f"✓ {what} · test {100 * mine.test_acc:.2f}%{vs}{saved}", style="bold green")
+        return Text(f"✓ {ended} · test {100 * mine.test_acc:.2f}%{vs}{saved}", style="bold green")
+    if live.done in ("stopped", "completed") and live.steps and not live.evaluating_only:
+        return Text(f"✓ {ended} · evaluation skipped{saved}", style="bold green")
+    if live.done == "stopped" and not live.evaluating_only:
+        return Text("Stopped before the first iteration: nothing was trained.", style="yellow")
     if live.done:
         return Text(f"Run ended ({live.done}){saved}", style="yellow")
     if stopping:
-        return Text("Stopping… keeping what was learned, then evaluating (Escape again skips it)", style="yellow")
+        then = "skipping the evaluation (Escape again cancels)" if stopping == "skip" else "then evaluating"
+        skips = "" if stopping == "skip" else " (Escape again skips it)"
+        return Text(f"Stopping… keeping what was learned, {then}{skips}", style="yellow")
     if live.eval_rows or (live.started and live.progress and live.steps >= live.total_steps):
         return Text(live.status or "Evaluating on the training and test sets…")
     if live.started:
@@ -116,7 +123,7 @@ class TrainView(Vertical):
         self.query_one("#acc-chart", Chart).draw(lambda plt: draw_live(plt, self._live, "acc", self.smooth))
         self.show(live, {"status", "progress", "curves"})
 
-    def show(self, live: LiveRun, changed: set[str], stopping: bool = False) -> None:
+    def show(self, live: LiveRun, changed: set[str], stopping: str = "") -> None:
         self._live = live
         self.query_one("#status", Static).update(status_text(live, stopping))
         if "curves" in changed:
