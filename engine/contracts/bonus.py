@@ -277,6 +277,13 @@ class HistoryAdded(Event):
 
 
 @dataclass(frozen=True)
+class HistoryFailed(Event):
+    """The finished run could not be stored in the run history; `reason` says why (the file, the fix)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class SavedModel(Event):
     """The model was written to `path`."""
 

@@ -14,14 +14,16 @@ from ..contracts.bonus import (
     EvaluateJob,
     Evaluation,
     HistoryAdded,
+    HistoryFailed,
     ModelHeld,
     SavedModel,
     SaveJob,
     SkipEvaluationJob,
     TrainJob,
 )
-from ..events import Done, Event, Failed, Status
+from ..events import Done, Event, Failed
 from ..history import RunHistory
+from ..jobs import friendly_error
 from ..training import TrainingSession, evaluate_saved
 
 STORE_KEY = "bonus-session"  # in env.context.store: the last run's model, until the next run replaces it
@@ -77,9 +79,10 @@ def _train(session: TrainingSession) -> Iterator[Event]:
             yield note()
     if session.record is not None and session.record.train_loss:  # a run stopped before its first step is not kept
         try:
-            yield HistoryAdded(RunHistory().add(session.record))
-        except Exception as exc:
-            yield Status(f"the run could not be kept in the history: {exc}")
+            stored: Event = HistoryAdded(RunHistory().add(session.record))
+        except Exception as exc:  # a damaged or unwritable history (HistoryError), or anything else: say why
+            stored = HistoryFailed(friendly_error(exc))
+        yield stored
     yield done or Done("completed")
 
 

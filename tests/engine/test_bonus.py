@@ -18,6 +18,7 @@ from engine.contracts.bonus import (
     EvaluateJob,
     Evaluation,
     HistoryAdded,
+    HistoryFailed,
     ModelHeld,
     SavedModel,
     SaveJob,
@@ -160,6 +161,22 @@ def test_a_cancelled_run_lets_go_of_its_model_which_can_be_saved(mnist, tmp_path
     events.close()  # a hard cancel, as the runner does: the generator is closed at its next event
     saved = list(run_job(SaveJob(str(tmp_path / "early.pt"), token=token), env))
     assert saved[0] == SavedModel(str(tmp_path / "early.pt"))
+
+
+@pytest.mark.parametrize("damage", ["garbage file", "folder under a file"])
+def test_a_run_that_cannot_be_stored_says_so_and_why(mnist, fresh_home, monkeypatch, damage):
+    """Issue 11, item 4: the run ended with "Done" and no word that it was not kept."""
+    if damage == "garbage file":
+        fresh_home.mkdir(parents=True, exist_ok=True)
+        (fresh_home / "runs.sqlite3").write_bytes(b"this is not a database" * 100)
+    else:
+        (fresh_home.parent / "a-file").write_text("in the way")
+        monkeypatch.setenv("OPTCOURSE_HOME", str(fresh_home.parent / "a-file" / "home"))
+    events = list(run_job(TrainJob(QUICK, evaluate_benchmark=False), engine_env(mnist)))
+    [failed] = [e for e in events if isinstance(e, HistoryFailed)]
+    assert "runs.sqlite3" in failed.reason or "a-file" in failed.reason
+    assert not any(isinstance(e, HistoryAdded) for e in events) and events[-1].reason == "completed"
+    assert events.index(failed) < len(events) - 1  # reported before Done, so the screen shows it with the result
 
 
 @pytest.fixture

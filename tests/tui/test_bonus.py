@@ -262,6 +262,26 @@ async def test_a_second_escape_skips_the_evaluation_and_keeps_the_run_and_the_mo
         assert session.saved == [(tmp_path / "kept.pt", False)] and screen.live.saved_to == str(tmp_path / "kept.pt")
 
 
+async def test_a_run_that_could_not_be_stored_says_so_on_the_train_tab_every_time(fake_engine, fresh_home):
+    """Issue 11, item 4: with a damaged runs.sqlite3 a finished run said "Done" and nothing else."""
+    fresh_home.mkdir(parents=True, exist_ok=True)
+    (fresh_home / "runs.sqlite3").write_bytes(b"garbage" * 500)
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        for attempt in range(2):
+            await pilot.press("s")
+            await wait_for(pilot, lambda n=attempt + 1: len(FakeSession.instances) >= n and screen.live.steps >= 250)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert screen.live.done == "stopped" and screen.live.history_id is None
+            assert "not stored" in status(screen)
+            notice = screen.query_one("#notice", Static)
+            assert notice.display and "could not be stored" in str(notice.render())
+            assert "runs.sqlite3" in str(notice.render())  # and why: the file the engine could not use
+            await pilot.pause(0.5)
+
+
 async def test_an_escape_just_after_a_stopped_run_ended_stays_on_the_screen(fake_engine, runs, monkeypatch):
     monkeypatch.setattr("tui.screens.bonus.ESCAPE_GRACE_S", 60.0)  # "just after", however slow this machine is
     app = bonus_app()

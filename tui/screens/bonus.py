@@ -15,6 +15,7 @@ from engine.contracts.base import SettingError
 from engine.contracts.bonus import (
     EvaluateJob,
     HistoryAdded,
+    HistoryFailed,
     SavedModel,
     SaveJob,
     SkipEvaluationJob,
@@ -205,6 +206,9 @@ class BonusScreen(SectionScreen):
         self.view.show(self.live, changed, "" if ended else self.stopping)
         if any(isinstance(ev, HistoryAdded) for ev in events) and self.runs.loaded:
             self.runs.reload()
+        for ev in events:
+            if isinstance(ev, HistoryFailed):  # also under the status, until the next run
+                self.notify(ev.reason, title="This run was not stored", severity="error", timeout=10)
         if ended:
             self._finished()
 

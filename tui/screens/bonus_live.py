@@ -11,6 +11,7 @@ from engine.contracts.bonus import (
     EvalRow,
     Evaluation,
     HistoryAdded,
+    HistoryFailed,
     LogLine,
     ModelHeld,
     SavedModel,
@@ -52,6 +53,7 @@ class LiveRun:
     seconds: float = 0.0
     failed: str | None = None
     history_id: int | None = None
+    history_error: str | None = None  # why the run could not be stored in the history
     saved_to: str | None = None
     token: str | None = None  # the engine holds this run's model under it (SaveJob names it)
     evaluating_only: bool = False  # a loaded model's evaluation, not a training run
@@ -118,6 +120,9 @@ class LiveRun:
             return "status"
         if isinstance(ev, HistoryAdded):
             self.history_id = ev.run_id
+            return "status"
+        if isinstance(ev, HistoryFailed):
+            self.history_error = ev.reason
             return "status"
         if isinstance(ev, SavedModel):
             self.saved_to = ev.path

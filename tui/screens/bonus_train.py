@@ -31,6 +31,8 @@ def status_text(live: LiveRun, stopping: str = "") -> Text:
             f"✗ diverged at iteration {live.diverged_at} (loss NaN/inf): try a smaller learning rate", style="bold red"
         )
     saved = f" · kept as run #{live.history_id}" if live.history_id is not None else ""
+    if live.history_error:
+        saved = " · ✗ not stored (see below)"
     if live.done == "cancelled":
         if not live.steps:
             return Text("Cancelled before training started.", style="yellow")
@@ -66,6 +68,13 @@ def status_text(live: LiveRun, stopping: str = "") -> Text:
     return Text("Ready · choose the settings, then s starts training")
 
 
+def notice_text(live: LiveRun) -> str:
+    """What went wrong beside the run itself, shown under the status until the next run ("" if nothing)."""
+    if live.history_error:
+        return f"✗ This run could not be stored: {live.history_error}"
+    return ""
+
+
 def progress_text(live: LiveRun) -> str:
     p = live.progress
     if live.done and live.started:
@@ -91,6 +100,7 @@ class TrainView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status", markup=False)
+        yield Static("", id="notice", markup=False)
         yield Static("", id="legend")
         yield Chart(id="loss-chart")
         yield Chart(id="acc-chart")
@@ -126,6 +136,9 @@ class TrainView(Vertical):
     def show(self, live: LiveRun, changed: set[str], stopping: str = "") -> None:
         self._live = live
         self.query_one("#status", Static).update(status_text(live, stopping))
+        notice = self.query_one("#notice", Static)
+        notice.update(notice_text(live))
+        notice.display = bool(notice_text(live))
         if "curves" in changed:
             self._legend()
             for chart in self.query(Chart):
