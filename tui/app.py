@@ -39,6 +39,9 @@ class OptCourseApp(App):
         self.runner = EngineRunner(self._executor(), self.config.device_label)
         self.check_timeout = TIME_LIMIT  # seconds an exercise check may run the learner's code
         self.course = CourseProgress(self, self.config.workspace)
+        # Plain data a section screen keeps while the app runs (its screen is rebuilt on each visit),
+        # by section key: e.g. the Bonus's settings and last run (tui.screens.bonus_live.BonusMemory).
+        self.memory: dict[str, object] = {}
 
     def _executor(self):
         settings = self.config.engine_settings()

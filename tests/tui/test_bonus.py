@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 import time
 import types
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from engine.contracts.bonus import TrainStarted
 from tui.screens.bonus import BonusScreen
 from tui.screens.bonus_dialogs import ConfirmDialog, PathDialog
 from tui.screens.bonus_live import LiveRun
@@ -39,7 +41,8 @@ class FakeSession:
         return self.should_stop()
 
     def run(self):
-        yield from canned.course_run(upto=250)[:-1]
+        for event in canned.course_run(upto=250)[:-1]:  # as the course's run, with the settings it was given
+            yield replace(event, config=self.config.to_dict()) if isinstance(event, TrainStarted) else event
         deadline = time.monotonic() + 10
         while not self.should_stop() and time.monotonic() < deadline:
             time.sleep(self.step_s)
@@ -338,6 +341,59 @@ def test_status_lines():
     live.apply(canned.course_run())
     text = str(status_text(live))
     assert "Done in 1:35" in text and "83.25%" in text and "98.01%" in text
+
+
+# -- leaving and coming back ---------------------------------------------------------------
+async def reopen(pilot) -> BonusScreen:
+    """Home (h), then the Bonus again, as a learner would."""
+    await pilot.press("h")
+    await pilot.pause()
+    assert not isinstance(pilot.app.screen, BonusScreen)
+    pilot.app.open_section("bonus")
+    return await open_tab(pilot)
+
+
+async def test_the_bonus_keeps_its_settings_curves_log_and_table_while_the_app_runs(fake_engine, runs):
+    """Issue 10: leaving the Bonus and coming back reset the settings to the defaults and cleared the curves."""
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        screen.settings.steppers["lr"].focus()
+        await pilot.press("shift+right")  # lr 1e-4
+        screen.query_one("#hidden", Input).value = "300, 30"  # typed, not yet run
+        await pilot.press("s")
+        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
+        await pilot.press("escape")
+        await settle(pilot)
+        screen.query_one("#seed", Input).value = "7x"  # a half-typed seed is kept as typed
+        await pilot.pause()
+        rows = screen.query_one("#eval-table", DataTable).row_count
+        log = len(screen.live.log)
+        status_before = status(screen)
+        screen = await reopen(pilot)
+        await settle(pilot)
+        assert screen.settings.steppers["lr"].value == pytest.approx(1e-4)
+        assert screen.query_one("#hidden", Input).value == "300, 30"
+        assert screen.query_one("#seed", Input).value == "7x"
+        assert screen.live.steps == 250 and screen.live.done == "stopped" and rows == 2
+        assert screen.query_one("#eval-table", DataTable).row_count == rows
+        assert status(screen) == status_before and screen.can_save()
+        screen.query_one("#optimizer").focus()
+        await pilot.press("l")  # the log, behind the table
+        await settle(pilot)
+        assert len(screen.query_one("#log").lines) == log > 0
+
+
+async def test_leaving_during_a_run_cancels_it_and_says_so_on_return(fake_engine, runs):
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
+        screen = await reopen(pilot)
+        assert not screen.busy("train") and not screen.settings.disabled
+        assert "you left the Bonus" in status(screen) and "250 iterations" in status(screen)
+        assert screen.can_save()  # the engine still holds what was trained
 
 
 # -- save and load ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from engine.events import Done, Failed
 
 from .bonus_dialogs import PathDialog
 from .bonus_history import RunsView
-from .bonus_live import LiveRun
+from .bonus_live import BonusMemory, LiveRun
 from .bonus_settings import SettingsPanel
 from .bonus_train import TrainView
 from .section import SectionScreen
@@ -68,14 +68,29 @@ class BonusScreen(SectionScreen):
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
-        self.live = LiveRun()
         self.stopping = ""  # "" | "stop" (Escape once: evaluate what was learned) | "skip" (twice: do not)
         self._stopped_at: float | None = None  # when the last stopped run ended (time.monotonic)
 
+    @property
+    def memory(self) -> BonusMemory:
+        """The settings and last run the app keeps for the Bonus while it runs (this screen is rebuilt per visit)."""
+        kept = self.app.memory.get(self.section.key)
+        if not isinstance(kept, BonusMemory):
+            kept = self.app.memory[self.section.key] = BonusMemory()
+        return kept
+
+    @property
+    def live(self) -> LiveRun:
+        return self.memory.live
+
+    @live.setter
+    def live(self, live: LiveRun) -> None:
+        self.memory.live = live
+
     def compose_demos(self) -> ComposeResult:
         with TabPane("Train", id="train"), Horizontal(id="train-body"):
-            yield SettingsPanel(id="settings")
-            yield TrainView(id="train-view")
+            yield SettingsPanel(self.memory.settings, id="settings")
+            yield TrainView(self.memory.live, id="train-view")
         with TabPane("Runs", id="runs"):
             yield RunsView(id="runs-view")
 
@@ -122,7 +137,7 @@ class BonusScreen(SectionScreen):
     def can_save(self) -> bool:
         """A training run has ended after training something that did not diverge, and the engine holds its model."""
         live = self.live
-        ended = live.done in ("completed", "stopped", "cancelled") and live.diverged_at is None
+        ended = live.done in ("completed", "stopped", "cancelled", "left") and live.diverged_at is None
         return live.token is not None and live.steps > 0 and ended and not self.busy("train")
 
     def action_smoothing(self) -> None:
@@ -211,6 +226,13 @@ class BonusScreen(SectionScreen):
                 self.notify(ev.reason, title="This run was not stored", severity="error", timeout=10)
         if ended:
             self._finished()
+
+    def on_unmount(self) -> None:
+        # The base screen cancels every run next (Textual calls its on_unmount after this one).
+        if self.busy("train") and not self.live.evaluating_only:
+            self.live.done = "left"
+        elif self.busy("train"):
+            self.live.done = "cancelled"
 
     def on_cancelled(self, group: str) -> None:
         if group == "train":

@@ -49,7 +49,7 @@ class LiveRun:
     diverged_at: int | None = None
     eval_rows: tuple[EvalRow, ...] = ()
     benchmark: str = ""
-    done: str | None = None  # "completed" | "stopped" | "diverged" | "cancelled"
+    done: str | None = None  # "completed" | "stopped" | "diverged" | "cancelled" | "left" (the screen, mid-run)
     seconds: float = 0.0
     failed: str | None = None
     history_id: int | None = None
@@ -141,3 +141,12 @@ class LiveRun:
     def row(self, model_prefix: str) -> EvalRow | None:
         """The evaluation row whose model name starts with the prefix, if any."""
         return next((r for r in self.eval_rows if r.model.lower().startswith(model_prefix.lower())), None)
+
+
+@dataclass
+class BonusMemory:
+    """What the Bonus shows, kept by the app (App.memory["bonus"]) while it runs: the settings as
+    typed (SettingsPanel.snapshot()) and the last run, with its curves, log and table."""
+
+    settings: dict = field(default_factory=dict)
+    live: LiveRun = field(default_factory=LiveRun)

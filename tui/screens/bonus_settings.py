@@ -87,17 +87,25 @@ class TextSetting(Horizontal):
 class SettingsPanel(VerticalScroll):
     """Every setting of a run; `config()` returns them as TrainConfig keyword arguments."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, kept: dict | None = None, *, id: str | None = None) -> None:
+        """`kept`: a snapshot() to show instead of the defaults; the panel keeps it up to date, in place."""
         super().__init__(id=id)
         self.border_title = "settings"
         self.steppers = {s.id: s for s in hyper_steppers()}
+        self.kept = {} if kept is None else kept
+        for name, stepper in self.steppers.items():
+            if isinstance(self.kept.get(name), (int, float)):
+                stepper.set_value(self.kept[name])
 
     def compose(self) -> ComposeResult:
-        yield Cycler("optimizer", list(OPTIMIZERS), DEFAULTS.optimizer, id="optimizer")
-        yield Static(NOTES[DEFAULTS.optimizer], id="opt-note", markup=False)
+        optimizer = self.kept.get("optimizer")
+        optimizer = optimizer if optimizer in OPTIMIZERS else DEFAULTS.optimizer
+        hidden = self.kept.get("hidden", ", ".join(map(str, DEFAULTS.hidden)))
+        yield Cycler("optimizer", list(OPTIMIZERS), optimizer, id="optimizer")
+        yield Static(NOTES[optimizer], id="opt-note", markup=False)
         yield from self.steppers.values()
-        yield TextSetting("hidden", ", ".join(map(str, DEFAULTS.hidden)), parse_hidden, id="hidden")
-        yield TextSetting("seed", str(DEFAULTS.seed), parse_seed, id="seed")
+        yield TextSetting("hidden", hidden, parse_hidden, id="hidden")
+        yield TextSetting("seed", self.kept.get("seed", str(DEFAULTS.seed)), parse_seed, id="seed")
         yield Button("Start  (s)", id="start", compact=True, variant="primary")
         yield Static("", id="settings-error", markup=False)
         yield Static(
@@ -117,6 +125,24 @@ class SettingsPanel(VerticalScroll):
     @on(Cycler.Changed, "#optimizer")
     def _optimizer_changed(self) -> None:
         self._show_applicable()
+
+    @on(Cycler.Changed)
+    @on(Stepper.Changed)
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._remember()
+
+    def snapshot(self) -> dict:
+        """Every setting as shown: the optimizer, the steppers' values, the hidden sizes and seed as typed."""
+        values: dict = {"optimizer": self.optimizer}
+        values.update({name: stepper.value for name, stepper in self.steppers.items()})
+        values["hidden"] = self.query_one("#hidden", Input).value
+        values["seed"] = self.query_one("#seed", Input).value
+        return values
+
+    def _remember(self) -> None:
+        self.kept.clear()
+        self.kept.update(self.snapshot())
 
     def _show_applicable(self) -> None:
         """Only the hyper-parameters the chosen optimizer uses are shown; the note says what it does."""
@@ -164,3 +190,4 @@ class SettingsPanel(VerticalScroll):
         if "seed" in config:
             self.query_one("#seed", Input).value = str(config["seed"])
         self._show_applicable()
+        self._remember()

@@ -33,6 +33,9 @@ def status_text(live: LiveRun, stopping: str = "") -> Text:
     saved = f" · kept as run #{live.history_id}" if live.history_id is not None else ""
     if live.history_error:
         saved = " · ✗ not stored (see below)"
+    if live.done == "left":
+        kept = " · w saves the model" if live.token and live.steps else ""
+        return Text(f"Cancelled when you left the Bonus, after {live.steps:,} iterations: not stored{kept}", "yellow")
     if live.done == "cancelled":
         if not live.steps:
             return Text("Cancelled before training started.", style="yellow")
@@ -92,8 +95,9 @@ def log_line(text: str) -> Text:
 class TrainView(Vertical):
     """Everything about the current run; `show(live, changed)` redraws what changed."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, live: LiveRun | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._live = LiveRun() if live is None else live  # shown when mounted: a kept run comes back whole
         self.smooth = True
         self.charts = "both"  # both | loss | acc
         self._logged = 0
@@ -116,10 +120,10 @@ class TrainView(Vertical):
                 yield Static("", id="bench-note", markup=False)
 
     def on_mount(self) -> None:
-        self.reset(LiveRun())
+        self.reset(self._live)
 
     def reset(self, live: LiveRun) -> None:
-        """A new run starts: empty charts, log and table."""
+        """Show `live` from scratch: a new run's empty charts, log and table, or a kept run's."""
         self.query_one("#log", RichLog).clear().write(
             Text("The course's [VALID] and [TRAIN] lines appear here every 200 batches.", style="dim")
         )
@@ -131,7 +135,7 @@ class TrainView(Vertical):
         self._live = live
         self.query_one("#loss-chart", Chart).draw(lambda plt: draw_live(plt, self._live, "loss", self.smooth))
         self.query_one("#acc-chart", Chart).draw(lambda plt: draw_live(plt, self._live, "acc", self.smooth))
-        self.show(live, {"status", "progress", "curves"})
+        self.show(live, {"status", "progress", "curves", "log"} | ({"eval"} if live.eval_rows else set()))
 
     def show(self, live: LiveRun, changed: set[str], stopping: str = "") -> None:
         self._live = live
