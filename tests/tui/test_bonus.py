@@ -201,6 +201,28 @@ async def test_settings_controls_and_validation(fake_engine):
         assert errors == [] and config["hidden"] == (100, 100) and config["seed"] == 5
 
 
+async def test_the_defaults_hint_shows_only_while_the_settings_are_the_defaults(fake_engine):
+    """Issue 10: "These are the course's defaults…" stayed after the settings changed."""
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        tip = screen.query_one("#settings-tip", Static)
+        assert tip.display and "course's defaults" in str(tip.render())
+        screen.settings.steppers["lr"].focus()
+        await pilot.press("right")
+        assert not tip.display
+        await pilot.press("left")  # back to the course's lr
+        assert tip.display
+        screen.query_one("#hidden", Input).value = "200,100,50"  # the same sizes, written otherwise
+        await pilot.pause()
+        assert tip.display
+        screen.query_one("#seed", Input).value = "7"
+        await pilot.pause()
+        assert not tip.display
+        screen.settings.apply({"seed": 2021, "optimizer": "SGD"})  # a run's settings (r on the Runs tab)
+        assert not tip.display
+
+
 def test_live_smoothing_is_the_chart_ema():
     live = LiveRun()
     live.apply(canned.course_run(upto=300))

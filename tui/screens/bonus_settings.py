@@ -18,6 +18,7 @@ from engine.contracts.bonus import (
     MOMENTUM,
     OPTIMIZERS,
     WEIGHT_DECAY,
+    TrainConfig,
 )
 
 from ..validation import FuncValidator, parse_hidden, parse_seed
@@ -117,6 +118,7 @@ class SettingsPanel(VerticalScroll):
     def on_mount(self) -> None:
         self.show_error("")
         self._show_applicable()
+        self._show_tip()
 
     @property
     def optimizer(self) -> str:
@@ -143,6 +145,16 @@ class SettingsPanel(VerticalScroll):
     def _remember(self) -> None:
         self.kept.clear()
         self.kept.update(self.snapshot())
+        self._show_tip()
+
+    def is_default(self) -> bool:
+        """The settings are the course's (however the same hidden sizes and seed are written)."""
+        config, _ = self.config()
+        return config is not None and TrainConfig(**config) == DEFAULTS
+
+    def _show_tip(self) -> None:
+        """The hint about the course's defaults is true only while they are what the panel shows."""
+        self.query_one("#settings-tip", Static).display = self.is_default()
 
     def _show_applicable(self) -> None:
         """Only the hyper-parameters the chosen optimizer uses are shown; the note says what it does."""
