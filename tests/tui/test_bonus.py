@@ -333,6 +333,8 @@ async def test_a_third_escape_cancels_at_once_and_says_what_is_kept(fake_engine,
         assert not screen.busy("train")
         text = status(screen)
         assert "Cancelled after 250 iterations" in text and "not stored" in text and "w saves" in text
+        progress = str(screen.query_one("#progress-text", Static).render())
+        assert progress == "cancelled at iteration 250 of 1,564 · epoch 1 of 2"
         assert screen.can_save()
 
 
@@ -355,6 +357,22 @@ async def test_a_short_real_run_is_evaluated_and_kept(runs):
         [record] = runs[0]().list()
         assert record.config["lr"] == 1e-3 and record.config["train_limit"] == 256 and record.status == "completed"
         assert "Done in" in status(screen)
+
+
+async def test_after_a_stop_the_progress_bar_and_line_say_where_the_run_stopped(fake_engine):
+    """Issue 10: after a stop the bar read "2% 1,587 iterations" (2% of the last epoch, unexplained)."""
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        inject(screen, canned.course_run(upto=900, stopped=True))
+        await pilot.pause()
+        bar = screen.query_one("#progress")
+        assert (bar.progress, bar.total) == (900, 1564)  # the whole run, not epoch 2's 118 of 782
+        text = str(screen.query_one("#progress-text", Static).render())
+        assert text == "stopped at iteration 900 of 1,564 · epoch 2 of 2 · 1:35"
+        inject(screen, canned.course_run())  # a completed run reads as before
+        await pilot.pause()
+        assert str(screen.query_one("#progress-text", Static).render()) == "1,564 iterations · 1:35"
 
 
 def test_status_lines():

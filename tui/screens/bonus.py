@@ -237,7 +237,7 @@ class BonusScreen(SectionScreen):
     def on_cancelled(self, group: str) -> None:
         if group == "train":
             self.live.done = "cancelled"
-            self.view.show(self.live, set())
+            self.view.show(self.live, {"progress"})
             self._finished()
 
     def _finished(self) -> None:

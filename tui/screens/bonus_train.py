@@ -78,8 +78,22 @@ def notice_text(live: LiveRun) -> str:
     return ""
 
 
+CUT_SHORT = {"stopped": "stopped", "cancelled": "cancelled", "left": "cancelled"}  # runs that end early
+
+
+def cut_short(live: LiveRun) -> bool:
+    """The run ended before its last iteration: the bar then shows the whole run, not the last epoch."""
+    return live.started and live.done in CUT_SHORT and not live.evaluating_only
+
+
 def progress_text(live: LiveRun) -> str:
     p = live.progress
+    if cut_short(live):
+        bpe = max(1, live.batches_per_epoch)
+        epoch, epochs = max(0, live.steps - 1) // bpe + 1, max(1, live.total_steps // bpe)
+        took = f" · {clock(live.seconds)}" if live.seconds else ""
+        where = f"at iteration {live.steps:,} of {live.total_steps:,} · epoch {epoch} of {epochs}"
+        return f"{CUT_SHORT[live.done or '']} {where}{took}"
     if live.done and live.started:
         return f"{live.steps:,} iterations · {clock(live.seconds)}"
     if p is None:
@@ -148,9 +162,11 @@ class TrainView(Vertical):
             for chart in self.query(Chart):
                 chart.refresh()
         if "progress" in changed:
-            p = live.progress
-            if p is not None:
-                self.query_one("#progress", ProgressBar).update(total=max(1, p.batches), progress=p.batch)
+            p, bar = live.progress, self.query_one("#progress", ProgressBar)
+            if cut_short(live):
+                bar.update(total=max(1, live.total_steps), progress=live.steps)
+            elif p is not None:
+                bar.update(total=max(1, p.batches), progress=p.batch)
             self.query_one("#progress-text", Static).update(progress_text(live))
         if "log" in changed:
             log = self.query_one("#log", RichLog)
