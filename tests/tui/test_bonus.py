@@ -383,6 +383,31 @@ def test_status_lines():
     assert "Done in 1:35" in text and "83.25%" in text and "98.01%" in text
 
 
+def notices(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_a_dimmed_key_says_why_it_cannot_act(fake_engine):
+    """Issue 10: w with no model did nothing, silently (as did s and o while a run trained)."""
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        await pilot.press("w")
+        assert not isinstance(app.screen, PathDialog)
+        assert any("Nothing to save yet" in m for m in notices(app))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
+        for key in ("w", "s", "o"):
+            await pilot.press(key)
+        assert sum("A run is in progress" in m for m in notices(app)) == 3
+        assert len(FakeSession.instances) == 1 and isinstance(app.screen, BonusScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        inject(screen, canned.diverging_run())
+        await pilot.press("w")
+        assert any("diverged" in m for m in notices(app))
+
+
 # -- leaving and coming back ---------------------------------------------------------------
 async def reopen(pilot) -> BonusScreen:
     """Home (h), then the Bonus again, as a learner would."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -33,6 +33,7 @@ from .bonus_train import TrainView
 from .section import SectionScreen
 
 TRAIN_ACTIONS = {"start", "smoothing", "accuracy", "log", "save", "load"}
+DIMMED_KEYS = {"s": "start", "w": "save", "o": "load"}  # shown dimmed when they cannot act; pressed, they say why
 ESCAPE_GRACE_S = 1.0  # an Escape this soon after a stopped run ended was meant for the run, not "go home"
 
 
@@ -133,6 +134,24 @@ class BonusScreen(SectionScreen):
             if action == "save" and not self.can_save():
                 return None
         return super().check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        """A dimmed key (its binding cannot run) says why instead of doing nothing."""
+        action = DIMMED_KEYS.get(event.key)
+        if action is not None and self.check_action(action, ()) is None:
+            event.stop()
+            self.notify(self.why_not(action), timeout=4)
+
+    def why_not(self, action: str) -> str:
+        """Why s, o or w cannot act now, and what to do."""
+        live = self.live
+        if self.busy("train"):
+            return "A run is in progress: Escape stops it first."
+        if live.diverged_at is not None:
+            return "This run diverged: its weights are not finite, so there is nothing worth saving. Train again (s)."
+        if live.evaluating_only:
+            return "A loaded model is already saved in its file; w saves a model you trained (s)."
+        return "Nothing to save yet: train a model first (s); w saves it once its run has ended."
 
     def can_save(self) -> bool:
         """A training run has ended after training something that did not diverge, and the engine holds its model."""
@@ -250,7 +269,7 @@ class BonusScreen(SectionScreen):
     # -- saving and loading models ------------------------------------------------------
     def action_save(self) -> None:
         if not self.can_save():
-            self.notify("Train a model first: it can be saved once its run has ended.", timeout=4)
+            self.notify(self.why_not("save"), timeout=4)
             return
         token = self.live.token or ""
         default = self.live.saved_to or str(default_folder() / "my_model.pt")
