@@ -223,6 +223,22 @@ async def test_the_defaults_hint_shows_only_while_the_settings_are_the_defaults(
         assert not tip.display
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_every_stepper_value_is_visible_in_the_settings_column(fake_engine, size):
+    """lr 1.58e-05 (two steps up from the default) was cut off: the column is too narrow for the bar and it."""
+    app = bonus_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_tab(pilot)
+        lr = screen.settings.steppers["lr"]
+        lr.focus()
+        await pilot.pause()
+        await pilot.press("right", "right")
+        await pilot.pause()
+        assert lr.value == pytest.approx(10**-4.8)
+        line = str(lr._track.render())
+        assert line.rstrip().endswith("1.58e-05") and len(line) <= lr._track.size.width
+
+
 def test_live_smoothing_is_the_chart_ema():
     live = LiveRun()
     live.apply(canned.course_run(upto=300))

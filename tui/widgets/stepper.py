@@ -50,7 +50,7 @@ class StepperTrack(Widget):
         value_text = owner.format_value(owner.value)
         ends = (owner.format_value(owner.minimum), owner.format_value(owner.maximum))
         value_width = max(VALUE_WIDTH, len(value_text), *map(len, ends))
-        bar = max(8, self.size.width - 6 - value_width)
+        bar = max(3, self.size.width - 6 - value_width)  # a narrow column shortens the bar, never the value
         knob = round(owner.position * (bar - 1))
         style = self.get_component_rich_style
         return Text.assemble(
