@@ -411,6 +411,14 @@ async def test_a_dimmed_key_says_why_it_cannot_act(fake_engine):
         await pilot.press("w")
         assert not isinstance(app.screen, PathDialog)
         assert any("Nothing to save yet" in m for m in notices(app))
+        hidden = screen.query_one("#hidden", Input)
+        hidden.focus()
+        await pilot.pause()
+        await pilot.press("end", "w", "o")  # typed into the text box: no key answers
+        assert hidden.value.endswith("wo") and len(notices(app)) == 1
+        hidden.value = "200, 100, 50"
+        screen.query_one("#optimizer").focus()
+        await pilot.pause()
         await pilot.press("s")
         await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
         for key in ("w", "s", "o"):
