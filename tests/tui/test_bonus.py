@@ -1,17 +1,10 @@
-"""The Bonus screen: settings, a live run from canned events, stop, save/load, and the runs history."""
+"""The Bonus screen: settings, a live run from canned events, a stop, save/load, the runs history, snapshots."""
 
 from __future__ import annotations
-
-import threading
-import time
-import types
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from engine.contracts.bonus import TrainStarted
 from tui.screens.bonus import BonusScreen
 from tui.screens.bonus_dialogs import ConfirmDialog, PathDialog
 from tui.screens.bonus_live import LiveRun
@@ -19,118 +12,10 @@ from tui.screens.bonus_train import status_text
 from tui.widgets.chart import ema
 
 from . import bonus_events as canned
-from .snap import SIZE_IDS, SIZES, make_app, settle
+from .bonus_fakes import FakeSession, bonus_app, fake_engine, inject, open_tab, runs, status, wait_for
+from .snap import SIZE_IDS, SIZES, settle
 
-
-# -- fakes --------------------------------------------------------------------------------
-class FakeSession:
-    """A TrainingSession stand-in: a few canned steps, then waits for the job's polite stop like a long run."""
-
-    instances: list = []
-    step_s = 0.01  # how long one "batch" takes: the stop is seen between batches
-    evaluation_s = 0.3  # the evaluation takes a moment: the screen shows "Stopping…" meanwhile
-
-    def __init__(self, config, device, mnist, *, should_stop, **kwargs) -> None:
-        self.config, self.should_stop, self.saved = config, should_stop, []
-        self.record = None
-        self.skipped = threading.Event()
-        FakeSession.instances.append(self)
-
-    @property
-    def stopped(self) -> bool:
-        return self.should_stop()
-
-    def run(self):
-        for event in canned.course_run(upto=250)[:-1]:  # as the course's run, with the settings it was given
-            yield replace(event, config=self.config.to_dict()) if isinstance(event, TrainStarted) else event
-        deadline = time.monotonic() + 10
-        while not self.should_stop() and time.monotonic() < deadline:
-            time.sleep(self.step_s)
-            yield canned.Status("training…")
-        self.record = canned.run_records(canned.RunRecord)[4]
-        evaluated = time.monotonic() + self.evaluation_s
-        while time.monotonic() < evaluated and not self.skipped.is_set():
-            time.sleep(0.01)
-        if not self.skipped.is_set():
-            yield canned.Evaluation(canned.EVAL_ROWS)
-        yield canned.Done("stopped", 3.0)
-
-    def skip_evaluation(self) -> None:
-        self.skipped.set()
-
-    def save(self, path, overwrite=False):
-        self.saved.append((Path(path), overwrite))
-        Path(path).write_text("model")
-        return Path(path)
-
-
-@pytest.fixture
-def runs(monkeypatch):
-    """The engine's run history, in the test's fresh OPTCOURSE_HOME."""
-    from engine.history import RunHistory, RunRecord
-
-    return RunHistory, RunRecord
-
-
-@pytest.fixture
-def fake_engine(monkeypatch, runs):
-    """The Bonus jobs' session, saved-model evaluation and benchmark description replaced by fakes."""
-    from engine.sections import bonus as jobs
-
-    FakeSession.instances, FakeSession.step_s, FakeSession.evaluation_s = [], 0.01, 0.3
-    evaluated: list[Path] = []
-
-    def evaluate_saved(path, device, mnist, **kwargs):
-        evaluated.append(Path(path))
-        yield canned.Evaluation(canned.EVAL_ROWS)
-        yield canned.Done("completed", 1.0)
-
-    monkeypatch.setattr(jobs, "TrainingSession", FakeSession)
-    monkeypatch.setattr(jobs, "evaluate_saved", evaluate_saved)
-    monkeypatch.setattr(
-        jobs,
-        "benchmark_info",
-        lambda: {
-            "architecture": {"hidden": [200, 100, 50]},
-            "date": "2026-10-01",
-            "recipe": {"optimizer": "AdamW(lr=0.003)", "epochs": 30},
-        },
-    )
-    return types.SimpleNamespace(evaluated=evaluated)
-
-
-def bonus_app(fake_context: bool = True):
-    app = make_app(section="bonus")
-    if fake_context:  # no MNIST loading: the fakes never touch data; one context, as one engine has
-        context = types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None, store={})
-        app.runner.executor.context = lambda: context
-    return app
-
-
-async def open_tab(pilot, pane: str = "train") -> BonusScreen:
-    await pilot.pause()
-    screen = pilot.app.screen
-    screen.show_pane(pane)
-    await (settle(pilot) if pane == "runs" else pilot.pause())  # the Runs tab loads the history in a worker
-    return screen
-
-
-async def wait_for(pilot, condition, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
-
-
-def inject(screen: BonusScreen, events: list, *, begin: bool = True) -> None:
-    """Canned events through the screen's own handler, as the runner delivers them."""
-    if begin:
-        screen._begin(LiveRun())
-    screen.handle_events("train", events)
-
-
-def status(screen) -> str:
-    return str(screen.query_one("#status", Static).render())
+__all__ = ["fake_engine", "runs"]  # fixtures, used by name
 
 
 # -- settings -----------------------------------------------------------------------------
@@ -274,86 +159,6 @@ async def test_escape_asks_the_session_to_stop_and_the_run_is_evaluated_and_kept
         assert view.query_one("ContentSwitcher").current == "log"
 
 
-async def test_a_second_escape_skips_the_evaluation_and_keeps_the_run_and_the_model(fake_engine, runs, tmp_path):
-    """Issue 11, item 3: Escape twice 0.2 s apart during a run said "Cancelled before training started.",
-    stored nothing and left nothing to save."""
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
-        FakeSession.evaluation_s = 5.0  # unless skipped
-        await pilot.press("s")
-        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
-        await pilot.press("escape")
-        await pilot.pause(0.2)
-        await pilot.press("escape")  # while the stopped run evaluates
-        await settle(pilot)
-        session = FakeSession.instances[0]
-        assert session.skipped.is_set() and not screen.busy("train")
-        text = status(screen)
-        assert "Cancelled" not in text and "Stopped after 250 iterations" in text and "evaluation skipped" in text
-        assert screen.live.done == "stopped" and screen.live.history_id is not None and "run #" in text
-        assert len(runs[0]().list()) == 1
-        assert isinstance(app.screen, BonusScreen)  # the second Escape did not leave the screen
-        await pilot.press("w")  # what was trained can be saved
-        await pilot.pause()
-        assert isinstance(app.screen, PathDialog)
-        app.screen.query_one("#path", Input).value = str(tmp_path / "kept.pt")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert session.saved == [(tmp_path / "kept.pt", False)] and screen.live.saved_to == str(tmp_path / "kept.pt")
-
-
-async def test_a_run_that_could_not_be_stored_says_so_on_the_train_tab_every_time(fake_engine, fresh_home):
-    """Issue 11, item 4: with a damaged runs.sqlite3 a finished run said "Done" and nothing else."""
-    fresh_home.mkdir(parents=True, exist_ok=True)
-    (fresh_home / "runs.sqlite3").write_bytes(b"garbage" * 500)
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
-        for attempt in range(2):
-            await pilot.press("s")
-            await wait_for(pilot, lambda n=attempt + 1: len(FakeSession.instances) >= n and screen.live.steps >= 250)
-            await pilot.press("escape")
-            await settle(pilot)
-            assert screen.live.done == "stopped" and screen.live.history_id is None
-            assert "not stored" in status(screen)
-            notice = screen.query_one("#notice", Static)
-            assert notice.display and "could not be stored" in str(notice.render())
-            assert "runs.sqlite3" in str(notice.render())  # and why: the file the engine could not use
-            await pilot.pause(0.5)
-
-
-async def test_an_escape_just_after_a_stopped_run_ended_stays_on_the_screen(fake_engine, runs, monkeypatch):
-    monkeypatch.setattr("tui.screens.bonus.ESCAPE_GRACE_S", 60.0)  # "just after", however slow this machine is
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
-        await pilot.press("s")
-        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
-        await pilot.press("escape")
-        await settle(pilot)  # the run ended before the second Escape of a double tap
-        await pilot.press("escape")
-        assert app.screen is screen and screen.live.done == "stopped"
-        await pilot.press("escape")  # now it means "back home"
-        assert app.screen is not screen
-
-
-async def test_a_third_escape_cancels_at_once_and_says_what_is_kept(fake_engine, runs):
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
-        FakeSession.step_s = 1.0  # a long batch: the run cannot end between the keys
-        await pilot.press("s")
-        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
-        await pilot.press("escape", "escape", "escape")
-        assert not screen.busy("train")
-        text = status(screen)
-        assert "Cancelled after 250 iterations" in text and "not stored" in text and "w saves" in text
-        progress = str(screen.query_one("#progress-text", Static).render())
-        assert progress == "cancelled at iteration 250 of 1,564 · epoch 1 of 2"
-        assert screen.can_save()
-
-
 @pytest.mark.slow
 async def test_a_short_real_run_is_evaluated_and_kept(runs):
     """The real engine end to end: 4 batches of 64 on CPU, evaluation, the run in the history."""
@@ -375,114 +180,12 @@ async def test_a_short_real_run_is_evaluated_and_kept(runs):
         assert "Done in" in status(screen)
 
 
-async def test_after_a_stop_the_progress_bar_and_line_say_where_the_run_stopped(fake_engine):
-    """Issue 10: after a stop the bar read "2% 1,587 iterations" (2% of the last epoch, unexplained)."""
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
-        inject(screen, canned.course_run(upto=900, stopped=True))
-        await pilot.pause()
-        bar = screen.query_one("#progress")
-        assert (bar.progress, bar.total) == (900, 1564)  # the whole run, not epoch 2's 118 of 782
-        text = str(screen.query_one("#progress-text", Static).render())
-        assert text == "stopped at iteration 900 of 1,564 · epoch 2 of 2 · 1:35"
-        inject(screen, canned.course_run())  # a completed run reads as before
-        await pilot.pause()
-        assert str(screen.query_one("#progress-text", Static).render()) == "1,564 iterations · 1:35"
-
-
 def test_status_lines():
     live = LiveRun()
     assert "Ready" in str(status_text(live))
     live.apply(canned.course_run())
     text = str(status_text(live))
     assert "Done in 1:35" in text and "83.25%" in text and "98.01%" in text
-
-
-def notices(app) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
-async def test_a_dimmed_key_says_why_it_cannot_act(fake_engine):
-    """Issue 10: w with no model did nothing, silently (as did s and o while a run trained)."""
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
-        await pilot.press("w")
-        assert not isinstance(app.screen, PathDialog)
-        assert any("Nothing to save yet" in m for m in notices(app))
-        hidden = screen.query_one("#hidden", Input)
-        hidden.focus()
-        await pilot.pause()
-        await pilot.press("end", "w", "o")  # typed into the text box: no key answers
-        assert hidden.value.endswith("wo") and len(notices(app)) == 1
-        hidden.value = "200, 100, 50"
-        screen.query_one("#optimizer").focus()
-        await pilot.pause()
-        await pilot.press("s")
-        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
-        for key in ("w", "s", "o"):
-            await pilot.press(key)
-        assert sum("A run is in progress" in m for m in notices(app)) == 3
-        assert len(FakeSession.instances) == 1 and isinstance(app.screen, BonusScreen)
-        await pilot.press("escape")
-        await settle(pilot)
-        inject(screen, canned.diverging_run())
-        await pilot.press("w")
-        assert any("diverged" in m for m in notices(app))
-
-
-# -- leaving and coming back ---------------------------------------------------------------
-async def reopen(pilot) -> BonusScreen:
-    """Home (h), then the Bonus again, as a learner would."""
-    await pilot.press("h")
-    await pilot.pause()
-    assert not isinstance(pilot.app.screen, BonusScreen)
-    pilot.app.open_section("bonus")
-    return await open_tab(pilot)
-
-
-async def test_the_bonus_keeps_its_settings_curves_log_and_table_while_the_app_runs(fake_engine, runs):
-    """Issue 10: leaving the Bonus and coming back reset the settings to the defaults and cleared the curves."""
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
-        screen.settings.steppers["lr"].focus()
-        await pilot.press("shift+right")  # lr 1e-4
-        screen.query_one("#hidden", Input).value = "300, 30"  # typed, not yet run
-        await pilot.press("s")
-        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
-        await pilot.press("escape")
-        await settle(pilot)
-        screen.query_one("#seed", Input).value = "7x"  # a half-typed seed is kept as typed
-        await pilot.pause()
-        rows = screen.query_one("#eval-table", DataTable).row_count
-        log = len(screen.live.log)
-        status_before = status(screen)
-        screen = await reopen(pilot)
-        await settle(pilot)
-        assert screen.settings.steppers["lr"].value == pytest.approx(1e-4)
-        assert screen.query_one("#hidden", Input).value == "300, 30"
-        assert screen.query_one("#seed", Input).value == "7x"
-        assert screen.live.steps == 250 and screen.live.done == "stopped" and rows == 2
-        assert screen.query_one("#eval-table", DataTable).row_count == rows
-        assert status(screen) == status_before and screen.can_save()
-        screen.query_one("#optimizer").focus()
-        await pilot.press("l")  # the log, behind the table
-        await settle(pilot)
-        assert len(screen.query_one("#log").lines) == log > 0
-
-
-async def test_leaving_during_a_run_cancels_it_and_says_so_on_return(fake_engine, runs):
-    app = bonus_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_tab(pilot)
-        await pilot.press("s")
-        await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
-        screen = await reopen(pilot)
-        assert not screen.busy("train") and not screen.settings.disabled
-        assert "you left the Bonus" in status(screen) and "250 iterations" in status(screen)
-        assert screen.can_save()  # the engine still holds what was trained
 
 
 # -- save and load ------------------------------------------------------------------------
