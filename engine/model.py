@@ -14,6 +14,7 @@ __all__ = [
     "MLP",
     "HiddenSizesError",
     "count_params",
+    "first_layer",
     "layer_shapes",
     "loss_fn",
     "parse_hidden",
@@ -40,6 +41,13 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.log_softmax(self.main(x.view(-1, self.in_dim)), dim=1)
+
+
+def first_layer(model: MLP) -> nn.Linear:
+    """main[0], the first Linear layer (in the linear model, the only one: its rows are the filters)."""
+    layer = model.main[0]
+    assert isinstance(layer, nn.Linear)
+    return layer
 
 
 loss_fn = F.nll_loss  # the course's loss, applied to log-probabilities (mean over the batch)

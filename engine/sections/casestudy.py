@@ -24,7 +24,7 @@ from ..contracts.casestudy import (
     TrainStep,
 )
 from ..events import Diverged, Done, Event, Failed, Progress, Status
-from ..model import MLP, layer_shapes, loss_fn
+from ..model import MLP, first_layer, layer_shapes, loss_fn
 from ..seeding import SEED, seeded
 from ..streaming import LossStream
 
@@ -105,13 +105,6 @@ def model_job(job: ModelJob, env) -> Iterator[Event]:
 
 
 # -- 2.4 Interpretability ---------------------------------------------------------------------
-def first_layer(model: MLP) -> torch.nn.Linear:
-    """main[0], the layer whose rows are the filters (the linear model's only layer)."""
-    layer = model.main[0]
-    assert isinstance(layer, torch.nn.Linear)
-    return layer
-
-
 def filters_of(model: MLP, step: int) -> FilterWeights:
     w = first_layer(model).weight.detach().cpu().tolist()
     return FilterWeights(step, tuple(map(tuple, w)))
