@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import traceback
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .report import CourseCase
 
 _HERE = os.path.dirname(os.path.realpath(__file__)) + os.sep
 
@@ -14,6 +18,7 @@ class LearnerError(Exception):
     def __init__(self, text: str, summary: str):
         super().__init__(summary)
         self.text, self.summary = text, summary
+        self.case: CourseCase | None = None  # the course's cell so far, when raised from it (cases.py)
 
 
 def learner_traceback(exc: BaseException, filename: str | None) -> str:

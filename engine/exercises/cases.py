@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..model import MLP, loss_fn
+from ..model import MLP, first_layer, loss_fn
 from ..seeding import set_seed
 from .calling import LearnerError, call
 from .report import COLS, ROWS, CheckReport, CourseCase
@@ -32,10 +32,9 @@ COURSE_TITLE = {
 
 
 def _corner(model: MLP) -> tuple[list, list]:
-    w = model.main[0].weight.detach().cpu()[ROWS][:, COLS]
-    return [[round(float(v), 6) for v in row] for row in w], [
-        round(float(v), 6) for v in model.main[0].bias.detach().cpu()
-    ]
+    layer = first_layer(model)
+    w = layer.weight.detach().cpu()[ROWS][:, COLS]
+    return [[round(float(v), 6) for v in row] for row in w], [round(float(v), 6) for v in layer.bias.detach().cpu()]
 
 
 def _course_step(ex: str, fn, X, y, filename: str | None):

@@ -107,6 +107,7 @@ def check(
         return CheckReport(exercise, "broken", f"The checker could not start: {exc}.")
     finally:
         os.close(write_fd)
+    assert proc.stdout is not None, "stdout=PIPE gives a pipe"
     out = OutputCap()
     try:
         return _wait(proc, read_fd, out, exercise, timeout, startup_timeout, cancel)

@@ -17,7 +17,7 @@ class CheckItem:
     """One further check: its name, whether it passed, and what is wrong in plain words."""
 
     name: str
-    ok: bool
+    ok: bool | None  # None: not checked, because an earlier check already failed
     message: str = ""
 
 

@@ -120,12 +120,13 @@ class RuleChecks:
         self.mine = run(ex, fn, 2, filename=filename)
         self.rest = run(ex, fn, 1, rest=True, filename=filename)
         self.ref = run(ex, REFERENCE[ex], 2)
-        self._mistake: tuple[str, str] | bool | None = False
+        self._mistake: tuple[str, str] | None = None
+        self._mistake_searched = False
 
     def mistake(self) -> tuple[str, str] | None:
         """(key, message) of the careless version that reproduces the learner's numbers, if one does."""
-        if self._mistake is False:
-            self._mistake = None
+        if not self._mistake_searched:
+            self._mistake_searched = True
             for key, message, variant in MISTAKES[self.ex]:
                 other = run(self.ex, variant, 2)
                 if all(_step_matches(self.mine, other, s) for s in range(2)):

@@ -25,6 +25,7 @@ def load_module(path: str, name: str = "learner_exercises"):
     from .calling import call
 
     spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, "a .py file always has a source loader"
     module = importlib.util.module_from_spec(spec)
     call(spec.loader.exec_module, module, filename=path)
     return module
