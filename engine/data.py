@@ -86,11 +86,18 @@ def _read_idx(path: Path, name: str) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=len(_idx_header(shape))).reshape(shape)
 
 
+def _present(folder: Path, name: str) -> Path:
+    """The file `name` in a folder from resolve_source, which returns only folders holding all four."""
+    path = file_in(folder, name)
+    assert path is not None, f"{name} is missing from {folder}, which resolve_source said holds it"
+    return path
+
+
 def _cache_key(folder: Path) -> str:
     """Identifies the source files by path, size and mtime, so a changed file is verified again."""
     h = hashlib.sha1(str(CACHE_VERSION).encode())
     for name in sorted(FILES):
-        p = file_in(folder, name)
+        p = _present(folder, name)
         st = p.stat()
         h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}|{FILES[name][0]}".encode())
     return h.hexdigest()[:16]
@@ -142,7 +149,7 @@ def load_raw(data_dir: str | os.PathLike | None = None) -> RawMnist:
     cached = _load_cache(cache_file, key)
     if cached is not None:
         return RawMnist(**cached, source=source)
-    arrays = {name: torch.from_numpy(_read_idx(file_in(folder, name), name).copy()) for name in FILES}
+    arrays = {name: torch.from_numpy(_read_idx(_present(folder, name), name).copy()) for name in FILES}
     tensors = {entry: arrays[name].to(dtype) for entry, (name, dtype) in CACHED.items()}
     with contextlib.suppress(Exception):  # an unwritable or full cache folder only costs time on the next start
         atomic.write_with(cache_file, lambda f: torch.save({"key": key, **tensors}, f))

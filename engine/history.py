@@ -19,6 +19,7 @@ from pathlib import Path
 from . import paths
 from .history_rows import (
     CURVES,
+    Curves,
     check_config,
     check_final,
     json_object,
@@ -187,6 +188,7 @@ class RunHistory:
                         json.dumps(curves),
                     ),
                 )
+            assert cur.lastrowid is not None, "an INSERT always sets lastrowid"
             return int(cur.lastrowid)
         except sqlite3.Error as exc:
             raise HistoryError(self._explain(exc)) from exc
@@ -219,7 +221,7 @@ class RunHistory:
             seconds=number_column(seconds, "seconds", problems),
             status=text_column(status, "status", problems, "?"),
             final=check_final(json_object(final, "final", problems), problems),
-            **(read_curves(curves, problems) if with_curves else {}),
+            **(read_curves(curves, problems) if with_curves else Curves()),
         )
         return replace(record, problem="; ".join(problems)) if problems else record
 

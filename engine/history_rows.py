@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TypedDict
 
 CURVES = ("train_loss", "train_acc", "val_steps", "val_loss", "val_acc")
 NUMBERS = ("lr", "momentum", "alpha", "beta1", "beta2", "weight_decay")
@@ -72,7 +73,17 @@ def check_final(final: dict, problems: list[str]) -> dict:
     return {} if found else final
 
 
-def read_curves(text, problems: list[str]) -> dict[str, tuple]:
+class Curves(TypedDict, total=False):
+    """The five per-step curves of a RunRecord, by field name (all or none)."""
+
+    train_loss: tuple[float, ...]
+    train_acc: tuple[float, ...]
+    val_steps: tuple[int, ...]
+    val_loss: tuple[float, ...]
+    val_acc: tuple[float, ...]
+
+
+def read_curves(text, problems: list[str]) -> Curves:
     """The five curves (None stands for a non-finite step); {} with a problem noted when any is malformed."""
     data = json_object(text, "curves", problems, plural=True)
     if not data:
@@ -91,7 +102,13 @@ def read_curves(text, problems: list[str]) -> dict[str, tuple]:
             out[name] = tuple(int(v) for v in values)
         else:
             out[name] = tuple(math.nan if v is None else float(v) for v in values)
-    return out
+    return Curves(
+        train_loss=out["train_loss"],
+        train_acc=out["train_acc"],
+        val_steps=out["val_steps"],
+        val_loss=out["val_loss"],
+        val_acc=out["val_acc"],
+    )
 
 
 def text_column(value, name: str, problems: list[str], default: str = "") -> str:

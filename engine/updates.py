@@ -19,6 +19,12 @@ def zero_grad(params: Sequence[torch.Tensor]) -> None:
             par.grad.data.zero_()
 
 
+def _grad(par: torch.Tensor) -> torch.Tensor:
+    """par's gradient: loss.backward() has just filled it for every parameter the loss depends on."""
+    assert par.grad is not None, "a parameter the loss does not depend on has no gradient"
+    return par.grad
+
+
 def random_update(model: torch.nn.Module, noise_scale: float = 0.1, normalized: bool = False) -> None:
     """Move every parameter by noise_scale * standard normal noise (optionally of unit norm)."""
     with torch.no_grad():
@@ -35,7 +41,7 @@ def gradient_update(loss: torch.Tensor, params: Sequence[torch.Tensor], lr: floa
     loss.backward()
     with torch.no_grad():
         for par in params:
-            par.data -= lr * par.grad.data
+            par.data -= lr * _grad(par).data
 
 
 def momentum_update(
@@ -50,7 +56,7 @@ def momentum_update(
     loss.backward()
     with torch.no_grad():
         for par, vel in zip(params, grad_vel):
-            vel.data = -lr * par.grad.data + beta * vel.data
+            vel.data = -lr * _grad(par).data + beta * vel.data
             par.data += vel.data
 
 
@@ -67,8 +73,9 @@ def rmsprop_update(
     loss.backward()
     with torch.no_grad():
         for par, gsq in zip(params, grad_sq):
-            gsq.data = alpha * gsq.data + (1 - alpha) * par.grad**2
-            par.data -= lr * par.grad / torch.sqrt(epsilon + gsq.data)
+            grad = _grad(par)
+            gsq.data = alpha * gsq.data + (1 - alpha) * grad**2
+            par.data -= lr * grad / torch.sqrt(epsilon + gsq.data)
 
 
 def sample_minibatch(
