@@ -6,7 +6,7 @@ import importlib
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
 from .contracts.base import Job
@@ -49,7 +49,7 @@ def friendly_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def run_job(job: Job, env: RunEnv) -> Iterator[Event]:
+def run_job(job: Job, env: RunEnv) -> Generator[Event, None, None]:
     """The job's events; an exception becomes a Failed event, and the last event is always Done or Failed."""
     last = None
     events = None

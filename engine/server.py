@@ -80,6 +80,7 @@ class EngineServer:
                 run.cancelled.set()
 
     def _load_data(self) -> None:
+        assert self.context is not None, "start() sets the context before this thread starts"
         try:
             self.context.mnist  # noqa: B018 (loaded once, for every later run)
         except Exception as exc:
@@ -94,9 +95,9 @@ class EngineServer:
             except (EOFError, OSError):
                 return  # the app is gone: so is the engine
             if isinstance(message, Start):
-                run = self.runs[message.run_id] = _Run(RunEnv(self.context))
+                started = self.runs[message.run_id] = _Run(RunEnv(self.context))
                 threading.Thread(
-                    target=self._run, args=(message, run), name=f"run-{message.run_id}", daemon=True
+                    target=self._run, args=(message, started), name=f"run-{message.run_id}", daemon=True
                 ).start()
             elif isinstance(message, Stop):
                 if (run := self.runs.get(message.run_id)) is not None:
