@@ -20,7 +20,6 @@ import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import cast
 
 import numpy as np
 import torch
@@ -247,7 +246,7 @@ def compare_optimizers(
 
 def compare_job(job: CompareJob, env) -> Iterator[Event]:
     """The demo on the full training set, with the learner's functions where the job names them."""
-    mine = {name: cast(Callable, fn) for name, fn in load_learner_functions(dict(job.learner)).items()}
+    mine = load_learner_functions(dict(job.learner))
     mnist = env.context.mnist
     yield from compare_optimizers(
         mnist.train_x,

@@ -6,7 +6,6 @@ import copy
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import cast
 
 import torch
 
@@ -91,7 +90,7 @@ def minibatch_events(
 
 def minibatch_job(job: MinibatchJob, env) -> Iterator[Event]:
     """The demo on MNIST's training set, with the learner's sample_minibatch when the job names it."""
-    mine = cast("Callable | None", load_learner_functions(dict(job.learner)).get(EXERCISES[0]))
+    mine = load_learner_functions(dict(job.learner)).get(EXERCISES[0])
     mnist = env.context.mnist
     yield from minibatch_events(
         mnist.train_x, mnist.train_y, job.batch_sizes, job.lrs, job.budget, seed=job.seed, sample_minibatch=mine

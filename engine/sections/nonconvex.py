@@ -14,7 +14,6 @@ import copy
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import cast
 
 import numpy as np
 import torch
@@ -179,7 +178,7 @@ def overparam_events(
 
 def overparam_job(job: OverparamJob, env) -> Iterator[Event]:
     """The demo on the course's 500-example subset, with the learner's gradient_update when the job names it."""
-    mine = cast("Callable | None", load_learner_functions(dict(job.learner)).get(EXERCISES[0]))
+    mine = load_learner_functions(dict(job.learner)).get(EXERCISES[0])
     x, y = env.context.subset
     yield from overparam_events(x, y, job.hidden, job.steps, job.lr, job.inits, seed=job.seed, gradient_update=mine)
 
