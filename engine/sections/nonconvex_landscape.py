@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -85,7 +85,7 @@ def train(
     lr: float,
     stop: Callable[[], bool] = lambda: False,
     label: str = "training steps",
-) -> Iterator[Progress]:
+) -> Generator[Progress, None, tuple[torch.Tensor, np.ndarray, int | None]]:
     """Full-batch GD from params; returns (path (≤ steps+1, P): θ₀ … θ_n, the loss at each, first non-finite step).
 
     A generator: yields Progress, returns the result. Stops early (path so far) when stop() is true.
@@ -178,7 +178,7 @@ def plane_losses(
     label: str = "grid points",
     chunk: int | None = None,
     stop: Callable[[], bool] = lambda: False,
-) -> Iterator[Progress]:
+) -> Generator[Progress, None, np.ndarray | None]:
     """Z[i, j] = loss(θ + xs[j]·d1 + ys[i]·d2), a chunk of points per batched forward; yields Progress per chunk.
 
     A generator returning Z (len(ys), len(xs)) as float64 numpy, or None when stop() became true.
@@ -186,7 +186,7 @@ def plane_losses(
     x2 = x.reshape(len(x), -1)
     with torch.no_grad():
         basis = plane_basis(params, d1, d2, x2)
-        shapes = [None] + [p.shape for p in params[2:]]
+        shapes = [torch.Size()] + [p.shape for p in params[2:]]  # basis[0] is the first layer's output: no shape
         A, B = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))  # row i: ys[i]; column j: xs[j]
         a_all = torch.as_tensor(A.ravel(), dtype=x2.dtype, device=x.device)
         b_all = torch.as_tensor(B.ravel(), dtype=x2.dtype, device=x.device)
@@ -204,7 +204,7 @@ def plane_losses(
 
 def pca_plane(
     path: torch.Tensor, stop: Callable[[], bool] = lambda: False, label: str = "PCA of the path"
-) -> Iterator[Progress]:
+) -> Generator[Progress, None, tuple[torch.Tensor, torch.Tensor, tuple[float, float], np.ndarray] | None]:
     """The two main PCA directions of θ_k - θ_n (k < n, centred as sklearn's PCA), and the whole path projected.
 
     Through the small Gram matrix of the centred rows, a block of columns at a time, in three
@@ -257,7 +257,7 @@ def pca_plane(
     return u[0], u[1], (explained[0], explained[1]), coords.cpu().numpy()
 
 
-def pca_axes(coords: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def pca_axes(coords: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
     """Grid axes covering the projected path and the origin, padded by PCA_PAD of the larger extent's scale."""
     lo = np.minimum(coords.min(0), 0.0)
     hi = np.maximum(coords.max(0), 0.0)
@@ -279,7 +279,7 @@ def grid_event(model: int, hidden, plane: str, xs, ys, z: np.ndarray, centre: fl
     )
 
 
-def model_events(job: LandscapeJob, model: int, x, y, stop: Callable[[], bool]) -> Iterator[Event]:
+def model_events(job: LandscapeJob, model: int, x, y, stop: Callable[[], bool]) -> Generator[Event, None, str]:
     """One architecture: start, training, the random plane, then the PCA path and plane.
 
     Returns "completed", "diverged" (training blew up: no planes) or "stopped".
