@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import numpy as np
 import torch
@@ -50,7 +50,7 @@ def plugin_trajectories(
     inits=INITS,
     dtype: torch.dtype = torch.float32,
     bound: float = RUNAWAY,
-) -> Iterator[Progress]:
+) -> Generator[Progress, None, tuple[np.ndarray, list[int | None]]]:
     """The same result through the course's run_optimizer: torch autograd and any update functions.
 
     The loss is conditioning_math's closed form written in torch (identical to loss_2d), in the course's float32.
@@ -128,8 +128,8 @@ def momentum_demo(
     else:
         rows, diverged = yield from plugin_trajectories(problem, max_steps, lr, beta, gradient_fn, momentum_fn)
     for k, label in enumerate(LABELS):
-        if diverged[k] is not None:
-            yield Diverged(diverged[k], label)
+        if (at := diverged[k]) is not None:
+            yield Diverged(at, label)
     for k, label in enumerate(LABELS):
         good = rows[k, : diverged[k] if diverged[k] is not None else max_steps]
         good = good[np.isfinite(good).all(-1)]

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..model import MLP, loss_fn
+from ..model import MLP, first_layer, loss_fn
 from ..seeding import SEED, set_seed
 from ..updates import gradient_update
 
@@ -45,7 +45,8 @@ def loss_2d(
 
     As in the course, column 7 is hard-coded and `bias_id` is unused.
     """
-    weight, bias = model.main[0].weight, model.main[0].bias
+    layer = first_layer(model)
+    weight, bias = layer.weight, layer.bias
     mask = torch.ones_like(weight)
     mask[mask_idx] = 0
     masked_weights = weight * mask
@@ -55,7 +56,9 @@ def loss_2d(
     return loss_fn(F.log_softmax(logits, dim=1), y)
 
 
-def course_surface(model: MLP, X: torch.Tensor, y: torch.Tensor, xs: Sequence[float] | None = None) -> np.ndarray:
+def course_surface(
+    model: MLP, X: torch.Tensor, y: torch.Tensor, xs: Sequence[float] | np.ndarray | None = None
+) -> np.ndarray:
     """Z[i, j] = loss_2d(deepcopy(model), U[i, j], V[i, j]) over meshgrid(xs, xs), one grid point at a time."""
     xs = np.linspace(-GRID_L, GRID_L, GRID_N) if xs is None else np.asarray(xs)
     U, V = np.meshgrid(xs, xs)

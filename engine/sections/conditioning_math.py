@@ -15,14 +15,14 @@ and 7. Everything below is computed from these few arrays, in float64, with no a
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from ..events import Progress
-from ..model import MLP
+from ..model import MLP, first_layer
 from ..seeding import SEED
 from .conditioning_course import INITS, MASK_IDX, NEWTON_INIT, NEWTON_ITERS
 
@@ -57,7 +57,7 @@ def course_weights(seed: int = SEED) -> tuple[torch.Tensor, torch.Tensor]:
     """W and b of set_seed(seed); MLP(784, 10, []), drawn without disturbing the global torch RNG."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        layer = MLP(784, 10, []).main[0]
+        layer = first_layer(MLP(784, 10, []))
     return layer.weight.detach(), layer.bias.detach()
 
 
@@ -69,13 +69,13 @@ def build_problem(X: torch.Tensor, y: torch.Tensor, seed: int = SEED) -> Problem
     X = X.reshape(-1, 784)
     logits = (X @ W.T + b).double().cpu().numpy()  # float32 matmul as the course, float64 from here on
     x = X[:, MASK_IDX[1]].double().cpu().numpy()
-    y = y.cpu().numpy()
+    labels = y.cpu().numpy()
     logits[:, 7] -= float(b[7])  # column 7 without its bias: v takes its place
     others = [k for k in range(10) if k not in (MASK_IDX[0], 7)]
     top = logits[:, others].max(1)
     rest = top + np.log(np.exp(logits[:, others] - top[:, None]).sum(1))
-    target = np.array([(x * (y == MASK_IDX[0])).mean(), (y == 7).mean()])
-    const = float(logits[np.arange(len(y)), y].mean())
+    target = np.array([(x * (labels == MASK_IDX[0])).mean(), (labels == 7).mean()])
+    const = float(logits[np.arange(len(labels)), labels].mean())
     return Problem(x, logits[:, [MASK_IDX[0], 7]].T.copy(), rest, target, const, X.device)
 
 
@@ -152,7 +152,7 @@ def first_true(mask: np.ndarray) -> int | None:
 
 def trajectories(
     problem: Problem, max_steps: int, lr: float, beta: float, inits=INITS, bound: float = RUNAWAY
-) -> Iterator[Progress]:
+) -> Generator[Progress, None, tuple[np.ndarray, list[int | None]]]:
     """GD and momentum together, as one (2, 2) parameter array; returns rows (2, max_steps, 3), diverged_at.
 
     Both follow v <- -lr * grad + b * v; w <- w + v with b = 0 for GD (so w <- w - lr * grad)

@@ -55,7 +55,9 @@ def heavy_ball_rates(lam: np.ndarray, lr: float, beta: float) -> np.ndarray:
     return np.array([np.abs(np.linalg.eigvals(heavy_ball_matrix(v, lr, beta))).max() for v in np.asarray(lam, float)])
 
 
-def predicted_iterations(rates: Sequence[float], offsets: Sequence[float], tol: float = TOL) -> int | None:
+def predicted_iterations(
+    rates: Sequence[float] | np.ndarray, offsets: Sequence[float] | np.ndarray, tol: float = TOL
+) -> int | None:
     """max over i of ceil(log(tol / |cᵢ|) / log ρᵢ): when every eigen-coordinate has shrunk below tol; None if never.
 
     A direction already within tol needs 0 steps; a rate of exactly 0 needs one.
@@ -155,7 +157,7 @@ def theory(
         start_offset=pair(offsets),
         lr=float(lr),
         beta=float(beta),
-        methods=tuple(method_theory(label, lam, offsets, lr, beta) for label in LABELS),
+        methods=(method_theory(LABELS[0], lam, offsets, lr, beta), method_theory(LABELS[1], lam, offsets, lr, beta)),
         best=best,
     )
 
