@@ -11,11 +11,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -n auto $(PYTEST_ARGS)
 
-# Linters CI runs after the tests: style and errors (ruff), layer contracts (import-linter).
+# Linters CI runs after the tests: style and errors (ruff), layer contracts (import-linter), engine/'s types (mypy).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(VENV)/bin/python $$f || exit 1; done
