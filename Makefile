@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench gpu-check
 run: $(STAMP)
 	$(VENV)/bin/optcourse-tui $(ARGS)
 
@@ -25,3 +25,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# GPU readiness (engine only: torch + numpy, no textual; works on a bare GPU box with torch installed).
+# Without CUDA it says so and exits 0. PYTHON is used directly: no venv, no install.
+gpu-check:
+	$(PYTHON) scripts/gpu_check.py

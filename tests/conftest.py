@@ -38,3 +38,17 @@ def fresh_home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("OPTCOURSE_HOME", str(home))
     return home
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked gpu skip, saying why, where PyTorch sees no CUDA device."""
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu_items:
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA device: PyTorch sees none here")
+    for item in gpu_items:
+        item.add_marker(skip)

@@ -17,7 +17,8 @@ class AppConfig:
     device_label: str | None = None  # fixed device text, for reproducible snapshots
     warm_up: bool = True  # import torch and load MNIST in the background at start
     engine: str = "process"  # "process": the engine in its own process (the app); "thread": in this one (tests)
+    threads: int | None = None  # torch threads in the engine (None: its default, see engine.context)
 
     def engine_settings(self) -> EngineSettings:
         data_dir = self.data_dir.expanduser().resolve() if self.data_dir is not None else None
-        return EngineSettings(self.device, data_dir, device_label=self.device_label)
+        return EngineSettings(self.device, data_dir, self.threads, device_label=self.device_label)

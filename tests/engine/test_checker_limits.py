@@ -117,7 +117,8 @@ def test_cancelling_ends_the_grandchildren_too(tmp_path, mnist):
 
     def cancel_when_spawned():
         deadline = time.monotonic() + 60
-        while not (tmp_path / "grandchild").exists() and time.monotonic() < deadline:
+        spawned = lambda: all((tmp_path / n).exists() for n in ("grandchild", "sleeper"))
+        while not spawned() and time.monotonic() < deadline:
             time.sleep(0.05)
         cancel.set()
 
