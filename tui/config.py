@@ -17,8 +17,13 @@ class AppConfig:
     device_label: str | None = None  # fixed device text, for reproducible snapshots
     warm_up: bool = True  # import torch and load MNIST in the background at start
     engine: str = "process"  # "process": the engine in its own process (the app); "thread": in this one (tests)
-    threads: int | None = None  # torch threads in the engine (None: its default, see engine.context)
+    threads: int | None = None  # torch threads in the engine (None: every core but one, engine.context.default_threads)
 
     def engine_settings(self) -> EngineSettings:
         data_dir = self.data_dir.expanduser().resolve() if self.data_dir is not None else None
-        return EngineSettings(self.device, data_dir, self.threads, device_label=self.device_label)
+        from engine.context import default_threads
+
+        # One core stays with the interface: measured on 2 cores, a second torch thread spinning
+        # against the UI's redraws made Section 7 7x slower (benchmarks/bench_in_app.py).
+        threads = self.threads or default_threads()
+        return EngineSettings(self.device, data_dir, threads, device_label=self.device_label)

@@ -68,13 +68,9 @@ class ThreadExecutor:
     def context(self):
         with self._lock:
             if self._context is None:
-                from engine.context import EngineContext, default_threads
+                from engine.context import EngineContext
 
-                threads = self.settings.threads or default_threads()
-                settings = EngineSettings(
-                    self.settings.device, self.settings.data_dir, threads, self.settings.device_label
-                )
-                self._context = EngineContext(settings)
+                self._context = EngineContext(self.settings)
             return self._context
 
     def start(self, run_id: int, job: Job, deliver: Callable[[list, bool], None], node: Widget) -> None:
