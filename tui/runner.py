@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Protocol
 
 from textual.message import Message
@@ -35,21 +34,6 @@ class Executor(Protocol):
     def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None: ...
 
     def shutdown(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class ClosureJob(Job):
-    """Transitional: a screen not yet converted to its section's Jobs passes `make_events(context)`.
-
-    Only the thread executor can run it (a closure cannot cross a process boundary).
-    """
-
-    compute = "tui.runner:run_closure"
-    make_events: Callable = field(default=lambda ctx: iter(()), compare=False)
-
-
-def run_closure(job: ClosureJob, env) -> Iterator:
-    yield from job.make_events(env.context)
 
 
 class ThreadExecutor:
@@ -138,10 +122,8 @@ class EngineRunner:
         self.device_label = device_label  # known once the engine has started (or fixed, for snapshots)
         self.engine_error: str | None = None
 
-    def start(self, node: Widget, job: Job | Callable, group: str) -> int:
+    def start(self, node: Widget, job: Job, group: str) -> int:
         run_id = next(self._ids)
-        if not isinstance(job, Job):
-            job = ClosureJob(make_events=job)
 
         def deliver(events: list, final: bool) -> None:  # from any thread
             node.post_message(EngineEvents(run_id, group, events, final))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -132,7 +130,7 @@ class SectionScreen(Screen):
             tabs.active = ids[(ids.index(tabs.active) + offset) % len(ids)]
 
     # -- engine runs --------------------------------------------------------------------
-    def start_run(self, job: Job | Callable, group: str = "demo") -> int:
+    def start_run(self, job: Job, group: str = "demo") -> int:
         """Run `job` in the engine, replacing (cancelling) the group's previous run."""
         previous = self._engine_runs.pop(group, None)
         if previous is not None:
