@@ -7,6 +7,7 @@ from textual.worker import WorkerState
 
 from tui.app import OptCourseApp
 from tui.config import AppConfig
+from tui.widgets.chart import Chart
 
 SIZES = [(100, 30), (80, 24)]
 SIZE_IDS = ["100x30", "80x24"]
@@ -44,4 +45,9 @@ async def settle(pilot, rounds: int = 3, limit: int = 50) -> None:
         busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers)
         if done >= rounds and not busy:
             break
+    # A chart coalesces redraws asked for in quick succession: wait for the last one to be drawn.
+    for _ in range(limit):
+        if not any(chart.redraw_pending for chart in pilot.app.screen.query(Chart)):
+            break
+        await pilot.pause(0.02)
     no_blink(pilot.app)

@@ -1,15 +1,26 @@
-"""A plotext chart that redraws from scratch on every render, plus axis and downsampling helpers."""
+"""A plotext chart rebuilt by its drawer at each render: bounded input, coalesced redraws, labels that fit."""
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
+from .plot_bounds import BLANK, Y_CAP, BoundedPlot, fit, number_text
+from .plot_bounds import round_ticks as round_ticks  # re-exported for drawers that set their own ticks
 from .smoothing import ema as ema  # re-exported: its home is tui.widgets.smoothing
 
 Drawer = Callable[..., None]
+
+MIN_INTERVAL = 1 / 25  # seconds between two builds of one chart: what the eye needs of a live curve
+NOTE_STYLE = Style(color="yellow")  # what was clipped or not drawn stands out from the labels
+HEADROOM = 3.0  # a chart waits this many times its own build time between builds, so drawing never hogs the UI
 
 
 class Chart(PlotextPlot):
@@ -17,25 +28,158 @@ class Chart(PlotextPlot):
 
     plotext transforms stored data while building (its log scale is applied in place),
     so a figure built twice can be wrong; rebuilding from our own data each time avoids
-    that class of bug entirely, and resizes come for free.
+    that class of bug entirely, and resizes come for free. The drawer gets a BoundedPlot,
+    so whatever it plots (1e30, NaN, inf, a million points) costs a bounded amount of work.
+    `redraw()` is the way to ask for a new picture while data streams: it draws at once when
+    the chart has been quiet, else once at the end of the interval, however often it is called.
     """
 
     DEFAULT_CSS = "Chart { width: 1fr; height: 1fr; min-height: 6; }"
 
-    def __init__(self, drawer: Drawer | None = None, *, id: str | None = None, classes: str | None = None):
+    log_y: reactive[bool] = reactive(False, init=False)
+
+    def __init__(
+        self,
+        drawer: Drawer | None = None,
+        *,
+        y_cap: float = Y_CAP,
+        log_y: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
+    ):
         super().__init__(id=id, classes=classes)
         self._drawer = drawer
+        self.y_cap = y_cap
+        self.set_reactive(Chart.log_y, log_y)
+        self.last_plot: BoundedPlot | None = None  # what the last build sent (tests read its work)
+        self.build_seconds = 0.0
+        self.builds = 0
+        self._next_build = 0.0  # monotonic time before which redraw() waits
+        self._pending: Timer | None = None
 
     def draw(self, drawer: Drawer | None) -> None:
-        """Replace what the chart shows; `drawer(plt)` gets a cleared plotext figure."""
+        """Replace what the chart shows; `drawer(plt)` gets a cleared, bounded plotext figure."""
         self._drawer = drawer
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Ask for a new picture: now if the chart is idle, else once when its interval is over."""
+        wait = self._next_build - time.monotonic()
+        if wait <= 0:
+            self.refresh()
+        elif self._pending is None:
+            self._pending = self.set_timer(wait, self._redraw_now)
+
+    @property
+    def redraw_pending(self) -> bool:
+        """Whether a coalesced redraw is still to come (tests wait for it before a screenshot)."""
+        return self._pending is not None
+
+    def _redraw_now(self) -> None:
+        self._pending = None
         self.refresh()
 
+    def watch_log_y(self) -> None:
+        self.redraw()
+
     def render(self):
+        started = time.perf_counter()
         self.plt.clear_figure()
+        plot = BoundedPlot(self.plt, self.size.width, self.size.height, log_y=self.log_y, y_cap=self.y_cap)
         if self._drawer is not None:
-            self._drawer(self.plt)
-        return super().render()
+            self._drawer(plot)
+        plot.finish()
+        picture = super().render()
+        if isinstance(picture, Text):
+            picture = label_rows(picture, plot)
+        self.last_plot = plot
+        self.builds += 1
+        self.build_seconds = time.perf_counter() - started
+        self._next_build = time.monotonic() + max(MIN_INTERVAL, HEADROOM * self.build_seconds)
+        return picture
+
+
+def label_rows(picture: Text, plot: BoundedPlot) -> Text:
+    """Write the title, the y label (top left, above its axis) and the notes into the chart's outer rows.
+
+    plotext puts a y label in the bottom-left corner, far from its axis, and silently drops a
+    title that does not fit; here each goes where it is read, in the first wording that fits.
+    """
+    lines = picture.split("\n", include_separator=False)
+    if len(lines) < 3:
+        return picture
+    width = max(len(line.plain) for line in lines)
+    style = _label_style(lines)
+    top, bottom = lines[0], lines[-1]
+    top_free = [c in (" ", BLANK) for c in top.plain.ljust(width)]
+    title = fit(plot.title_text, width)
+    if title and title.strip():
+        start = _title_start(lines[1].plain, width, len(title))
+        top = _put(top, start, title, style)
+        top_free[start : start + len(title)] = [False] * len(title)
+    bottom_free = [c == " " for c in bottom.plain.ljust(width)] if plot.has_xlabel else [False] * width
+    if plot.ylabel_text:
+        label = plot.ylabel_text
+        if _fits(top_free, 0, len(label)):
+            top = _put(top, 0, label, style)
+            top_free[: len(label)] = [False] * len(label)
+        elif _fits(bottom_free, 0, len(label)):
+            bottom = _put(bottom, 0, label, style)
+            bottom_free[: len(label)] = [False] * len(label)
+    notes = plot.note_variants()
+    if notes:
+        warn = style + NOTE_STYLE
+        for text in notes:  # two free cells apart, so a note never reads as part of a label
+            if _fits(top_free, width - len(text), len(text), gap=2):
+                top = _put(top, width - len(text), text, warn)
+                break
+            if _fits(bottom_free, width - len(text), len(text), gap=2):
+                bottom = _put(bottom, width - len(text), text, warn)
+                break
+        else:  # nothing free is wide enough: the note replaces the x label, which matters less
+            text = notes[-1][:width]
+            bottom = _put(bottom, 0, text.center(width), warn) if plot.has_xlabel else _put(top, 0, text, warn)
+    lines[0], lines[-1] = top, bottom
+    return Text("\n").join(lines)
+
+
+def _title_start(frame_row: str, width: int, length: int) -> int:
+    """Where plotext would centre a title on the canvas (between the frame's top corners)."""
+    left, right = frame_row.find("┌"), frame_row.rfind("┐")
+    if left < 0 or right <= left:
+        left, right = -1, width
+    col_start, canvas = left + 1, right - left - 1
+    start = col_start + canvas // 2 - length // 2
+    return max(0, min(start, width - length))
+
+
+def _fits(free: list[bool], start: int, length: int, gap: int = 1) -> bool:
+    """Whether [start, start + length) is free, with `gap` free cells between it and anything else."""
+    if start < 0 or start + length > len(free):
+        return False
+    lo, hi = max(0, start - gap), min(len(free), start + length + gap)
+    return all(free[lo:hi])
+
+
+def _put(line: Text, start: int, text: str, style) -> Text:
+    end = start + len(text)
+    pad = Text(" " * max(0, end - len(line.plain)))
+    line = line + pad if pad.plain else line
+    return Text.assemble(line[:start], Text(text, style=style), line[end:])
+
+
+def _label_style(lines: list[Text]) -> Style:
+    """The style plotext gives tick labels (colour and background), taken from a digit it drew."""
+    for line in reversed(lines):
+        for i, ch in enumerate(line.plain):
+            if ch.isdigit():
+                return _style_at(line, i)
+    return _style_at(lines[0], 0)
+
+
+def _style_at(line: Text, i: int) -> Style:
+    styles = [line.style] + [span.style for span in line.spans if span.start <= i < span.end]
+    return Style.combine(Style.parse(s) if isinstance(s, str) else s for s in styles)
 
 
 def decade_ticks(lo: float, hi: float, max_ticks: int = 8) -> tuple[list[float], list[str]]:
@@ -69,3 +213,6 @@ def downsample(xs: Sequence[float], ys: Sequence[float], points: int) -> tuple[l
         out_x.append(xs[i])
         out_y.append(sum(chunk) / len(chunk) if chunk else math.nan)
     return out_x, out_y
+
+
+__all__ = ["Chart", "decade_label", "decade_ticks", "downsample", "ema", "log10_clamped", "number_text", "round_ticks"]

@@ -1,0 +1,400 @@
+"""What a chart's drawer plots, bounded before plotext sees it: finite, in range, a few points per cell, round ticks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+# plotext joins consecutive points by every pixel in between (plotext._utility.get_line), off-canvas
+# ones included, and only then drops what falls outside. A loss of 1e5 on a 0-2.5 axis is a line of
+# millions of pixels per segment: seconds to minutes per redraw and ~80 MB/s of lists. inf and
+# 1e308 make its axis maths NaN and the build raises. So every value reaching plotext is finite and
+# inside the visible range, and every series has at most two points per pixel column.
+Y_CAP = 1e6  # |y| above this is clipped on every chart (a chart may ask for less)
+X_CAP = 1e15  # |x| above this is not drawn
+LOG_DECADES = 12  # a log axis shows at most this many decades below its top
+COLUMNS_PER_CELL = 2  # braille cells are 2 pixels wide; each pixel column keeps its lowest and highest point
+BLANK = "\u2800"  # an empty braille cell: a title plotext keeps (it drops blank ones) that shows nothing
+
+
+@dataclass
+class Series:
+    """One plotext data call as the drawer made it: plot, scatter or bar, with its options."""
+
+    kind: str
+    xs: list[float]
+    ys: list[float]
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Notes:
+    """What was not drawn as given, said on the chart."""
+
+    nonfinite: int = 0
+    nonpositive: int = 0  # on a log axis
+    above: float | None = None  # the top of the visible range, when values above it were clipped
+    below: float | None = None
+
+    def variants(self, log: bool) -> list[str]:
+        """The notes joined, from the longest wording to the shortest."""
+        long, mid, short = [], [], []
+        if self.above is not None:
+            v = number_text(10**self.above if log else self.above)
+            long.append(f"values above {v} clipped")
+            mid.append(f"above {v} clipped")
+            short.append(f"▲>{v}")
+        if self.below is not None:
+            v = number_text(10**self.below if log else self.below)
+            long.append(f"values below {v} clipped")
+            mid.append(f"below {v} clipped")
+            short.append(f"▼<{v}")
+        if self.nonfinite:
+            long.append(f"{self.nonfinite} NaN/inf not drawn")
+            mid.append(f"{self.nonfinite} NaN/inf")
+            short.append(f"{self.nonfinite} NaN")
+        if self.nonpositive:
+            long.append(f"{self.nonpositive} values ≤ 0 not drawn on a log axis")
+            mid.append(f"{self.nonpositive} ≤ 0 not drawn")
+            short.append(f"{self.nonpositive}≤0")
+        if not long:
+            return []
+        return [" · ".join(long), " · ".join(mid), " ".join(short)]
+
+
+class BoundedPlot:
+    """Stands in for the plotext figure a drawer gets: the same calls, bounded when `finish()` sends them.
+
+    Data calls (plot, scatter, bar, horizontal_line, vertical_line), limits, ticks, the title and
+    the y label are recorded; everything else goes to plotext at once. `finish()` drops non-finite
+    points, clips y to the visible range (the drawer's ylim, else the data's, never beyond
+    `y_cap`), keeps the lowest and highest point of each character cell, picks round ticks where
+    the drawer set none, and with `log_y` plots log10(y) on decade ticks. `notes` says what was
+    clipped or dropped; `points` counts the points handed to plotext (tests bound the work with it).
+    The width used is the widget's, a little more than the canvas's: never fewer columns than drawn.
+    """
+
+    def __init__(self, plt, width: int, height: int, *, log_y: bool = False, y_cap: float = Y_CAP):
+        self._plt = plt
+        self.width, self.height = max(1, width), max(1, height)
+        self.log_y, self.y_cap = log_y, y_cap
+        self.series: list[Series] = []
+        self.hlines: list[tuple[float, dict]] = []
+        self.vlines: list[tuple[float, dict]] = []
+        self._xlim: tuple[float | None, float | None] = (None, None)
+        self._ylim: tuple[float | None, float | None] = (None, None)
+        self._xticks: tuple | None = None
+        self._yticks: tuple | None = None
+        self.title_text: str | None = None
+        self.ylabel_text: str | None = None
+        self.has_xlabel = False
+        self.notes = Notes()
+        self.points = 0
+
+    def __getattr__(self, name: str):
+        return getattr(self._plt, name)
+
+    # -- recorded calls (plotext's signatures) ------------------------------------------------
+    def plot(self, *args, **options) -> None:
+        self._record("plot", args, options)
+
+    def scatter(self, *args, **options) -> None:
+        self._record("scatter", args, options)
+
+    def bar(self, *args, **options) -> None:
+        self._record("bar", args, options)
+
+    def horizontal_line(self, coordinate, color=None, yside=None) -> None:
+        self.hlines.append((coordinate, {"color": color, "yside": yside}))
+
+    def vertical_line(self, coordinate, color=None, xside=None) -> None:
+        self.vlines.append((coordinate, {"color": color, "xside": xside}))
+
+    def xlim(self, lower=None, upper=None, xside=None) -> None:
+        self._xlim = (lower, upper)
+
+    def ylim(self, lower=None, upper=None, yside=None) -> None:
+        self._ylim = (lower, upper)
+
+    def xticks(self, ticks=None, labels=None, xside=None) -> None:
+        self._xticks = None if ticks is None else (list(ticks), None if labels is None else list(labels))
+
+    def yticks(self, ticks=None, labels=None, yside=None) -> None:
+        self._yticks = None if ticks is None else (list(ticks), None if labels is None else list(labels))
+
+    def title(self, label=None) -> None:
+        """The title; a tuple gives wordings from the longest to the shortest, the first that fits is drawn."""
+        self.title_text = label
+
+    def ylabel(self, label=None, yside=None) -> None:
+        self.ylabel_text = label
+
+    def xlabel(self, label=None, xside=None) -> None:
+        self.has_xlabel = self.has_xlabel or bool(label)
+        self._plt.xlabel(label, xside)
+
+    def _record(self, kind: str, args: tuple, options: dict) -> None:
+        if len(args) == 1:
+            ys = list(args[0])
+            xs = [float(i) for i in range(1, len(ys) + 1)]  # plotext's x for plot(y)
+        elif len(args) >= 2:
+            xs, ys = list(args[0]), list(args[1])
+        else:
+            return
+        self.series.append(Series(kind, [_float(v) for v in xs], [_float(v) for v in ys], options))
+
+    # -- sending ------------------------------------------------------------------------------
+    def finish(self) -> None:
+        """Send the recorded figure to plotext, bounded."""
+        plt = self._plt
+        x_lo, x_hi = _limits(self._xlim)
+        for s in self.series:
+            self._clean(s, x_lo, x_hi)
+        lo, hi = self._y_range()
+        if lo is not None and hi is not None:
+            for s in self.series:
+                self._clip(s, lo, hi)
+        xr = self._x_range(x_lo, x_hi)
+        columns = COLUMNS_PER_CELL * self.width
+        for s in self.series:
+            if s.kind != "bar":
+                s.xs, s.ys = envelope(s.xs, s.ys, columns, xr)
+            if not s.xs:
+                continue
+            self.points += len(s.xs)
+            getattr(plt, s.kind)(s.xs, s.ys, **s.options)
+        for y, options in self.hlines:
+            y = self._y(y)
+            if y is not None and lo is not None and hi is not None and lo <= y <= hi:
+                plt.horizontal_line(y, **options)
+        for x, options in self.vlines:
+            x = _float(x)
+            if math.isfinite(x) and (xr is None or xr[0] <= x <= xr[1]):
+                plt.vertical_line(x, **options)
+        if lo is not None and hi is not None:
+            plt.ylim(lo, hi)
+            plt.yticks(*self._y_ticks(lo, hi))
+        if xr is not None:
+            if self._xlim != (None, None):
+                plt.xlim(*xr)
+            if self._xticks is not None:
+                plt.xticks(*self._xticks)
+            else:
+                ends = tuple(v for v in (x_lo, x_hi) if v is not None)
+                plt.xticks(*round_ticks(*xr, most=max(2, self.width // 7), ends=ends))
+        elif self._xticks is not None:
+            plt.xticks(*self._xticks)
+        # The top row is reserved with a blank title: the Chart writes the title, the y label and the
+        # notes there itself (plotext would drop a title that does not fit, and put the y label at the bottom).
+        if self.title_text or self.ylabel_text or self.note_variants():
+            plt.title(BLANK)
+
+    def note_variants(self) -> list[str]:
+        return self.notes.variants(self.log_y)
+
+    def _y(self, y) -> float | None:
+        """A y value as plotted (log10 on a log axis), or None when it cannot be drawn."""
+        y = _float(y)
+        if not math.isfinite(y):
+            return None
+        if self.log_y:
+            return math.log10(y) if y > 0 else None
+        return y
+
+    def _clean(self, s: Series, x_lo: float | None, x_hi: float | None) -> None:
+        """Drop points that cannot be drawn; cap |y| at y_cap; y as plotted."""
+        cap = math.log10(self.y_cap) if self.log_y else self.y_cap
+        xs, ys = [], []
+        for x, y in zip(s.xs, s.ys):
+            if not (math.isfinite(x) and abs(x) <= X_CAP):
+                continue
+            if (x_lo is not None and x < x_lo) or (x_hi is not None and x > x_hi):
+                continue
+            if not math.isfinite(y):
+                self.notes.nonfinite += 1
+                continue
+            if self.log_y:
+                if y <= 0:
+                    self.notes.nonpositive += 1
+                    continue
+                y = math.log10(y)
+            if y > cap:
+                self.notes.above, y = cap, cap
+            elif y < -cap and not self.log_y:  # a log axis has no floor here: LOG_DECADES bounds it
+                self.notes.below, y = -cap, -cap
+            xs.append(x)
+            ys.append(y)
+        s.xs, s.ys = xs, ys
+
+    def _y_range(self) -> tuple[float | None, float | None]:
+        """The visible y range: the drawer's limits where given (as plotted), else the data's."""
+        lo, hi = self._ylim
+        lo = None if lo is None else self._y(lo)
+        hi = None if hi is None else self._y(hi)
+        data = [y for s in self.series for y in s.ys]
+        data += [y for y in (self._y(h) for h, _ in self.hlines) if y is not None]
+        if self.series and any(s.kind == "bar" for s in self.series) and not self.log_y:
+            data.append(0.0)  # bars stand on zero
+        if not data and (lo is None or hi is None):
+            return lo, hi
+        lo = min(data) if lo is None else lo
+        hi = max(data) if hi is None else hi
+        if lo > hi:
+            lo, hi = hi, lo
+        if self.log_y and hi - lo > LOG_DECADES:
+            lo = hi - LOG_DECADES
+        if hi == lo:  # as plotext does for a flat line
+            lo, hi = (lo - 0.5, hi + 0.5) if self.log_y or lo == 0 else (lo - abs(lo) / 2, hi + abs(hi) / 2)
+        return lo, hi
+
+    def _clip(self, s: Series, lo: float, hi: float) -> None:
+        ys = []
+        for y in s.ys:
+            if y > hi:
+                self.notes.above, y = hi, hi
+            elif y < lo:
+                self.notes.below, y = lo, lo
+            ys.append(y)
+        s.ys = ys
+
+    def _x_range(self, x_lo: float | None, x_hi: float | None) -> tuple[float, float] | None:
+        data = [x for s in self.series for x in s.xs]
+        if not data and (x_lo is None or x_hi is None):
+            return None
+        lo = min(data) if x_lo is None else x_lo
+        hi = max(data) if x_hi is None else x_hi
+        return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+    def _y_ticks(self, lo: float, hi: float) -> tuple[list[float], list[str]]:
+        most = max(2, (self.height - 4) // 2 + 1)  # a tick every other row at most
+        if self.log_y:
+            return log_ticks(lo, hi, most)
+        if self._yticks is not None:
+            ticks, labels = self._yticks
+            return ticks, labels if labels is not None else [number_text(t) for t in ticks]
+        ends = tuple(v for v in _limits(self._ylim) if v is not None)
+        return round_ticks(lo, hi, most=most, ends=ends)
+
+
+def envelope(
+    xs: Sequence[float], ys: Sequence[float], columns: int, x_range: tuple[float, float] | None
+) -> tuple[list[float], list[float]]:
+    """At most two points per pixel column: each column's lowest and highest, in their order.
+
+    Columns split the x range when x never decreases (a curve), else the points into runs of
+    equal length (a path). Spikes survive, unlike a mean, and each column spans what drawing
+    every point would: the picture is the same.
+    """
+    n = len(xs)
+    if n <= 2 * columns:
+        return list(xs), list(ys)
+    monotone = all(a <= b for a, b in zip(xs, xs[1:]))
+    if monotone and x_range is not None and x_range[1] > x_range[0]:
+        lo, width = x_range[0], (x_range[1] - x_range[0]) / columns
+        keys = [min(columns - 1, max(0, int((x - lo) / width))) for x in xs]
+    else:
+        keys = [i * columns // n for i in range(n)]
+    out_x: list[float] = []
+    out_y: list[float] = []
+    start = 0
+    while start < n:
+        stop = start
+        while stop < n and keys[stop] == keys[start]:
+            stop += 1
+        i_min = min(range(start, stop), key=ys.__getitem__)
+        i_max = max(range(start, stop), key=ys.__getitem__)
+        for i in sorted({i_min, i_max}):
+            out_x.append(xs[i])
+            out_y.append(ys[i])
+        start = stop
+    return out_x, out_y
+
+
+def round_ticks(lo: float, hi: float, most: int = 5, ends: tuple[float, ...] = ()) -> tuple[list[float], list[str]]:
+    """At most about `most` ticks at multiples of 1, 2 or 5 times a power of ten, in [lo, hi].
+
+    `ends` are axis limits the drawer chose (a budget of 2.5 s): they are ticks too, replacing a
+    round tick closer than half a step, so an axis visibly ends where it was asked to.
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo], [number_text(lo)]
+    most = max(2, most)
+    raw = (hi - lo) / (most - 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = mag * 10
+    for m in (1, 2, 5, 10):
+        k0, k1 = math.ceil(lo / (m * mag) - 1e-9), math.floor(hi / (m * mag) + 1e-9)
+        if k1 - k0 + 1 <= most:
+            step = m * mag
+            break
+    k0, k1 = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    ticks = [k * step for k in range(k0, k1 + 1)]
+    labels = [tick_text(t, step) for t in ticks]
+    for end in ends:
+        if any(abs(t - end) < 1e-9 * max(1.0, abs(end)) for t in ticks):
+            continue
+        keep = [i for i, t in enumerate(ticks) if abs(t - end) > 0.5 * step]
+        ticks, labels = [ticks[i] for i in keep] + [end], [labels[i] for i in keep] + [number_text(end)]
+    order = sorted(range(len(ticks)), key=ticks.__getitem__)
+    return [ticks[i] for i in order], [labels[i] for i in order]
+
+
+def log_ticks(lo: float, hi: float, most: int = 5) -> tuple[list[float], list[str]]:
+    """Ticks of a log10 axis (positions are log10 values): 1-2-5 per decade when they fit, else decades."""
+    first, last = math.floor(lo), math.ceil(hi)
+    for mantissas in ((1, 2, 5), (1,)):
+        values = [m * 10.0**k for k in range(first, last + 1) for m in mantissas]
+        ticks = [math.log10(v) for v in values if lo - 1e-9 <= math.log10(v) <= hi + 1e-9]
+        if len(ticks) <= most and len(ticks) >= 2:
+            return ticks, [number_text(10**t) for t in ticks]
+    stride = max(1, math.ceil((last - first + 1) / most))
+    ticks = [float(k) for k in range(math.ceil(lo), math.floor(hi) + 1, stride)] or [lo]
+    return ticks, [number_text(10**t) for t in ticks]
+
+
+def tick_text(t: float, step: float) -> str:
+    """A tick label with as many decimals as the step needs: 0.25, 2.30; 5k, 10k for thousands."""
+    if abs(t) < step * 1e-6:
+        return "0"
+    if step >= 1000 and abs(t) < 1e6 and t % 1000 == 0:
+        return f"{t / 1000:g}k"
+    if step >= 1e6 or (step < 1e-4 and t != 0):
+        return number_text(t)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return f"{t:.{decimals}f}"
+
+
+def number_text(v: float) -> str:
+    """A short label for any number: 2.5, 1000, 1e6, 3e-05 -> 3e-5."""
+    if v == 0 or not math.isfinite(v):
+        return f"{v:g}"
+    if 1e-4 <= abs(v) < 1e5:
+        return f"{v:.4g}"
+    mantissa, exponent = f"{v:.2g}".split("e") if "e" in f"{v:.2g}" else (f"{v:.2g}", "0")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def fit(text, width: int) -> str | None:
+    """The first of `text`'s wordings (a str or a tuple, longest first) that fits in `width`, else the last cut."""
+    if text is None:
+        return None
+    variants = [text] if isinstance(text, str) else list(text)
+    for v in variants:
+        if len(v) <= width:
+            return v
+    return variants[-1][: max(0, width)] if variants else None
+
+
+def _limits(pair) -> tuple[float | None, float | None]:
+    lo, hi = pair
+    lo = None if lo is None or not math.isfinite(_float(lo)) else _float(lo)
+    hi = None if hi is None or not math.isfinite(_float(hi)) else _float(hi)
+    return lo, hi
+
+
+def _float(v) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
