@@ -31,10 +31,13 @@ def pixels(monkeypatch):
     original = plotext_utility.get_line
 
     def counting(x, y):
+        # The size of the line is known before plotext builds it (one segment of 1e30 would never end).
+        if all(isinstance(v, (int, float)) and math.isfinite(v) for v in (*x, *y)):
+            size = int(max(abs(int(x[1]) - int(x[0])), abs(int(y[1]) - int(y[0]))) + 1)
+            if drawn[0] + size > PIXEL_LIMIT:
+                raise PixelBudgetExceeded(f"plotext would interpolate more than {PIXEL_LIMIT} pixels")
         line = original(x, y)
         drawn[0] += len(line[0])
-        if drawn[0] > PIXEL_LIMIT:
-            raise PixelBudgetExceeded(f"plotext interpolated more than {PIXEL_LIMIT} pixels")
         return line
 
     monkeypatch.setattr(plotext_utility, "get_line", counting)
@@ -138,6 +141,11 @@ def test_log_ticks_use_1_2_5_within_a_few_decades_else_decades():
     assert labels == ["0.05", "0.1", "0.2", "0.5", "1", "2"]
     assert ticks == pytest.approx([math.log10(v) for v in (0.05, 0.1, 0.2, 0.5, 1, 2)])
     assert log_ticks(-6, 2, most=5)[1] == ["1e-6", "0.0001", "0.01", "1", "100"]
+    # within less than a decade (a curve from 2.14 to 2.5): round values, placed on the log axis
+    ticks, labels = log_ticks(math.log10(2.141), math.log10(2.5), most=4)
+    assert labels == ["2.2", "2.3", "2.4", "2.5"] and ticks == pytest.approx(
+        [math.log10(v) for v in (2.2, 2.3, 2.4, 2.5)]
+    )
 
 
 async def test_the_y_label_is_above_its_axis_and_a_long_title_gives_way_to_its_short_wording(pixels):

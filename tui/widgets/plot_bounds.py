@@ -348,6 +348,11 @@ def log_ticks(lo: float, hi: float, most: int = 5) -> tuple[list[float], list[st
         ticks = [math.log10(v) for v in values if lo - 1e-9 <= math.log10(v) <= hi + 1e-9]
         if len(ticks) <= most and len(ticks) >= 2:
             return ticks, [number_text(10**t) for t in ticks]
+    if hi - lo < 1:  # less than a decade (2.1 to 2.5): round values, placed on the log axis
+        values, labels = round_ticks(10**lo, 10**hi, most)
+        pairs = [(math.log10(v), label) for v, label in zip(values, labels) if v > 0]
+        if len(pairs) >= 2:
+            return [p[0] for p in pairs], [p[1] for p in pairs]
     stride = max(1, math.ceil((last - first + 1) / most))
     ticks = [float(k) for k in range(math.ceil(lo), math.floor(hi) + 1, stride)] or [lo]
     return ticks, [number_text(10**t) for t in ticks]
