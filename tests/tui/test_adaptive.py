@@ -78,9 +78,32 @@ def text(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
-async def open_compare(pilot) -> None:
+class FrozenClock:
+    """The playback's clock in tests: time moves only when a test says so, so frames are exact."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def freeze(app) -> FrozenClock:
+    """The screen's playback on a FrozenClock (the one it has, if frozen already)."""
+    playback = app.screen.playback
+    if not isinstance(playback.clock, FrozenClock):
+        playback.clock = FrozenClock()
+    return playback.clock
+
+
+async def open_compare(pilot, end: bool = True) -> None:
+    """Open the demo tab and wait for the canned run; with `end`, show its final picture (End)."""
+    freeze(pilot.app)
     await pilot.press("right_square_bracket")
     await settle(pilot)
+    if end:
+        await pilot.press("end")
+        await settle(pilot)
 
 
 async def test_the_tab_starts_a_run_with_the_course_defaults_and_toggles_redraw(runs):
@@ -96,7 +119,7 @@ async def test_the_tab_starts_a_run_with_the_course_defaults_and_toggles_redraw(
         assert screen.query_one("#batch", Stepper).has_focus
         curves = screen.query_one(OptimizerCurves)
         assert {n: len(v) for n, v in curves.losses.items()} == dict.fromkeys(NAMES, 275)
-        assert text(screen, "#status") == "done: 275 iterations each"
+        assert text(screen, "#status") == "■ iteration 274 · 100 it/s · done: 275 iterations each"
         assert screen.query_one("#progress", ProgressBar).percentage == 1.0
         summary = text(screen, "#summary")
         assert summary.startswith("EMA loss") and "RMSprop 0." in summary
@@ -186,7 +209,7 @@ async def test_escape_stops_a_run_and_the_screen_stays(monkeypatch):
         release.set()
         await settle(pilot)
         assert app.screen is screen and not screen.running
-        assert text(screen, "#status").startswith("stopped at iteration")
+        assert "· stopped at " in text(screen, "#status") and text(screen, "#status").endswith("r runs again")
 
 
 async def test_divergence_and_failure_are_shown(monkeypatch):
@@ -196,7 +219,7 @@ async def test_divergence_and_failure_are_shown(monkeypatch):
         await open_compare(pilot)
         screen = app.screen
         summary = text(screen, "#summary")
-        assert "SGD diverged at iteration 12" in summary and "Momentum diverged at iteration 130" in summary
+        assert "SGD diverged at 12" in summary and "Momentum diverged at 130" in summary
         assert len(screen.query_one(OptimizerCurves).losses["SGD"]) == 12
         screen.handle_events("compare", [Failed("the GPU ran out of memory; choose smaller settings")])
         await pilot.pause()
@@ -270,8 +293,9 @@ async def compare_overlay(pilot) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_panels_snapshot(snap_compare, monkeypatch, size):
     """Three panels (SGD, Momentum, RMSprop), loss 0-2.5 over 275 iterations, raw curves faint under
-    the smoothed ones; the controls at the course defaults, the RMSprop rule, the finished status
-    with a full progress bar, and the smoothed final losses in the optimizers' colours."""
+    the smoothed ones; the controls at the course defaults, the RMSprop rule, the playback keys' hint,
+    after End the status '■ iteration 274 · 100 it/s · done: 275 iterations each' with a full
+    progress bar, and the smoothed final losses in the optimizers' colours."""
     patched(monkeypatch)
     assert snap_compare(make_app(section="adaptive"), terminal_size=size, run_before=compare_panels)
 

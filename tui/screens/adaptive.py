@@ -28,6 +28,7 @@ from engine.events import Diverged, Done, Failed, Progress, Status
 from ..widgets.chart import decade_label
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.optimizer_curves import OptimizerCurves
+from ..widgets.player import PLAYER_BINDINGS, Playback, PlayerKeys
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
 
@@ -38,23 +39,40 @@ RULE = (
     f"momentum β {BETA:g} · α {ALPHA:g} · ε {decade_label(math.log10(EPSILON))}"
 )
 
-HINT = "v panels/overlay · s smoothing · r run again (new random model) · Esc stop"
+# The demo's keys, in the longest wording that fits the screen's width (the short one fits 80 columns).
+HINTS = (
+    "space play/pause · ,/. step · +/- speed · Home/End first/last · v panels/overlay · s smoothing"
+    " · y log scale · r new model",
+    "space play/pause · ,/. step · +/- speed · Home/End · v view · s smooth · y log",
+)
 
 
-class AdaptiveScreen(SectionScreen):
-    """Lesson, the Compare optimizers demo, and Think 7.1 / 7.2."""
+class AdaptiveScreen(PlayerKeys, SectionScreen):
+    """Lesson, the Compare optimizers demo, and Think 7.1 / 7.2.
+
+    The three curves play back as they are computed (tui.widgets.player): space, ',' '.', '+' '-',
+    Home and End act on the playback from any control of the demo tab, as priority keys, so a
+    focused stepper no longer takes Home/End (minimum/maximum) or '.'/'-' (start typing); typed
+    values still start with a digit or Enter. Every control change restarts from iteration 0.
+    """
 
     BINDINGS = [
         Binding("v", "toggle_view", "panels/overlay"),
         Binding("s", "toggle_smoothing", "smoothing"),
+        Binding("y", "toggle_log", "log y"),
         Binding("r", "run", "run again"),
+        *PLAYER_BINDINGS,
     ]
     CSS_PATH = "adaptive.tcss"
     FOCUS = {"compare": "#batch"}
-    DEMO_ACTIONS = ("toggle_view", "toggle_smoothing", "run")
+    DEMO_ACTIONS = ("toggle_view", "toggle_smoothing", "toggle_log", "run")
     seed: int | None = None  # None: a fresh model and fresh minibatches each run, as the course
-    _iteration = 0
     job: CompareJob | None = None  # the run on screen (or in flight)
+
+    def __init__(self, section, course) -> None:
+        super().__init__(section, course)
+        self.playback = Playback(self._show_frame)
+        self._run_text, self._error = "", False  # what the run is doing, beside the playback's state
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Compare optimizers", id="compare"), Vertical():
@@ -64,7 +82,7 @@ class AdaptiveScreen(SectionScreen):
                     yield Stepper("lr", **LR.stepper_args(), label_width=7, id="lr")
                     yield Stepper("steps", **STEPS.stepper_args(), big_step=5, label_width=7, id="steps")
                 yield Static(RULE, id="rule", markup=False)
-            yield Static(HINT, id="hint", markup=False)
+            yield Static(HINTS[-1], id="hint", markup=False)
             yield ImplementationToggle(EXERCISES, self.course)
             with Horizontal(id="status-row"):
                 yield Static("", id="status", markup=False)
@@ -72,11 +90,24 @@ class AdaptiveScreen(SectionScreen):
             yield Static("", id="summary")
             yield OptimizerCurves(OPTIMIZERS, COLORS, int(STEPS.default), id="curves")
 
+    def on_mount(self) -> None:  # Textual calls SectionScreen.on_mount too
+        self.playback.attach(self)
+
+    def on_resize(self) -> None:
+        width = self.size.width
+        self.query_one("#hint", Static).update(next((h for h in HINTS if len(h) <= width), HINTS[-1]))
+
+    def _on_compare(self) -> bool:
+        return self.is_mounted and self.query_one("#tabs").active == "compare"
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         # The demo's keys act (and show in the Footer) only on the demo tab.
         if action in self.DEMO_ACTIONS:
-            return self.query_one("#tabs").active == "compare"
+            return self._on_compare()
         return super().check_action(action, parameters)
+
+    def player(self) -> Playback | None:
+        return self.playback if self._on_compare() and self.job is not None else None
 
     # -- runs -----------------------------------------------------------------------------------
     def on_pane_first_shown(self, pane_id: str) -> None:
@@ -102,9 +133,8 @@ class AdaptiveScreen(SectionScreen):
         self.job = job
         self.query_one(OptimizerCurves).reset(job.max_steps)
         self.query_one("#progress", ProgressBar).update(progress=0, total=job.max_steps)
-        self._iteration = 0
-        self._set_status("starting…")
-        self._show_summary()
+        self._run_text, self._error = "starting…", False
+        self.playback.load(0, total=job.max_steps, complete=False)  # from iteration 0, playing as data comes
         self.start_run(job, group="compare")
 
     def on_stepper_changed(self, event: Stepper.Changed) -> None:
@@ -116,24 +146,24 @@ class AdaptiveScreen(SectionScreen):
     # -- drawing --------------------------------------------------------------------------------
     def handle_events(self, group: str, events: list) -> None:
         curves = self.query_one(OptimizerCurves)
+        complete = False
         for e in events:
             match e:
                 case Losses():
                     curves.add(e.optimizer, e.start, e.values)
                 case Status():
-                    self._set_status(e.text)
+                    self._run_text = e.text
                 case Progress():
-                    self._iteration = e.done
                     self.query_one("#progress", ProgressBar).update(progress=e.done, total=e.total)
-                    self._set_status(f"iteration {e.done} of {e.total}")
+                    self._run_text = f"computed {e.done} of {e.total}"
                 case Diverged():
                     curves.diverge(e.label, e.iteration)
                 case Failed():
-                    self._set_status(f"failed: {e.message}", error=True)
+                    self._run_text, self._error, complete = f"failed: {e.message}", True, True
                 case Done():
-                    self._set_status(self._done_text(e))
-                    curves.redraw()
-        self._show_summary()
+                    self._run_text, complete = self._done_text(e), True
+        self.playback.extend(curves.length, complete=complete or None)
+        self._show_status()
 
     def _done_text(self, done: Done) -> str:
         job = self.job or CompareJob()
@@ -142,12 +172,26 @@ class AdaptiveScreen(SectionScreen):
         return f"done: {job.max_steps} iterations each"
 
     def on_cancelled(self, group: str) -> None:
-        self._set_status(f"stopped at iteration {self._iteration} · r runs again")
+        curves = self.query_one(OptimizerCurves)
+        self._run_text, self._error = f"stopped at {curves.length} · r runs again", False
+        self.playback.extend(curves.length, complete=True)  # what was computed can be played and scrubbed
+        self._show_status()
 
     def _set_status(self, text: str, error: bool = False) -> None:
+        self._run_text, self._error = text, error
+        self._show_status()
+
+    def _show_frame(self, frame: int) -> None:
+        """The playback moved (or started, paused, sped up): cut the curves there and say so."""
+        self.query_one(OptimizerCurves).upto = frame
+        self._show_status()
+
+    def _show_status(self) -> None:
         status = self.query_one("#status", Static)
+        text = self._run_text if self._error else f"{self.playback.label()} · {self._run_text}"
         status.update(Text(text))
-        status.set_class(error, "-error")
+        status.set_class(self._error, "-error")
+        self._show_summary()
 
     def _show_summary(self) -> None:
         self.query_one("#summary", Static).update(self.query_one(OptimizerCurves).summary())
@@ -161,3 +205,8 @@ class AdaptiveScreen(SectionScreen):
         curves = self.query_one(OptimizerCurves)
         curves.smoothed = not curves.smoothed
         self._show_summary()
+
+    def action_toggle_log(self) -> None:
+        """The loss on a log axis: runs that hug 0 on the course's 0-2.5 axis come apart."""
+        curves = self.query_one(OptimizerCurves)
+        curves.log_y = not curves.log_y

@@ -1,4 +1,4 @@
-"""Live loss curves of several optimizers: one panel each or overlaid, raw and EMA-smoothed."""
+"""Loss curves of several optimizers, one panel each or overlaid, raw and EMA-smoothed, up to a chosen iteration."""
 
 from __future__ import annotations
 
@@ -10,20 +10,21 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from .chart import Chart, downsample
+from .chart import Chart
 from .smoothing import ema
 
 SMOOTHING = 0.9  # EMA weight: about the last ten iterations
 YLIM = (0.0, 2.5)  # the course's y-limits
 FAINT = (88, 88, 96)  # the raw curve under a smoothed one
-REDRAW_SECONDS = 0.2  # live curves redraw at most this often; plotext rebuilds whole figures
 
 
 class OptimizerCurves(Widget):
     """Loss per iteration of named runs; `view` is "panels" or "overlay", `smoothed` adds the EMA.
 
-    Data arrives in pieces (`add`), redraws are throttled to REDRAW_SECONDS, and a run that
-    went non-finite is marked with `diverge(name, k)` so its curve ends at iteration k.
+    Data arrives in pieces (`add`); a run that went non-finite is marked with `diverge(name, k)`
+    so its curve ends at iteration k. `upto` (None: everything) is the last iteration drawn, for
+    playback; a dot marks where each cut curve ends. `log_y` draws the loss on a log axis. Charts
+    coalesce redraws, so data can arrive as often as it likes.
     """
 
     DEFAULT_CSS = """
@@ -37,6 +38,8 @@ class OptimizerCurves(Widget):
 
     view: reactive[str] = reactive("panels", init=False)
     smoothed: reactive[bool] = reactive(True, init=False)
+    log_y: reactive[bool] = reactive(False, init=False)
+    upto: reactive[int | None] = reactive(None, init=False)
 
     def __init__(
         self,
@@ -52,16 +55,12 @@ class OptimizerCurves(Widget):
         self.max_steps = max_steps
         self.losses: dict[str, list[float]] = {n: [] for n in names}
         self.diverged_at: dict[str, int] = {}
-        self._dirty = True
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             for i, name in enumerate(self.names):
                 yield Chart(self._panel_drawer(name), id=f"panel-{i}", classes="panel")
         yield Chart(self._overlay_drawer, id="overlay")
-
-    def on_mount(self) -> None:
-        self.set_interval(REDRAW_SECONDS, self._redraw_if_dirty)
 
     # -- data ---------------------------------------------------------------------------------
     def reset(self, max_steps: int) -> None:
@@ -74,11 +73,16 @@ class OptimizerCurves(Widget):
         curve = self.losses[name]
         del curve[start:]  # a repeated chunk replaces, never duplicates
         curve.extend(values)
-        self._dirty = True
+        self.redraw()
 
     def diverge(self, name: str, iteration: int) -> None:
         self.diverged_at[name] = iteration
-        self._dirty = True
+        self.redraw()
+
+    @property
+    def length(self) -> int:
+        """Iterations computed so far: the longest curve (a diverged one stops early)."""
+        return max((len(v) for v in self.losses.values()), default=0)
 
     # -- drawing ------------------------------------------------------------------------------
     def watch_view(self, view: str) -> None:
@@ -88,80 +92,99 @@ class OptimizerCurves(Widget):
     def watch_smoothed(self) -> None:
         self.redraw()
 
-    def _redraw_if_dirty(self) -> None:
-        if self._dirty:
-            self.redraw()
+    def watch_log_y(self, log_y: bool) -> None:
+        for chart in self.query(Chart):
+            chart.log_y = log_y
+
+    def watch_upto(self) -> None:
+        self.redraw()
 
     def redraw(self) -> None:
-        """Draw now (the visible charts only; the others are drawn when shown)."""
-        self._dirty = False
+        """Ask the visible charts for a new picture (the others are drawn when shown)."""
+        if not self.is_mounted:
+            return
         if self.view == "overlay":
-            self.query_one("#overlay", Chart).refresh()
+            self.query_one("#overlay", Chart).redraw()
         else:
-            for chart in self.query(".panel"):
-                chart.refresh()
+            for chart in self.query(".panel").results(Chart):
+                chart.redraw()
 
-    def _series(self, name: str, width: int) -> tuple[list[float], list[float], list[float]]:
-        """x, raw and smoothed y, at most ~2 points per braille column."""
+    def _shown(self, name: str) -> tuple[list[float], list[float]]:
+        """Raw and (if smoothing) smoothed losses up to `upto`; the EMA is causal, so a cut of it is exact."""
         raw = self.losses[name]
-        xs = list(range(len(raw)))
         smooth = ema(raw, SMOOTHING) if self.smoothed else raw
-        points = max(2 * 2 * width, 50)
-        _, raw_d = downsample(xs, raw, points)
-        xd, smooth_d = downsample(xs, smooth, points)
-        return xd, raw_d, smooth_d
+        stop = len(raw) if self.upto is None else min(len(raw), self.upto + 1)
+        return raw[:stop], smooth[:stop]
 
-    def _frame(self, plt, title: str, size) -> None:
+    def _frame(self, plt, title, size, names) -> None:
         plt.title(title)
         plt.xlim(0, self.max_steps)
-        plt.ylim(*YLIM)
+        plt.ylim(self._y_floor(names) if self.log_y else YLIM[0], YLIM[1])
         ticks = iteration_ticks(self.max_steps, max(2, size.width // 8))
         plt.xticks(ticks, [str(t) for t in ticks])
         # Half-unit ticks when there are rows for them (title, frame and x axis take about 5).
         yticks = [0, 0.5, 1, 1.5, 2, 2.5] if size.height - 5 >= 10 else [0, 1, 2]
-        plt.yticks(yticks, [f"{t:g}" for t in yticks])
+        plt.yticks(yticks, [f"{t:g}" for t in yticks])  # a log axis puts its own ticks
         plt.xlabel("iteration")
+
+    def _y_floor(self, names) -> float | None:
+        """A log axis's bottom: the lowest loss of the whole run, so it stays put while the curves grow."""
+        low = [v for n in names for v in self.losses[n] if math.isfinite(v) and v > 0]
+        return min(low) if low else None
+
+    def _curve(self, plt, xs, ys, color) -> None:
+        plt.plot(xs, ys, color=color, marker="braille")
+
+    def _head(self, plt, name: str, ys: list[float]) -> None:
+        """A dot where a curve is cut by playback, so the eye finds the current iteration."""
+        if self.upto is not None and ys and len(ys) < len(self.losses[name]):
+            plt.scatter([len(ys) - 1], [ys[-1]], color=self.series_colors[name], marker="●")
 
     def _panel_drawer(self, name: str):
         def draw(plt) -> None:
             chart = self.query_one(f"#panel-{self.names.index(name)}", Chart)
             k = self.diverged_at.get(name)
-            self._frame(plt, name if k is None else f"{name}: diverged at {k}", chart.size)
-            xs, raw, smooth = self._series(name, chart.size.width)
-            if not xs:
+            shown_k = k is not None and (self.upto is None or self.upto >= k)
+            title = name if not shown_k else (f"{name}: diverged at {k}", f"{name} ✗ at {k}", f"{name} ✗")
+            self._frame(plt, title, chart.size, [name])
+            raw, smooth = self._shown(name)
+            if not raw:
                 return
+            xs = list(range(len(raw)))
             if self.smoothed:
-                plt.plot(xs, raw, color=FAINT, marker="braille")
-            plt.plot(xs, smooth, color=self.series_colors[name], marker="braille")
+                self._curve(plt, xs, raw, FAINT)
+            self._curve(plt, xs, smooth, self.series_colors[name])
+            self._head(plt, name, smooth)
 
         return draw
 
     def _overlay_drawer(self, plt) -> None:
         size = self.query_one("#overlay", Chart).size
-        width = size.width
-        self._frame(plt, "loss, smoothed (EMA 0.9)" if self.smoothed else "loss", size)
+        self._frame(plt, "loss, smoothed (EMA 0.9)" if self.smoothed else "loss", size, self.names)
         # No plotext legend: it covers the top-left, where every curve starts; the summary
         # line above the chart names each optimizer in its colour instead.
         for name in self.names:
-            xs, _, smooth = self._series(name, width)
-            if xs:
-                plt.plot(xs, smooth, color=self.series_colors[name], marker="braille")
+            _, smooth = self._shown(name)
+            if smooth:
+                self._curve(plt, list(range(len(smooth))), smooth, self.series_colors[name])
+                self._head(plt, name, smooth)
 
     def summary(self) -> Text:
-        """One line: each optimizer's latest smoothed loss, or where it diverged."""
-        parts: list = ["EMA loss  " if self.smoothed else "loss  "]
+        """One line: each optimizer's (smoothed) loss at the iteration shown, or where it diverged."""
+        at = "" if self.upto is None else f" at {self.upto}"
+        parts: list = [("EMA loss" if self.smoothed else "loss") + at + "  "]
         for i, name in enumerate(self.names):
             if i:
-                parts.append("  ·  ")
+                parts.append(" · ")
             k = self.diverged_at.get(name)
             parts.append((name, "bold rgb({},{},{})".format(*self.series_colors[name])))
-            if k is not None:
-                parts.append((f" diverged at iteration {k}", "bold yellow"))
+            _, smooth = self._shown(name)
+            if k is not None and (self.upto is None or self.upto >= k):
+                parts.append((f" diverged at {k}", "bold yellow"))
                 continue
-            curve = self.losses[name]
-            value = (ema(curve, SMOOTHING)[-1] if self.smoothed else curve[-1]) if curve else None
+            value = smooth[-1] if smooth else None
             parts.append(" –" if value is None or not math.isfinite(value) else f" {value:.3f}")
-        return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+        return Text.assemble(*parts)
 
 
 def iteration_ticks(max_steps: int, most: int) -> list[int]:

@@ -1,0 +1,184 @@
+"""Section 7: the playback keys (space , . + - Home End), the log axis (y), the highest lr staying answerable."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import pytest
+from textual.widgets import Static
+
+from engine.contracts.adaptive import LR, Losses
+from engine.events import Progress
+from tui.widgets.chart import Chart
+from tui.widgets.optimizer_curves import SMOOTHING, OptimizerCurves
+from tui.widgets.smoothing import ema
+from tui.widgets.stepper import Stepper
+
+from .snap import SIZE_IDS, SIZES, make_app, settle
+from .test_adaptive import canned_run, freeze, open_compare, use_engine
+from .test_chart import pixels  # noqa: F401 (a fixture: fails a chart build that interpolates too much)
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """Canned runs instead of the engine; the job of every run started."""
+    started = []
+
+    def fake(job, env):
+        started.append(job)
+        return canned_run(job)
+
+    use_engine(monkeypatch, fake)
+    return started
+
+
+def status(screen) -> str:
+    return str(screen.query_one("#status", Static).render())
+
+
+async def tick(pilot, clock, seconds: float) -> None:
+    """Let `seconds` pass on the playback's clock and the timer see it."""
+    clock.now += seconds
+    await pilot.pause(0.1)
+
+
+async def test_each_playback_key(runs):
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        clock = freeze(app)
+        await open_compare(pilot, end=False)
+        screen = app.screen
+        playback, curves = screen.playback, screen.query_one(OptimizerCurves)
+        assert playback.playing and playback.frame == 0 and curves.upto == 0
+        assert status(screen) == "▶ iteration 0 · 100 it/s · done: 275 iterations each"
+        await tick(pilot, clock, 0.5)  # 100 it/s for half a second
+        assert playback.frame == 50 and curves.upto == 50
+        await pilot.press("space")  # pause
+        await tick(pilot, clock, 1.0)
+        assert not playback.playing and playback.frame == 50 and status(screen).startswith("‖ iteration 50")
+        await pilot.press("full_stop")
+        assert playback.frame == 51
+        await pilot.press("comma", "comma")
+        await pilot.pause()
+        assert playback.frame == 49 and curves.upto == 49
+        # the summary gives each optimizer's smoothed loss at the iteration shown
+        summary = str(screen.query_one("#summary", Static).render())
+        expected = ema(curves.losses["Momentum"], SMOOTHING)[49]
+        assert summary.startswith("EMA loss at 49") and f"Momentum {expected:.3f}" in summary
+        await pilot.press("plus")
+        assert "· 200 it/s ·" in status(screen)
+        await pilot.press("minus", "minus")
+        await pilot.pause()
+        assert "· 50 it/s ·" in status(screen)
+        await pilot.press("end")
+        await pilot.pause()
+        assert playback.frame == 274 and curves.upto == 274 and status(screen).startswith("■ iteration 274")
+        await pilot.press("home")
+        await pilot.pause()
+        assert playback.frame == 0 and not playback.playing
+        await pilot.press("end", "space")  # play again from the end: from iteration 0
+        await pilot.pause()
+        assert playback.playing and playback.frame == 0
+        # none of these keys reached the focused stepper or started a run
+        assert screen.query_one("#batch", Stepper).has_focus and screen.query_one("#batch", Stepper).value == 135
+        assert len(runs) == 1
+
+
+async def test_a_control_change_restarts_from_iteration_0_and_typing_keeps_its_keys(runs):
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)  # ends with End: the final picture
+        screen = app.screen
+        assert screen.playback.frame == 274
+        await pilot.press("tab", "enter", *"0.01", "enter")  # '.' goes into the entry box, not to the player
+        await settle(pilot)
+        assert runs[-1].lr == pytest.approx(0.01) and len(runs) == 2
+        assert screen.playback.frame == 0 and screen.playback.playing
+        assert screen.query_one(OptimizerCurves).upto == 0
+
+
+async def test_y_draws_the_loss_on_a_log_axis(runs):
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        curves = app.screen.query_one(OptimizerCurves)
+        await pilot.press("y")
+        await settle(pilot)
+        assert curves.log_y and all(c.log_y for c in curves.query(Chart))
+        plot = curves.query_one("#panel-2", Chart).last_plot
+        assert plot.log_y and max(plot.series[-1].ys) <= math.log10(2.5)
+        await pilot.press("y")
+        await pilot.pause()
+        assert not curves.log_y
+
+
+async def test_the_highest_lr_streams_huge_losses_and_escape_and_q_still_answer(monkeypatch, pixels):  # noqa: F811
+    """Issue 14: at lr 1 the losses reach 1e5 .. 1e30 and NaN; every chart stays cheap and the keys work."""
+    release = threading.Event()
+    huge = [2.3, 1e5, 3e9, 1e15, 1e30, math.nan, math.inf]
+
+    def exploding(job, env):
+        deadline = time.monotonic() + 20  # on old code the app dies mid-run: the stream must end by itself
+        for i in range(10**6):
+            for name in ("SGD", "Momentum", "RMSprop"):
+                yield Losses(name, i, (huge[(i + len(name)) % len(huge)],))
+            yield Progress(i + 1, job.max_steps, "iterations")
+            if release.wait(0.002) or time.monotonic() > deadline:
+                return
+
+    use_engine(monkeypatch, exploding)
+    try:
+        await _escape_and_q_at_the_highest_lr(release)
+    finally:
+        release.set()  # a failed assertion must not leave the stand-in engine streaming
+
+
+async def _escape_and_q_at_the_highest_lr(release: threading.Event) -> None:
+    app = make_app(section="adaptive")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right_square_bracket", "tab", "enter", *"1", "enter")  # lr at its maximum
+        await pilot.pause(0.5)
+        screen = app.screen
+        assert screen.query_one("#lr", Stepper).value == LR.maximum and screen.running
+        await pilot.press("end", "v", "v")  # the newest picture, overlay and back: charts drawn with huge data
+        await pilot.pause(0.3)
+        panel = screen.query_one("#panel-0", Chart)
+        assert panel.builds > 0 and panel.last_plot.notes.above == 2.5
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not screen.running and "stopped at" in status(screen)
+        release.set()
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+# -- snapshots ------------------------------------------------------------------------------------
+async def paused_mid_run(pilot) -> None:
+    await open_compare(pilot)
+    pilot.app.screen.playback.seek(119)
+    await pilot.press("full_stop")  # a step pauses at iteration 120
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_paused_mid_run_snapshot(snap_compare, monkeypatch, size):
+    """Paused at iteration 120 of 275: each panel's curves end there with a dot, the x axis still runs
+    to 275; the status reads '‖ iteration 120 · 100 it/s · done: 275 iterations each' and the
+    summary gives the smoothed losses at 120; the key hint fits the width."""
+    use_engine(monkeypatch, lambda job, env: canned_run(job))
+    assert snap_compare(make_app(section="adaptive"), terminal_size=size, run_before=paused_mid_run)
+
+
+def test_log_axis_snapshot(snap_compare, monkeypatch):
+    """After y: the three panels on a log axis (ticks 0.1 .. 2 in 1-2-5 steps), the final picture."""
+    use_engine(monkeypatch, lambda job, env: canned_run(job))
+
+    async def run_before(pilot) -> None:
+        await open_compare(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+
+    assert snap_compare(make_app(section="adaptive"), terminal_size=(100, 30), run_before=run_before)
