@@ -232,3 +232,41 @@ async def test_a_job_the_contract_refuses_is_said_in_the_status_not_raised(monke
         await pilot.press("right_square_bracket")
         await pilot.pause()
         assert calls == [] and "cannot run: a number of examples" in text_of(screen, "#cost-status")
+
+
+@pytest.mark.parametrize("count", [3, 4])
+async def test_verdicts_fit_their_panels_at_80x24_and_line_up(count):
+    """Issue 10: the per-panel verdicts were cut with '…' at 80x24; now they wrap into lines that fit,
+    every panel's verdict as tall as the tallest (so the charts above line up), a diverged one too."""
+    sizes = [20, 250, 1000, 5000][:count]
+    events = []
+    for i, bs in enumerate(sizes):
+        events.append(BatchStart(i, count, bs, 5e-3, 2.5))
+        times = tuple(2.5 * (k + 1) / 12_345 for k in range(12_345))
+        losses = tuple(0.3 + 2.0 * math.exp(-t) for t in times)
+        if i == 1:
+            losses = losses[:40] + (1e4, 1e30)  # a diverging run: huge values clipped on its chart
+            events += [LossPoints(i, times[:42], losses), Diverged(41, f"batch size {bs}")]
+        else:
+            events.append(LossPoints(i, times, losses))
+        events.append(BatchEnd(i, len(losses), 2.5))
+    app = make_app(section="minibatch")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        record_runs(screen)
+        screen.query_one("#mb-sizes", TextField).query_one("Input").value = ", ".join(map(str, sizes))
+        screen.query_one("#mb-lrs", TextField).query_one("Input").value = ", ".join(["5e-3"] * count)
+        screen.show_pane("minibatch")
+        await pilot.pause()
+        screen.handle_events("minibatch", events + [Done()])
+        await settle(pilot)
+        panels = [screen.query_one(BudgetPanels).panel(i) for i in range(count)]
+        heights = set()
+        for p in panels:
+            verdict = p.query_one(".verdict", Static)
+            lines = str(verdict.render()).split("\n")
+            assert "…" not in str(verdict.render()) and all(len(line) <= verdict.content_size.width for line in lines)
+            heights.add(verdict.size.height)
+        assert len(heights) == 1 and heights.pop() >= 2
+        assert "12,345 steps" in str(panels[0].query_one(".verdict", Static).render())
+        assert "✗ diverged" in str(panels[1].query_one(".verdict", Static).render())

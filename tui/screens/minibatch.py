@@ -147,6 +147,8 @@ class MinibatchScreen(SectionScreen):
         plt.title("Forward and backward time (mean of 5)")
         plt.xlabel("Number of data points")
         plt.ylabel("ms")
+        plt.xlim(0, None)  # both axes from 0: the times grow in proportion to the examples
+        plt.ylim(0, None)
         if self.points:
             xs = [p.size for p in self.points]
             plt.plot(
@@ -164,7 +166,7 @@ class MinibatchScreen(SectionScreen):
             table.add_row(f"{p.size:,}", f"{1e3 * p.forward:.2f}", f"{1e3 * p.backward:.2f}")
         self.query_one("#cost-table", Static).update(table)
         self.query_one("#cost-device", Static).update(f"device {self.cost_label}" if self.cost_label else "")
-        self.query_one("#cost-chart", Chart).refresh()
+        self.query_one("#cost-chart", Chart).redraw()
 
     def _cost_events(self, events: list) -> None:
         status = self.query_one("#cost-status", Static)
@@ -265,6 +267,8 @@ class MinibatchScreen(SectionScreen):
                     status.update(f"done: {self._mb_total:g} s of training in all (r runs again)")
         for i in touched:
             panels.panel(i).update_view()
+        if touched:
+            panels.align()
 
     # -- shared ------------------------------------------------------------------------------
     def handle_events(self, group: str, events: list) -> None:

@@ -1,4 +1,4 @@
-"""One loss-vs-seconds chart per batch size, each with the course's target shown as met or not."""
+"""One loss-vs-seconds chart per batch size, each with the course's target shown as met or not, in lines that fit."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from textual.widgets import Static
 
 from engine.contracts.minibatch import MAX_BATCH_SIZES, TARGET_LOSS, target_met
 
-from .chart import Chart, downsample
+from .chart import Chart
 
 MAX_PANELS = MAX_BATCH_SIZES
+LOSS_CAP = 1e3  # a diverging run's losses are clipped here (and the chart says so), so 2.3 .. 0.4 stays readable
 
 
 class BudgetPanel(Vertical):
@@ -21,7 +22,7 @@ class BudgetPanel(Vertical):
     DEFAULT_CSS = """
     BudgetPanel { width: 1fr; height: 1fr; }
     BudgetPanel Chart { height: 1fr; }
-    BudgetPanel .verdict { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    BudgetPanel .verdict { height: 1; padding: 0 1; text-wrap: nowrap; }
     BudgetPanel .verdict.-met { color: $text-success; }
     BudgetPanel .verdict.-missed { color: $text-warning; }
     """
@@ -37,43 +38,60 @@ class BudgetPanel(Vertical):
         self.state = "waiting"  # waiting, running, done, diverged
 
     def compose(self) -> ComposeResult:
-        yield Chart(self._draw)
+        yield Chart(self._draw, y_cap=LOSS_CAP)
         yield Static("", classes="verdict")
+
+    def on_resize(self) -> None:
+        self.update_view()
+        if isinstance(self.parent, BudgetPanels):
+            self.parent.align()
 
     def add(self, times, losses) -> None:
         self.times.extend(times)
         self.losses.extend(losses)
 
-    def update_view(self) -> None:
-        self.query_one(Chart).refresh()
-        verdict = self.query_one(".verdict", Static)
+    def verdict_parts(self) -> list[str]:
+        """What the panel says under its chart, in pieces that may go on separate lines."""
         met, mean = target_met(self.times, self.losses)
         if not self.losses:
-            text = "waiting" if self.state == "waiting" else "starting…"
-        elif self.state == "diverged":
-            text = f"✗ diverged after {len(self.losses) - 1} steps"
-        else:
-            text = f"lr {self.lr:g}: " + (
-                f"✓ {mean:.3f} < {TARGET_LOSS:g}" if met else f"✗ {mean:.3f} ≥ {TARGET_LOSS:g}"
-            )
-            text += f", {len(self.losses):,} steps"
-        verdict.update(text)
+            return ["waiting" if self.state == "waiting" else "starting…"]
+        if self.state == "diverged":
+            return ["✗ diverged", f"after {len(self.losses) - 1:,} steps", f"lr {self.lr:g}"]
+        verdict = f"✓ {mean:.3f} < {TARGET_LOSS:g}" if met else f"✗ {mean:.3f} ≥ {TARGET_LOSS:g}"
+        return [verdict, f"lr {self.lr:g}", f"{len(self.losses):,} steps"]
+
+    def verdict_lines(self) -> list[str]:
+        """The parts joined by " · " into as few lines as the panel's width allows (never cut)."""
+        width = max(1, self.size.width - 2)  # the verdict's padding
+        lines: list[str] = []
+        for part in self.verdict_parts():
+            if lines and len(lines[-1]) + 3 + len(part) <= width:
+                lines[-1] += " · " + part
+            else:
+                lines.append(part)
+        return lines
+
+    def update_view(self) -> None:
+        self.query_one(Chart).redraw()
+        verdict = self.query_one(".verdict", Static)
+        verdict.update("\n".join(self.verdict_lines()))
+        met, _ = target_met(self.times, self.losses)
         done = self.state in ("done", "diverged")
         verdict.set_class(bool(self.losses) and done and met, "-met")
         verdict.set_class(bool(self.losses) and done and not met, "-missed")
 
     def _draw(self, plt) -> None:
-        plt.title(f"Batch size: {self.batch_size}" if self.batch_size else "")
+        if self.batch_size:
+            plt.title((f"Batch size: {self.batch_size}", f"Batch {self.batch_size}", f"{self.batch_size}"))
         plt.xlabel("Seconds")
         plt.ylabel("Loss")
         if self.budget:
             plt.xlim(0, self.budget)
-        finite = [(t, v) for t, v in zip(self.times, self.losses) if math.isfinite(v)]
-        if finite:
-            width = max(10, self.size.width)
-            xs, ys = downsample([t for t, _ in finite], [v for _, v in finite], 2 * width)
-            plt.plot(xs, ys, marker="braille", color=(31, 119, 180))
-            if min(ys) < TARGET_LOSS < max(ys) * 1.5:
+        # The Chart drops NaN/inf, clips huge values and keeps two points per pixel column.
+        if self.losses:
+            plt.plot(self.times, self.losses, marker="braille", color=(31, 119, 180))
+            finite = [v for v in self.losses if math.isfinite(v)]
+            if finite and min(finite) < TARGET_LOSS < max(finite) * 1.5:
                 plt.horizontal_line(TARGET_LOSS, color="gray")
 
 
@@ -96,3 +114,11 @@ class BudgetPanels(Horizontal):
             if i < len(batch_sizes):
                 p.reset(batch_sizes[i], lrs[i], budget)
                 p.update_view()
+        self.align()
+
+    def align(self) -> None:
+        """Every shown verdict as tall as the tallest, so the charts above them line up."""
+        shown = [p for p in self.query(BudgetPanel) if p.display]
+        height = max((len(p.verdict_lines()) for p in shown), default=1)
+        for p in shown:
+            p.query_one(".verdict", Static).styles.height = height
