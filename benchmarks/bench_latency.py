@@ -110,7 +110,7 @@ async def while_training(
         await pilot.pause(0.05)
         t0 = time.perf_counter()
         await pilot.press(keys[i % len(keys)])
-        out.append(await frame_after(time.perf_counter()) - t0)
+        out.append(await frame_after(t0) - t0)
     return out
 
 
