@@ -132,6 +132,7 @@ def end_check(proc: subprocess.Popen, token: str, seconds: float = 3.0) -> None:
     go on until nothing is left (one that forked meanwhile, or is slow to die, is found again).
     """
     deadline = time.monotonic() + seconds
+    killed: set[int] = set()
     while True:
         left = leftovers(proc.pid, token)
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -139,12 +140,18 @@ def end_check(proc: subprocess.Popen, token: str, seconds: float = 3.0) -> None:
         for pid in left:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
+        killed |= left - {proc.pid}
         if proc.poll() is None:
             proc.kill()
         if not (left - {proc.pid}) or time.monotonic() > deadline:
             break
         time.sleep(0.02)
     proc.wait()
+    # A killed process is not gone at once: while it exits, its parent may already be reaped and
+    # its environment read empty, so the search above no longer finds it. Wait for the ones we
+    # killed to be dead (zombies, or reaped), so that nothing the check started outlives this call.
+    while any(alive(pid) for pid in killed) and time.monotonic() < deadline + 1.0:
+        time.sleep(0.01)
 
 
 def become_subreaper() -> None:

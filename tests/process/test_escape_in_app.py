@@ -1,4 +1,4 @@
-"""Escape in the real app stops any run within the grace time, even a learner's endless loop (the engine is replaced)."""
+"""Escape in the real app stops any run within the grace time, even an endless loop (the engine is replaced)."""
 
 from __future__ import annotations
 
