@@ -29,6 +29,7 @@ from ..widgets.chart import decade_label
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.optimizer_curves import OptimizerCurves
 from ..widgets.player import PLAYER_BINDINGS, Playback, PlayerKeys
+from ..widgets.status_line import StatusLine
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
 
@@ -85,9 +86,9 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
             yield Static(HINTS[-1], id="hint", markup=False)
             yield ImplementationToggle(EXERCISES, self.course)
             with Horizontal(id="status-row"):
-                yield Static("", id="status", markup=False)
+                yield StatusLine("", id="status", markup=False)
                 yield ProgressBar(total=int(STEPS.default), show_eta=False, id="progress")
-            yield Static("", id="summary")
+            yield StatusLine("", id="summary")
             yield OptimizerCurves(OPTIMIZERS, COLORS, int(STEPS.default), id="curves")
 
     def on_mount(self) -> None:  # Textual calls SectionScreen.on_mount too
@@ -187,14 +188,14 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
         self._show_status()
 
     def _show_status(self) -> None:
-        status = self.query_one("#status", Static)
+        status = self.query_one("#status", StatusLine)
         text = self._run_text if self._error else f"{self.playback.label()} · {self._run_text}"
-        status.update(Text(text))
+        status.show(Text(text))
         status.set_class(self._error, "-error")
         self._show_summary()
 
     def _show_summary(self) -> None:
-        self.query_one("#summary", Static).update(self.query_one(OptimizerCurves).summary())
+        self.query_one("#summary", StatusLine).show(self.query_one(OptimizerCurves).summary())
 
     # -- toggles --------------------------------------------------------------------------------
     def action_toggle_view(self) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import ContentSwitcher, DataTable, ProgressBar, RichLog, Static
+from textual.widgets import ContentSwitcher, DataTable, ProgressBar, RichLog
 
 from ..widgets.chart import Chart
+from ..widgets.status_line import StatusLine
 from .bonus_live import SMOOTHING, LiveRun
 from .bonus_plots import draw_live
 
@@ -117,21 +118,21 @@ class TrainView(Vertical):
         self._logged = 0
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="status", markup=False)
-        yield Static("", id="notice", markup=False)
-        yield Static("", id="legend")
+        yield StatusLine("", id="status", markup=False)
+        yield StatusLine("", id="notice", markup=False)
+        yield StatusLine("", id="legend")
         yield Chart(id="loss-chart")
         yield Chart(id="acc-chart")
         with Horizontal(id="progress-row"):
             yield ProgressBar(total=1, show_eta=False, id="progress")
-            yield Static("epoch –", id="progress-text", markup=False)
+            yield StatusLine("epoch –", id="progress-text", markup=False)
         with ContentSwitcher(initial="log"):
             yield RichLog(id="log", max_lines=1000, wrap=True, min_width=20, markup=False, highlight=False)
             with Vertical(id="results"):
                 table = DataTable(id="eval-table", cursor_type="none", zebra_stripes=True, header_height=2)
                 table.add_columns(*EVAL_COLUMNS)
                 yield table
-                yield Static("", id="bench-note", markup=False)
+                yield StatusLine("", id="bench-note", markup=False)
 
     def on_mount(self) -> None:
         self.reset(self._live)
@@ -143,7 +144,7 @@ class TrainView(Vertical):
         )
         self._logged = 0  # lines of live.log already written to the RichLog
         self.query_one("#eval-table", DataTable).clear()
-        self.query_one("#bench-note", Static).update("")
+        self.query_one("#bench-note", StatusLine).show("")
         self.query_one(ContentSwitcher).current = "log"
         self.query_one("#progress", ProgressBar).update(total=1, progress=0)
         self._live = live
@@ -153,12 +154,13 @@ class TrainView(Vertical):
 
     def show(self, live: LiveRun, changed: set[str], stopping: str = "") -> None:
         self._live = live
-        self.query_one("#status", Static).update(status_text(live, stopping))
-        notice = self.query_one("#notice", Static)
-        notice.update(notice_text(live))
-        notice.display = bool(notice_text(live))
+        self.query_one("#status", StatusLine).show(status_text(live, stopping))
+        notice, text = self.query_one("#notice", StatusLine), notice_text(live)
+        notice.show(text)
+        if notice.display != bool(text):
+            notice.display = bool(text)
         if "curves" in changed:
-            self._legend()
+            self._legend()  # unchanged text costs nothing (StatusLine)
             for chart in self.query(Chart):
                 chart.refresh()
         if "progress" in changed:
@@ -167,7 +169,7 @@ class TrainView(Vertical):
                 bar.update(total=max(1, live.total_steps), progress=live.steps)
             elif p is not None:
                 bar.update(total=max(1, p.batches), progress=p.batch)
-            self.query_one("#progress-text", Static).update(progress_text(live))
+            self.query_one("#progress-text", StatusLine).show(progress_text(live))
         if "log" in changed:
             log = self.query_one("#log", RichLog)
             if self._logged == 0 and live.log:
@@ -186,7 +188,7 @@ class TrainView(Vertical):
             ("● ", "dark_orange"),
             "valid  ·  m smooth · a charts · l log/table",
         )
-        self.query_one("#legend", Static).update(text)
+        self.query_one("#legend", StatusLine).show(text)
 
     def _table(self, live: LiveRun) -> None:
         table = self.query_one("#eval-table", DataTable)
@@ -202,7 +204,7 @@ class TrainView(Vertical):
             )
         has_benchmark = any(r.model.lower().startswith("benchmark") for r in live.eval_rows)
         note = live.benchmark if has_benchmark else f"No benchmark row: {live.status}" if live.status else ""
-        self.query_one("#bench-note", Static).update(note)
+        self.query_one("#bench-note", StatusLine).show(note)
         if live.eval_rows:
             self.query_one(ContentSwitcher).current = "results"
 
