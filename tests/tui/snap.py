@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual.widgets import Input, TextArea
 from textual.worker import WorkerState
 
@@ -51,3 +53,11 @@ async def settle(pilot, rounds: int = 3, limit: int = 50) -> None:
             break
         await pilot.pause(0.02)
     no_blink(pilot.app)
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0, step: float = 0.02) -> bool:
+    """Pause until `condition()` holds (or `timeout` seconds pass): for states a loaded machine reaches late."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        await pilot.pause(step)
+    return bool(condition())

@@ -16,7 +16,7 @@ from tui.widgets.optimizer_curves import SMOOTHING, OptimizerCurves
 from tui.widgets.smoothing import ema
 from tui.widgets.stepper import Stepper
 
-from .snap import SIZE_IDS, SIZES, make_app, settle
+from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
 from .test_adaptive import canned_run, freeze, open_compare, use_engine
 from .test_chart import pixels  # noqa: F401 (a fixture: fails a chart build that interpolates too much)
 
@@ -139,8 +139,8 @@ async def _escape_and_q_at_the_highest_lr(release: threading.Event) -> None:
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket", "tab", "enter", *"1", "enter")  # lr at its maximum
-        await pilot.pause(0.5)
         screen = app.screen
+        await wait_for(pilot, lambda: screen.running)
         assert screen.query_one("#lr", Stepper).value == LR.maximum and screen.running
         await pilot.press("end", "v", "v")  # the newest picture, overlay and back: charts drawn with huge data
         await pilot.pause(0.3)
