@@ -7,6 +7,7 @@ difference is the app around it: its event stream and its chart redraws on the o
 
     .venv/bin/python benchmarks/bench_in_app.py              # Bonus defaults and Section 7, 1 and 2 torch threads
     .venv/bin/python benchmarks/bench_in_app.py --threads 1 --only bonus
+    .venv/bin/python benchmarks/bench_in_app.py --threads 1 --only bonus --profile 25   # where the UI's time goes
 
 Target (issue 14): in the app >= 90% of the engine alone.
 """
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -61,7 +64,7 @@ def alone(what: str, threads: int) -> float:
     return speed(list(run_job(job, RunEnv(ctx))), what)
 
 
-async def in_app(what: str, threads: int) -> float:
+async def in_app(what: str, threads: int, profile: int = 0) -> float:
     section = "bonus" if what == "bonus" else "adaptive"
     app = OptCourseApp(AppConfig(device="cpu", section=section, warm_up=True, threads=threads))
     SEEN.clear()
@@ -74,6 +77,9 @@ async def in_app(what: str, threads: int) -> float:
         await pilot.pause(0.2)
         screen = app.screen
         SEEN.clear()
+        profiler = cProfile.Profile() if profile else None
+        if profiler:
+            profiler.enable()
         cpu0, wall0 = time.process_time(), time.monotonic()
         if what == "bonus":
             screen.action_start()  # what `s` does: the course's defaults, as the settings panel shows them
@@ -82,6 +88,11 @@ async def in_app(what: str, threads: int) -> float:
         while not any(isinstance(e, Done) for e in SEEN) and time.monotonic() < deadline + 600:
             await pilot.pause(0.05)
         ui_share = (time.process_time() - cpu0) / (time.monotonic() - wall0)
+        if profiler:
+            profiler.disable()
+            stats = pstats.Stats(profiler).sort_stats("tottime")
+            stats.print_stats(profile)
+            stats.print_callers("stylesheet.py.*apply|_compositor.py.*_render_chops|refresh")
         app.runner.shutdown()
     print(f"  (the interface used {100 * ui_share:.0f}% of a core meanwhile)", flush=True)
     return speed(SEEN, what)
@@ -91,13 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", default="1,2", help="torch threads in the engine, comma-separated")
     parser.add_argument("--only", choices=("bonus", "adaptive"), default=None)
+    parser.add_argument("--profile", type=int, default=0, help="print the UI's N costliest functions")
     args = parser.parse_args(argv)
     print(f"{'run':10s} {'threads':>7s} {'alone':>12s} {'in app':>12s} {'ratio':>7s}   target >= 0.90")
     for what in [args.only] if args.only else ["bonus", "adaptive"]:
         unit = "samples/s" if what == "bonus" else "iter/s"
         for threads in map(int, args.threads.split(",")):
             solo = alone(what, threads)
-            app = asyncio.run(in_app(what, threads))
+            app = asyncio.run(in_app(what, threads, args.profile))
             print(f"{what:10s} {threads:7d} {solo:9.0f} {unit[:3]} {app:9.0f} {unit[:3]} {app / solo:7.2f}", flush=True)
     return 0
 
