@@ -90,9 +90,7 @@ async def in_app(what: str, threads: int, profile: int = 0) -> float:
         ui_share = (time.process_time() - cpu0) / (time.monotonic() - wall0)
         if profiler:
             profiler.disable()
-            stats = pstats.Stats(profiler).sort_stats("tottime")
-            stats.print_stats(profile)
-            stats.print_callers("stylesheet.py.*apply|_compositor.py.*_render_chops|refresh")
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(profile)
         app.runner.shutdown()
     print(f"  (the interface used {100 * ui_share:.0f}% of a core meanwhile)", flush=True)
     return speed(SEEN, what)
