@@ -230,3 +230,89 @@ async def test_digits_python_would_read_are_refused_in_the_learners_terms(typed)
         assert s.editing and s.value == 3 and app.changes == []
         assert "instead" in message or "minus sign" in message
         assert "invalid literal" not in message
+
+
+def wide_lr_stepper(value: float = 0.1) -> Stepper:
+    """The Section 4 lr: a log slider 1e-3 .. 10^0.7, typed values up to 100."""
+    return Stepper("lr", value, 1e-3, 10**0.7, 0.1, scale="log", typed_max=100.0, id="lr")
+
+
+async def test_typed_values_may_go_beyond_the_slider_and_the_arrows_bring_them_back():
+    app = StepperApp(wide_lr_stepper(0.1))
+    async with app.run_test(size=(60, 10)) as pilot:
+        s = app.query_one(Stepper)
+        await pilot.press("1", "8", ".", "8", "enter")
+        assert s.value == 18.8 and s.position == 1.0
+        assert "»" in str(s.query_one("StepperTrack").render()) and "18.8" in str(s.query_one("StepperTrack").render())
+        await pilot.press("right")  # the arrows stay on the slider: no step further out
+        assert s.value == 18.8
+        await pilot.press("left")  # back onto the slider's end
+        assert s.value == 10**0.7 and "●" in str(s.query_one("StepperTrack").render())
+        await pilot.press("right")
+        assert s.value == 10**0.7
+        s.set_value(500.0)
+        assert s.value == 100.0  # set_value clamps to the typed range
+        await pilot.pause()
+        assert app.changes == [("lr", 18.8), ("lr", 10**0.7)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("101", "must be between 0.001 and 100"),
+        ("-1", "must be between 0.001 and 100"),
+        ("0", "must be between 0.001 and 100"),
+        ("inf", "'inf' is not a finite number: type one such as 0.1"),
+        ("fast", "'fast' is not a number: type one such as 0.1"),
+    ],
+)
+async def test_beyond_the_typed_range_or_not_a_positive_number_is_refused(typed, message):
+    app = StepperApp(wide_lr_stepper(0.1))
+    async with app.run_test(size=(60, 10)) as pilot:
+        s = app.query_one(Stepper)
+        await pilot.press("enter", *typed, "enter")
+        assert str(s.query_one(".stepper--error").render()) == message
+        assert s.editing and s.value == 0.1 and app.changes == []
+
+
+def test_the_typed_range_must_contain_the_slider():
+    with pytest.raises(ValueError, match="typed range"):
+        Stepper("lr", 0.1, 1e-3, 5.0, 0.1, scale="log", typed_max=1.0)
+    with pytest.raises(ValueError, match="minimum > 0"):
+        Stepper("lr", 0.1, 1e-3, 5.0, 0.1, scale="log", typed_min=0.0)
+
+
+class PlayerKeysApp(StepperApp):
+    """A stepper that leaves Home, End, '.' and '-' to the app, as a screen with a player wants."""
+
+    BINDINGS = [("home", "key('home')"), ("end", "key('end')"), ("full_stop", "key('.')"), ("minus", "key('-')")]
+
+    def __init__(self, *steppers: Stepper) -> None:
+        super().__init__(*steppers)
+        self.keys: list[str] = []
+
+    def action_key(self, name: str) -> None:
+        self.keys.append(name)
+
+
+async def test_a_stepper_can_leave_home_end_and_punctuation_to_the_screen():
+    stepper = Stepper("β", 0.5, 0.0, 1.0, 0.01, edit_chars="0123456789", jump_keys=False, id="beta")
+    app = PlayerKeysApp(stepper)
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.press("home", "end", "full_stop", "minus")
+        assert app.keys == ["home", "end", ".", "-"]
+        assert stepper.value == 0.5 and not stepper.editing
+        await pilot.press("right")  # the arrows are still the stepper's
+        assert stepper.value == 0.51
+        await pilot.press("0", ".", "4", "8", "enter")  # a digit opens the box; '.' is then typed into it
+        assert stepper.value == 0.48 and app.keys == ["home", "end", ".", "-"]
+
+
+async def test_by_default_home_end_and_punctuation_are_the_steppers():
+    app = PlayerKeysApp(mom_stepper(0.5))
+    async with app.run_test(size=(60, 10)) as pilot:
+        s = app.query_one(Stepper)
+        await pilot.press("end")
+        assert s.value == 0.99 and app.keys == []
+        await pilot.press("full_stop")
+        assert s.editing and app.keys == []

@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 
 from engine.parsing import NumberError, parse_float, parse_int  # torch-free
 
-EDIT_START_CHARS = set("0123456789.-")
+EDIT_START_CHARS = "0123456789.-"  # keys that open the entry box with themselves typed (default)
 VALUE_WIDTH = 6  # the value column's minimum width, so stacked steppers' bars line up
 
 
@@ -53,10 +53,12 @@ class StepperTrack(Widget):
         bar = max(3, self.size.width - 6 - value_width)  # a narrow column shortens the bar, never the value
         knob = round(owner.position * (bar - 1))
         style = self.get_component_rich_style
+        # A typed value beyond the slider sits at its end, drawn as an arrow pointing past it.
+        mark = "»" if owner.value > owner.maximum else "«" if owner.value < owner.minimum else "●"
         return Text.assemble(
             "◀ ",
             ("━" * knob, style("stepper--filled")),
-            ("●", style("stepper--knob")),
+            (mark, style("stepper--knob")),
             ("─" * (bar - knob - 1), style("stepper--empty")),
             " ▶  ",
             (value_text.rjust(value_width), style("stepper--value")),
@@ -65,7 +67,12 @@ class StepperTrack(Widget):
 
 
 class Stepper(Widget, can_focus=True):
-    """A numeric control: arrows step along a linear or log grid, Enter or a digit types a value."""
+    """A numeric control: arrows step along a linear or log grid, Enter or a digit types a value.
+
+    Typed values may go beyond the slider, within [typed_min, typed_max] (default: the slider's
+    ends); the arrows and Home/End stay on the slider. `edit_chars` are the keys that open the
+    entry box with themselves typed; `jump_keys=False` leaves Home/End to the screen (a player).
+    """
 
     DEFAULT_CSS = """
     Stepper { height: auto; width: 1fr; }
@@ -119,14 +126,24 @@ class Stepper(Widget, can_focus=True):
         fmt: str | None = None,
         big_step: int = 10,
         label_width: int = 10,
+        typed_min: float | None = None,
+        typed_max: float | None = None,
+        edit_chars: str = EDIT_START_CHARS,
+        jump_keys: bool = True,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         if not minimum < maximum or step <= 0:
             raise ValueError("need minimum < maximum and step > 0")
-        if scale == "log" and minimum <= 0:
+        typed_min = minimum if typed_min is None else typed_min
+        typed_max = maximum if typed_max is None else typed_max
+        if not typed_min <= minimum or not typed_max >= maximum:
+            raise ValueError("the typed range must contain the slider's")
+        if scale == "log" and typed_min <= 0:
             raise ValueError("a log-scale Stepper needs minimum > 0")
         self.label, self.minimum, self.maximum, self.step = label, minimum, maximum, step
+        self.typed_min, self.typed_max = typed_min, typed_max
+        self.edit_chars, self.jump_keys = set(edit_chars), jump_keys
         self.scale, self.integer, self.fmt, self.big_step = scale, integer, fmt, big_step
         self._decimals = max(0, -int(Decimal(repr(step)).as_tuple().exponent))
         self.editing = False
@@ -148,7 +165,8 @@ class Stepper(Widget, can_focus=True):
     def position(self) -> float:
         """Where the value sits between the ends, in [0, 1] (in exponent space for log scale)."""
         to = math.log10 if self.scale == "log" else float
-        return (to(self.value) - to(self.minimum)) / (to(self.maximum) - to(self.minimum))
+        position = (to(self.value) - to(self.minimum)) / (to(self.maximum) - to(self.minimum))
+        return min(max(position, 0.0), 1.0)
 
     def format_value(self, v: float) -> str:
         if self.fmt is not None:
@@ -164,7 +182,7 @@ class Stepper(Widget, can_focus=True):
     def validate_value(self, v: float) -> float:
         if not math.isfinite(v):
             return self.minimum
-        v = min(max(v, self.minimum), self.maximum)
+        v = min(max(v, self.typed_min), self.typed_max)
         return int(round(v)) if self.integer else v
 
     def watch_value(self) -> None:
@@ -191,10 +209,19 @@ class Stepper(Widget, can_focus=True):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While editing, the entry box owns the keys; hide the stepping keys from the Footer.
+        if action == "jump" and not self.jump_keys:
+            return False  # Home/End go on to the screen
         return not (self.editing and action in ("step", "jump", "edit"))
 
     def action_step(self, direction: int, big: bool = False) -> None:
-        self.set_value(self.stepped(direction * (self.big_step if big else 1)), post=True)
+        """One grid step (ten with big), kept on the slider; from a typed value beyond it, back onto its end."""
+        if self.value > self.maximum:
+            target = self.maximum if direction < 0 else self.value
+        elif self.value < self.minimum:
+            target = self.minimum if direction > 0 else self.value
+        else:
+            target = min(max(self.stepped(direction * (self.big_step if big else 1)), self.minimum), self.maximum)
+        self.set_value(target, post=True)
 
     def action_jump(self, end: int) -> None:
         self.set_value(self.maximum if end else self.minimum, post=True)
@@ -226,7 +253,7 @@ class Stepper(Widget, can_focus=True):
 
     def parse(self, text: str) -> tuple[float | None, str]:
         """Return (value, "") for acceptable text, else (None, a one-line reason in the learner's terms)."""
-        bounds = dict(minimum=self.minimum, maximum=self.maximum, example=self.format_value(self.value))
+        bounds = dict(minimum=self.typed_min, maximum=self.typed_max, example=self.format_value(self.value))
         try:
             if self.integer:
                 return parse_int(text, **bounds, show=self.format_value), ""
@@ -235,7 +262,7 @@ class Stepper(Widget, can_focus=True):
             return None, str(exc)
 
     def on_key(self, event: events.Key) -> None:
-        if not self.editing and self.has_focus and event.character in EDIT_START_CHARS:
+        if not self.editing and self.has_focus and event.character and event.character in self.edit_chars:
             event.stop()
             event.prevent_default()
             self.action_edit(event.character)
