@@ -1,0 +1,161 @@
+"""The playback controller: loading, playing at a speed, pausing, stepping, jumping, streaming, and its keys."""
+
+from __future__ import annotations
+
+import math
+
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from tui.playback import DEFAULT_SPEED, PLAYER_BINDINGS, SPEEDS, Playback, PlayerKeys
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def playback(speed: float = DEFAULT_SPEED) -> tuple[Playback, Clock, list[int]]:
+    clock, shown = Clock(), []
+    return Playback(shown.append, speed=speed, clock=clock), clock, shown
+
+
+def test_a_loaded_run_plays_from_zero_at_its_speed_and_stops_at_the_end():
+    p, clock, shown = playback()
+    p.load(300)
+    assert p.playing and p.frame == 0 and shown == [0]
+    clock.now = 1.0
+    p.tick()
+    assert p.frame == 100 and p.playing  # 100 iterations per second
+    clock.now = 2.0
+    p.tick()
+    clock.now = 3.5
+    p.tick()
+    assert p.frame == 299 and not p.playing and p.at_end  # 300 steps in about 3 s, then it stands still
+    assert p.label() == "⏸ iteration 299 of 300 · 100 it/s"
+
+
+def test_keys_pause_step_jump_and_restart():
+    p, clock, shown = playback()
+    p.load(300)
+    clock.now = 0.5
+    p.tick()
+    p.toggle()
+    assert not p.playing and p.frame == 50
+    clock.now = 5.0
+    p.tick()
+    assert p.frame == 50  # paused: time passes, the frame stays
+    p.step(1)
+    p.step(1)
+    p.step(-3)
+    assert p.frame == 49 and not p.playing
+    p.step(-1000)
+    assert p.frame == 0
+    p.jump(True)
+    assert p.frame == 299 and not p.playing
+    p.step(5)
+    assert p.frame == 299
+    p.toggle()  # at the end: play again from the start
+    assert p.playing and p.frame == 0
+    clock.now = 5.2
+    p.tick()
+    assert p.frame == 20
+    p.jump(False)  # Home keeps playing
+    assert p.frame == 0 and p.playing
+    assert shown[-1] == 0
+
+
+def test_speed_moves_along_the_ladder_and_instant_shows_the_end():
+    p, _, _ = playback()
+    p.load(300)
+    p.change_speed(-1)
+    assert p.speed == 50 and "50 it/s" in p.label()
+    for _ in range(len(SPEEDS)):
+        p.change_speed(-1)
+    assert p.speed == SPEEDS[0]
+    for _ in range(len(SPEEDS)):
+        p.change_speed(1)
+    assert math.isinf(p.speed) and p.frame == 299 and not p.playing and "instant" in p.label()
+    p.load(120)  # at instant speed a new run shows its final picture at once
+    assert p.frame == 119 and not p.playing
+
+
+def test_a_run_loaded_without_play_shows_its_end():
+    p, _, shown = playback()
+    p.load(80, play=False)
+    assert p.frame == 79 and not p.playing and shown == [79]
+
+
+def test_a_streaming_run_waits_for_its_next_iterations():
+    p, clock, _ = playback()
+    p.load(10, total=150, complete=False)
+    clock.now = 1.0
+    p.tick()
+    assert p.frame == 9 and p.playing  # it caught up with the data: it waits, still playing
+    p.extend(60)
+    clock.now = 1.2
+    p.tick()
+    assert p.frame == 29 and "of 150" in p.label()
+    p.extend(150, complete=True)
+    clock.now = 9.0
+    p.tick()
+    assert p.frame == 149 and not p.playing
+
+
+def test_nothing_loaded_shows_nothing():
+    p, clock, shown = playback()
+    p.toggle()
+    p.step(1)
+    p.jump(True)
+    clock.now = 1.0
+    p.tick()
+    assert shown == [] and not p.playing
+
+
+class PlayerApp(PlayerKeys, App):
+    BINDINGS = PLAYER_BINDINGS
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.playback = Playback(lambda frame: None, speed=10)
+        self.active = True
+
+    def player(self) -> Playback | None:
+        return self.playback if self.active else None
+
+    def compose(self) -> ComposeResult:
+        yield Static("player")
+
+    def on_mount(self) -> None:
+        self.playback.attach(self)
+        self.playback.load(1000)
+
+
+async def test_the_keys_drive_the_player_and_a_timer_advances_it():
+    app = PlayerApp()
+    async with app.run_test() as pilot:
+        p = app.playback
+        await pilot.pause(0.35)
+        assert p.playing and 1 <= p.frame <= 8  # about 10 per second
+        await pilot.press("space")
+        frame = p.frame
+        await pilot.pause(0.2)
+        assert not p.playing and p.frame == frame
+        await pilot.press("full_stop", "full_stop", "comma")
+        assert p.frame == frame + 1
+        await pilot.press("plus")
+        assert p.speed == 20
+        await pilot.press("minus", "minus")
+        assert p.speed == 5
+        await pilot.press("equals_sign")
+        assert p.speed == 10
+        await pilot.press("end")
+        assert p.frame == 999 and not p.playing
+        await pilot.press("home")
+        assert p.frame == 0
+        app.active = False  # no player on show: the keys are not claimed
+        await pilot.press("end", "space")
+        assert p.frame == 0 and not p.playing

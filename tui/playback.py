@@ -1,0 +1,213 @@
+"""Play, pause and step through the iterations of a computed or streaming run: a frame index that a timer advances."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from textual.binding import Binding
+
+SPEEDS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, math.inf)  # iterations per second
+DEFAULT_SPEED = 100.0  # a 300-step run plays in 3 s
+FRAME_SECONDS = 1 / 30  # the timer's period while playing: the frame rate asked of the screen
+# Steppers on a screen with a player leave it Home, End, '.' and '-' (digits and Enter still type a value).
+PLAYER_STEPPER = {"edit_chars": "0123456789", "jump_keys": False}
+KEYS_HINT = "space play/pause · ,/. step · -/+ speed · Home/End"
+
+PLAYER_BINDINGS = [
+    Binding("space", "play_toggle", "play/pause"),
+    Binding("full_stop", "play_step(1)", "step", key_display=".", show=False),
+    Binding("comma", "play_step(-1)", "step back", key_display=",", show=False),
+    Binding("plus,equals_sign", "play_speed(1)", "faster", key_display="+", show=False),
+    Binding("minus", "play_speed(-1)", "slower", key_display="-", show=False),
+    Binding("home", "play_jump(0)", "start", show=False),
+    Binding("end", "play_jump(1)", "end", show=False),
+]
+
+
+def speed_label(speed: float) -> str:
+    return "instant" if math.isinf(speed) else f"{speed:g} it/s"
+
+
+class Playback:
+    """Which iteration of a run is shown, and whether it moves on by itself.
+
+    Iterations 0 .. length-1 are available; while `complete` is False more may come (a streaming
+    run: the playhead waits at the newest one). While `playing`, a timer (see `attach`) moves the
+    playhead at `speed` iterations per second and stops it at the last iteration of a complete
+    run; speed inf ("instant") shows every new run at its end. `on_frame(frame)` is called each
+    time the iteration shown changes, and when a run is loaded.
+    """
+
+    def __init__(
+        self,
+        on_frame: Callable[[int], None],
+        *,
+        speed: float = DEFAULT_SPEED,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.on_frame, self.speed, self.clock = on_frame, speed, clock
+        self.length, self.total, self.complete = 0, 0, True
+        self.frame, self.playing = 0, False
+        self._pos = 0.0  # the playhead in iterations, fractional between frames
+        self._last: float | None = None  # the clock at the last advance
+        self._timer = None
+
+    # -- the run ---------------------------------------------------------------------------
+    def load(self, length: int, *, total: int | None = None, complete: bool = True, play: bool = True) -> None:
+        """A new run: from iteration 0, playing (at once at its end when play is False or the speed is instant)."""
+        self.length, self.complete = max(0, length), complete
+        self.total = max(self.length, total or 0)
+        at_end = not play or math.isinf(self.speed)
+        self._pos = float(self.last if at_end else 0)
+        self.frame = int(self._pos)
+        self._set_playing(not at_end or not complete)
+        self._show()
+
+    def extend(self, length: int, *, complete: bool | None = None) -> None:
+        """A streaming run has more iterations (and, with complete=True, no more to come)."""
+        self.length = max(self.length, length)
+        self.total = max(self.total, self.length)
+        if complete is not None:
+            self.complete = complete
+        if self.playing and math.isinf(self.speed):
+            self.seek(self.last)
+        elif self.playing:
+            self.tick()
+
+    def clear(self) -> None:
+        self.length = self.total = self.frame = 0
+        self._pos = 0.0
+        self._set_playing(False)
+
+    @property
+    def last(self) -> int:
+        return max(0, self.length - 1)
+
+    @property
+    def at_end(self) -> bool:
+        return self.complete and self.frame >= self.last
+
+    # -- the learner's keys ----------------------------------------------------------------
+    def toggle(self) -> None:
+        """Pause; or play on (from the start when it stands at the end of a complete run)."""
+        if self.playing:
+            self.pause()
+            return
+        if self.at_end:
+            self.seek(0)
+        self.play()
+
+    def play(self) -> None:
+        if self.length:
+            self._set_playing(True)
+            self._show()  # the status says "playing"
+
+    def pause(self) -> None:
+        self._set_playing(False)
+        self._show()
+
+    def step(self, n: int) -> None:
+        """Pause and move n iterations (back when negative), kept within the run."""
+        self._set_playing(False)
+        self.seek(self.frame + n, force=True)
+
+    def jump(self, end: bool) -> None:
+        """End: pause at the last iteration (the final picture); Home: back to iteration 0, still playing if it was."""
+        if end:
+            self._set_playing(False)
+        self.seek(self.last if end else 0, force=True)
+
+    def change_speed(self, direction: int) -> None:
+        """The next speed up or down the SPEEDS ladder; instant jumps to the end at once."""
+        below = [s for s in SPEEDS if s < self.speed]
+        above = [s for s in SPEEDS if s > self.speed]
+        if direction > 0 and above:
+            self.speed = above[0]
+        elif direction < 0 and below:
+            self.speed = below[-1]
+        if math.isinf(self.speed) and self.length:
+            self.jump(True)
+        else:
+            self._show()
+
+    def seek(self, frame: int, *, force: bool = False) -> None:
+        frame = min(max(0, int(frame)), self.last)
+        self._pos, self._last = float(frame), self.clock()
+        if frame != self.frame or force:
+            self.frame = frame
+            self._show()
+
+    # -- the timer -------------------------------------------------------------------------
+    def attach(self, node) -> None:
+        """Drive the playhead from a Textual timer of `node` (paused while not playing, so idle costs nothing)."""
+        self._timer = node.set_interval(FRAME_SECONDS, self.tick, pause=not self.playing)
+
+    def tick(self) -> None:
+        """Move the playhead by speed x the time since the last advance; stop at the end of a complete run."""
+        now = self.clock()
+        if not self.playing or self._last is None:
+            self._last = now
+            return
+        self._pos = min(self._pos + self.speed * (now - self._last), float(self.last))
+        self._last = now
+        frame = int(self._pos + 1e-9)  # 9 + 100 x 0.2 is 28.999...: no frame lost to rounding
+        if self.complete and frame >= self.last:
+            self._set_playing(False)
+            self.frame = self.last
+            self._show()
+        elif frame != self.frame:
+            self.frame = frame
+            self._show()
+
+    def _set_playing(self, playing: bool) -> None:
+        playing = playing and self.length > 0
+        if playing and not self.playing:
+            self._last = self.clock()
+        self.playing = playing
+        if self._timer is not None:
+            self._timer.resume() if playing else self._timer.pause()
+
+    def _show(self) -> None:
+        if self.length:
+            self.on_frame(self.frame)
+
+    # -- what the status line says ---------------------------------------------------------
+    def label(self) -> str:
+        """E.g. "▶ iteration 57 of 300 · 100 it/s" (iterations count from 0, as the charts' x axes)."""
+        mark = "▶" if self.playing else "⏸"
+        return f"{mark} iteration {self.frame} of {self.total} · {speed_label(self.speed)}"
+
+
+class PlayerKeys:
+    """Mixin for a Screen: the player's keys act on `player()`, the Playback of the tab on show.
+
+    Where `player()` is None the keys are not claimed (check_action is False), so they reach the
+    widgets and bindings behind; a focused text box keeps them anyway (it takes printable keys first).
+    Put it before the Screen class in the bases and add PLAYER_BINDINGS to BINDINGS.
+    """
+
+    def player(self) -> Playback | None:
+        return None
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action.startswith("play_"):
+            return self.player() is not None
+        return super().check_action(action, parameters)  # type: ignore[misc]
+
+    def action_play_toggle(self) -> None:
+        if (p := self.player()) is not None:
+            p.toggle()
+
+    def action_play_step(self, n: int) -> None:
+        if (p := self.player()) is not None:
+            p.step(n)
+
+    def action_play_speed(self, direction: int) -> None:
+        if (p := self.player()) is not None:
+            p.change_speed(direction)
+
+    def action_play_jump(self, end: int) -> None:
+        if (p := self.player()) is not None:
+            p.jump(bool(end))
