@@ -173,3 +173,22 @@ class SnapshotApp(App):
 
 def test_snapshot(snap_compare):
     assert snap_compare(SnapshotApp(), terminal_size=(60, 12))
+
+
+async def test_moving_a_marker_rebuilds_only_the_rows_it_left_and_entered():
+    app = MapApp(surface(), cmap="viridis", extent=(-2, 2, -1, 1))
+    async with app.run_test(size=(60, 10)) as pilot:
+        hm = app.query_one(HeatMap)
+        path = Overlay([-1.5, -1, 0, 1], [-0.8, -0.4, 0, 0.6], "white")
+        hm.set_overlays([path, Overlay([-1], [-0.4], "red", "●", line=False)])
+        await pilot.pause()
+        before = list(hm._strips)
+        hm.set_overlays([path, Overlay([0], [0], "red", "●", line=False)])  # the marker moves on along the path
+        after = list(hm._strips)
+        changed = [r for r, (a, b) in enumerate(zip(before, after)) if a is not b]
+        assert changed == [5, 7]  # rows 7 (left) and 5 (entered); the others are the same Strip objects
+        hm.set_data(surface(), extent=(-2, 2, -1, 1))  # and it equals the map drawn from scratch
+        assert [list(s) for s in hm._strips] == [list(s) for s in after]
+        after = list(hm._strips)
+        hm.set_overlays([path, Overlay([0], [0], "yellow", "●", line=False)])  # same cell, another colour
+        assert [r for r, (a, b) in enumerate(zip(after, hm._strips)) if a is not b] == [5]

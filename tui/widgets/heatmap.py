@@ -13,6 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.color import Color
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -109,6 +110,7 @@ class HeatMap(Widget):
     """
 
     _STYLES: dict[tuple, Style] = {}  # shared by all instances, keyed by (cmap, foreground, lower level)
+    _GLYPHS: dict[tuple[str, str], int] = {}  # (char, colour) of an overlay -> a number, shared by all instances
 
     def __init__(
         self,
@@ -128,6 +130,8 @@ class HeatMap(Widget):
         self.overlays: tuple[Overlay, ...] = ()
         self._levels = np.zeros((0, 0), np.int16)
         self._strips: list[Strip] = []
+        self._base: tuple | None = None  # ((ph, pw), upper, lower, colour-pair codes) of the resampled pixels
+        self._glyphs = np.zeros((0, 0), np.int32)  # the overlay glyph codes the strips were built with
 
     def set_data(
         self,
@@ -149,6 +153,7 @@ class HeatMap(Widget):
         self.z, self.extent = z, extent
         self.vmin, self.vmax = auto_range(z, self.cmap, vmin, vmax)
         self._levels = quantise(z, self.vmin, self.vmax)
+        self._base = None
         self._rebuild(layout=reshaped and self.fit == "pixel")
 
     def set_overlays(self, overlays: Sequence[Overlay]) -> None:
@@ -235,22 +240,48 @@ class HeatMap(Widget):
         return style
 
     def _rebuild(self, layout: bool = False) -> None:
-        """Precompute one Strip per cell row, so render_line is a list lookup."""
+        """Precompute one Strip per cell row, so render_line is a list lookup.
+
+        The resampled pixels are kept until the data or the size change; after that only the rows
+        whose overlay glyphs changed are rebuilt and repainted, so moving a marker (an animation
+        frame) costs a row or two, not the whole map.
+        """
         ph, pw = self.pixel_shape()
-        self._strips = []
-        if ph and pw and self._levels.size:
+        if not (ph and pw and self._levels.size):
+            self._strips, self._base = [], None
+            self.refresh(layout=layout)
+            return
+        if self._base is None or self._base[0] != (ph, pw):
             px = self._sampled(ph, pw)
             if ph % 2:
                 px = np.vstack([px, np.full((1, pw), BLANK, np.int16)])
-            upper, lower, marks = px[0::2], px[1::2], self.overlay_grid()
-            code = upper.astype(np.int32) * (BLANK + 1) + lower
+            upper, lower = px[0::2], px[1::2]
+            self._base = ((ph, pw), upper, lower, upper.astype(np.int32) * (BLANK + 1) + lower)
+            self._strips, self._glyphs = [], np.zeros((0, 0), np.int32)
+        _, upper, lower, code = self._base
+        marks = self.overlay_grid()
+        glyphs = self._glyph_codes(marks)
+        if len(self._strips) == len(code) and self._glyphs.shape == glyphs.shape:
+            rows = np.flatnonzero((glyphs != self._glyphs).any(1)).tolist()
+        else:
+            rows, self._strips = list(range(len(code))), [Strip.blank(0)] * len(code)
+        self._glyphs = glyphs
+        for r in rows:
             # A segment starts wherever the colour pair changes, and at and after every overlay glyph.
-            starts = np.ones(code.shape, bool)
-            starts[:, 1:] = (code[:, 1:] != code[:, :-1]) | (marks[:, 1:] >= 0) | (marks[:, :-1] >= 0)
-            for r in range(len(code)):
-                row = upper[r].tolist(), lower[r].tolist(), marks[r].tolist()
-                self._strips.append(self._row(*row, np.flatnonzero(starts[r]).tolist()))
-        self.refresh(layout=layout)
+            starts = np.ones(code.shape[1], bool)
+            starts[1:] = (code[r, 1:] != code[r, :-1]) | (marks[r, 1:] >= 0) | (marks[r, :-1] >= 0)
+            self._strips[r] = self._row(
+                upper[r].tolist(), lower[r].tolist(), marks[r].tolist(), np.flatnonzero(starts).tolist()
+            )
+        if layout or len(rows) == len(code):
+            self.refresh(layout=layout)
+        elif rows:
+            self.refresh(*(Region(0, r, pw, 1) for r in rows))
+
+    def _glyph_codes(self, marks: np.ndarray) -> np.ndarray:
+        """What each cell shows of the overlays, as comparable numbers: -1 none, else its (char, colour)'s id."""
+        ids = np.array([self._GLYPHS.setdefault((ov.char, ov.color), len(self._GLYPHS)) for ov in self.overlays])
+        return np.where(marks >= 0, ids[np.maximum(marks, 0)] if len(ids) else -1, -1).astype(np.int32)
 
     def _row(self, upper: list[int], lower: list[int], marks: list[int], starts: list[int]) -> Strip:
         segments = []
