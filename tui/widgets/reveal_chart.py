@@ -1,0 +1,149 @@
+"""A Chart whose curves can grow along x frame by frame at almost no cost: two pictures built once, cut per frame."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
+
+from .chart import Chart, Drawer
+
+
+class RevealChart(Chart):
+    """A Chart that can show its curves only up to some x, for animations.
+
+    `draw(drawer)` shows a whole picture, as Chart does. `animate(drawer)` takes a picture whose
+    curves `reveal(x)` then shows up to x: the columns of the picture up to x's column, and after
+    it the same picture with every plot/scatter call reduced to an invisible dot at its first
+    point (same axes, ticks and guides, no curves). Both pictures are built by plotext once per
+    size (the costly part, tens of ms), so a frame is a cut of cached strips, and only the
+    columns that changed are repainted. Curves must run in increasing x (a loss over
+    iterations) and the drawer must set xlim and ylim, so both pictures share their layout.
+    `reveal(None)` shows the whole picture through Chart's own path.
+    """
+
+    def __init__(self, drawer: Drawer | None = None, *, id: str | None = None, classes: str | None = None):
+        super().__init__(drawer, id=id, classes=classes)
+        self._base: Drawer | None = None
+        self._upto: float | None = None
+        self._column = -1  # the last column of the full picture on show while revealing
+        self._pictures: tuple | None = None  # (key, full strips, base strips, (col0, width, x0, x1))
+
+    def draw(self, drawer: Drawer | None) -> None:
+        self._base, self._upto, self._pictures = None, None, None
+        super().draw(drawer)
+
+    def animate(self, drawer: Drawer, upto: float | None = None) -> None:
+        """Show `drawer`'s curves up to x = upto (None: all of them)."""
+        self._drawer, self._base, self._pictures = drawer, without_curves(drawer), None
+        self._upto, self._column = upto, -1
+        self.refresh()
+
+    def reveal(self, upto: float | None) -> None:
+        """Move the cut to x = upto; repaint only the columns between the old cut and the new one."""
+        if self._base is None:
+            return
+        if upto is None or self._upto is None:
+            self._upto, self._column = upto, -1
+            self.refresh()
+            return
+        self._upto = upto
+        pictures = self._current()
+        if pictures is None:
+            self.refresh()
+            return
+        column = self._column_of(upto, pictures[3])
+        if column != self._column:
+            lo, hi = sorted((column, self._column))
+            self._column = column
+            self.refresh(Region(lo + 1, 0, hi - lo, self.size.height))
+
+    @property
+    def revealing(self) -> bool:
+        return self._base is not None and self._upto is not None
+
+    def render_line(self, y: int) -> Strip:
+        if not self.revealing:
+            return super().render_line(y)
+        pictures = self._current()
+        if pictures is None or y >= len(pictures[1]):
+            return Strip.blank(self.size.width)
+        _, full, base, canvas = pictures
+        cut = self._column_of(self._upto, canvas) + 1
+        self._column = cut - 1
+        return Strip.join([full[y].crop(0, cut), base[y].crop(cut, self.size.width)])
+
+    def on_resize(self) -> None:
+        self._pictures = None
+
+    # -- the two pictures -----------------------------------------------------------------
+    def _current(self) -> tuple | None:
+        w, h = self.size
+        if not (w and h and self.is_mounted):
+            return None
+        key = (w, h, self.app.theme)
+        if self._pictures is None or self._pictures[0] != key:
+            full, canvas = self._picture(self._drawer, w, h)
+            base, _ = self._picture(self._base, w, h)
+            self._pictures = (key, full, base, canvas)
+        return self._pictures
+
+    def _picture(self, drawer: Drawer | None, w: int, h: int) -> tuple[list[Strip], tuple]:
+        """One plotext picture as strips, and where its canvas lies: (first column, width, x0, x1)."""
+        plt = self.plt
+        plt.clear_figure()
+        if drawer is not None:
+            drawer(plt)
+        plt.plotsize(w, h)
+        plt._set_size(w, h)
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        text = Text.from_ansi(plt.build())
+        monitor = plt.monitor
+        cols, (x0, x1) = monitor.matrix.Cols_canvas, monitor.xlim[0]
+        console = self.app.console
+        options = console.options.update(width=w, height=h, no_wrap=True, overflow="crop")
+        lines = console.render_lines(text, options, style=self.rich_style, pad=True)
+        return [Strip(line, w) for line in lines[:h]], (cols.start, len(cols), x0, x1)
+
+    @staticmethod
+    def _column_of(x: float | None, canvas: tuple) -> int:
+        """The canvas column that holds x (plotext's own mapping for braille, two dots per column)."""
+        col0, width, x0, x1 = canvas
+        if x is None or x0 is None or x1 is None or x1 == x0 or not math.isfinite(x):
+            return col0 + width
+        dot = math.floor(round(0.5 + (2 * width - 1) * (x - x0) / (x1 - x0), 8))
+        return col0 + min(max(dot // 2, -1), width)
+
+
+class _NoCurves:
+    """plt as a drawer sees it, except that each curve becomes an invisible dot at its first point.
+
+    The dot keeps the axis in use (plotext drops the ticks of an axis without data) while
+    drawing nothing a later frame would need to hide.
+    """
+
+    def __init__(self, plt) -> None:
+        self._plt = plt
+
+    def __getattr__(self, name: str):
+        return getattr(self._plt, name)
+
+    def plot(self, *args, **kwargs) -> None:
+        xs, ys = args[:2] if len(args) >= 2 else (range(len(args[0])), args[0])
+        xs, ys = list(xs), list(ys)
+        if xs and ys:
+            self._plt.scatter(xs[:1], ys[:1], marker=" ", xside=kwargs.get("xside"), yside=kwargs.get("yside"))
+
+    scatter = plot
+
+
+def without_curves(drawer: Drawer | None) -> Drawer:
+    """The drawer's axes, limits, labels and guides, without its curves."""
+
+    def base(plt) -> None:
+        if drawer is not None:
+            drawer(_NoCurves(plt))
+
+    return base
