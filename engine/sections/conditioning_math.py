@@ -23,7 +23,7 @@ import torch
 
 from ..events import Progress
 from ..model import MLP, first_layer
-from ..seeding import SEED
+from ..seeding import SEED, seeded
 from .conditioning_course import INITS, MASK_IDX, NEWTON_INIT, NEWTON_ITERS
 
 RUNAWAY = 100.0  # a parameter this far from 0 (25x the drawn region) has run away: diverged
@@ -54,9 +54,12 @@ class Problem:
 
 
 def course_weights(seed: int = SEED) -> tuple[torch.Tensor, torch.Tensor]:
-    """W and b of set_seed(seed); MLP(784, 10, []), drawn without disturbing the global torch RNG."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    """W and b of set_seed(seed); MLP(784, 10, []), drawn without disturbing the global torch RNG.
+
+    Under seeding.seeded's lock: two jobs building the problem at once (the demo and its theory)
+    would otherwise interleave their draws from the global generator and get other weights.
+    """
+    with seeded(seed):
         layer = first_layer(MLP(784, 10, []))
     return layer.weight.detach(), layer.bias.detach()
 

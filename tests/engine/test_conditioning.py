@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 import torch
@@ -51,6 +54,20 @@ def test_course_weights_are_the_seeded_model_and_leave_the_rng_alone(model):
     W, b = M.course_weights()
     assert torch.equal(W, model.main[0].weight) and torch.equal(b, model.main[0].bias)
     assert torch.equal(torch.rand(3), expected_next)
+
+
+def test_course_weights_drawn_by_jobs_in_many_threads_at_once_are_all_the_seeded_ones(model):
+    # The demo and its theory build the problem at the same time; their draws must not interleave.
+    barrier = threading.Barrier(8)
+
+    def draw(_):
+        barrier.wait()
+        return M.course_weights()
+
+    for _ in range(5):
+        with ThreadPoolExecutor(8) as pool:
+            drawn = list(pool.map(draw, range(8)))
+        assert all(torch.equal(W, model.main[0].weight) for W, _ in drawn)
 
 
 @pytest.mark.parametrize("ij", [(0, 0), (0, 29), (29, 0), (13, 22), (29, 29), (7, 15)])
