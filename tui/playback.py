@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 from textual.binding import Binding
 
@@ -12,7 +13,7 @@ SPEEDS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, math.inf
 DEFAULT_SPEED = 100.0  # a 300-step run plays in 3 s
 FRAME_SECONDS = 1 / 30  # the timer's period while playing: the frame rate asked of the screen
 # Steppers on a screen with a player leave it Home, End, '.' and '-' (digits and Enter still type a value).
-PLAYER_STEPPER = {"edit_chars": "0123456789", "jump_keys": False}
+PLAYER_STEPPER: dict[str, Any] = {"edit_chars": "0123456789", "jump_keys": False}
 KEYS_HINT = "space play/pause · ,/. step · -/+ speed · Home/End"
 
 PLAYER_BINDINGS = [
@@ -176,7 +177,7 @@ class Playback:
     # -- what the status line says ---------------------------------------------------------
     def label(self) -> str:
         """E.g. "▶ iteration 57 of 300 · 100 it/s" (iterations count from 0, as the charts' x axes)."""
-        mark = "▶" if self.playing else "⏸"
+        mark = "▶" if self.playing else "‖"
         return f"{mark} iteration {self.frame} of {self.total} · {speed_label(self.speed)}"
 
 

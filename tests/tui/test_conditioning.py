@@ -51,7 +51,8 @@ async def test_every_control_reruns_at_once_with_its_new_value(tmp_path):
         assert screen.query_one("#tabs").active == "demo"
         assert screen.shown == (300, pytest.approx(0.1), pytest.approx(0.9))
         assert [len(t.points) for t in screen.trajs.values()] == [300, 300]
-        assert "GD and Momentum: not within 1e-6 after 300 steps" in status(screen)
+        assert "GD: not within 1e-6 after 300 steps" in status(screen)
+        assert "Momentum: not within 1e-6 after 300 steps" in status(screen)
         surface = screen.surface
 
         async def press(*keys):
@@ -71,11 +72,11 @@ async def test_every_control_reruns_at_once_with_its_new_value(tmp_path):
         assert (await press("left"))[2] == pytest.approx(0.89)
         assert (await press("shift+left"))[2] == pytest.approx(0.79)
         assert screen.surface is surface  # computed once per screen
-        # The course's target, reached with typed values: lr 10^0.7, beta 0.48.
+        # The course's target, reached with typed values: lr 10^0.7 (the slider's end), beta 0.48.
         screen.query_one("#lr").focus()
-        await press("end")
+        await press("shift+right")
         screen.query_one("#beta").focus()
-        assert await press(".", "4", "8", "enter") == (120, pytest.approx(10**0.7), pytest.approx(0.48))
+        assert await press("0", ".", "4", "8", "enter") == (120, pytest.approx(10**0.7), pytest.approx(0.48))
         assert "✔ target met: Momentum within 100 iterations" in status(screen)
         assert screen.trajs["Momentum"].converged_at <= 100 and len(screen.trajs["GD"].points) == 120
         # A value out of range is refused where it is typed, and nothing runs.
@@ -86,7 +87,7 @@ async def test_every_control_reruns_at_once_with_its_new_value(tmp_path):
         # A learner's momentum with a sign slip runs through the plug-in path and diverges.
         use_sign_slip(app, tmp_path)
         await press("escape")  # leave the entry box
-        assert (await press("end"))[0] == 500
+        assert (await press("5", "0", "0", "enter"))[0] == 500
         assert "Momentum diverged at iteration" in status(screen)
         assert len(screen.trajs["Momentum"].points) == screen.trajs["Momentum"].diverged_at  # finite part drawn
 
@@ -124,12 +125,19 @@ async def test_resizing_during_a_run_keeps_the_screen_working(monkeypatch):
         assert "Momentum" in status(screen)
 
 
+async def open_at_end(pilot) -> None:
+    await open_demo(pilot)
+    await pilot.press("end")  # the final picture, as before the player
+    await settle(pilot)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_demo_snapshot(snap_compare, size):
-    """After the first run at the course's defaults (300 steps, lr 0.1, β 0.9): controls, both
-    methods' outcome, the four log-distance curves with the 1e-6 / iteration-100 guides, and the
-    loss surface with GD (white) and momentum (red) paths, the optimum ★ and the loss colour bar."""
-    assert snap_compare(make_app(section="conditioning"), terminal_size=size, run_before=open_demo)
+    """After the first run at the course's defaults (300 steps, lr 0.1, β 0.9), End pressed: controls,
+    each method's outcome with its distances and loss at iteration 299, the player paused there, the
+    target line, the four log-distance curves with the 1e-6 / iteration-100 guides, and the loss
+    surface with GD (white) and momentum (red) paths, the optimum ★ and the loss colour bar."""
+    assert snap_compare(make_app(section="conditioning"), terminal_size=size, run_before=open_at_end)
 
 
 def test_diverged_snapshot(snap_compare, tmp_path):
@@ -140,6 +148,8 @@ def test_diverged_snapshot(snap_compare, tmp_path):
         screen = await open_demo(pilot)
         use_sign_slip(pilot.app, tmp_path)
         screen.rerun()
+        await settle(pilot)
+        await pilot.press("end")
         await settle(pilot)
 
     assert snap_compare(make_app(section="conditioning"), terminal_size=(100, 30), run_before=run_before)

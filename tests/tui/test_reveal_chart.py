@@ -31,7 +31,7 @@ async def test_revealing_everything_is_the_whole_picture_and_a_cut_hides_what_co
         await pilot.pause()
         chart = app.query_one(RevealChart)
         whole = lines(chart)
-        chart.animate(drawer, upto=99)
+        chart.draw_growing(drawer, upto=99)
         await pilot.pause()
         assert lines(chart) == whole
         chart.reveal(40)
@@ -55,7 +55,7 @@ async def test_frames_cut_cached_pictures_and_a_resize_rebuilds_them():
         builds = []
         real = chart.plt.build
         chart.plt.build = lambda: builds.append(1) or real()
-        chart.animate(drawer, upto=0)
+        chart.draw_growing(drawer, upto=0)
         await pilot.pause()
         assert len(builds) == 2  # the picture and its empty axes, once
         for x in range(0, 100, 3):

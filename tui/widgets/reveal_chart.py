@@ -14,7 +14,7 @@ from .chart import Chart, Drawer
 class RevealChart(Chart):
     """A Chart that can show its curves only up to some x, for animations.
 
-    `draw(drawer)` shows a whole picture, as Chart does. `animate(drawer)` takes a picture whose
+    `draw(drawer)` shows a whole picture, as Chart does. `draw_growing(drawer)` takes a picture whose
     curves `reveal(x)` then shows up to x: the columns of the picture up to x's column, and after
     it the same picture with every plot/scatter call reduced to an invisible dot at its first
     point (same axes, ticks and guides, no curves). Both pictures are built by plotext once per
@@ -35,7 +35,7 @@ class RevealChart(Chart):
         self._base, self._upto, self._pictures = None, None, None
         super().draw(drawer)
 
-    def animate(self, drawer: Drawer, upto: float | None = None) -> None:
+    def draw_growing(self, drawer: Drawer, upto: float | None = None) -> None:
         """Show `drawer`'s curves up to x = upto (None: all of them)."""
         self._drawer, self._base, self._pictures = drawer, without_curves(drawer), None
         self._upto, self._column = upto, -1
@@ -100,7 +100,7 @@ class RevealChart(Chart):
         plt._set_size(w, h)
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         text = Text.from_ansi(plt.build())
-        monitor = plt.monitor
+        monitor = getattr(plt, "monitor")  # noqa: B009 - plotext's figure keeps it untyped
         cols, (x0, x1) = monitor.matrix.Cols_canvas, monitor.xlim[0]
         console = self.app.console
         options = console.options.update(width=w, height=h, no_wrap=True, overflow="crop")

@@ -1,0 +1,201 @@
+"""Section 4's pictures and lines: the distance chart's drawer, the legends, the surface's axes and the status lines."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.widget import Widget
+
+from engine.contracts.conditioning import LABELS, TARGET_ITERS, TOL, Trajectory
+
+from ..widgets.chart import decade_label
+from ..widgets.heatmap import Overlay
+
+EPS = 1e-16  # the course's log floor
+Y_FLOOR, Y_LO, Y_HI = -16, -8, 1  # log10 distance axis: at least 1e-8 ... 10, at most down to 1e-16
+CURVES = {  # (method, dimension) -> colour: one colour family per method
+    ("GD", 0): (235, 235, 235),
+    ("GD", 1): (140, 150, 170),
+    ("Momentum", 0): (255, 80, 80),
+    ("Momentum", 1): (255, 175, 60),
+}
+PATH = {"GD": "rgb(235,235,235)", "Momentum": "rgb(255,80,80)"}
+OPTIMUM = "rgb(0,255,0)"
+GUIDE = (110, 110, 110)
+MAP = "viridis"
+RESULT_WIDTH = len("Momentum: not within 1e-6 after 500 steps")  # the outcome column of the method lines
+# The player's keys, longest first: the line shows the longest that fits beside the iteration.
+HINTS = (
+    "space play/pause · ,/. step · -/+ speed · Home/End start/end",
+    "space play/pause · ,/. step · -/+ speed · Home/End",
+    "space ▶/‖ · ,/. step · -/+ speed · Home/End",
+    "space ▶/‖ · ,/. step · -/+ speed",
+)
+
+
+def rgb(c: tuple[int, int, int]) -> str:
+    return f"rgb({c[0]},{c[1]},{c[2]})"
+
+
+def log_distances(points, optimum) -> tuple[list[float], list[float]]:
+    """log10 |u - u*| and log10 |v - v*| per iteration, floored at 1e-16 as the course's eps."""
+    u, v = ([math.log10(max(abs(p[k] - optimum[k]), EPS)) for p in points] for k in (0, 1))
+    return u, v
+
+
+def y_range(curves: list[list[float]]) -> tuple[int, int, list[int]]:
+    """Decades shown: 1e-8 ... 10 at least, widened to the data (down to 1e-16, up for a runaway)."""
+    finite = [y for ys in curves for y in ys if math.isfinite(y)]
+    lo = max(Y_FLOOR, min([Y_LO, *map(math.floor, finite)]))
+    hi = max([Y_HI, *map(math.ceil, finite)])
+    stride = 2 if hi - lo <= 12 else 4
+    return lo, hi, [k for k in range(lo, hi + 1) if k % stride == 0]
+
+
+def distance_drawer(trajs: dict):
+    """Four curves (method x dimension) of the log10 distance to the optimum, and the target's guides."""
+    curves = {
+        (label, dim): ys for label, t in trajs.items() for dim, ys in enumerate(log_distances(t.points, t.optimum))
+    }
+    steps = max((t.max_steps for t in trajs.values()), default=300)
+    lo, hi, ticks = y_range(list(curves.values()))
+
+    def draw(plt) -> None:
+        plt.xlim(0, steps)
+        plt.ylim(lo, hi)
+        plt.yticks(ticks, [decade_label(k) for k in ticks])
+        plt.xlabel("iteration · y: distance to optimum")
+        plt.horizontal_line(math.log10(TOL), color=GUIDE)
+        plt.vertical_line(TARGET_ITERS, color=GUIDE)
+        for key, ys in curves.items():
+            if ys:
+                plt.plot(list(range(len(ys))), ys, marker="braille", color=CURVES[key])
+
+    return draw
+
+
+def distance_legend() -> Text:
+    parts: list = []
+    for label in LABELS:
+        parts += [
+            (f"{label} ", "bold"),
+            ("━", rgb(CURVES[label, 0])),
+            "weight ",
+            ("━", rgb(CURVES[label, 1])),
+            "bias  ",
+        ]
+    return Text.assemble(*parts, ("┼", rgb(GUIDE)), " target", no_wrap=True, overflow="ellipsis")
+
+
+def surface_legend() -> Text:
+    return Text.assemble(
+        "Bias ↑  ",
+        ("•", PATH["GD"]),
+        " GD ",
+        ("•", PATH["Momentum"]),
+        " Momentum ",
+        ("★", OPTIMUM),
+        " optimum",
+        no_wrap=True,
+        overflow="ellipsis",
+    )
+
+
+def result_line(t) -> str:
+    """One method's outcome: where it reached 1e-6, where it diverged, or that it did not get there."""
+    if t.diverged_at is not None:
+        return f"{t.label} diverged at iteration {t.diverged_at}"
+    if t.converged_at is not None:
+        return f"{t.label}: within 1e-6 at iteration {t.converged_at}"
+    return f"{t.label}: not within 1e-6 after {t.max_steps} steps"
+
+
+def method_line(label: str, t: Trajectory | None, frame: int | None) -> Text:
+    """A method's outcome, then its distances to the optimum and its loss at the iteration shown."""
+    if t is None:
+        return Text(f"{label}: …", style="dim")
+    result = result_line(t)
+    reached = t.converged_at is not None and (frame is None or frame >= t.converged_at)
+    style = "bold red" if t.diverged_at is not None else "green" if reached else ""
+    line = Text.assemble((result.ljust(RESULT_WIDTH), style), no_wrap=True, overflow="ellipsis")
+    if not t.points:
+        return line
+    w, b, loss = t.points[min(len(t.points) - 1, len(t.points) if frame is None else frame)]
+    dw, db = abs(w - t.optimum[0]), abs(b - t.optimum[1])
+    return line.append_text(
+        Text.assemble(
+            " ",
+            ("Δw ", "dim"),
+            (f"{dw:.1e}", rgb(CURVES[label, 0])),
+            "  ",
+            ("Δb ", "dim"),
+            (f"{db:.1e}", rgb(CURVES[label, 1])),
+            "  ",
+            ("loss ", "dim"),
+            f"{loss:.4f}",
+        )
+    )
+
+
+def player_line(label: str, width: int) -> Text:
+    """The player's state and as many of its keys as fit in `width` columns."""
+    hint = next((h for h in HINTS if len(label) + 2 + len(h) <= width), "")
+    return Text.assemble((label, "bold"), "  ", (hint, "dim"), no_wrap=True, overflow="ellipsis")
+
+
+def target_line(trajs: dict) -> Text:
+    met = [t.label for t in trajs.values() if t.met_target]
+    if met:
+        return Text.assemble(("✔ target met: ", "bold green"), f"{' and '.join(met)} within {TARGET_ITERS} iterations")
+    return Text(f"target: both dimensions within 1e-6 by iteration {TARGET_ITERS}", style="dim")
+
+
+class Paths:
+    """Both methods' paths as arrays, cut at the iteration shown, as overlays for the surface."""
+
+    def __init__(self, trajs: dict, optimum: tuple[float, float] | None) -> None:
+        self.optimum = optimum
+        self.xy = {
+            label: ([p[0] for p in t.points], [p[1] for p in t.points]) for label, t in trajs.items() if t.points
+        }
+
+    def overlays(self, frame: int | None) -> list[Overlay]:
+        """Paths up to `frame` (None: whole) and the optimum; while playing, a ● at each method's current point."""
+        out, marks = [], []
+        for label in LABELS:
+            if label not in self.xy:
+                continue
+            xs, ys = self.xy[label]
+            end = len(xs) if frame is None else min(frame + 1, len(xs))
+            out.append(Overlay(xs[:end], ys[:end], PATH[label], "•"))
+            if frame is not None:
+                marks.append(Overlay(xs[end - 1 : end], ys[end - 1 : end], PATH[label], "●", line=False))
+        if self.optimum is not None:
+            out.append(Overlay([self.optimum[0]], [self.optimum[1]], OPTIMUM, "★", line=False))
+        return out + marks
+
+
+class AxisColumn(Widget):
+    """The bias axis beside the surface: 4 at the top, 0 in the middle, -4 at the bottom (right-aligned)."""
+
+    DEFAULT_CSS = "AxisColumn { width: 3; height: 1fr; color: $text-muted; }"
+
+    def render(self) -> Text:
+        h = self.size.height
+        rows = [""] * h
+        if h:
+            rows[0], rows[-1], rows[(h - 1) // 2] = " 4", "-4", " 0"
+        return Text("\n".join(rows), no_wrap=True)
+
+
+class AxisRow(Widget):
+    """The weight axis under the surface: -4 ... Weight → ... 4."""
+
+    DEFAULT_CSS = "AxisRow { height: 1; color: $text-muted; padding-left: 3; }"
+
+    def render(self) -> Text:
+        w, mid = self.size.width, "0  Weight →"
+        left = (w - 1) // 2
+        line = "-4".ljust(left) + mid
+        return Text(line[: w - 1].ljust(w - 1) + "4", no_wrap=True)
