@@ -153,3 +153,25 @@ def test_diverged_snapshot(snap_compare, tmp_path):
         await settle(pilot)
 
     assert snap_compare(make_app(section="conditioning"), terminal_size=(100, 30), run_before=run_before)
+
+
+async def test_at_80x24_no_status_line_is_cut_even_with_the_learners_code(tmp_path):
+    """Issue 10: "…by iteration 100" was cut at 80 columns when the learner's code ran."""
+    app = make_app(section="conditioning")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        learner = tmp_path / "exercises.py"
+        learner.write_text(LEARNER_FILE)
+        app.course.learner_functions = lambda ids: {name: str(learner) for name in ids}  # both of them
+        screen.rerun()
+        await settle(pilot)
+        await pilot.press("end")
+        lines = status(screen).split("\n")
+        width = screen.query_one("#status").content_size.width
+        assert len(lines) == 4 and all(len(line) <= width for line in lines), (width, [len(x) for x in lines])
+        assert "…" not in status(screen), status(screen)
+        assert lines[-1].endswith("by iteration 100") and lines[-1].startswith("yours ·")
+        assert "Momentum diverged at iteration" in lines[1]
+        # the bias axis' labels have a column of their own beside the chart's frame
+        chart, axis = screen.query_one("#distance"), screen.query_one("AxisColumn")
+        assert axis.region.x > chart.region.right

@@ -133,7 +133,7 @@ def method_line(label: str, t: Trajectory | None, frame: int | None) -> Text:
             (f"{db:.1e}", rgb(CURVES[label, 1])),
             "  ",
             ("loss ", "dim"),
-            f"{loss:.4f}",
+            f"{loss:.5g}" if abs(loss) < 1e5 else f"{loss:.2e}",  # six characters at most: the line fits 80 columns
         )
     )
 
