@@ -255,4 +255,5 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         frame = self.playback.frame if self.playback.length else None
         methods = [method_line(label, self.trajs.get(label), frame) for label in LABELS]
         player = player_line(self.playback.label(), width) if self.playback.length else Text("")
-        status.update(Text("\n").join([*methods, player, state]))
+        # The status has a fixed size: no layout pass per frame.
+        status.update(Text("\n").join([*methods, player, state]), layout=False)
