@@ -192,3 +192,28 @@ async def test_moving_a_marker_rebuilds_only_the_rows_it_left_and_entered():
         after = list(hm._strips)
         hm.set_overlays([path, Overlay([0], [0], "yellow", "●", line=False)])  # same cell, another colour
         assert [r for r, (a, b) in enumerate(zip(after, hm._strips)) if a is not b] == [5]
+
+
+async def test_contours_follow_the_iso_lines_under_the_overlays():
+    x = np.linspace(-2, 2, 81)
+    bowl = x[None, :] ** 2 + x[:, None] ** 2  # circles around the origin
+    app = MapApp(bowl, cmap="viridis", extent=(-2, 2, -2, 2))
+    async with app.run_test(size=(40, 20)) as pilot:  # 40 x 40 square pixels
+        hm = app.query_one(HeatMap)
+        hm.set_contours([1.0])
+        await pilot.pause()
+        grid = hm.contour_grid()
+        on = np.argwhere(grid >= 0)
+        # every marked cell lies near the unit circle: its centre in data units is about 1 from the origin
+        cx, cy = (on[:, 1] + 0.5) / 40 * 4 - 2, 2 - (on[:, 0] + 0.5) / 20 * 4
+        radius = np.hypot(cx, cy)
+        assert len(on) > 20 and np.abs(radius - 1).max() < 0.25
+        text = [hm.render_line(y).text for y in range(20)]
+        char = lambda px, py: text[int((2 - py) / 4 * 20)][int((px + 2) / 4 * 40)]
+        assert char(0, 1.05) == "─" and char(0, -0.95) == "─"  # top and bottom of the circle
+        assert char(0.97, 0) == "│" and char(-1.03, 0) == "│"  # its sides
+        assert char(0.72, 0.72) == "╲" and char(-0.72, 0.72) == "╱"  # upper right falls, upper left rises
+        hm.set_overlays([Overlay([0.0], [1.0], "red", "★", line=False)])  # an overlay wins over a contour
+        assert hm.render_line(int((2 - 1) / 4 * 20)).text[20] == "★"
+        hm.set_contours([])
+        assert (hm.contour_grid() < 0).all() and "─" not in "".join(hm.render_line(y).text for y in range(20))

@@ -21,6 +21,7 @@ LEVELS = 64  # colours per map: plenty for a terminal, and it keeps the Style ca
 NAN = LEVELS  # level index of NaN / inf pixels
 BLANK = LEVELS + 1  # level index of the padding pixel under an odd last row (no colour)
 NAN_RGB = (255, 0, 255)
+CONTOUR_CHARS = "─╲│╱"  # an iso-line's glyph by its direction: across, falling, up, rising
 
 _ANCHORS = {
     "gray": ["#000000", "#ffffff"],
@@ -132,6 +133,8 @@ class HeatMap(Widget):
         self._strips: list[Strip] = []
         self._base: tuple | None = None  # ((ph, pw), upper, lower, colour-pair codes) of the resampled pixels
         self._glyphs = np.zeros((0, 0), np.int32)  # the overlay glyph codes the strips were built with
+        self.contour_levels: tuple[float, ...] = ()
+        self.contour_color = "white"
 
     def set_data(
         self,
@@ -186,19 +189,57 @@ class HeatMap(Widget):
         x0, x1, y0, y1 = self.extent
         return (xs - x0) / (x1 - x0), (y1 - ys) / (y1 - y0)
 
-    def _sampled(self, ph: int, pw: int) -> np.ndarray:
-        """Nearest-neighbour resample of the levels to (ph, pw) display pixels, top row first."""
+    def _sample_index(self, ph: int, pw: int) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest-neighbour rows and columns of the data for (ph, pw) display pixels, top row first."""
         rows, cols = self._levels.shape
         if self.fit == "pixel":
             ri, ci = np.arange(rows), np.arange(cols)
-            ri = ri if self.extent is None else ri[::-1]
-        else:
-            fy, fx = (np.arange(ph) + 0.5) / ph, (np.arange(pw) + 0.5) / pw
-            if self.extent is None:
-                ri, ci = (fy * rows).astype(int), (fx * cols).astype(int)
-            else:  # a surface: grid points sit on the extent's ends, and y grows upward
-                ri, ci = np.rint((1 - fy) * (rows - 1)).astype(int), np.rint(fx * (cols - 1)).astype(int)
-        return self._levels[np.ix_(ri, ci)]
+            return (ri if self.extent is None else ri[::-1]), ci
+        fy, fx = (np.arange(ph) + 0.5) / ph, (np.arange(pw) + 0.5) / pw
+        if self.extent is None:
+            return (fy * rows).astype(int), (fx * cols).astype(int)
+        # a surface: grid points sit on the extent's ends, and y grows upward
+        return np.rint((1 - fy) * (rows - 1)).astype(int), np.rint(fx * (cols - 1)).astype(int)
+
+    def _sampled(self, ph: int, pw: int) -> np.ndarray:
+        """Nearest-neighbour resample of the levels to (ph, pw) display pixels, top row first."""
+        return self._levels[np.ix_(*self._sample_index(ph, pw))]
+
+    def set_contours(self, levels: Sequence[float], color: str = "white") -> None:
+        """Draw iso-lines of z at these levels over the map (under the overlays), as ─ ╲ │ ╱ along each line."""
+        self.contour_levels, self.contour_color = tuple(float(v) for v in levels), color
+        self._base = None
+        self._rebuild()
+
+    def contour_grid(self) -> np.ndarray:
+        """(cell rows, cols) of indices into CONTOUR_CHARS where an iso-line crosses the cell, -1 elsewhere.
+
+        A display pixel lies on a line when the level falls between it and its right or lower
+        neighbour (on the data resampled to the display); the glyph follows the line's direction,
+        across the local gradient.
+        """
+        ph, pw = self.pixel_shape()
+        h = (ph + 1) // 2
+        out = np.full((h, pw), -1, np.int32)
+        if not (self.contour_levels and ph and pw and self.z.size):
+            return out
+        z = self.z[np.ix_(*self._sample_index(ph, pw))]
+        on = np.zeros(z.shape, bool)
+        with np.errstate(invalid="ignore"):
+            for level in self.contour_levels:
+                above = z > level
+                on[:, :-1] |= above[:, :-1] != above[:, 1:]
+                on[:-1, :] |= above[:-1, :] != above[1:, :]
+            on &= np.isfinite(z)
+            gy, gx = np.gradient(np.where(np.isfinite(z), z, np.nanmean(z)))
+        # The line runs across the gradient: direction (-gy, gx) with rows growing downward, folded to [0, π).
+        angle = np.mod(np.arctan2(gx, -gy), np.pi)
+        glyph = np.rint(angle / (np.pi / 4)).astype(np.int32) % 4  # 0 ─, 1 ╲, 2 │, 3 ╱
+        if ph % 2:
+            on, glyph = np.vstack([on, np.zeros((1, pw), bool)]), np.vstack([glyph, np.zeros((1, pw), np.int32)])
+        cell_on = on[0::2] | on[1::2]
+        out[cell_on] = np.where(on[0::2], glyph[0::2], glyph[1::2])[cell_on]
+        return out
 
     def overlay_grid(self) -> np.ndarray:
         """(cell rows, cols) of overlay indices, -1 where none; later overlays win, off-map points are dropped."""
@@ -256,9 +297,12 @@ class HeatMap(Widget):
             if ph % 2:
                 px = np.vstack([px, np.full((1, pw), BLANK, np.int16)])
             upper, lower = px[0::2], px[1::2]
-            self._base = ((ph, pw), upper, lower, upper.astype(np.int32) * (BLANK + 1) + lower)
+            contours = self.contour_grid()
+            code = upper.astype(np.int32) * (BLANK + 1) + lower
+            code = np.where(contours >= 0, -2 - contours, code)  # a contour glyph is a colour pair of its own
+            self._base = ((ph, pw), upper, lower, code, contours)
             self._strips, self._glyphs = [], np.zeros((0, 0), np.int32)
-        _, upper, lower, code = self._base
+        _, upper, lower, code, contours = self._base
         marks = self.overlay_grid()
         glyphs = self._glyph_codes(marks)
         if len(self._strips) == len(code) and self._glyphs.shape == glyphs.shape:
@@ -270,8 +314,13 @@ class HeatMap(Widget):
             # A segment starts wherever the colour pair changes, and at and after every overlay glyph.
             starts = np.ones(code.shape[1], bool)
             starts[1:] = (code[r, 1:] != code[r, :-1]) | (marks[r, 1:] >= 0) | (marks[r, :-1] >= 0)
+            starts[1:] |= (contours[r, 1:] >= 0) | (contours[r, :-1] >= 0)
             self._strips[r] = self._row(
-                upper[r].tolist(), lower[r].tolist(), marks[r].tolist(), np.flatnonzero(starts).tolist()
+                upper[r].tolist(),
+                lower[r].tolist(),
+                marks[r].tolist(),
+                np.flatnonzero(starts).tolist(),
+                contours[r].tolist(),
             )
         if layout or len(rows) == len(code):
             self.refresh(layout=layout)
@@ -283,12 +332,16 @@ class HeatMap(Widget):
         ids = np.array([self._GLYPHS.setdefault((ov.char, ov.color), len(self._GLYPHS)) for ov in self.overlays])
         return np.where(marks >= 0, ids[np.maximum(marks, 0)] if len(ids) else -1, -1).astype(np.int32)
 
-    def _row(self, upper: list[int], lower: list[int], marks: list[int], starts: list[int]) -> Strip:
+    def _row(
+        self, upper: list[int], lower: list[int], marks: list[int], starts: list[int], contours: list[int]
+    ) -> Strip:
         segments = []
         for s, e in zip(starts, starts[1:] + [len(upper)]):
             if marks[s] >= 0:
                 ov = self.overlays[marks[s]]
                 segments.append(Segment(ov.char, self._style(ov.color, lower[s])))
+            elif contours[s] >= 0:  # over the lower pixel's colour, as an overlay glyph
+                segments.append(Segment(CONTOUR_CHARS[contours[s]], self._style(self.contour_color, lower[s])))
             else:
                 segments.append(Segment("▀" * (e - s), self._style(upper[s], lower[s])))
         return Strip(segments, len(upper))
