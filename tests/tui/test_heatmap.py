@@ -209,10 +209,16 @@ async def test_contours_follow_the_iso_lines_under_the_overlays():
         radius = np.hypot(cx, cy)
         assert len(on) > 20 and np.abs(radius - 1).max() < 0.25
         text = [hm.render_line(y).text for y in range(20)]
-        char = lambda px, py: text[int((2 - py) / 4 * 20)][int((px + 2) / 4 * 40)]
-        assert char(0, 1.05) == "─" and char(0, -0.95) == "─"  # top and bottom of the circle
-        assert char(0.97, 0) == "│" and char(-1.03, 0) == "│"  # its sides
-        assert char(0.72, 0.72) == "╲" and char(-0.72, 0.72) == "╱"  # upper right falls, upper left rises
+
+        def near(px: float, py: float) -> set[str]:
+            """The glyphs drawn in and around the cell of data point (px, py)."""
+            r, c = int((2 - py) / 4 * 20), int((px + 2) / 4 * 40)
+            return {text[i][j] for i in range(r - 1, r + 2) for j in range(c - 1, c + 2)} - {"▀"}
+
+        assert near(0, 1) == {"─"} and near(0, -1) == {"─"}  # top and bottom of the circle
+        assert near(1, 0) == {"│"} and near(-1, 0) == {"│"}  # its sides
+        assert near(0.72, 0.72) == {"╲"} and near(-0.72, 0.72) == {"╱"}  # upper right falls, upper left rises
+        assert max(len(row.strip("▀")) - len(row.strip("▀").replace("│", "")) for row in text) == 2  # one cell thin
         hm.set_overlays([Overlay([0.0], [1.0], "red", "★", line=False)])  # an overlay wins over a contour
         assert hm.render_line(int((2 - 1) / 4 * 20)).text[20] == "★"
         hm.set_contours([])

@@ -214,31 +214,32 @@ class HeatMap(Widget):
     def contour_grid(self) -> np.ndarray:
         """(cell rows, cols) of indices into CONTOUR_CHARS where an iso-line crosses the cell, -1 elsewhere.
 
-        A display pixel lies on a line when the level falls between it and its right or lower
-        neighbour (on the data resampled to the display); the glyph follows the line's direction,
-        across the local gradient.
+        z is sampled at the cells' centres; where a level falls between two neighbouring cells,
+        the one nearer the level carries the line (so lines are one cell thin), with the glyph
+        along the line: across the gradient, a cell being twice as tall as it is wide.
         """
         ph, pw = self.pixel_shape()
         h = (ph + 1) // 2
         out = np.full((h, pw), -1, np.int32)
-        if not (self.contour_levels and ph and pw and self.z.size):
+        if not (self.contour_levels and h and pw and self.z.size):
             return out
-        z = self.z[np.ix_(*self._sample_index(ph, pw))]
+        z = self.z[np.ix_(*self._sample_index(h, pw))]
         on = np.zeros(z.shape, bool)
         with np.errstate(invalid="ignore"):
             for level in self.contour_levels:
-                above = z > level
-                on[:, :-1] |= above[:, :-1] != above[:, 1:]
-                on[:-1, :] |= above[:-1, :] != above[1:, :]
+                d = z - level
+                for a, b in (
+                    ((slice(None), slice(None, -1)), (slice(None), slice(1, None))),
+                    ((slice(None, -1),), (slice(1, None),)),
+                ):
+                    cross = (d[a] > 0) != (d[b] > 0)
+                    near_a = np.abs(d[a]) <= np.abs(d[b])
+                    on[a] |= cross & near_a
+                    on[b] |= cross & ~near_a
             on &= np.isfinite(z)
-            gy, gx = np.gradient(np.where(np.isfinite(z), z, np.nanmean(z)))
-        # The line runs across the gradient: direction (-gy, gx) with rows growing downward, folded to [0, π).
-        angle = np.mod(np.arctan2(gx, -gy), np.pi)
-        glyph = np.rint(angle / (np.pi / 4)).astype(np.int32) % 4  # 0 ─, 1 ╲, 2 │, 3 ╱
-        if ph % 2:
-            on, glyph = np.vstack([on, np.zeros((1, pw), bool)]), np.vstack([glyph, np.zeros((1, pw), np.int32)])
-        cell_on = on[0::2] | on[1::2]
-        out[cell_on] = np.where(on[0::2], glyph[0::2], glyph[1::2])[cell_on]
+            gy, gx = np.gradient(np.where(np.isfinite(z), z, np.nanmean(z))) if min(z.shape) > 1 else (z * 0, z * 0)
+        angle = np.mod(np.arctan2(2 * gx, -gy), np.pi)  # the line's direction on screen, rows growing downward
+        out[on] = (np.rint(angle / (np.pi / 4)).astype(np.int32) % 4)[on]  # 0 ─, 1 ╲, 2 │, 3 ╱
         return out
 
     def overlay_grid(self) -> np.ndarray:
