@@ -15,6 +15,7 @@ FRAME_SECONDS = 1 / 30  # the timer's period while playing: the frame rate asked
 # Steppers on a screen with a player leave it Home, End, '.' and '-' (digits and Enter still type a value).
 PLAYER_STEPPER: dict[str, Any] = {"edit_chars": "0123456789", "jump_keys": False}
 KEYS_HINT = "space play/pause · ,/. step · -/+ speed · Home/End"
+SHORT_HINT = "space ▶/‖ · ,/. step · -/+ speed"  # for a narrow column
 
 PLAYER_BINDINGS = [
     Binding("space", "play_toggle", "play/pause"),
@@ -163,7 +164,7 @@ class Playback:
             self._show()
 
     def _set_playing(self, playing: bool) -> None:
-        playing = playing and self.length > 0
+        playing = playing and (self.length > 0 or not self.complete)  # a stream plays once its data comes
         if playing and not self.playing:
             self._last = self.clock()
         self.playing = playing

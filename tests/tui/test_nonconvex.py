@@ -53,7 +53,7 @@ async def test_first_run_draws_every_copy_and_escape_stops_a_rerun():
         assert "7,960" in text_of(screen, "#op-params")
         assert "final loss" in text_of(screen, "#op-status")
         screen.query_one("#op-hidden", TextField).set_text("100, 100")
-        await pilot.press("end")  # 500 steps of the wide network: long enough to stop midway
+        await pilot.press("5", "0", "0", "enter")  # 500 steps of the wide network: long enough to stop midway
         assert screen.busy("overparam")
         await pilot.press("escape")
         await pilot.pause()
@@ -158,8 +158,9 @@ async def test_huge_learning_rate_shows_divergence():
         await settle(pilot)
         ex = app.screen.query_one(LandscapeExplorer)
         app.screen.query_one("#ls-lr").focus()
-        await pilot.press("end")  # lr 30: the bowl alone now doubles the distance at every step
+        await pilot.press("3", "0", "enter")  # lr 30: the bowl alone now doubles the distance at every step
         await settle(pilot)
+        await pilot.press("end")  # the verdict, at the end of the path
         assert "diverged at iteration" in text_of(ex, "#ls-result")
 
 
@@ -176,7 +177,8 @@ def canned_overparam(screen) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_overparam_snapshot(snap_compare, size, monkeypatch):
     """Controls at the course's defaults (150 steps, lr 0.05, 7 inits, hidden 10), 'Number of parameters in
-    model:  7,960', seven coloured loss curves on a 0-3 axis, and the status naming init 6 as diverged."""
+    model:  7,960', seven coloured loss curves on a 0-3 axis, the status naming init 6 as diverged, and
+    the player paused at the last iteration (End) with the copies' loss range there."""
     monkeypatch.setattr(NonConvexScreen, "DEFAULT_STEPS", 150)
     monkeypatch.setattr(NonConvexScreen, "DEFAULT_INITS", 7)
     monkeypatch.setattr(NonConvexScreen, "autorun", False)
@@ -185,6 +187,7 @@ def test_overparam_snapshot(snap_compare, size, monkeypatch):
         await pilot.press("right_square_bracket")
         await pilot.pause()
         canned_overparam(pilot.app.screen)
+        await pilot.press("end")  # the final picture
         await settle(pilot)
 
     assert snap_compare(make_app(section="nonconvex"), terminal_size=size, run_before=run_before)
@@ -192,13 +195,16 @@ def test_overparam_snapshot(snap_compare, size, monkeypatch):
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_landscape_snapshot(snap_compare, size):
-    """The toy surface with minima A-D marked, the start moved one step left, its descent path into C, and the
-    text 'reached C' with the minima listed deepest first; the map has focus."""
+    """The toy surface with minima A-D marked, the start moved one step left, its whole descent path into C
+    (End), the player paused at its last iteration, and the text 'reached C' with the minima listed deepest
+    first; the map has focus."""
 
     async def run_before(pilot):
         pilot.app.screen.show_pane("landscape")
         await settle(pilot)
         await pilot.press("left")
+        await settle(pilot)
+        await pilot.press("end")  # the whole path
         await settle(pilot)
 
     assert snap_compare(make_app(section="nonconvex"), terminal_size=size, run_before=run_before)

@@ -65,3 +65,29 @@ async def test_frames_cut_cached_pictures_and_a_resize_rebuilds_them():
         await pilot.resize_terminal(80, 20)
         await pilot.pause()
         assert len(builds) == 4 and chart.size.width == 80
+
+
+async def test_more_data_rebuilds_only_the_full_picture():
+    data = list(range(40))
+
+    def streaming(plt) -> None:
+        plt.xlim(0, 100)
+        plt.ylim(-3, 3)
+        plt.plot(data, [((i % 20) - 10) / 4 for i in data], marker="braille")
+
+    app = ChartApp()
+    async with app.run_test(size=(60, 16)) as pilot:
+        chart = app.query_one(RevealChart)
+        builds = []
+        real = chart.plt.build
+        chart.plt.build = lambda: builds.append(1) or real()
+        chart.draw_growing(streaming, upto=90)
+        await pilot.pause()
+        before = lines(chart)
+        data.extend(range(40, 80))
+        chart.curves_changed()
+        await pilot.pause()
+        assert len(builds) == 3  # the full picture twice, its empty axes once
+        after = lines(chart)
+        col = chart._column_of(60, chart._pictures[3])
+        assert before != after and BRAILLE & set("".join(line[col - 3 : col] for line in after))

@@ -1,4 +1,9 @@
-"""Section 5: overparameterization (N perturbed copies trained live) and an offline 2-D loss-landscape explorer."""
+"""Section 5: overparameterization (N copies trained live, played), a toy landscape explorer, the MLP's real landscape.
+
+Keys: the player's (space, ',', '.', '-', '+', Home, End) on the Overparameterization and
+Landscape tabs, with the steppers leaving them to it (tui.playback.PLAYER_STEPPER); a text box
+(the hidden sizes) keeps every key it can type. On Real landscape: m narrow/wide, v plane, r again.
+"""
 
 from __future__ import annotations
 
@@ -24,12 +29,16 @@ from engine.contracts.nonconvex import (
     copy_label,
     parse_hidden_sizes,
 )
+from engine.contracts.nonconvex_landscape import LandscapeJob
 from engine.events import Diverged, Done, Failed, Progress
 from engine.hidden import count_params
 
-from ..widgets.chart import Chart, downsample
+from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, SHORT_HINT, Playback, PlayerKeys
+from ..widgets.chart import downsample
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.landscape_explorer import LandscapeExplorer
+from ..widgets.real_landscape import RealLandscape
+from ..widgets.reveal_chart import RevealChart
 from ..widgets.stepper import Stepper
 from ..widgets.text_field import TextField
 from .section import SectionScreen
@@ -49,12 +58,18 @@ COLOURS = [
 ]
 
 
-class NonConvexScreen(SectionScreen):
-    """Demo tabs: Overparameterization (Interactive Demo 5) and Landscape (replaces losslandscape.com)."""
+class NonConvexScreen(PlayerKeys, SectionScreen):
+    """Demo tabs: Overparameterization (Interactive Demo 5), Landscape (replaces losslandscape.com), Real landscape."""
 
-    BINDINGS = [Binding("r", "rerun", "run again")]
+    BINDINGS = [
+        *PLAYER_BINDINGS,
+        Binding("r", "rerun", "run again"),
+        Binding("m", "real('model')", "narrow/wide"),
+        Binding("v", "real('plane')", "random/path plane"),
+    ]
     CSS_PATH = "nonconvex.tcss"
-    FOCUS = {"overparam": "#op-steps", "landscape": "#ls-map"}
+    FOCUS = {"overparam": "#op-steps", "landscape": "#ls-map", "real": "#real-landscape"}
+    LANDSCAPE_JOB = LandscapeJob()  # the 10 and 100, 100 networks on 41 x 41 points; tests make it small
     seed: int | None = None  # unseeded as the course; tests fix it
     autorun = True  # tests may inject canned events instead
     DEFAULT_STEPS, DEFAULT_INITS = int(STEPS.default), int(INITS.default)  # the course's; tests lower them
@@ -65,13 +80,16 @@ class NonConvexScreen(SectionScreen):
         self.diverged: dict[int, int] = {}  # copy number (from 1) -> iteration it diverged at
         self.max_steps = self.DEFAULT_STEPS
         self.hidden = list(DEFAULT_HIDDEN)
+        self.playback = Playback(self._show_curves_frame)
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Overparameterization", id="overparam"), Horizontal(id="op-body"):
             with Vertical(id="op-controls"):
-                yield Stepper("max steps", **{**STEPS.stepper_args(), "value": self.DEFAULT_STEPS}, id="op-steps")
-                yield Stepper("lr", **LR.stepper_args(), id="op-lr")
-                yield Stepper("inits", **{**INITS.stepper_args(), "value": self.DEFAULT_INITS}, id="op-inits")
+                steps = {**STEPS.stepper_args(), "value": self.DEFAULT_STEPS, **PLAYER_STEPPER}
+                yield Stepper("max steps", **steps, id="op-steps")
+                yield Stepper("lr", **LR.stepper_args(), **PLAYER_STEPPER, id="op-lr")
+                inits = {**INITS.stepper_args(), "value": self.DEFAULT_INITS, **PLAYER_STEPPER}
+                yield Stepper("inits", **inits, id="op-inits")
                 yield TextField(
                     "hidden",
                     PRESETS[0],
@@ -92,19 +110,40 @@ class NonConvexScreen(SectionScreen):
                 yield Static("", id="op-params")
                 yield ProgressBar(total=1, show_eta=False, id="op-progress")
                 yield Static("", id="op-status")
-            yield Chart(self._draw_curves, id="op-chart")
+                yield Static("", id="op-player")
+            yield RevealChart(self._draw_curves, id="op-chart")
         with TabPane("Landscape", id="landscape"):
             yield LandscapeExplorer(id="explorer")
+        with TabPane("Real landscape", id="real"):
+            yield RealLandscape(id="real-landscape")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.playback.attach(self)
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id == "overparam" and self.autorun:
             self.run_overparam()
         elif pane_id == "landscape":
             self.run_descent()
+        elif pane_id == "real" and self.autorun:
+            self.run_real()
+
+    def _active(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active if self.is_mounted else ""
+
+    def player(self) -> Playback | None:
+        active = self._active()
+        playback = self.playback if active == "overparam" else None
+        if active == "landscape":
+            playback = self.query_one(LandscapeExplorer).playback
+        return playback if playback is not None and playback.length else None
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "rerun":
-            return self.is_mounted and self.query_one("#tabs", TabbedContent).active == "overparam"
+            return self._active() in ("overparam", "real")
+        if action == "real":
+            return self._active() == "real"
         return super().check_action(action, parameters)
 
     # -- Interactive Demo 5 ---------------------------------------------------------------------
@@ -129,14 +168,15 @@ class NonConvexScreen(SectionScreen):
         self.start_run(job, group="overparam")
 
     def _start(self, hidden, steps: int, inits: int) -> None:
-        """Clear the chart for a run of `inits` copies of MLP `hidden` over `steps` steps."""
+        """Clear the chart for a run of `inits` copies of MLP `hidden` over `steps` steps; play it as it streams."""
         self.hidden, self.max_steps = list(hidden), steps
         self.curves, self.diverged = [[] for _ in range(inits)], {}
         self.query_one("#op-params", Static).update(
             f"Number of parameters in model:  {count_params(784, 10, hidden):,}"
         )
         self.query_one("#op-progress", ProgressBar).update(total=steps, progress=0)
-        self.query_one("#op-chart", Chart).refresh()
+        self.query_one("#op-chart", RevealChart).draw_growing(self._draw_curves, upto=0)
+        self.playback.load(0, total=steps, complete=False)
 
     @on(Stepper.Changed, "#op-steps, #op-lr, #op-inits")
     @on(ImplementationToggle.Changed)
@@ -158,7 +198,10 @@ class NonConvexScreen(SectionScreen):
             self.run_overparam()
 
     def action_rerun(self) -> None:
-        self.run_overparam()
+        if self._active() == "real":
+            self.run_real()
+        else:
+            self.run_overparam()
 
     def _status(self, text: str) -> None:
         self.query_one("#op-status", Static).update(text)
@@ -180,6 +223,10 @@ class NonConvexScreen(SectionScreen):
         if group == "landscape":
             self.query_one(LandscapeExplorer).show(events)
             return
+        if group == "real":
+            self.query_one(RealLandscape).show(events)
+            return
+        complete = None
         for e in events:
             match e:
                 case OverparamStart():
@@ -196,9 +243,27 @@ class NonConvexScreen(SectionScreen):
                         self.diverged[copies[e.label] + 1] = e.iteration
                 case Failed():
                     self._status(f"failed: {e.message}")
+                    complete = True
                 case Done():
                     self._status(self._summary(e.reason))
-        self.query_one("#op-chart", Chart).refresh()
+                    complete = True
+        self.query_one("#op-chart", RevealChart).curves_changed()
+        self.playback.extend(max(map(len, self.curves), default=0), complete=complete)
+        self._show_player()
+
+    def _show_curves_frame(self, frame: int) -> None:
+        """The copies' curves up to iteration `frame` (all of them once a complete run is at its end)."""
+        self.query_one("#op-chart", RevealChart).reveal(None if self.playback.at_end else frame)
+        self._show_player()
+
+    def _show_player(self) -> None:
+        p = self.playback
+        if not p.length:
+            self.query_one("#op-player", Static).update("")
+            return
+        at = [c[p.frame] for c in self.curves if len(c) > p.frame and math.isfinite(c[p.frame])]
+        losses = f"loss {min(at):.3f} … {max(at):.3f} ({len(at)} copies)" if at else ""
+        self.query_one("#op-player", Static).update(f"{p.label()}\n{losses}\n{SHORT_HINT}")
 
     def _summary(self, reason: str) -> str:
         finals = [c[-1] for i, c in enumerate(self.curves) if c and i + 1 not in self.diverged and math.isfinite(c[-1])]
@@ -212,6 +277,19 @@ class NonConvexScreen(SectionScreen):
     def on_cancelled(self, group: str) -> None:
         if group == "overparam":
             self._status("stopped (r runs again)")
+            self.playback.extend(max(map(len, self.curves), default=0), complete=True)
+        elif group == "real":
+            self.query_one(RealLandscape).show([Done("stopped")])
+
+    # -- the real landscape ---------------------------------------------------------------------
+    def run_real(self) -> None:
+        """Train the narrow and the wide network and map their loss on both planes (seconds; Escape stops)."""
+        self.query_one(RealLandscape).clear()
+        self.start_run(self.LANDSCAPE_JOB, group="real")
+
+    def action_real(self, what: str) -> None:
+        view = self.query_one(RealLandscape)
+        view.switch_model() if what == "model" else view.switch_plane()
 
     # -- landscape explorer -------------------------------------------------------------------
     @on(LandscapeExplorer.Changed)

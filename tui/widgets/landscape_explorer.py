@@ -1,4 +1,4 @@
-"""The offline loss-landscape explorer: a toy 2-D surface, its minima, a movable start and the descent path."""
+"""The offline loss-landscape explorer: a toy 2-D surface, its minima, a movable start and the descent path, played."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from textual.widgets import Static
 from engine.contracts.nonconvex import EXPLORER_LR, EXPLORER_MOMENTUM, EXTENT, START, DescentPath, ToySurface
 from engine.events import Diverged, Failed
 
+from ..playback import PLAYER_STEPPER, Playback
 from .heatmap import Overlay, colorbar_text
 from .point_map import PointMap
 from .stepper import Stepper
@@ -22,13 +23,15 @@ class LandscapeExplorer(Horizontal):
     """Controls on the left, the map on the right; posts Changed whenever start, lr or momentum change.
 
     The owner runs the descent (asking for the surface while `surface` is None) and hands the
-    events back to `show(events)`.
+    events back to `show(events)`. Each path is played from its start (`playback`; the owner's
+    player keys drive it), with a ● at the point reached and its f in the result line.
     """
 
     DEFAULT_CSS = """
     LandscapeExplorer { height: 1fr; }
     LandscapeExplorer #ls-controls { width: 36; height: 1fr; padding: 0 1; }
     LandscapeExplorer #ls-controls > Static { height: auto; margin-top: 1; }
+    LandscapeExplorer #ls-controls > #ls-result { margin-top: 0; }
     LandscapeExplorer #ls-note { color: $text-muted; margin: 0 0 1 0; }
     LandscapeExplorer #ls-result { color: $text; text-style: bold; }
     LandscapeExplorer #ls-right { width: 1fr; height: 1fr; }
@@ -48,13 +51,17 @@ class LandscapeExplorer(Horizontal):
         self.surface: ToySurface | None = None  # sent by the engine with the first descent
         self.start = START
         self.path: DescentPath | None = None
+        self.note = ""  # the run's verdict when it is not a minimum: diverged, or why it could not run
+        self.playback = Playback(lambda frame: self._draw())
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ls-controls"):
             yield Static("Toy surface: a bowl with 4 Gaussian wells, not a network's loss.", id="ls-note")
-            yield Stepper("lr", **EXPLORER_LR.stepper_args(), label_width=9, id="ls-lr")
-            yield Stepper("momentum", **EXPLORER_MOMENTUM.stepper_args(), label_width=9, id="ls-momentum")
+            yield Stepper("lr", **EXPLORER_LR.stepper_args(), **PLAYER_STEPPER, label_width=9, id="ls-lr")
+            momentum = {**EXPLORER_MOMENTUM.stepper_args(), **PLAYER_STEPPER}
+            yield Stepper("momentum", **momentum, label_width=9, id="ls-momentum")
             yield Static("", id="ls-start")
+            yield Static("", id="ls-player")
             yield Static("", id="ls-result")
             yield Static("", id="ls-minima")
         with Vertical(id="ls-right"):
@@ -62,6 +69,7 @@ class LandscapeExplorer(Horizontal):
             yield Static("", id="ls-bar")
 
     def on_mount(self) -> None:
+        self.playback.attach(self)
         self._draw()
 
     @property
@@ -87,13 +95,15 @@ class LandscapeExplorer(Horizontal):
         x = min(max(self.start[0] + event.dx, x0), x1)
         y = min(max(self.start[1] + event.dy, y0), y1)
         self.start = (round(x, 6), round(y, 6))
-        self.path = None
+        self.path, self.note = None, ""
+        self.playback.clear()
         self._draw()
         self.post_message(self.Changed(self))
 
     @on(Stepper.Changed, "#ls-lr, #ls-momentum")
     def _stepped(self, event: Stepper.Changed) -> None:
         event.stop()
+        self.note = ""
         self.post_message(self.Changed(self))
 
     def show(self, events: list) -> None:
@@ -105,12 +115,11 @@ class LandscapeExplorer(Horizontal):
                 self._draw_bar()
             elif isinstance(e, DescentPath):
                 self.path = e
+                self.playback.load(len(e.xs))
             elif isinstance(e, Diverged):
-                self.query_one("#ls-result", Static).update(
-                    f"diverged at iteration {e.iteration}: the path left the map; lower lr or momentum"
-                )
+                self.note = f"diverged at iteration {e.iteration}: the path left the map; lower lr or momentum"
             elif isinstance(e, Failed):
-                self.query_one("#ls-result", Static).update(e.message)
+                self.note = e.message
         self._draw()
 
     def _minima_text(self, reached: int | None) -> str:
@@ -125,12 +134,17 @@ class LandscapeExplorer(Horizontal):
     def _draw(self) -> None:
         ms = self.surface.minima if self.surface is not None else ()
         overlays = []
-        p = self.path
+        p, play = self.path, self.playback
+        playing = p is not None and play.length > 0 and not play.at_end
         if p is not None:
-            overlays.append(Overlay(p.xs, p.ys, "white", "•"))
+            end = play.frame + 1 if playing else len(p.xs)
+            overlays.append(Overlay(p.xs[:end], p.ys[:end], "white", "•"))
         overlays += [Overlay([m.x], [m.y], "#ff5050", LETTERS[i], line=False) for i, m in enumerate(ms)]
         overlays.append(Overlay([self.start[0]], [self.start[1]], "yellow", "●", line=False))
+        if p is not None and playing:
+            overlays.append(Overlay(p.xs[play.frame : play.frame + 1], p.ys[play.frame : play.frame + 1], "white", "●"))
         self.query_one(PointMap).set_overlays(overlays)
+        self.query_one("#ls-player", Static).update(play.label() if play.length else "")
         sx, sy = self.start
         # f at the start is the path's first value: the surface is the engine's, so it comes with the path.
         f = f"{p.values[0]:+.3f}" if p is not None else "…"
@@ -139,7 +153,12 @@ class LandscapeExplorer(Horizontal):
         )
         result = self.query_one("#ls-result", Static)
         if p is None:
-            result.update("descending…")
+            result.update(self.note or "descending…")
+        elif playing:
+            k = play.frame
+            result.update(f"at ({p.xs[k]:+.2f}, {p.ys[k]:+.2f}): f = {p.values[k]:+.3f}")
+        elif self.note:
+            result.update(self.note)
         elif p.reached is not None and p.reached < len(ms):
             m = ms[p.reached]
             rank = "the deepest" if p.reached == 0 else f"depth rank {p.reached + 1} of {len(ms)}"

@@ -30,6 +30,7 @@ class RevealChart(Chart):
         self._upto: float | None = None
         self._column = -1  # the last column of the full picture on show while revealing
         self._pictures: tuple | None = None  # (key, full strips, base strips, (col0, width, x0, x1))
+        self._stale_full = False  # only the full picture needs rebuilding (more data, same axes)
 
     def draw(self, drawer: Drawer | None) -> None:
         self._base, self._upto, self._pictures = None, None, None
@@ -60,6 +61,13 @@ class RevealChart(Chart):
             self._column = column
             self.refresh(Region(lo + 1, 0, hi - lo, self.size.height))
 
+    def curves_changed(self) -> None:
+        """The drawer's curves have more points (a streaming run): rebuild the full picture, keep the empty axes."""
+        if self._pictures is not None:
+            self._pictures = (None, *self._pictures[1:])  # a key that never matches: rebuilt on the next frame
+            self._stale_full = True
+        self.refresh()
+
     @property
     def revealing(self) -> bool:
         return self._base is not None and self._upto is not None
@@ -84,10 +92,15 @@ class RevealChart(Chart):
         if not (w and h and self.is_mounted):
             return None
         key = (w, h, self.app.theme)
+        if self._pictures is not None and self._pictures[0] is None and self._stale_full:
+            _, _, base, canvas = self._pictures
+            if len(base) == h and base and base[0].cell_length == w:  # same size: the empty axes still hold
+                full, canvas = self._picture(self._drawer, w, h)
+                self._pictures, self._stale_full = (key, full, base, canvas), False
         if self._pictures is None or self._pictures[0] != key:
             full, canvas = self._picture(self._drawer, w, h)
             base, _ = self._picture(self._base, w, h)
-            self._pictures = (key, full, base, canvas)
+            self._pictures, self._stale_full = (key, full, base, canvas), False
         return self._pictures
 
     def _picture(self, drawer: Drawer | None, w: int, h: int) -> tuple[list[Strip], tuple]:
@@ -133,8 +146,9 @@ class _NoCurves:
     def plot(self, *args, **kwargs) -> None:
         xs, ys = args[:2] if len(args) >= 2 else (range(len(args[0])), args[0])
         xs, ys = list(xs), list(ys)
+        sides = {k: kwargs[k] for k in ("xside", "yside") if k in kwargs}
         if xs and ys:
-            self._plt.scatter(xs[:1], ys[:1], marker=" ", xside=kwargs.get("xside"), yside=kwargs.get("yside"))
+            self._plt.scatter(xs[:1], ys[:1], marker=" ", **sides)
 
     scatter = plot
 
