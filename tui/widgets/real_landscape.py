@@ -43,13 +43,20 @@ class Ticks(Widget):
 
     def __init__(self, vertical: bool, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="-vertical" if vertical else "-horizontal")
-        self.vertical, self.values = vertical, (0.0, 0.0)
+        self.vertical = vertical
+        self.values: tuple[float, float] | None = None  # None: no plane drawn, no ticks
 
     def set_range(self, lo: float, hi: float) -> None:
         self.values = (lo, hi)
         self.refresh()
 
+    def clear(self) -> None:
+        self.values = None
+        self.refresh()
+
     def render(self) -> Text:
+        if self.values is None:
+            return Text("")
         lo, hi = self.values
         labels = [tick(lo), tick((lo + hi) / 2), tick(hi)]
         if self.vertical:  # the top is the highest
@@ -186,6 +193,8 @@ class RealLandscape(Horizontal, can_focus=True):
             hm.set_data(np.zeros((0, 0)))
             for selector in ("#rl-axes", "#rl-bar"):
                 self.query_one(selector, Static).update("")
+            for ticks in self.query(Ticks):
+                ticks.clear()
             return
         title.update(f"{name}, {PLANES[self.plane]}: log10(loss)")
         z = np.log10(np.maximum(np.array(grid.loss, float), 1e-12))
