@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.binding import Binding
+from textual.widgets import Input
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, math.inf)  # iterations per second
 DEFAULT_SPEED = 100.0  # a 300-step run plays in 3 s
@@ -26,6 +27,12 @@ PLAYER_BINDINGS = [
     Binding("home", "play_jump(0)", "start", show=False),
     Binding("end", "play_jump(1)", "end", show=False),
 ]
+# For a screen whose focused widgets keep Home, End, '.' and '-' for themselves (Section 7's steppers):
+# the player's keys are taken first, except while an entry box is open (PlayerKeys.check_action).
+PRIORITY_PLAYER_BINDINGS = [
+    Binding(b.key, b.action, b.description, show=b.show, key_display=b.key_display, priority=True)
+    for b in PLAYER_BINDINGS
+]
 
 
 def speed_label(speed: float) -> str:
@@ -39,7 +46,8 @@ class Playback:
     run: the playhead waits at the newest one). While `playing`, a timer (see `attach`) moves the
     playhead at `speed` iterations per second and stops it at the last iteration of a complete
     run; speed inf ("instant") shows every new run at its end. `on_frame(frame)` is called each
-    time the iteration shown changes, and when a run is loaded.
+    time the iteration shown or the playing state changes, and when a run is loaded. `clock` is
+    injectable so tests need no sleeps.
     """
 
     def __init__(
@@ -59,17 +67,18 @@ class Playback:
     # -- the run ---------------------------------------------------------------------------
     def load(self, length: int, *, total: int | None = None, complete: bool = True, play: bool = True) -> None:
         """A new run: from iteration 0, playing (at once at its end when play is False or the speed is instant)."""
-        self.length, self.complete = max(0, length), complete
+        self.length, self.complete = max(0, int(length)), complete
         self.total = max(self.length, total or 0)
         at_end = not play or math.isinf(self.speed)
         self._pos = float(self.last if at_end else 0)
         self.frame = int(self._pos)
+        self._last = self.clock()
         self._set_playing(not at_end or not complete)
         self._show()
 
     def extend(self, length: int, *, complete: bool | None = None) -> None:
         """A streaming run has more iterations (and, with complete=True, no more to come)."""
-        self.length = max(self.length, length)
+        self.length = max(self.length, int(length))
         self.total = max(self.total, self.length)
         if complete is not None:
             self.complete = complete
@@ -77,6 +86,8 @@ class Playback:
             self.seek(self.last)
         elif self.playing:
             self.tick()
+        if complete:
+            self._show()  # the status says the run is over
 
     def clear(self) -> None:
         self.length = self.total = self.frame = 0
@@ -129,8 +140,10 @@ class Playback:
             self.speed = above[0]
         elif direction < 0 and below:
             self.speed = below[-1]
-        if math.isinf(self.speed) and self.length:
+        if math.isinf(self.speed) and self.complete:
             self.jump(True)
+        elif math.isinf(self.speed):
+            self.seek(self.last, force=True)  # a streaming run: follow the newest, still playing
         else:
             self._show()
 
@@ -152,7 +165,8 @@ class Playback:
         if not self.playing or self._last is None:
             self._last = now
             return
-        self._pos = min(self._pos + self.speed * (now - self._last), float(self.last))
+        step = self.speed * (now - self._last) if math.isfinite(self.speed) else math.inf  # inf x 0 is nan
+        self._pos = min(self._pos + step, float(self.last))
         self._last = now
         frame = int(self._pos + 1e-9)  # 9 + 100 x 0.2 is 28.999...: no frame lost to rounding
         if self.complete and frame >= self.last:
@@ -176,18 +190,23 @@ class Playback:
             self.on_frame(self.frame)
 
     # -- what the status line says ---------------------------------------------------------
-    def label(self) -> str:
-        """E.g. "▶ iteration 57 of 300 · 100 it/s" (iterations count from 0, as the charts' x axes)."""
-        mark = "▶" if self.playing else "‖"
-        return f"{mark} iteration {self.frame} of {self.total} · {speed_label(self.speed)}"
+    def label(self, *, of_total: bool = True) -> str:
+        """E.g. "▶ iteration 57 of 300 · 100 it/s" (iterations count from 0, as the charts' x axes).
+
+        ▶ playing, ‖ paused, ■ at the end of a complete run (glyphs most terminal fonts have).
+        """
+        mark = "▶" if self.playing else "■" if self.at_end else "‖"
+        total = f" of {self.total}" if of_total else ""
+        return f"{mark} iteration {self.frame}{total} · {speed_label(self.speed)}"
 
 
 class PlayerKeys:
     """Mixin for a Screen: the player's keys act on `player()`, the Playback of the tab on show.
 
-    Where `player()` is None the keys are not claimed (check_action is False), so they reach the
-    widgets and bindings behind; a focused text box keeps them anyway (it takes printable keys first).
-    Put it before the Screen class in the bases and add PLAYER_BINDINGS to BINDINGS.
+    Where `player()` is None, or an entry box has the focus, the keys are not claimed (check_action
+    is False), so they reach the focused widget as usual. Put it before the Screen class in the
+    bases and add PLAYER_BINDINGS (or PRIORITY_PLAYER_BINDINGS) to BINDINGS: Textual merges the
+    bindings of DOM classes only.
     """
 
     def player(self) -> Playback | None:
@@ -195,7 +214,8 @@ class PlayerKeys:
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action.startswith("play_"):
-            return self.player() is not None
+            focused = self.focused  # type: ignore[attr-defined]
+            return self.player() is not None and not isinstance(focused, Input)
         return super().check_action(action, parameters)  # type: ignore[misc]
 
     def action_play_toggle(self) -> None:

@@ -35,7 +35,7 @@ def test_a_loaded_run_plays_from_zero_at_its_speed_and_stops_at_the_end():
     clock.now = 3.5
     p.tick()
     assert p.frame == 299 and not p.playing and p.at_end  # 300 steps in about 3 s, then it stands still
-    assert p.label() == "‖ iteration 299 of 300 · 100 it/s"
+    assert p.label() == "■ iteration 299 of 300 · 100 it/s"
 
 
 def test_keys_pause_step_jump_and_restart():

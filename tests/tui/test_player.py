@@ -1,4 +1,4 @@
-"""The playback controller (tui.widgets.player) on a clock the tests move: speed, streaming, keys' semantics."""
+"""The playback controller (tui.playback, as Section 7 uses it) on a clock the tests move: speed, streaming, keys."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tui.widgets.player import DEFAULT_SPEED, FRAME_SECONDS, SPEEDS, Playback
+from tui.playback import DEFAULT_SPEED, FRAME_SECONDS, SPEEDS, Playback
 
 
 class Clock:

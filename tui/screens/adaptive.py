@@ -25,10 +25,10 @@ from engine.contracts.adaptive import (
 from engine.contracts.base import SettingError
 from engine.events import Diverged, Done, Failed, Progress, Status
 
+from ..playback import PRIORITY_PLAYER_BINDINGS, Playback, PlayerKeys
 from ..widgets.chart import decade_label
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.optimizer_curves import OptimizerCurves
-from ..widgets.player import PLAYER_BINDINGS, Playback, PlayerKeys
 from ..widgets.status_line import StatusLine
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
@@ -51,7 +51,7 @@ HINTS = (
 class AdaptiveScreen(PlayerKeys, SectionScreen):
     """Lesson, the Compare optimizers demo, and Think 7.1 / 7.2.
 
-    The three curves play back as they are computed (tui.widgets.player): space, ',' '.', '+' '-',
+    The three curves play back as they are computed (tui.playback): space, ',' '.', '+' '-',
     Home and End act on the playback from any control of the demo tab, as priority keys, so a
     focused stepper no longer takes Home/End (minimum/maximum) or '.'/'-' (start typing); typed
     values still start with a digit or Enter. Every control change restarts from iteration 0.
@@ -62,7 +62,7 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
         Binding("s", "toggle_smoothing", "smoothing"),
         Binding("y", "toggle_log", "log y"),
         Binding("r", "run", "run again"),
-        *PLAYER_BINDINGS,
+        *PRIORITY_PLAYER_BINDINGS,
     ]
     CSS_PATH = "adaptive.tcss"
     FOCUS = {"compare": "#batch"}
@@ -189,7 +189,7 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
 
     def _show_status(self) -> None:
         status = self.query_one("#status", StatusLine)
-        text = self._run_text if self._error else f"{self.playback.label()} · {self._run_text}"
+        text = self._run_text if self._error else f"{self.playback.label(of_total=False)} · {self._run_text}"
         status.show(Text(text))
         status.set_class(self._error, "-error")
         self._show_summary()
