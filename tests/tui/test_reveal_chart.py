@@ -91,3 +91,58 @@ async def test_more_data_rebuilds_only_the_full_picture():
         after = lines(chart)
         col = chart._column_of(60, chart._pictures[3])
         assert before != after and BRAILLE & set("".join(line[col - 3 : col] for line in after))
+
+
+async def test_streamed_data_that_moves_the_ticks_rebuilds_the_empty_axes_too():
+    """Section 4 streams its run: when more data changes the y ticks, the part right of the cut must
+    have the same axes as the part left of it (it had the first data's: a doubled guide, a second frame)."""
+    ys: list[float] = [1.0, 0.5]
+
+    def streaming(plt) -> None:
+        lo = min(ys)
+        plt.xlim(0, 100)
+        plt.ylim(lo, 1)
+        plt.yticks([lo, 1], [f"{lo:.6f}", "1"])  # the labels' width changes with the data
+        plt.xlabel("iteration")
+        plt.vertical_line(50, color=(110, 110, 110))
+        plt.plot(list(range(len(ys))), ys, marker="braille")
+
+    app = ChartApp()
+    async with app.run_test(size=(60, 16)) as pilot:
+        chart = app.query_one(RevealChart)
+        chart.draw_growing(streaming, upto=1)
+        await pilot.pause()
+        ys.extend(-1000.0 * i for i in range(1, 99))
+        chart.curves_changed()
+        chart.reveal(10)
+        await pilot.pause()
+        _, full, base, canvas = chart._current()
+        col0 = canvas[0]
+        assert [f.crop(0, col0).text for f in full] == [b.crop(0, col0).text for b in base]
+        assert full[-2].text == base[-2].text
+
+
+async def test_a_frame_after_new_data_repaints_the_whole_chart():
+    """reveal() after curves_changed() rebuilds the pictures: repainting only the columns between the
+    old and the new cut left the old picture's columns on screen (two guides, two frames in Section 4)."""
+    ys: list[float] = [1.0, 0.5]
+
+    def streaming(plt) -> None:
+        plt.xlim(0, 100)
+        plt.ylim(min(ys), 1)
+        plt.xlabel("iteration")
+        plt.plot(list(range(len(ys))), ys, marker="braille")
+
+    app = ChartApp()
+    async with app.run_test(size=(60, 16)) as pilot:
+        chart = app.query_one(RevealChart)
+        chart.draw_growing(streaming, upto=1)
+        await pilot.pause()
+        repainted = []
+        real = chart.refresh
+        chart.refresh = lambda *regions, **kw: repainted.append(regions) or real(*regions, **kw)
+        ys.extend(-1000.0 * i for i in range(1, 99))
+        chart.curves_changed()
+        repainted.clear()
+        chart.reveal(2)
+        assert repainted == [()]  # the whole widget, not a strip of columns

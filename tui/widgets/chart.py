@@ -84,19 +84,24 @@ class Chart(PlotextPlot):
 
     def render(self):
         started = time.perf_counter()
-        self.plt.clear_figure()
-        plot = BoundedPlot(self.plt, self.size.width, self.size.height, log_y=self.log_y, y_cap=self.y_cap)
-        if self._drawer is not None:
-            self._drawer(plot)
-        plot.finish()
-        picture = super().render()
-        if isinstance(picture, Text):
-            picture = label_rows(picture, plot)
+        picture, plot = self.figure(self._drawer)
         self.last_plot = plot
         self.builds += 1
         self.build_seconds = time.perf_counter() - started
         self._next_build = time.monotonic() + max(MIN_INTERVAL, HEADROOM * self.build_seconds)
         return picture
+
+    def figure(self, drawer: Drawer | None):
+        """Build `drawer`'s picture at the chart's size: a cleared figure, bounded input, labels placed."""
+        self.plt.clear_figure()
+        plot = BoundedPlot(self.plt, self.size.width, self.size.height, log_y=self.log_y, y_cap=self.y_cap)
+        if drawer is not None:
+            drawer(plot)
+        plot.finish()
+        picture = super().render()
+        if isinstance(picture, Text):
+            picture = label_rows(picture, plot)
+        return picture, plot
 
 
 def label_rows(picture: Text, plot: BoundedPlot) -> Text:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
 
@@ -51,8 +50,10 @@ class RevealChart(Chart):
             self.refresh()
             return
         self._upto = upto
+        before = self._pictures
         pictures = self._current()
-        if pictures is None:
+        if pictures is None or pictures is not before:  # rebuilt: every column may have changed
+            self._column = -1
             self.refresh()
             return
         column = self._column_of(upto, pictures[3])
@@ -81,6 +82,8 @@ class RevealChart(Chart):
         _, full, base, canvas = pictures
         cut = self._column_of(self._upto, canvas) + 1
         self._column = cut - 1
+        if y in (0, len(full) - 1):  # the title, label and note rows hold no curve: whole, as in the full picture
+            return full[y]
         return Strip.join([full[y].crop(0, cut), base[y].crop(cut, self.size.width)])
 
     def on_resize(self) -> None:
@@ -94,9 +97,13 @@ class RevealChart(Chart):
         key = (w, h, self.app.theme)
         if self._pictures is not None and self._pictures[0] is None and self._stale_full:
             _, _, base, canvas = self._pictures
-            if len(base) == h and base and base[0].cell_length == w:  # same size: the empty axes still hold
-                full, canvas = self._picture(self._drawer, w, h)
-                self._pictures, self._stale_full = (key, full, base, canvas), False
+            if len(base) == h and base and base[0].cell_length == w:  # same size: the empty axes may still hold
+                full, new_canvas = self._picture(self._drawer, w, h)
+                if new_canvas == canvas and _same_axes(full, base, canvas[0]):
+                    self._pictures, self._stale_full = (key, full, base, canvas), False
+                else:  # more data moved the limits or the ticks: the empty axes must follow
+                    base, _ = self._picture(self._base, w, h)
+                    self._pictures, self._stale_full = (key, full, base, new_canvas), False
         if self._pictures is None or self._pictures[0] != key:
             full, canvas = self._picture(self._drawer, w, h)
             base, _ = self._picture(self._base, w, h)
@@ -105,15 +112,8 @@ class RevealChart(Chart):
 
     def _picture(self, drawer: Drawer | None, w: int, h: int) -> tuple[list[Strip], tuple]:
         """One plotext picture as strips, and where its canvas lies: (first column, width, x0, x1)."""
-        plt = self.plt
-        plt.clear_figure()
-        if drawer is not None:
-            drawer(plt)
-        plt.plotsize(w, h)
-        plt._set_size(w, h)
-        plt.theme(self._get_plotext_theme_name(self.app.theme))
-        text = Text.from_ansi(plt.build())
-        monitor = getattr(plt, "monitor")  # noqa: B009 - plotext's figure keeps it untyped
+        text, _ = self.figure(drawer)  # as Chart builds it: bounded input, round ticks, labels placed
+        monitor = getattr(self.plt, "monitor")  # noqa: B009 - plotext's figure keeps it untyped
         cols, (x0, x1) = monitor.matrix.Cols_canvas, monitor.xlim[0]
         console = self.app.console
         options = console.options.update(width=w, height=h, no_wrap=True, overflow="crop")
@@ -130,11 +130,21 @@ class RevealChart(Chart):
         return col0 + min(max(dot // 2, -1), width)
 
 
-class _NoCurves:
-    """plt as a drawer sees it, except that each curve becomes an invisible dot at its first point.
+def _same_axes(full: list[Strip], base: list[Strip], col0: int) -> bool:
+    """Whether two pictures have the same y labels (left of the canvas) and x axis (the last three rows)."""
+    if len(full) != len(base):
+        return False
+    left = all(f.crop(0, col0).text == b.crop(0, col0).text for f, b in zip(full, base))
+    return left and all(f.text == b.text for f, b in zip(full[-3:], base[-3:]))
 
-    The dot keeps the axis in use (plotext drops the ticks of an axis without data) while
-    drawing nothing a later frame would need to hide.
+
+class _NoCurves:
+    """plt as a drawer sees it, except that each curve becomes invisible dots at its extreme points.
+
+    The dots (its first and last point, its lowest and highest y) give the figure the same data
+    range as the full picture, so the bounded plot picks the same limits and ticks and both
+    pictures share their layout; and they keep each axis in use (plotext drops the ticks of an
+    axis without data), while drawing nothing a later frame would need to hide.
     """
 
     def __init__(self, plt) -> None:
@@ -144,11 +154,20 @@ class _NoCurves:
         return getattr(self._plt, name)
 
     def plot(self, *args, **kwargs) -> None:
-        xs, ys = args[:2] if len(args) >= 2 else (range(len(args[0])), args[0])
-        xs, ys = list(xs), list(ys)
+        xs, ys = args[:2] if len(args) >= 2 else (range(1, len(args[0]) + 1), args[0])
+        log_y = bool(getattr(self._plt, "log_y", False))
+        points = [
+            (float(x), float(y))
+            for x, y in zip(xs, ys)
+            if math.isfinite(float(x)) and math.isfinite(float(y)) and (float(y) > 0 or not log_y)
+        ]
+        if not points:
+            return
+        keep = {points[0], points[-1], min(points, key=lambda p: p[1]), max(points, key=lambda p: p[1])}
+        keep |= {min(points), max(points)}
         sides = {k: kwargs[k] for k in ("xside", "yside") if k in kwargs}
-        if xs and ys:
-            self._plt.scatter(xs[:1], ys[:1], marker=" ", **sides)
+        chosen = sorted(keep)
+        self._plt.scatter([p[0] for p in chosen], [p[1] for p in chosen], marker=" ", **sides)
 
     scatter = plot
 
