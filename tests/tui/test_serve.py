@@ -230,6 +230,8 @@ async def test_section_4_and_its_editor_run_in_headless_chromium_and_nothing_is_
             assert "Momentum" in shown and "GD" in shown
             await browser.screenshot(page, tmp_path / "section4.png")
             assert (tmp_path / "section4.png").stat().st_size > 10_000
+            await press(browser, page, "]")  # the Theory tab
+            await wait_for(browser, page, r"condition number", 20)
             await press(browser, page, "]")  # the Exercise tab: e edits in the app (no terminal to hand over)
             await wait_for(browser, page, r"Exercise 4: Implement momentum", 20)
             await press(browser, page, "e")
