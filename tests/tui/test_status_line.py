@@ -11,6 +11,7 @@ class Lines(App):
     CSS = """
     #fixed { height: 1; width: 1fr; }
     #auto { height: auto; width: 30; }
+    #plain { height: auto; }
     #wide { height: 1; width: auto; }
     """
 
@@ -18,6 +19,7 @@ class Lines(App):
         yield StatusLine("start", id="fixed")
         yield StatusLine("start", id="auto")
         yield StatusLine("start", id="wide")
+        yield StatusLine("start", id="plain")
 
 
 def layouts(widget) -> int:
@@ -66,3 +68,15 @@ async def test_an_auto_width_line_is_laid_out_as_its_text_grows():
         wide.show("a longer text than before")
         await pilot.pause()
         assert wide.size.width == len("a longer text than before")
+
+
+async def test_a_line_without_a_css_width_fills_its_container_and_needs_no_layout_for_new_text():
+    app = Lines()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        plain = app.query_one("#plain", StatusLine)
+        before = layouts(plain)
+        for i in range(10):
+            plain.show(f"step {i}")
+        await pilot.pause()
+        assert layouts(plain) == before and plain.size.width == 40

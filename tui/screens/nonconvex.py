@@ -39,6 +39,7 @@ from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.landscape_explorer import LandscapeExplorer
 from ..widgets.real_landscape import RealLandscape
 from ..widgets.reveal_chart import RevealChart
+from ..widgets.status_line import StatusLine
 from ..widgets.stepper import Stepper
 from ..widgets.text_field import TextField
 from .section import SectionScreen
@@ -109,8 +110,8 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
                 yield ImplementationToggle(list(EXERCISES), self.course)
                 yield Static("", id="op-params")
                 yield ProgressBar(total=1, show_eta=False, id="op-progress")
-                yield Static("", id="op-status")
-                yield Static("", id="op-player")
+                yield StatusLine("", id="op-status")
+                yield StatusLine("", id="op-player")
             yield RevealChart(self._draw_curves, id="op-chart")
         with TabPane("Landscape", id="landscape"):
             yield LandscapeExplorer(id="explorer")
@@ -204,7 +205,7 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
             self.run_overparam()
 
     def _status(self, text: str) -> None:
-        self.query_one("#op-status", Static).update(text)
+        self.query_one("#op-status", StatusLine).show(text)
 
     def _draw_curves(self, plt) -> None:
         plt.title(f"Loss of {len(self.curves)} perturbed copies")
@@ -259,11 +260,11 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
     def _show_player(self) -> None:
         p = self.playback
         if not p.length:
-            self.query_one("#op-player", Static).update("")
+            self.query_one("#op-player", StatusLine).show("")
             return
         at = [c[p.frame] for c in self.curves if len(c) > p.frame and math.isfinite(c[p.frame])]
         losses = f"loss {min(at):.3f} … {max(at):.3f} ({len(at)} copies)" if at else ""
-        self.query_one("#op-player", Static).update(f"{p.label()}\n{losses}\n{SHORT_HINT}")
+        self.query_one("#op-player", StatusLine).show(f"{p.label()}\n{losses}\n{SHORT_HINT}")
 
     def _summary(self, reason: str) -> str:
         finals = [c[-1] for i, c in enumerate(self.curves) if c and i + 1 not in self.diverged and math.isfinite(c[-1])]

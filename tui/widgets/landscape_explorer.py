@@ -14,6 +14,7 @@ from engine.events import Diverged, Failed
 from ..playback import PLAYER_STEPPER, Playback
 from .heatmap import Overlay, colorbar_text
 from .point_map import PointMap
+from .status_line import StatusLine
 from .stepper import Stepper
 
 LETTERS = "ABCDEFGH"
@@ -60,10 +61,10 @@ class LandscapeExplorer(Horizontal):
             yield Stepper("lr", **EXPLORER_LR.stepper_args(), **PLAYER_STEPPER, label_width=9, id="ls-lr")
             momentum = {**EXPLORER_MOMENTUM.stepper_args(), **PLAYER_STEPPER}
             yield Stepper("momentum", **momentum, label_width=9, id="ls-momentum")
-            yield Static("", id="ls-start")
-            yield Static("", id="ls-player")
-            yield Static("", id="ls-result")
-            yield Static("", id="ls-minima")
+            yield StatusLine("", id="ls-start")
+            yield StatusLine("", id="ls-player")
+            yield StatusLine("", id="ls-result")
+            yield StatusLine("", id="ls-minima")
         with Vertical(id="ls-right"):
             yield PointMap(cmap="viridis", id="ls-map")
             yield Static("", id="ls-bar")
@@ -144,25 +145,25 @@ class LandscapeExplorer(Horizontal):
         if p is not None and playing:
             overlays.append(Overlay(p.xs[play.frame : play.frame + 1], p.ys[play.frame : play.frame + 1], "white", "●"))
         self.query_one(PointMap).set_overlays(overlays)
-        self.query_one("#ls-player", Static).update(play.label() if play.length else "")
+        self.query_one("#ls-player", StatusLine).show(play.label() if play.length else "")
         sx, sy = self.start
         # f at the start is the path's first value: the surface is the engine's, so it comes with the path.
         f = f"{p.values[0]:+.3f}" if p is not None else "…"
-        self.query_one("#ls-start", Static).update(
+        self.query_one("#ls-start", StatusLine).show(
             f"start ● ({sx:+.2f}, {sy:+.2f}), f = {f}\non the map: arrows move it (shift: big)"
         )
-        result = self.query_one("#ls-result", Static)
+        result = self.query_one("#ls-result", StatusLine)
         if p is None:
-            result.update(self.note or "descending…")
+            result.show(self.note or "descending…")
         elif playing:
             k = play.frame
-            result.update(f"at ({p.xs[k]:+.2f}, {p.ys[k]:+.2f}): f = {p.values[k]:+.3f}")
+            result.show(f"at ({p.xs[k]:+.2f}, {p.ys[k]:+.2f}): f = {p.values[k]:+.3f}")
         elif self.note:
-            result.update(self.note)
+            result.show(self.note)
         elif p.reached is not None and p.reached < len(ms):
             m = ms[p.reached]
             rank = "the deepest" if p.reached == 0 else f"depth rank {p.reached + 1} of {len(ms)}"
-            result.update(f"reached {LETTERS[p.reached]} ({rank}) in {p.steps} steps: f = {m.value:+.3f}")
+            result.show(f"reached {LETTERS[p.reached]} ({rank}) in {p.steps} steps: f = {m.value:+.3f}")
         elif not p.escaped:
-            result.update(f"not settled after {p.steps} steps (f = {p.values[-1]:+.3f}): still moving")
-        self.query_one("#ls-minima", Static).update(self._minima_text(p.reached if p is not None else None))
+            result.show(f"not settled after {p.steps} steps (f = {p.values[-1]:+.3f}): still moving")
+        self.query_one("#ls-minima", StatusLine).show(self._minima_text(p.reached if p is not None else None))

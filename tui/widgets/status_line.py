@@ -22,11 +22,12 @@ class StatusLine(Static):
             return
         self._shown = content
         styles = self.styles
-        if styles.width is None or styles.width.is_auto or not self.is_mounted or not self.size.width:
+        # No width in the CSS fills the container (Textual's box model), as 1fr does; auto follows the text.
+        if (styles.width is not None and styles.width.is_auto) or not self.is_mounted or not self.size.width:
             self.update(content)  # its width follows the text, or it has no size yet: let Textual lay it out
             return
         self.update(content, layout=False)
-        if styles.height is None or styles.height.is_auto:
+        if styles.height is not None and styles.height.is_auto:
             width = self.content_region.width
             if self.get_content_height(self.parent.size, self.screen.size, width) != self.content_region.height:
                 self.refresh(layout=True)
