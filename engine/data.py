@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from . import atomic, paths
+from .contracts.base import COURSE_SEED
 from .mnist_files import FILES, DataError, bundled_dir, file_in, is_bundled, mnist_folder, resolve_source
 
 __all__ = ["FILES", "DataError", "Mnist", "RawMnist", "bundled_dir", "load_mnist", "load_raw", "resolve_source"]
@@ -181,12 +182,12 @@ def load_mnist(data_dir: str | os.PathLike | None = None, device: torch.device |
         return _loaded[key]
 
 
-def subset_indices(seed: int = 2021, n_train: int = 60000, size: int = SUBSET_SIZE) -> np.ndarray:
+def subset_indices(seed: int = COURSE_SEED, n_train: int = 60000, size: int = SUBSET_SIZE) -> np.ndarray:
     """The course's subset: the first np.random.choice after seeding, uniform and with replacement."""
     return np.random.RandomState(seed).choice(n_train, size)
 
 
-def course_subset(mnist: Mnist, seed: int = 2021) -> tuple[torch.Tensor, torch.Tensor]:
+def course_subset(mnist: Mnist, seed: int = COURSE_SEED) -> tuple[torch.Tensor, torch.Tensor]:
     """X (500, 28, 28) and y (500,) exactly as the course draws them."""
     idx = torch.from_numpy(subset_indices(seed, len(mnist.train_y))).to(mnist.train_x.device)
     return mnist.train_x[idx], mnist.train_y[idx]

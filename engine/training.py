@@ -37,6 +37,7 @@ from .events import Diverged, Done, Event, Failed, Status
 from .history import RunRecord, now_iso
 from .model import MLP, count_params, loss_fn
 from .model_io import load_model, save_model
+from .seeding import SEED
 from .streaming import LossStream
 from .training_config import build_optimizer, course_split
 
@@ -300,7 +301,7 @@ def evaluate_saved(path, device, mnist, *, evaluate_benchmark: bool = True) -> I
     except ValueError as exc:
         yield Failed(str(exc))
         return
-    seed = int((info.get("config") or {}).get("seed", 2021)) if isinstance(info.get("config"), dict) else 2021
+    seed = int((info.get("config") or {}).get("seed", SEED)) if isinstance(info.get("config"), dict) else SEED
     train_idx = course_split(seed)[0].to(device)
     yield Status("evaluating on the training and test sets")
     rows: tuple[EvalRow, ...] = (_eval_rows(f"Saved model ({Path(path).stem})", model, mnist, train_idx),)

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from .contracts.base import COURSE_SEED
 from .contracts.bonus import N_TRAIN, N_VAL, OPTIMIZERS, TrainConfig, check_hidden
 
 __all__ = ["build_optimizer", "check_hidden", "course_split"]  # check_hidden: the contract's, for model_io
@@ -61,7 +62,7 @@ def build_optimizer(
     return make(params, **kw)
 
 
-def course_split(seed: int = 2021, n: int = N_TRAIN + N_VAL) -> tuple[torch.Tensor, torch.Tensor]:
+def course_split(seed: int = COURSE_SEED, n: int = N_TRAIN + N_VAL) -> tuple[torch.Tensor, torch.Tensor]:
     """Train and validation indices of the 60k training set, exactly as the course's split.
 
     The course calls set_seed(seed) and then torch.utils.data.random_split(train, [50000, 10000]),

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from ..events import Event
 from ..hidden import HiddenSizesError, parse_hidden
 from ..optimizers import OPTIMIZERS
-from .base import Job, Range, SettingError
+from .base import COURSE_SEED, Job, Range, SettingError
 
 N_TRAIN, N_VAL = 50_000, 10_000  # the course's random_split of the 60,000 training images
 
@@ -26,7 +26,7 @@ BATCH_SIZE = Range("batch size", 64, 1, N_TRAIN, math.log10(2), scale="log", int
 EPOCHS = Range("epochs", 2, 1, 100, 1, integer=True)
 MAX_BATCH, MAX_EPOCHS = int(BATCH_SIZE.highest), int(EPOCHS.highest)
 DEFAULT_HIDDEN = (200, 100, 50)
-DEFAULT_SEED = 2021
+DEFAULT_SEED = COURSE_SEED
 VAL_EVERY = 200  # batches between validations, as the course's VAL_FREQ / LOG_FREQ
 
 

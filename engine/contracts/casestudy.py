@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from ..events import Event
 from ..hidden import HiddenSizesError, parse_hidden
-from .base import Job, Range, SettingError
+from .base import COURSE_SEED, Job, Range, SettingError
 
 LN10 = math.log(10)  # the loss of a model that gives every class probability 1/10
 SUBSET_SIZE = 500  # the course's subset of MNIST's training set
-COURSE_SEED, COURSE_STEPS, COURSE_LR = 2021, 200, 7e-4  # the course's partially trained model: Adam, full batch
+COURSE_STEPS, COURSE_LR = 200, 7e-4  # the course's partially trained model: Adam, full batch (seed COURSE_SEED)
 MAX_EVAL_PARAMS = 50_000_000  # larger untrained models are described but not evaluated (memory)
 
 EXAMPLE = Range("example", 1, 1, SUBSET_SIZE, 1, integer=True)  # 1-based, as the screen counts

@@ -24,7 +24,7 @@ from typing import ClassVar
 from ..events import Event
 from ..hidden import count_params
 from . import nonconvex as demo  # the Section 5 demo: its hidden-size rule, choices and defaults
-from .base import Job
+from .base import COURSE_SEED, Job
 
 # A narrow and a wide network: the demo's smallest and largest choices.
 DEFAULT_HIDDEN = (demo.parse_hidden_sizes(demo.PRESETS[0]), demo.parse_hidden_sizes(demo.PRESETS[-1]))
@@ -33,7 +33,7 @@ DEFAULT_SPAN = (-1.0, 1.0)
 DEFAULT_STEPS = int(demo.STEPS.default)  # the demo's max_steps and lr
 DEFAULT_LR = demo.LR.default
 DEFAULT_NOISE = demo.NOISE_SCALE  # the demo's random_update noise on each copy
-DEFAULT_SEED = 2021
+DEFAULT_SEED = COURSE_SEED
 GRID_LIMITS = (3, 81)  # points per side
 SPAN_LIMIT = 5.0  # |x|, |y| at most this many filter norms from θ*
 STEPS_LIMITS = (2, int(demo.STEPS.maximum))  # up to the demo's slider; the PCA needs at least two steps of path
