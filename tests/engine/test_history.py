@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -115,11 +114,32 @@ CHILD = textwrap.dedent(
         conn.execute("INSERT INTO runs (created, config, device, seconds, status, test_acc, final, curves) "
                      "VALUES ('x', '{{}}', 'cpu', 1, 'completed', 0.99, '{{}}', ?)", ("[" + "1.0," * 200000 + "1.0]",))
         os.kill(os.getpid(), signal.SIGKILL)  # killed with the transaction open
-    else:
-        print("ready", flush=True)
+    else:  # three runs stored, then killed from inside SQLite while it executes the fourth one's INSERT
         big = tuple(float(i) for i in range(20000))
+        connect = h._connect
+        added = []
+
+        calls = [0]
+        counted = []  # SQLite's progress callbacks (one per VM instruction) in one whole add()
+
+        def count():
+            calls[0] += 1
+            if len(added) == 3 and calls[0] >= counted[0] - 1:  # the last instruction but one: mid-write
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        def connect_and_maybe_die():
+            conn = connect()
+            calls[0] = 0
+            conn.set_progress_handler(count, 1)
+            return conn
+
+        h._connect = connect_and_maybe_die
         while True:
-            h.add(RunRecord(config={{"n": 1}}, train_loss=big, train_acc=big, final={{"test_acc": 0.5}}))
+            added.append(h.add(RunRecord(config={{"n": 1}}, train_loss=big, train_acc=big, final={{"test_acc": 0.5}})))
+            if not counted:
+                counted.append(calls[0])
+                print("instructions", calls[0], flush=True)
+            print(added[-1], flush=True)
     """
 )
 
@@ -158,11 +178,12 @@ def test_a_process_killed_while_writing_runs_leaves_the_history_intact(tmp_path)
     h = RunHistory(db)
     earlier = {h.add(record(0.9)): record(0.9)}
     proc = _child(tmp_path, db, "loop")
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.5)  # some runs committed, one probably half-written
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    instructions = int(proc.stdout.readline().split()[1])
+    assert instructions > 5  # an add() runs that many VM instructions: the kill lands inside its write
+    stored = [int(line) for line in proc.stdout]  # the ids the child saw committed before it died
+    assert proc.wait(timeout=60) == -signal.SIGKILL and len(stored) == 3
     _check_intact(db, earlier)
+    assert sorted(r.id for r in RunHistory(db).list()) == sorted([*earlier, *stored])  # the fourth is not there
 
 
 # -- damaged rows and damaged databases ---------------------------------------------------
