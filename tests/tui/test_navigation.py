@@ -107,7 +107,8 @@ async def test_palette_commands_reach_every_section():
             await pilot.press(*typed)
             await pilot.pause(0.3)  # the search runs in a worker
             await pilot.press("down", "enter")
-            assert await wait_for(pilot, lambda key=key: getattr(getattr(app.screen, "section", None), "key", None) == key)
+            shown = lambda key=key: getattr(getattr(app.screen, "section", None), "key", None) == key
+            assert await wait_for(pilot, shown)
             await pilot.press("h")
 
 
