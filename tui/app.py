@@ -13,7 +13,7 @@ from engine.exercises.checker import TIME_LIMIT
 from .config import AppConfig
 from .progress import CourseProgress
 from .runner import EngineRunner, ThreadExecutor
-from .screens.help import HelpScreen, keys_of
+from .screens.help import HelpScreen, key_groups
 from .screens.home import HomeScreen
 from .sections import BY_KEY, SECTIONS, neighbour
 
@@ -125,7 +125,7 @@ class OptCourseApp(App):
         if isinstance(self.screen, HelpScreen):
             return
         where = self.screen.title or "home" if not isinstance(self.screen, HomeScreen) else "home"
-        self.push_screen(HelpScreen(keys_of(self.screen), where))
+        self.push_screen(HelpScreen(key_groups(self.screen), where))
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)

@@ -8,6 +8,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
 from tui.screens.section import SectionScreen
 
+from .screen_text import screen_lines
 from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
 
 
@@ -124,6 +125,37 @@ def test_lesson_only_section_snapshot(snap_compare, size):
     assert snap_compare(make_app(section="ethics"), terminal_size=size, run_before=settle)
 
 
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_help_snapshot(snap_compare, size):
+    """? on Section 3's Lesson: this app's keys only, in groups (section, settings, typing, exercise,
+    everywhere), each key once; no Textual internals (no "Scroll Left", "Copy selected text", "^q Quit")."""
+
+    async def open_help(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(section="search"), terminal_size=size, run_before=open_help)
+
+
+async def test_help_lists_only_the_apps_own_keys_each_once():
+    app = make_app(section="search")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.show_pane("compare")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = app.screen.keys
+        keys = [k for k, _ in rows if k]
+        assert len(keys) == len(set(keys)), keys
+        described = " ".join(d for _, d in rows).lower()
+        for internal in ("scroll", "copy", "select all", "page left", "quit the app"):
+            assert internal not in described
+        assert ("q", "quit") in rows and ("u", "videos & links (QR codes)") in rows
+        assert any(k == "e" for k in keys) and any("ctrl+s" in d for _, d in rows)  # the exercise editor's keys
+        assert any(k == "r" and d == "new random draws" for k, d in rows)  # the demo's own key
+
+
 async def test_help_shows_bracket_keys_literally():
     """Keys like [ and ] must not be read as markup in the help table."""
     app = make_app(section="ethics")
@@ -131,9 +163,9 @@ async def test_help_shows_bracket_keys_literally():
         await pilot.pause()
         await pilot.press("question_mark")
         await pilot.pause()
-        text = "\n".join(str(w.render()) for w in app.screen.query("Static"))
+        text = "\n".join(screen_lines(app))
         assert "[/b]" not in text
-        assert any(line.strip().startswith("[") and "prev tab" in line for line in text.splitlines())
+        assert "] / [  next / previous tab" in text
 
 
 async def test_controls_on_a_hidden_tab_do_not_keep_the_keys():

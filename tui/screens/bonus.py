@@ -25,6 +25,7 @@ from engine.contracts.bonus import (
 )
 from engine.events import Done, Failed
 
+from ..widgets.header import device_variants
 from .bonus_dialogs import PathDialog
 from .bonus_history import RunsView
 from .bonus_live import BonusMemory, LiveRun
@@ -53,15 +54,10 @@ class BonusScreen(SectionScreen):
         Binding("s", "start", "start"),
         Binding("w", "save", "save model"),
         Binding("o", "load", "load model"),
-        # Shown in the chart legend and in help (?) rather than the crowded footer.
+        # Shown in the chart legend and in help (?) rather than in the key bar, which has no room left.
         Binding("m", "smoothing", "smoothing on/off", show=False),
         Binding("a", "accuracy", "loss / accuracy / both charts", show=False),
         Binding("l", "log", "log / results table", show=False),
-        Binding("left_square_bracket", "tab(-1)", "prev tab", key_display="[", show=False),
-        Binding("right_square_bracket", "tab(1)", "next tab", key_display="]", show=False),
-        Binding("n", "neighbour(1)", "next section", show=False),
-        Binding("p", "neighbour(-1)", "prev section", show=False),
-        Binding("h", "app.go_home", "home", show=False),
     ]
     CSS_PATH = "bonus.tcss"
 
@@ -112,12 +108,13 @@ class BonusScreen(SectionScreen):
 
     # -- tabs and keys ------------------------------------------------------------------
     FOCUS = {"train": "#optimizer", "runs": "#runs-table"}
-    KEYS_FOLLOW_RUNS = True  # s and o are dimmed while a run trains
 
     def show_device(self, label: str | None = None) -> None:
         """Where training runs, under the settings (the engine's name for it once a run has started)."""
         label = label or self.app.runner.device_label
-        self.settings.border_subtitle = f"runs on {label}" if label else "device: starting…"
+        room = self.settings.size.width - 6 if self.settings.size.width else 28  # the border's corners and gaps
+        fitted = next((v for v in device_variants(label) if len(v) + 8 <= room), "") if label else ""
+        self.settings.border_subtitle = f"runs on {fitted}" if fitted else "device: starting…" if not label else ""
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id == "train":

@@ -23,6 +23,7 @@ from engine.contracts.bonus import (
 
 from ..validation import FuncValidator, parse_hidden, parse_seed
 from ..widgets.cycler import Cycler
+from ..widgets.field_input import FieldInput
 from ..widgets.stepper import Stepper
 
 NOTES = {  # what each optimizer does, in a line the settings column can hold
@@ -57,7 +58,7 @@ class TextSetting(Horizontal):
     def __init__(self, label: str, value: str, parse, *, id: str) -> None:
         super().__init__(id=f"{id}-setting")
         self.parse = parse
-        self.input = Input(
+        self.input = FieldInput(
             value,
             compact=True,
             validators=[FuncValidator(parse)],

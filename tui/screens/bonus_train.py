@@ -181,14 +181,17 @@ class TrainView(Vertical):
             self._table(live)
 
     def _legend(self) -> None:
-        text = Text.assemble(
+        curves = Text.assemble(
             ("━ ", "cyan"),
             f"train{f' (EMA {SMOOTHING:.2g})' if self.smooth else ''}  ",
             *((("━ ", "grey50"), "raw  ") if self.smooth else ()),
             ("● ", "dark_orange"),
-            "valid  ·  m smooth · a charts · l log/table",
+            "valid",
         )
-        self.query_one("#legend", StatusLine).show(text)
+        keys = Text.assemble(("m", "bold"), " smooth · ", ("a", "bold"), " charts · ", ("l", "bold"), " log/table")
+        # One line when both fit, else the keys on a line of their own: never cut.
+        one_line = curves.cell_len + 5 + keys.cell_len <= self.size.width - 1 or not self.size.width
+        self.query_one("#legend", StatusLine).show(Text.assemble(curves, "  ·  " if one_line else "\n", keys))
 
     def _table(self, live: LiveRun) -> None:
         table = self.query_one("#eval-table", DataTable)
@@ -224,6 +227,7 @@ class TrainView(Vertical):
 
     def on_resize(self) -> None:
         self._layout_charts()
+        self._legend()
 
     def _layout_charts(self) -> None:
         shown = self.charts if self._tall() or self.charts != "both" else "loss"

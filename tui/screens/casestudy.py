@@ -31,6 +31,7 @@ from engine.contracts.casestudy import (
 from engine.events import Diverged, Done, Failed, Progress, Status
 
 from ..widgets.chart import Chart, log10_clamped
+from ..widgets.field_input import FieldInput
 from ..widgets.filter_grid import FilterGrid
 from ..widgets.heatmap import HeatMap
 from ..widgets.pixel_grid import PixelGrid
@@ -97,9 +98,10 @@ class CaseStudyScreen(SectionScreen):
         with TabPane("Model", id="model"):
             with Horizontal(id="hidden-row"):
                 yield Static("hidden sizes")
-                yield Input(placeholder="e.g. 200, 100, 50   (empty: the course's linear model)", id="hidden")
+                yield FieldInput(placeholder="e.g. 200, 100, 50   (empty: the course's linear model)", id="hidden")
             yield Static(
-                "Type sizes and press Enter; empty = the linear model. Tab leaves the box.", id="hidden-message"
+                "Type sizes, then Enter runs them (empty: the linear model); Esc puts back what ran, leaving the box.",
+                id="hidden-message",
             )
             with VerticalScroll(id="model-scroll"):
                 yield Static("", id="model-table")

@@ -6,11 +6,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..progress import CourseProgress
 from ..sections import SECTIONS
+from ..widgets.header import CourseHeader
+from ..widgets.key_bar import HELP_HINT, KeyBar, KeyHint
 
 
 class HomeScreen(Screen):
@@ -38,7 +40,7 @@ class HomeScreen(Screen):
         self.course = course
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield CourseHeader()
         with Vertical():
             yield Static(
                 "Optimization techniques — Neuromatch Academy Deep Learning, W1D5, run live.\n"
@@ -47,7 +49,7 @@ class HomeScreen(Screen):
             )
             yield OptionList(*self._options(), id="toc")
             yield Static("", id="progress")
-        yield Footer()
+        yield KeyBar(lambda: [KeyHint("enter", "open", "enter"), HELP_HINT, KeyHint("q", "quit", "q")])
 
     def _options(self) -> list[Option]:
         return [Option(self._line(s), id=s.key) for s in SECTIONS]

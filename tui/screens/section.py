@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Input, TabbedContent, TabPane, Tabs, TextArea
 
 from engine.contracts.base import Job
 
@@ -14,9 +15,15 @@ from ..lessons import exercises, questions
 from ..progress import CourseProgress
 from ..runner import EngineEvents
 from ..sections import Section
+from ..widgets.code_editor import CodeArea
+from ..widgets.field_input import FieldInput
+from ..widgets.header import CourseHeader
 from ..widgets.impl_toggle import ImplementationToggle
+from ..widgets.key_bar import HELP_HINT, KeyBar, KeyHint
 from ..widgets.lesson import LessonView, QuestionCard, QuestionsView
 from .exercise import ExercisePane
+
+F1_HINT = KeyHint("F1", "help", "f1")  # help from a multi-line box, where ? is text
 
 
 class SectionScreen(Screen):
@@ -27,6 +34,19 @@ class SectionScreen(Screen):
     (and a running exercise check). `i` flips the ImplementationToggle of the shown pane.
     This class owns the tab switch: subclasses implement `on_tab_shown` (every time a pane is
     shown) and `on_pane_first_shown` (the first time), never the Textual handler itself.
+
+    The focus model (the one place it is decided; tests/tui/test_keyboard_audit.py checks every tab):
+    - Showing a tab puts the keys where the learner uses them first (`focus_target`): the control
+      that FOCUS names for the pane, else the Lesson's scrollable text (PageDown and the arrows
+      scroll at once), the first unanswered question's answer box, the Exercise pane (e, c, s),
+      or the pane's first control.
+    - `]`, `[`, `?` and Esc act from every widget, the one-line text boxes (FieldInput) included:
+      what those boxes hold (sizes, lists of numbers, seeds) never needs brackets or `?`.
+    - In a multi-line box (an answer, the exercise editor) every printable key is text; there
+      ctrl+PageDown / ctrl+PageUp change tab, F1 opens the help, and Esc leaves the box.
+    - Esc in a text box first cancels the edit and leaves the box (a one-line box gets back the
+      text it had when the learner entered it or last pressed Enter; an answer is kept, it is
+      saved as typed); the next Esc stops the runs, or goes home when nothing runs.
     """
 
     BINDINGS = [
@@ -36,6 +56,10 @@ class SectionScreen(Screen):
         Binding("h", "app.go_home", "home"),
         Binding("left_square_bracket", "tab(-1)", "prev tab", key_display="["),
         Binding("right_square_bracket", "tab(1)", "next tab", key_display="]"),
+        # Priority: a scroll container around an answer box binds these to sideways paging.
+        Binding("ctrl+pageup", "tab(-1)", "prev tab", key_display="ctrl+pgup", show=False, priority=True),
+        Binding("ctrl+pagedown", "tab(1)", "next tab", key_display="ctrl+pgdn", show=False, priority=True),
+        Binding("f1", "app.help", "help", key_display="F1", show=False, priority=True),
         Binding("i", "toggle_implementation", "reference/yours"),
         Binding("u", "links", "videos & links (QR codes)", show=False),  # on the Lesson tab's first line
     ]
@@ -43,17 +67,15 @@ class SectionScreen(Screen):
     SectionScreen TabbedContent { height: 1fr; }
     SectionScreen TabPane { padding: 0; height: 1fr; }
     """
+    AUTO_FOCUS = ""  # the focus model below decides (Textual's default would pick the tab bar)
     question_card = QuestionCard
     FOCUS: dict[str, str] = {}  # pane id -> selector of the control that takes the keys when it is shown
 
-    # Whether any run of this screen is in flight. Not a bindings reactive: every footer refresh
-    # recomposes it (~90 ms at 100x30), so only screens whose keys depend on it ask for that.
+    # Whether any run of this screen is in flight (the key bar says whether Esc stops or goes back).
     running: reactive[bool] = reactive(False)
-    KEYS_FOLLOW_RUNS = False  # True: the footer is refreshed when runs start and end (check_action uses busy())
 
     def watch_running(self) -> None:
-        if self.KEYS_FOLLOW_RUNS:
-            self.refresh_bindings()
+        self.refresh_bindings()  # cheap: the key bar redraws one line
 
     def __init__(self, section: Section, course: CourseProgress):
         super().__init__(name=section.key)
@@ -64,7 +86,7 @@ class SectionScreen(Screen):
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield CourseHeader()
         with TabbedContent(id="tabs"):
             with TabPane("Lesson", id="lesson"):
                 yield LessonView(self.section.key)
@@ -74,7 +96,7 @@ class SectionScreen(Screen):
                     yield ExercisePane(ex["id"], self.course)
             with TabPane("Questions", id="questions"):
                 yield QuestionsView(questions(self.section.key), self.course, card=self.question_card)
-        yield Footer()
+        yield KeyBar(self.essential_keys)
 
     def compose_demos(self) -> ComposeResult:
         """Yield TabPane(s) holding the section's live demos (none by default)."""
@@ -89,32 +111,49 @@ class SectionScreen(Screen):
         for group in list(self._engine_runs):  # leaving the screen: nothing of it keeps computing
             self.app.runner.cancel(self._engine_runs.pop(group))
 
-    # -- demo panes ---------------------------------------------------------------------
+    # -- tabs and focus -----------------------------------------------------------------
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane_id = event.pane.id or ""
-        if (selector := self.FOCUS.get(pane_id)) is not None and self.query_one(selector).focusable:
-            self.query_one(selector).focus()
-        else:
-            self._release_hidden_focus(event.pane)
+        self.set_focus(self.focus_target(event.pane))
         if pane_id == "exercise":
             self.query_one(ExercisePane).activate()
         self.on_tab_shown(pane_id)
         if pane_id not in self._panes_shown:
             self._panes_shown.add(pane_id)
             self.on_pane_first_shown(pane_id)
-        self.refresh_bindings()  # the footer lists the keys of the pane now shown
+        self.refresh_bindings()  # the key bar lists the keys of the pane now shown
+
+    def focus_target(self, pane: TabPane) -> Widget | None:
+        """Where the keys go when `pane` is shown (the focus model of the class docstring)."""
+        selector = self.FOCUS.get(pane.id or "")
+        found = pane.query(selector) if selector else ()
+        candidates: list[Widget] = list(found)
+        if pane.id == "lesson":
+            candidates += list(pane.query(LessonView))
+        elif pane.id == "questions":
+            candidates += [view.answer_to_focus() for view in pane.query(QuestionsView)]
+        elif pane.id == "exercise":
+            candidates += list(pane.query(ExercisePane))
+        candidates += [w for w in pane.query("*") if w.focusable]
+        return next((w for w in candidates if self._can_focus_now(w, pane)), None)
+
+    @staticmethod
+    def _can_focus_now(widget: Widget, pane: TabPane) -> bool:
+        """Focusable and shown (display is not part of Textual's `focusable`)."""
+        if not widget.focusable or not widget.display:
+            return False
+        return all(node.display for node in widget.ancestors if isinstance(node, Widget) and pane in node.ancestors)
+
+    def on_field_input_left(self, message: FieldInput.Left) -> None:
+        """Esc cancelled an edit: the keys go to the box's nearest focusable container, else the tab bar."""
+        field = message.field
+        holder = next((a for a in field.ancestors if isinstance(a, Widget) and a.focusable and a is not self), None)
+        if holder is None:
+            holder = self.query_one("#tabs", TabbedContent).query_one(Tabs)
+        holder.focus()
 
     def on_tab_shown(self, pane_id: str) -> None:
-        """Called every time a pane is shown (subclasses: focus its control, refresh its keys)."""
-
-    def _release_hidden_focus(self, shown: TabPane) -> None:
-        """A control on a hidden tab must not keep the keys: move focus into the shown tab (or drop it)."""
-        focused = self.focused
-        if focused is None or shown in focused.ancestors:
-            return
-        if any(isinstance(node, TabPane) for node in focused.ancestors):
-            targets = [w for w in shown.query("*") if w.focusable]
-            self.set_focus(targets[0] if targets else None)
+        """Called every time a pane is shown (subclasses: refresh what the pane shows)."""
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         """Called once per pane the first time it is shown: a good moment for a first run."""
@@ -128,6 +167,22 @@ class SectionScreen(Screen):
         ids = [i for i in ids if tabs.get_pane(i) is not None]
         if tabs.active in ids:
             tabs.active = ids[(ids.index(tabs.active) + offset) % len(ids)]
+
+    def essential_keys(self) -> list[KeyHint]:
+        """The keys the key bar always shows on the right: to change tab, get help and leave."""
+        focused = self.focused
+        if isinstance(focused, TextArea):  # every printable key is text here
+            leave = "leave editor" if isinstance(focused, CodeArea) else "leave box"
+            return [KeyHint("esc", leave, "escape"), KeyHint("^pgdn", "tab", "ctrl+pagedown"), F1_HINT]
+        if isinstance(focused, Input):
+            return [KeyHint("esc", "cancel", "escape"), KeyHint("]", "tab", "right_square_bracket"), HELP_HINT]
+        busy = self.running or self._checking_exercise() is not None
+        return [
+            KeyHint("[ ]", "tab", "right_square_bracket"),
+            HELP_HINT,
+            KeyHint("esc", "stop" if busy else "home", "escape"),
+            KeyHint("q", "quit", "q"),
+        ]
 
     # -- engine runs --------------------------------------------------------------------
     def start_run(self, job: Job, group: str = "demo") -> int:

@@ -36,12 +36,14 @@ class QuestionCard(Vertical, can_focus=True):
     """One Think!/Discuss question with the learner's answer, saved as they type.
 
     ctrl+r (or x while the card itself, not the text, is focused) reveals and hides the
-    course's explanation, once the learner has written something.
+    course's explanation, once the learner has written something. Esc in the answer box leaves
+    it for the card (the answer is kept: it is saved as typed), where the section's keys act again.
     """
 
     BINDINGS = [
         Binding("ctrl+r", "toggle_explanation", "explain"),
         Binding("x", "toggle_explanation", "explain", show=False),
+        Binding("escape", "leave_answer", "leave box", show=False),
     ]
     DEFAULT_CSS = """
     QuestionCard { height: auto; border: round $primary 40%; padding: 0 1; margin: 0 0 1 0; }
@@ -102,6 +104,17 @@ class QuestionCard(Vertical, can_focus=True):
             self._save_timer.stop()
             self.save_answer()
 
+    def answer_box(self) -> TextArea:
+        return self.query_one(TextArea)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "leave_answer":  # only from the box: on the card itself Esc is the section's
+            return self.screen.focused is self.answer_box()
+        return True
+
+    def action_leave_answer(self) -> None:
+        self.focus()
+
     # -- the explanation ------------------------------------------------------------------------
     def can_reveal(self) -> bool:
         """The explanation is shown once the learner has written an answer (subclasses may change this)."""
@@ -146,3 +159,9 @@ class QuestionsView(VerticalScroll):
             yield Static("This section has no Think! or Discuss question.")
         for q in self.questions:
             yield self.card(q, self.course, id=f"q-{q.id}")
+
+    def answer_to_focus(self):
+        """The answer box of the first question not answered yet (the first one when all are), else this view."""
+        cards = list(self.query(QuestionCard))
+        first_open = next((c for c in cards if not c.answer().strip()), cards[0] if cards else None)
+        return first_open.answer_box() if first_open is not None else self

@@ -18,6 +18,8 @@ from textual.widgets import Input, Static
 
 from engine.parsing import NumberError, parse_float, parse_int  # torch-free
 
+from .field_input import FieldInput
+
 EDIT_START_CHARS = "0123456789.-"  # keys that open the entry box with themselves typed (default)
 VALUE_WIDTH = 6  # the value column's minimum width, so stacked steppers' bars line up
 
@@ -27,7 +29,7 @@ def _tidy(v: float) -> float:
     return float(f"{v:.12g}")
 
 
-class StepperEdit(Input):
+class StepperEdit(FieldInput):
     """The inline entry box; it owns the Escape binding, so Escape is bound only while editing."""
 
     BINDINGS = [Binding("escape", "cancel_edit", "cancel")]

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from .field_input import FieldInput
+
 
 class TextField(Vertical):
     """`label [ text ]` over a message line; Enter posts Accepted(value) only when `parse(text)` succeeds.
@@ -54,7 +56,7 @@ class TextField(Vertical):
         self._label = Static(label, classes="field--label")
         if label_width is not None:
             self._label.styles.width = label_width
-        self.input = Input(value, compact=True, select_on_focus=False)
+        self.input = FieldInput(value, compact=True, select_on_focus=False)
         self._message = Static(hint, markup=False, classes="field--message")
         self._message.display = bool(hint)
 
