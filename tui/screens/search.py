@@ -38,11 +38,11 @@ def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     return [round(first + k * step, 12) for k in range(int((hi - first) / step) + 1)]
 
 
-def histogram_drawer(c: Comparison | None):
+def histogram_drawer(c: Comparison | None, panel: str = ""):
     """Bars of the random moves' changes in loss, a green line at zero and a red one at the gradient step."""
 
     def draw(plt) -> None:
-        plt.title(f"{c.panel} (J = {c.base_loss:.3f})" if c is not None else "…")
+        plt.title(f"{c.panel} (J = {c.base_loss:.3f})" if c is not None else f"{panel}: computing")
         plt.xlabel("change in loss")
         if c is None:
             return
@@ -101,9 +101,9 @@ class SearchScreen(SectionScreen):
                 yield Stepper(" lr", **LR.stepper_args(), label_width=4, id="lr")
                 yield Stepper(" dirs", **DIRECTIONS.stepper_args(), label_width=6, id="dirs")
             with Horizontal(id="panels"):
-                for i, _panel in enumerate(PANELS):
+                for i, panel in enumerate(PANELS):
                     with Vertical(classes="panel"):
-                        yield Chart(histogram_drawer(None), id=f"hist-{i}")
+                        yield Chart(histogram_drawer(None, panel), id=f"hist-{i}")
                         yield Static("", id=f"summary-{i}", classes="summary")
             yield Static("", id="compare-status", classes="status")
 
