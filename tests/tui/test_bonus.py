@@ -13,6 +13,7 @@ from tui.widgets.chart import ema
 
 from . import bonus_events as canned
 from .bonus_fakes import FakeSession, bonus_app, fake_engine, inject, open_tab, runs, status, wait_for
+from .screen_text import cuts, screen_lines
 from .snap import SIZE_IDS, SIZES, settle
 
 __all__ = ["fake_engine", "runs"]  # fixtures, used by name
@@ -134,6 +135,7 @@ def test_live_smoothing_is_the_chart_ema():
 # -- a run: live, stop, divergence --------------------------------------------------------
 async def test_escape_asks_the_session_to_stop_and_the_run_is_evaluated_and_kept(fake_engine, runs):
     app = bonus_app()
+    FakeSession.evaluation_s = 2.0  # long enough that "Stopping…" is still shown after the key press, under load
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_tab(pilot)
         await pilot.press("s")
@@ -248,7 +250,8 @@ async def test_runs_table_sorted_by_test_accuracy_export_delete_reuse(runs, tmp_
         screen = await open_tab(pilot, "runs")
         table = screen.query_one("#runs-table", DataTable)
         assert table.row_count == 5
-        accs = [table.get_row_at(i)[8] for i in range(5)]
+        acc = table.get_column_index("test acc")
+        accs = [table.get_row_at(i)[acc] for i in range(5)]
         assert accs == ["97.31%", "95.12%", "94.40%", "83.25%", "–"]
         await pilot.press("down", "e")  # export the second run
         await pilot.pause()
@@ -280,6 +283,40 @@ async def test_runs_table_sorted_by_test_accuracy_export_delete_reuse(runs, tmp_
 
 
 # -- snapshots ----------------------------------------------------------------------------
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_nothing_of_a_finished_run_is_cut(size):
+    """The status, legend keys, evaluation table and benchmark note of a finished run, whole at 80x24 too."""
+    app = bonus_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_tab(pilot)
+        inject(screen, canned.course_run())
+        await settle(pilot)
+        assert not cuts(app), "\n".join(map(str, cuts(app)))
+        for part in ("#status", "#legend", "#bench-note"):  # each shown whole: its lines all fit its region
+            w = screen.query_one(part, Static)
+            need = w.get_content_height(w.size, w.size, w.content_size.width)
+            assert need and w.content_size.height >= need and app.screen.region.contains_region(w.region), part
+        assert "m smooth · a charts · l log/table" in "\n".join(screen_lines(app))
+        table = screen.query_one("#eval-table", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no sideways scrolling
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+async def test_the_runs_table_fits_and_the_legend_gives_what_it_leaves_out(runs, size):
+    seed_history(runs)
+    app = bonus_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_tab(pilot, "runs")
+        await settle(pilot)
+        table = screen.query_one("#runs-table", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no column behind a scrollbar
+        assert not cuts(app), "\n".join(map(str, cuts(app)))
+        names = [str(c.label) for c in table.columns.values()]
+        assert {"optimizer", "lr", "batch", "ep", "hidden", "status", "test acc"} <= set(names)
+        legend = str(screen.query_one("#runs-legend", Static).render())
+        assert "cpu (test)" in legend and "1:37" in legend and "11-02 10:30" in legend  # the highlighted run's
+
+
 def at_train(*events_lists):
     async def run_before(pilot):
         screen = await open_tab(pilot)

@@ -18,7 +18,12 @@ from .bonus_dialogs import ConfirmDialog, PathDialog
 from .bonus_plots import RICH, RUN_COLOURS, draw_overlay, run_label
 from .bonus_train import clock
 
-COLUMNS = ("", "date", "optimizer", "lr", "batch", "ep", "hidden", "status", "test acc", "device", "time")
+COLUMNS = ("mark", "date", "optimizer", "lr", "batch", "ep", "hidden", "status", "test acc", "device", "time")
+HEADERS = {"mark": ""}  # a column's header is its name, except these
+# Left out of a table too narrow for every column, in this order: the legend names them for the highlighted run.
+DROP_ORDER = ("date", "device", "time")
+CELL_PADDING = 1  # DataTable's, on each side of each cell
+SCROLLBAR = 2  # columns kept free for the table's vertical scrollbar
 
 
 def history(path=None):
@@ -36,26 +41,54 @@ def unreadable_cell(record) -> str:
     return text if len(text) <= UNREADABLE_WIDTH else text[: UNREADABLE_WIDTH - 1] + "…"
 
 
-def row_cells(record, marked: bool, colour: str | None) -> tuple:
-    mark = Text("●", style=colour or "") if marked else ""
-    date = record.created[5:16].replace("T", " ")  # month-day hour:minute
+def run_date(record) -> str:
+    return record.created[5:16].replace("T", " ")  # month-day hour:minute
+
+
+def device_kind(device: str) -> str:
+    """ "cpu: AMD EPYC (2 threads)" -> "cpu": the table's column; the legend gives the whole name."""
+    return device.split(":", 1)[0].strip() or device
+
+
+def row_cells(record, marked: bool, colour: str | None) -> dict:
+    """The row of `record`, by column name."""
+    cells = dict.fromkeys(COLUMNS, "")
+    cells["mark"] = Text("●", style=colour or "") if marked else ""
+    cells.update(date=run_date(record), status=record.status, device=device_kind(record.device))
     if not record.readable:  # the engine said why; only what is safe to show, so the row can be deleted
-        return (mark, date, unreadable_cell(record), *[""] * 4, record.status, "–", record.device[:14], "")
+        return cells | {"optimizer": unreadable_cell(record), "test acc": "–"}
     c = record.config
     acc = record.final.get("test_acc") if record.final else None
-    return (
-        mark,
-        date,
-        c.get("optimizer", "?"),
-        f"{c.get('lr', 0):.3g}",
-        str(c.get("batch_size", "?")),
-        str(c.get("epochs", "?")),
-        "-".join(str(h) for h in c.get("hidden", ())) or "linear",
-        record.status,
-        f"{100 * acc:.2f}%" if acc is not None else "–",
-        record.device[:14],
-        clock(record.seconds),
-    )
+    return cells | {
+        "optimizer": c.get("optimizer", "?"),
+        "lr": f"{c.get('lr', 0):.3g}",
+        "batch": str(c.get("batch_size", "?")),
+        "ep": str(c.get("epochs", "?")),
+        "hidden": "-".join(str(h) for h in c.get("hidden", ())) or "linear",
+        "test acc": f"{100 * acc:.2f}%" if acc is not None else "–",
+        "time": clock(record.seconds),
+    }
+
+
+def columns_that_fit(rows: list[dict], width: int) -> list[str]:
+    """The columns to show in `width` cells: all of them, else without DROP_ORDER's first, and so on."""
+
+    def need(names: list[str]) -> int:
+        cells = lambda name: [len(str(HEADERS.get(name, name)))] + [Text(str(r[name])).cell_len for r in rows]
+        return sum(max(cells(n)) + 2 * CELL_PADDING for n in names) + SCROLLBAR
+
+    names = list(COLUMNS)
+    for name in DROP_ORDER:
+        if need(names) <= width:
+            break
+        names.remove(name)
+    return names
+
+
+def detail_line(record) -> str:
+    """What the table may not have room for: when the run was made, on which device, how long it took."""
+    took = f" · {clock(record.seconds)}" if record.readable else ""
+    return f"{run_date(record)} · {record.device or 'device unknown'}{took}"
 
 
 class RunsView(Vertical):
@@ -94,13 +127,10 @@ class RunsView(Vertical):
         self.metric = "loss"
         self.loaded = False
         self.notice = ""  # why the history could not be read, when it could not
+        self._columns: list[str] = []  # those shown, as the width allows
 
     def compose(self) -> ComposeResult:
-        table = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("", width=1, key="mark")
-        for name in COLUMNS[1:]:
-            table.add_column(name, key=name)
-        yield table
+        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING)
         yield Chart(self._draw, id="runs-chart")
         yield Static("", id="runs-legend")
 
@@ -135,18 +165,34 @@ class RunsView(Vertical):
         for r in self.records:
             if r.train_loss:  # list() may already carry the curves
                 self.full[r.id] = r
-        table = self.query_one("#runs-table", DataTable)
-        current = self.current_id()
-        table.clear()
-        for r in self.records:
-            table.add_row(*row_cells(r, r.id in self.marked, self._colour(r.id)), key=str(r.id))
-        if current in ids:
-            table.move_cursor(row=table.get_row_index(str(current)))
+        self._fill_table()
         if not self.records:
             self.query_one("#runs-legend", Static).update(
                 self.notice or "No runs yet: train on the Train tab; every finished or stopped run is kept here."
             )
         self._need_curves()
+
+    def _fill_table(self) -> None:
+        """(Re)build the table with the columns that fit its width; the cursor stays on its run."""
+        table = self.query_one("#runs-table", DataTable)
+        current = self.current_id()
+        rows = [row_cells(r, r.id in self.marked, self._colour(r.id)) for r in self.records]
+        names = columns_that_fit(rows, self.size.width or self.app.size.width)
+        table.clear(columns=True)
+        for name in names:
+            table.add_column(HEADERS.get(name, name), key=name, width=1 if name == "mark" else None)
+        for r, cells in zip(self.records, rows):
+            table.add_row(*(cells[n] for n in names), key=str(r.id))
+        self._columns = names
+        if current is not None and current in {r.id for r in self.records}:
+            table.move_cursor(row=table.get_row_index(str(current)))
+
+    def on_resize(self) -> None:
+        if not self.loaded:
+            return
+        rows = [row_cells(r, r.id in self.marked, self._colour(r.id)) for r in self.records]
+        if columns_that_fit(rows, self.size.width) != self._columns:
+            self._fill_table()
 
     def current_id(self) -> int | None:
         table = self.query_one("#runs-table", DataTable)
@@ -193,7 +239,8 @@ class RunsView(Vertical):
             if not r.readable and r.id in {x.id for x in self.records}:
                 self.records = [r if x.id == r.id else x for x in self.records]
                 with contextlib.suppress(Exception):  # the row went away meanwhile
-                    table.update_cell(str(r.id), "optimizer", unreadable_cell(r), update_width=True)
+                    if "optimizer" in self._columns:
+                        table.update_cell(str(r.id), "optimizer", unreadable_cell(r), update_width=True)
         self._redraw()
 
     # -- drawing ------------------------------------------------------------------------
@@ -218,7 +265,7 @@ class RunsView(Vertical):
             elif rec is not None:
                 parts += [
                     ("■ ", RICH.get(RUN_COLOURS[0], RUN_COLOURS[0])),
-                    run_label(rec),
+                    f"{run_label(rec)} · {detail_line(rec)}",
                     ("  (highlighted; space marks runs to compare)", "dim"),
                 ]
         self.query_one("#runs-legend", Static).update(Text.assemble(*parts))

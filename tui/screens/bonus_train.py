@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -102,6 +104,13 @@ def progress_text(live: LiveRun) -> str:
     return f"epoch {p.epoch}/{p.epochs} · {clock(p.eta_s)} left · {p.samples_per_s:,.0f} samples/s"
 
 
+def fitted_note(note: str, width: int) -> str:
+    """The benchmark note, without its recipe in brackets when whole it would take more than two lines."""
+    if width <= 0 or len(note) <= 2 * width:
+        return note
+    return re.sub(r" \([^)]*\)", "", note)
+
+
 def log_line(text: str) -> Text:
     style = "dark_orange" if text.startswith("[VALID]") else "cyan" if text.startswith("[TRAIN]") else ""
     return Text(text, style=style)
@@ -116,6 +125,7 @@ class TrainView(Vertical):
         self.smooth = True
         self.charts = "both"  # both | loss | acc
         self._logged = 0
+        self._note = ""  # the benchmark note, whole (shown shorter in a narrow column)
 
     def compose(self) -> ComposeResult:
         yield StatusLine("", id="status", markup=False)
@@ -144,6 +154,7 @@ class TrainView(Vertical):
         )
         self._logged = 0  # lines of live.log already written to the RichLog
         self.query_one("#eval-table", DataTable).clear()
+        self._note = ""
         self.query_one("#bench-note", StatusLine).show("")
         self.query_one(ContentSwitcher).current = "log"
         self.query_one("#progress", ProgressBar).update(total=1, progress=0)
@@ -206,10 +217,13 @@ class TrainView(Vertical):
                 f"{100 * r.test_acc:.3f}%",
             )
         has_benchmark = any(r.model.lower().startswith("benchmark") for r in live.eval_rows)
-        note = live.benchmark if has_benchmark else f"No benchmark row: {live.status}" if live.status else ""
-        self.query_one("#bench-note", StatusLine).show(note)
+        self._note = live.benchmark if has_benchmark else f"No benchmark row: {live.status}" if live.status else ""
+        self._show_note()
         if live.eval_rows:
             self.query_one(ContentSwitcher).current = "results"
+
+    def _show_note(self) -> None:
+        self.query_one("#bench-note", StatusLine).show(fitted_note(self._note, self.size.width - 1))
 
     def toggle_smoothing(self) -> None:
         self.smooth = not self.smooth
@@ -228,6 +242,7 @@ class TrainView(Vertical):
     def on_resize(self) -> None:
         self._layout_charts()
         self._legend()
+        self._show_note()
 
     def _layout_charts(self) -> None:
         shown = self.charts if self._tall() or self.charts != "both" else "loss"
