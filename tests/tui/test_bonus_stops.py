@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.screens.bonus import BonusScreen
 from tui.screens.bonus_dialogs import PathDialog
+from tui.widgets.fitted import FittedLine
 
 from . import bonus_events as canned
 from .bonus_fakes import FakeSession, bonus_app, fake_engine, inject, open_tab, reopen, runs, status, wait_for
@@ -91,7 +92,7 @@ async def test_a_third_escape_cancels_at_once_and_says_what_is_kept(fake_engine,
         assert not screen.busy("train")
         text = status(screen)
         assert "Cancelled after 250 iterations" in text and "not stored" in text and "w saves" in text
-        progress = str(screen.query_one("#progress-text", Static).render())
+        progress = screen.query_one("#progress-text", FittedLine).wordings[0]  # the fullest; the line shows what fits
         assert progress == "cancelled at iteration 250 of 1,564 · epoch 1 of 2"
         assert screen.can_save()
 
@@ -105,11 +106,12 @@ async def test_after_a_stop_the_progress_bar_and_line_say_where_the_run_stopped(
         await pilot.pause()
         bar = screen.query_one("#progress")
         assert (bar.progress, bar.total) == (900, 1564)  # the whole run, not epoch 2's 118 of 782
-        text = str(screen.query_one("#progress-text", Static).render())
-        assert text == "stopped at iteration 900 of 1,564 · epoch 2 of 2 · 1:35"
+        line = screen.query_one("#progress-text", FittedLine)
+        assert line.wordings[0] == "stopped at iteration 900 of 1,564 · epoch 2 of 2 · 1:35"
+        assert line.shown == "stopped at iteration 900 of 1,564 · 1:35"  # what fits beside the bar at 100 columns
         inject(screen, canned.course_run())  # a completed run reads as before
         await pilot.pause()
-        assert str(screen.query_one("#progress-text", Static).render()) == "1,564 iterations · 1:35"
+        assert line.shown == "1,564 iterations · 1:35"
 
 
 async def test_a_dimmed_key_says_why_it_cannot_act(fake_engine):

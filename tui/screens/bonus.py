@@ -58,6 +58,7 @@ class BonusScreen(SectionScreen):
         Binding("m", "smoothing", "smoothing on/off", show=False),
         Binding("a", "accuracy", "loss / accuracy / both charts", show=False),
         Binding("l", "log", "log / results table", show=False),
+        Binding("y", "log_y", "loss on a log / linear axis", show=False),
     ]
     CSS_PATH = "bonus.tcss"
 
@@ -87,9 +88,13 @@ class BonusScreen(SectionScreen):
     def compose_demos(self) -> ComposeResult:
         with TabPane("Train", id="train"), Horizontal(id="train-body"):
             yield SettingsPanel(self.memory.settings, id="settings")
-            yield TrainView(self.memory.live, id="train-view")
+            view = TrainView(self.memory.live, id="train-view")
+            view.log_y = self.memory.log_y
+            yield view
         with TabPane("Runs", id="runs"):
-            yield RunsView(id="runs-view")
+            runs = RunsView(id="runs-view")
+            runs.log_y = self.memory.log_y
+            yield runs
 
     @property
     def settings(self) -> SettingsPanel:
@@ -130,6 +135,8 @@ class BonusScreen(SectionScreen):
                 return None  # shown dimmed: Escape first
             if action == "save" and not self.can_save():
                 return None
+        if action == "log_y":
+            return self.active_tab() in ("train", "runs")
         return super().check_action(action, parameters)
 
     def on_key(self, event: events.Key) -> None:
@@ -164,6 +171,12 @@ class BonusScreen(SectionScreen):
 
     def action_log(self) -> None:
         self.view.toggle_log()
+
+    def action_log_y(self) -> None:
+        """Both loss charts (this run's and the Runs overlay) on a log axis, or back; kept across visits."""
+        on = self.memory.log_y = not self.memory.log_y
+        self.view.set_log_y(on)
+        self.runs.set_log_y(on)
 
     # -- training -----------------------------------------------------------------------
     def _begin(self, live: LiveRun) -> None:

@@ -97,6 +97,7 @@ class RunsView(Vertical):
     BINDINGS = [
         Binding("space", "mark", "mark"),
         Binding("a", "metric", "loss/acc"),
+        Binding("y", "screen.log_y", "log y"),  # the screen's: the Train tab's loss chart follows
         Binding("d", "delete", "delete"),
         Binding("e", "export", "export CSV"),
         Binding("r", "reuse", "reuse settings"),
@@ -125,6 +126,7 @@ class RunsView(Vertical):
         self.full: dict[int, object] = {}  # run id -> record with its curves
         self.marked: list[int] = []  # in marking order, so colours stay put
         self.metric = "loss"
+        self.log_y = False  # the loss overlay on a log axis (y)
         self.loaded = False
         self.notice = ""  # why the history could not be read, when it could not
         self._columns: list[str] = []  # those shown, as the width allows
@@ -246,10 +248,17 @@ class RunsView(Vertical):
     # -- drawing ------------------------------------------------------------------------
     def _draw(self, plt) -> None:
         records = [self.full[i] for i in self.shown_ids() if i in self.full and self.full[i].readable]
-        draw_overlay(plt, records, self.metric)
+        draw_overlay(plt, records, self.metric, self.log_y and self.metric == "loss")
+
+    def set_log_y(self, on: bool) -> None:
+        """The loss overlay on a log axis, or back on the linear one (accuracy stays linear)."""
+        self.log_y = on
+        self._redraw()
 
     def _redraw(self) -> None:
-        self.query_one("#runs-chart", Chart).refresh()
+        chart = self.query_one("#runs-chart", Chart)
+        chart.log_y = self.log_y and self.metric == "loss"
+        chart.refresh()
         if not self.records:
             return
         parts: list = []

@@ -150,3 +150,4 @@ class BonusMemory:
 
     settings: dict = field(default_factory=dict)
     live: LiveRun = field(default_factory=LiveRun)
+    log_y: bool = False  # the loss charts on a log axis (y): good runs that hug 0 come apart

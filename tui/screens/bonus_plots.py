@@ -44,12 +44,17 @@ def _points(plt, xs, ys, colour: str) -> None:
 
 
 class Axis:
-    """Maps loss or accuracy values to what is plotted: %, linear, or log10 for exploding losses."""
+    """Maps loss or accuracy values to what is plotted: %, linear, or log10 for exploding losses.
 
-    def __init__(self, metric: str, values: Sequence[float]) -> None:
+    With `log_view` (the learner's y key) a loss goes to the chart as it is: the Chart's own log
+    axis (Chart.log_y) takes its log and picks the ticks, whatever the values.
+    """
+
+    def __init__(self, metric: str, values: Sequence[float], log_view: bool = False) -> None:
         self.metric = metric
+        self.log_view = log_view and metric == "loss"
         finite = [v for v in values if math.isfinite(v)]
-        self.log = metric == "loss" and bool(finite) and max(finite) > LOG_ABOVE
+        self.log = not self.log_view and metric == "loss" and bool(finite) and max(finite) > LOG_ABOVE
 
     def __call__(self, ys: Sequence[float]) -> list[float]:
         if self.metric == "acc":
@@ -59,6 +64,8 @@ class Axis:
         return list(ys)
 
     def finish(self, plt, plotted: Sequence[float]) -> None:
+        if self.log_view:
+            return  # the chart's log axis sets its range and decade ticks
         if self.metric == "acc":
             plt.ylim(0, 100)
         elif self.log:
@@ -70,13 +77,16 @@ class Axis:
             plt.ylim(0, None)
 
 
-def draw_live(plt, live: LiveRun, metric: str, smooth: bool) -> None:
-    """One metric ("loss" or "acc") of the current run: train per iteration, validation at its points."""
+def draw_live(plt, live: LiveRun, metric: str, smooth: bool, log_view: bool = False) -> None:
+    """One metric ("loss" or "acc") of the current run: train per iteration, validation at its points.
+
+    `log_view`: the loss goes to a chart whose log_y is on (the learner asked for a log axis)."""
     raw = live.losses if metric == "loss" else live.accs
     smoothed = live.smooth_losses if metric == "loss" else live.smooth_accs
     vals = live.val_losses if metric == "loss" else live.val_accs
-    axis = Axis(metric, list(raw) + list(vals))
-    title = ("loss" + (" (log scale)" if axis.log else "")) if metric == "loss" else "accuracy %"
+    axis = Axis(metric, list(raw) + list(vals), log_view)
+    scale = " (log y)" if axis.log_view else " (log scale)" if axis.log else ""
+    title = "loss" + scale if metric == "loss" else "accuracy %"
     plt.title(title + (" · a loaded model has no curves" if live.evaluating_only else ""))
     right = max(live.total_steps, live.steps, 2)
     plt.xlim(0, right)
@@ -111,17 +121,19 @@ def batches_per_epoch(config: dict) -> int:
     return max(1, math.ceil(n / max(1, int(config.get("batch_size", 64)))))
 
 
-def draw_overlay(plt, records: Sequence, metric: str) -> None:
-    """Several runs on one chart, x in epochs so different batch sizes line up; one colour per run."""
+def draw_overlay(plt, records: Sequence, metric: str, log_view: bool = False) -> None:
+    """Several runs on one chart, x in epochs so different batch sizes line up; one colour per run.
+
+    `log_view`: the loss goes to a chart whose log_y is on."""
     curves, plotted = [], []
     for record in records:
         raw = record.train_loss if metric == "loss" else record.train_acc
         vals = record.val_loss if metric == "loss" else record.val_acc
         curves.append((record, ema(list(raw), SMOOTHING), list(vals)))
         plotted += [v for v in raw if math.isfinite(v)] + list(vals)
-    axis = Axis(metric, plotted)
+    axis = Axis(metric, plotted, log_view)
     plt.title(
-        ("train loss (smoothed) · valid ●" + (" · log" if axis.log else ""))
+        ("train loss (smoothed) · valid ●" + (" · log y" if axis.log_view else " · log" if axis.log else ""))
         if metric == "loss"
         else "train accuracy % (smoothed) · valid ●"
     )

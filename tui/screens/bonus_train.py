@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, DataTable, ProgressBar, RichLog
 
 from ..widgets.chart import Chart
+from ..widgets.fitted import FittedLine
 from ..widgets.status_line import StatusLine
 from .bonus_live import SMOOTHING, LiveRun
 from .bonus_plots import draw_live
@@ -89,19 +90,31 @@ def cut_short(live: LiveRun) -> bool:
     return live.started and live.done in CUT_SHORT and not live.evaluating_only
 
 
-def progress_text(live: LiveRun) -> str:
+def progress_text(live: LiveRun) -> tuple[str, ...]:
+    """The words beside the progress bar, from the fullest to the shortest (the line shows the first that fits)."""
     p = live.progress
     if cut_short(live):
         bpe = max(1, live.batches_per_epoch)
         epoch, epochs = max(0, live.steps - 1) // bpe + 1, max(1, live.total_steps // bpe)
         took = f" · {clock(live.seconds)}" if live.seconds else ""
-        where = f"at iteration {live.steps:,} of {live.total_steps:,} · epoch {epoch} of {epochs}"
-        return f"{CUT_SHORT[live.done or '']} {where}{took}"
+        ended, at = CUT_SHORT[live.done or ""], f"{live.steps:,} of {live.total_steps:,}"
+        return (
+            f"{ended} at iteration {at} · epoch {epoch} of {epochs}{took}",
+            f"{ended} at iteration {at}{took}",
+            f"{ended} at {live.steps:,}/{live.total_steps:,}{took}",
+            f"{ended} at {live.steps:,}/{live.total_steps:,}",
+        )
     if live.done and live.started:
-        return f"{live.steps:,} iterations · {clock(live.seconds)}"
+        return f"{live.steps:,} iterations · {clock(live.seconds)}", f"{live.steps:,} it · {clock(live.seconds)}"
     if p is None:
-        return "epoch –"
-    return f"epoch {p.epoch}/{p.epochs} · {clock(p.eta_s)} left · {p.samples_per_s:,.0f} samples/s"
+        return ("epoch –",)
+    left = f"{clock(p.eta_s)} left"
+    return (
+        f"epoch {p.epoch}/{p.epochs} · {left} · {p.samples_per_s:,.0f} samples/s",
+        f"epoch {p.epoch}/{p.epochs} · {left} · {p.samples_per_s:,.0f}/s",
+        f"epoch {p.epoch}/{p.epochs} · {left}",
+        f"{p.epoch}/{p.epochs} · {left}",
+    )
 
 
 def fitted_note(note: str, width: int) -> str:
@@ -123,6 +136,7 @@ class TrainView(Vertical):
         super().__init__(id=id)
         self._live = LiveRun() if live is None else live  # shown when mounted: a kept run comes back whole
         self.smooth = True
+        self.log_y = False  # the loss chart on a log axis (y)
         self.charts = "both"  # both | loss | acc
         self._logged = 0
         self._note = ""  # the benchmark note, whole (shown shorter in a narrow column)
@@ -135,7 +149,7 @@ class TrainView(Vertical):
         yield Chart(id="acc-chart")
         with Horizontal(id="progress-row"):
             yield ProgressBar(total=1, show_eta=False, id="progress")
-            yield StatusLine("epoch –", id="progress-text", markup=False)
+            yield FittedLine("epoch –", id="progress-text")
         with ContentSwitcher(initial="log"):
             yield RichLog(id="log", max_lines=1000, wrap=True, min_width=20, markup=False, highlight=False)
             with Vertical(id="results"):
@@ -159,7 +173,9 @@ class TrainView(Vertical):
         self.query_one(ContentSwitcher).current = "log"
         self.query_one("#progress", ProgressBar).update(total=1, progress=0)
         self._live = live
-        self.query_one("#loss-chart", Chart).draw(lambda plt: draw_live(plt, self._live, "loss", self.smooth))
+        loss = self.query_one("#loss-chart", Chart)
+        loss.log_y = self.log_y
+        loss.draw(lambda plt: draw_live(plt, self._live, "loss", self.smooth, self.log_y))
         self.query_one("#acc-chart", Chart).draw(lambda plt: draw_live(plt, self._live, "acc", self.smooth))
         self.show(live, {"status", "progress", "curves", "log"} | ({"eval"} if live.eval_rows else set()))
 
@@ -180,7 +196,7 @@ class TrainView(Vertical):
                 bar.update(total=max(1, live.total_steps), progress=live.steps)
             elif p is not None:
                 bar.update(total=max(1, p.batches), progress=p.batch)
-            self.query_one("#progress-text", StatusLine).show(progress_text(live))
+            self.query_one("#progress-text", FittedLine).say(*progress_text(live))
         if "log" in changed:
             log = self.query_one("#log", RichLog)
             if self._logged == 0 and live.log:
@@ -199,7 +215,16 @@ class TrainView(Vertical):
             ("● ", "dark_orange"),
             "valid",
         )
-        keys = Text.assemble(("m", "bold"), " smooth · ", ("a", "bold"), " charts · ", ("l", "bold"), " log/table")
+        keys = Text.assemble(
+            ("m", "bold"),
+            " smooth · ",
+            ("a", "bold"),
+            " charts · ",
+            ("l", "bold"),
+            " log/table · ",
+            ("y", "bold"),
+            " linear" if self.log_y else " log y",  # what the key does; the chart's title says what is shown
+        )
         # One line when both fit, else the keys on a line of their own: never cut.
         one_line = curves.cell_len + 5 + keys.cell_len <= self.size.width - 1 or not self.size.width
         self.query_one("#legend", StatusLine).show(Text.assemble(curves, "  ·  " if one_line else "\n", keys))
@@ -228,6 +253,12 @@ class TrainView(Vertical):
     def toggle_smoothing(self) -> None:
         self.smooth = not self.smooth
         self.show(self._live, {"curves"})
+
+    def set_log_y(self, on: bool) -> None:
+        """The loss chart on a log axis, or back on the linear one."""
+        self.log_y = on
+        self.query_one("#loss-chart", Chart).log_y = on
+        self._legend()
 
     def _tall(self) -> bool:
         return self.size.height >= SHORT_HEIGHT
