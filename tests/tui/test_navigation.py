@@ -7,6 +7,8 @@ import pytest
 from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
 from tui.screens.section import SectionScreen
+from tui.sections import SECTIONS
+from tui.widgets.header import SIDES
 
 from .screen_text import screen_lines
 from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
@@ -183,3 +185,29 @@ async def test_controls_on_a_hidden_tab_do_not_keep_the_keys():
         await settle(pilot)
         assert lr.value == before
         assert app.focused is None or "lesson" in [node.id for node in app.focused.ancestors]
+
+
+LONG_DEVICE = "cpu: AMD EPYC 7763 64-Core Processor (2 threads)"
+
+
+async def test_the_header_never_cuts_the_title_or_the_device_line():
+    """At 80x24 the header read "… (2 thr…": the device line now shortens whole (or goes) beside the title."""
+    from .test_keyboard_audit import IdleExecutor
+
+    longest = max(SECTIONS, key=lambda s: len(s.label))
+    assert all(len(s.label) <= 80 - SIDES for s in SECTIONS)  # every title has room of its own at 80 columns
+    app = make_app(device_label=LONG_DEVICE)
+    app.runner.executor = IdleExecutor()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key in (None, longest.key):
+            if key is not None:
+                app.open_section(key)
+                await pilot.pause()
+            header = screen_lines(app)[0]
+            assert "…" not in header, header
+            assert (app.screen.title or app.title) in header, header
+            shown = header.split(" — ", 1)[1].strip() if " — " in header else ""
+            assert shown in ("", "cpu", LONG_DEVICE, f"device {LONG_DEVICE}"), header
+        await pilot.resize_terminal(120, 40)
+        assert f"device {LONG_DEVICE}" in screen_lines(app)[0]  # whole where it fits
