@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, Tabs, TextArea
 
 from tui.screens.section import SectionScreen
@@ -33,15 +34,24 @@ async def test_the_tab_hook_runs_once_per_tab_switch(monkeypatch):
         assert shown == ["lesson"]
 
 
-async def test_the_lesson_scrolls_on_arrival():
-    app = make_app(section="intro")
+@pytest.mark.parametrize("key", ["intro", "casestudy", "summary", "bonus"])
+async def test_the_lesson_scrolls_on_arrival(key):
+    """PageDown and Down did nothing in these lessons until Tab; they scroll at once, on opening and on coming back."""
+    app = make_app(section=key)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         lesson = app.screen.query_one(LessonView)
         assert app.focused is lesson
-        await pilot.press("pagedown", "down")
+        await pilot.press("pagedown")
         await pilot.pause()
-        assert lesson.scroll_y > 0
+        after_page = lesson.scroll_y
+        await pilot.press("down")
+        await pilot.pause()
+        assert 0 < after_page < lesson.scroll_y
+        await pilot.press("ctrl+pageup", "ctrl+pagedown")  # away (to the Questions) and back: the text has the keys
+        await pilot.press("home", "pagedown")
+        await pilot.pause()
+        assert app.focused is lesson and lesson.scroll_y > 0
 
 
 async def test_questions_focus_the_first_question_not_answered_yet():
