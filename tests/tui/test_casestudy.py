@@ -175,6 +175,41 @@ async def test_filters_train_steppers_rerun_and_escape_stops():
         assert "stopped" in text_of(screen, "#filter-status")
 
 
+@pytest.mark.parametrize(
+    "size, side, chart",
+    [((180, 50), 28, True), ((150, 42), 28, False), ((120, 40), 14, True), ((80, 24), 14, False)],
+    ids=["180x50", "150x42", "120x40", "80x24"],
+)
+async def test_the_filters_show_every_weight_where_they_fit(size, side, chart):
+    """Issue 10: the filters were averaged to 14x14 at any size; where all ten fit at 28x28 (half-block
+    cells, two pixels each) they show every weight, and the loss chart stays where it still has room."""
+    import numpy as np
+
+    from tui.widgets.filter_grid import FilterGrid
+    from tui.widgets.heatmap import HeatMap
+
+    from .test_keyboard_audit import IdleExecutor
+
+    app = make_app(section="casestudy")
+    app.runner.executor = IdleExecutor()
+    async with app.run_test(size=size) as pilot:
+        await open_tab(pilot, "filters")
+        screen = app.screen
+        weights = np.arange(10 * 784, dtype=float).reshape(10, 784) % 7 - 3
+        screen.query_one(FilterGrid).set_filters(weights)
+        await settle(pilot)
+        for k in range(10):
+            heat = screen.query_one(f"#filter-{k}", HeatMap)
+            assert heat.z.shape == (side, side)
+            assert (heat.size.width, heat.size.height) == (side, side // 2)
+            assert screen.region.contains_region(heat.region), k  # whole on screen
+        if side == 28:
+            assert np.array_equal(screen.query_one("#filter-0", HeatMap).z, weights[0].reshape(28, 28))
+            assert "one weight per pixel" in text_of(screen, "#filter-note")
+        assert screen.query_one("#filter-chart").display == chart
+        assert screen.query_one("#filter-spark-row").display == (not chart)
+
+
 @pytest.fixture(scope="module")
 def course_filters(subset):
     """The events of the course's own run (200 steps, seed 2021), computed once and replayed into snapshots."""

@@ -32,7 +32,7 @@ from engine.events import Diverged, Done, Failed, Progress, Status
 
 from ..widgets.chart import Chart, log10_clamped
 from ..widgets.field_input import FieldInput
-from ..widgets.filter_grid import FilterGrid
+from ..widgets.filter_grid import FULL, SIDE, FilterGrid, grid_size, side_that_fits
 from ..widgets.heatmap import HeatMap
 from ..widgets.pixel_grid import PixelGrid
 from ..widgets.stepper import Stepper
@@ -63,6 +63,18 @@ def layer_table(summary: ModelSummary) -> Table:
             row.name, f"{row.fan_in} → {row.fan_out}", f"{row.weights:,}", f"{row.biases:,}", f"{row.total:,}"
         )
     return table
+
+
+CHART_MIN = 20  # columns the loss chart needs beside the filters; with fewer, a sparkline stands in for it
+NOTE_ROWS = 4  # the note under the filters, with its margin
+
+
+def filter_note(side: int) -> str:
+    drawn = "one weight per pixel" if side == FULL else "averaged over 2x2 blocks"
+    return (
+        f"Filter k is row k of W (784 weights) drawn as 28x28, {drawn}. "
+        "Red pixels raise class k's score when inked, blue ones lower it."
+    )
 
 
 class CaseStudyScreen(SectionScreen):
@@ -115,16 +127,31 @@ class CaseStudyScreen(SectionScreen):
             with Horizontal(id="filter-body"):
                 with Vertical(id="filter-left"):
                     yield FilterGrid(id="filter-grid")
-                    yield Static(
-                        "Filter k is row k of W (784 weights) drawn as 28x28, averaged over 2x2 "
-                        "blocks. Red pixels raise class k's score when inked, blue ones lower it.",
-                        id="filter-note",
-                    )
+                    yield Static(filter_note(SIDE), id="filter-note")
                 yield Chart(id="filter-chart")
             with Horizontal(id="filter-spark-row"):
                 yield Static("loss ")
                 yield Sparkline([], id="filter-spark")
             yield Static("", id="filter-status", classes="status")
+
+    def on_tab_shown(self, pane_id: str) -> None:
+        if pane_id == "filters":
+            self.call_after_refresh(self._fit_filters)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_filters)
+
+    def _fit_filters(self) -> None:
+        """The filters at 28x28 where all ten fit whole (with the note under them on tall screens), else 14x14."""
+        body = self.query_one("#filter-body")
+        width, height = body.size
+        if not width or not height:
+            return  # not shown
+        note = NOTE_ROWS if self.query_one("#filter-note").display else 0
+        side = side_that_fits(width, height - note)
+        self.query_one("#filter-grid", FilterGrid).set_side(side)
+        self.query_one("#filter-note", Static).update(filter_note(side))
+        self.set_class(width - grid_size(side)[0] - 1 < CHART_MIN, "-no-room-for-chart")
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         {"data": self.run_data, "model": self.run_model, "filters": self.run_filters}.get(pane_id, lambda: None)()

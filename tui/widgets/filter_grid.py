@@ -1,4 +1,4 @@
-"""The linear model's 10 class filters (rows of W as images) in a 2x5 grid, downsampled to 14x14 pixels."""
+"""The linear model's 10 class filters (rows of W as images) in a 2x5 grid: 28x28 pixels where they fit, else 14x14."""
 
 from __future__ import annotations
 
@@ -9,13 +9,26 @@ from textual.widgets import Static
 
 from .heatmap import HeatMap, colorbar_text
 
-SIDE = 14  # 28x28 weights averaged over 2x2 blocks: 14 columns by 7 rows of half-block cells
+FULL = 28  # one weight per pixel: 28 columns by 14 rows of half-block cells (two pixels per cell)
+SIDE = 14  # where the full size does not fit: 2x2 blocks averaged, 14 columns by 7 rows
+COLS, ROWS = 5, 2  # filters per row, rows
 
 
 def downsample(w: np.ndarray, side: int = SIDE) -> np.ndarray:
-    """Mean over (28/side)^2 blocks: (784,) or (28, 28) -> (side, side)."""
+    """Mean over (28/side)^2 blocks: (784,) or (28, 28) -> (side, side); side 28 is the weights themselves."""
     k = 28 // side
     return np.asarray(w, float).reshape(side, k, side, k).mean(axis=(1, 3))
+
+
+def grid_size(side: int) -> tuple[int, int]:
+    """(columns, rows) the grid takes at `side` pixels a filter: titles, half-block cells, gaps and the colour bar."""
+    return COLS * (side + 1), ROWS * (1 + (side + 1) // 2) + 1
+
+
+def side_that_fits(width: int, height: int) -> int:
+    """28 where the ten filters fit whole at one weight per pixel in (width, height) cells, else 14."""
+    full_w, full_h = grid_size(FULL)
+    return FULL if width >= full_w and height >= full_h else SIDE
 
 
 class FilterGrid(Vertical):
@@ -27,14 +40,16 @@ class FilterGrid(Vertical):
     DEFAULT_CSS = """
     FilterGrid { height: auto; width: auto; }
     FilterGrid > Horizontal { height: auto; width: auto; }
-    FilterGrid .filter-cell { width: 14; height: auto; margin-right: 1; }
-    FilterGrid .filter-title { width: 14; height: 1; text-align: center; color: $text-muted; }
-    FilterGrid #filter-colorbar { width: 74; height: 1; }
+    FilterGrid .filter-cell { width: auto; height: auto; margin-right: 1; }
+    FilterGrid .filter-title { width: 100%; height: 1; text-align: center; color: $text-muted; }
+    FilterGrid #filter-colorbar { width: auto; height: 1; }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.limit = 0.0
+        self.side = SIDE  # pixels a side of each filter as drawn (set_side)
+        self._weights: np.ndarray | None = None  # the last filters, (10, 28, 28)
 
     def compose(self) -> ComposeResult:
         for row in range(2):
@@ -46,13 +61,26 @@ class FilterGrid(Vertical):
         yield Static("", id="filter-colorbar")
 
     def on_mount(self) -> None:
-        for k in range(10):  # blank until the first weights arrive, but already at full size
-            self.query_one(f"#filter-{k}", HeatMap).set_data(np.zeros((SIDE, SIDE)), vmin=-1, vmax=1)
+        self._draw()
+
+    def set_side(self, side: int) -> None:
+        """Draw each filter `side` pixels a side (28: every weight; 14: 2x2 blocks averaged)."""
+        if side != self.side:
+            self.side = side
+            self._draw()
 
     def set_filters(self, weights) -> None:
         """weights: 10 sequences of 784; red is positive, blue negative (RdBu, as in matplotlib)."""
-        w = np.asarray(weights, float).reshape(10, 28, 28)
-        small = [downsample(w[k]) for k in range(10)]
+        self._weights = np.asarray(weights, float).reshape(10, 28, 28)
+        self._draw()
+
+    def _draw(self) -> None:
+        w = self._weights
+        if w is None:  # blank until the first weights arrive, but already at full size
+            for k in range(10):
+                self.query_one(f"#filter-{k}", HeatMap).set_data(np.zeros((self.side, self.side)), vmin=-1, vmax=1)
+            return
+        small = [downsample(w[k], self.side) for k in range(10)]
         # A robust range: a few extreme pixels would otherwise wash every filter out to white.
         self.limit = float(np.percentile(np.abs(small), 98)) or 1.0
         for k in range(10):
