@@ -161,6 +161,27 @@ async def test_the_y_label_is_above_its_axis_and_a_long_title_gives_way_to_its_s
     assert "Loss" not in rows[-1] and "Seconds" in rows[-1]
 
 
+async def test_a_centred_title_moves_over_or_shortens_so_the_y_label_stays_above_its_axis(pixels):
+    """Issue 10: a centred title that left no room at the top left sent the y label to the bottom corner."""
+
+    def draw(title):
+        def drawer(plt):
+            plt.title(title)
+            plt.xlabel("change in loss")
+            plt.ylabel("directions")
+            plt.plot([0, 1, 2], [5, 9, 3], marker="braille")
+
+        return drawer
+
+    _, rows = await picture(draw("Initialization (J = 2.471)"), size=(40, 12))  # centred, it would start at 10
+    assert rows[0].startswith("directions  Initialization (J = 2.471)") and "directions" not in rows[-1]
+    wordings = ("Partially trained (J = 0.099)", "Partially trained J=0.099")
+    _, rows = await picture(draw(wordings), size=(40, 12))  # the long wording and the label do not both fit
+    assert rows[0].startswith("directions") and "Partially trained J=0.099" in rows[0]
+    _, rows = await picture(draw(wordings), size=(80, 12))  # room for both: the long one, centred
+    assert rows[0].startswith("directions") and "Partially trained (J = 0.099)" in rows[0]
+
+
 async def test_a_log_axis_draws_decades_and_says_what_it_cannot_draw(pixels):
     def draw(plt):
         plt.ylim(0, 2.5)

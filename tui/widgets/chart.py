@@ -117,9 +117,14 @@ def label_rows(picture: Text, plot: BoundedPlot) -> Text:
     style = _label_style(lines)
     top, bottom = lines[0], lines[-1]
     top_free = [c in (" ", BLANK) for c in top.plain.ljust(width)]
-    title = fit(plot.title_text, width)
+    room = len(plot.ylabel_text) + 2 if plot.ylabel_text else 0  # the y label's place, top left, and a gap
+    # The first wording that leaves the y label its place, else the first that fits at all.
+    title = fit(plot.title_text, width - room) if _any_fits(plot.title_text, width - room) else None
+    title = title or fit(plot.title_text, width)
     if title and title.strip():
         start = _title_start(lines[1].plain, width, len(title))
+        if room and start < room and room + len(title) <= width:
+            start = room  # off centre, rather than sending the y label to the bottom corner
         top = _put(top, start, title, style)
         top_free[start : start + len(title)] = [False] * len(title)
     bottom_free = [c == " " for c in bottom.plain.ljust(width)] if plot.has_xlabel else [False] * width
@@ -146,6 +151,11 @@ def label_rows(picture: Text, plot: BoundedPlot) -> Text:
             bottom = _put(bottom, 0, text.center(width), warn) if plot.has_xlabel else _put(top, 0, text, warn)
     lines[0], lines[-1] = top, bottom
     return Text("\n").join(lines)
+
+
+def _any_fits(text, width: int) -> bool:
+    variants = [text] if isinstance(text, str) else list(text or ())
+    return any(len(v) <= width for v in variants)
 
 
 def _title_start(frame_row: str, width: int, length: int) -> int:
