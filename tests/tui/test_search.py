@@ -91,3 +91,35 @@ async def test_a_refused_typed_value_is_shown_under_its_stepper():
         await pilot.press("escape")  # cancels the entry; the row is one line again
         await pilot.pause()
         assert screen.query_one(".controls").region.height == 1
+
+
+def comparison(panel: str = "Initialization"):
+    """Random moves centred on zero (the tallest bars stand on the zero line) and a gradient step at -0.6."""
+    from engine.contracts.search import Comparison
+
+    edges = tuple(-0.5 + 0.05 * k for k in range(21))
+    counts = (0, 1, 1, 2, 3, 4, 6, 8, 10, 12, 12, 10, 8, 6, 4, 3, 2, 1, 1, 0)  # bins 9 and 10 meet at 0
+    deltas = tuple((a + b) / 2 for a, b, n in zip(edges, edges[1:], counts) for _ in range(n))
+    return Comparison(panel, 2.3, deltas, -0.6, edges, counts, 0.01, 0.01)
+
+
+async def test_the_histograms_say_what_they_count_and_show_the_zero_line_over_the_bars():
+    """Issue 10: the histograms had no y label, and the green zero line hid behind the bars standing on it."""
+    from tui.widgets.chart import Chart
+
+    from .test_keyboard_audit import IdleExecutor
+
+    app = make_app(section="search")
+    app.runner.executor = IdleExecutor()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_compare(pilot)
+        screen = app.screen
+        screen.handle_events("compare", [comparison()])  # as the engine delivers it
+        await settle(pilot)
+        chart = screen.query_one("#hist-0", Chart)
+        lines = chart.render().split("\n")
+        assert "directions" in lines[0].plain  # the y label, above its axis
+        bar_rows = [line.plain for line in lines if "█" in line.plain]
+        assert len(bar_rows) > 3
+        for row in bar_rows:  # the bars stand on both sides of zero: the line shows between them
+            assert "█│█" in row, row

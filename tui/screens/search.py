@@ -39,25 +39,34 @@ def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
 
 
 def histogram_drawer(c: Comparison | None, panel: str = ""):
-    """Bars of the random moves' changes in loss, a green line at zero and a red one at the gradient step."""
+    """Bars of the random moves' changes in loss, a green line at zero and a red one at the gradient step.
+
+    The two lines are drawn as series after the bars: plotext draws a vertical_line under every bar,
+    so the zero line vanished exactly where the bars stand on it."""
 
     def draw(plt) -> None:
-        plt.title(f"{c.panel} (J = {c.base_loss:.3f})" if c is not None else f"{panel}: computing")
+        if c is None:
+            plt.title(f"{panel}: computing")
+        else:  # wordings from the longest: a narrow panel keeps room for the y label
+            j = f"{c.base_loss:.3f}"
+            plt.title((f"{c.panel} (J = {j})", f"{c.panel} J={j}", f"{c.panel.split()[-1].capitalize()} (J = {j})"))
         plt.xlabel("change in loss")
+        plt.ylabel("directions")
         if c is None:
             return
         edges, counts = c.edges, c.counts
         centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
         lo, hi = min(edges[0], 0.0, c.gd_delta), max(edges[-1], 0.0, c.gd_delta)
         pad = 0.05 * (hi - lo or 1e-3)
+        top = max(counts)
+        ceiling = top * 1.1 + 0.5
         plt.bar(centres, counts, width=0.8, color="blue")
-        plt.vertical_line(0.0, color="green")
-        plt.vertical_line(c.gd_delta, color="red")
+        plt.plot([0.0, 0.0], [0.0, ceiling], color="green", marker="│")
+        plt.plot([c.gd_delta, c.gd_delta], [0.0, ceiling], color="red", marker="│")
         plt.xlim(lo - pad, hi + pad)
         ticks = nice_ticks(lo - pad, hi + pad)
         plt.xticks(ticks, [f"{t:g}" for t in ticks])
-        top = max(counts)
-        plt.ylim(0, top * 1.1 + 0.5)
+        plt.ylim(0, ceiling)
         plt.yticks(nice_ticks(0, top, 3))
 
     return draw
