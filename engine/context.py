@@ -22,6 +22,12 @@ class EngineSettings:
     data_dir: Path | None = None
     threads: int | None = None
     device_label: str | None = None  # fixed text instead of the device's name (reproducible snapshots)
+    free_memory: int | None = None  # bytes: instead of the device's own free memory (tests, a self-imposed limit)
+
+    @property
+    def expected_kind(self) -> str:
+        """The device kind a run will use, before the engine has chosen: CUDA only when asked for by name."""
+        return "cuda" if self.device == "cuda" else "cpu"
 
 
 class EngineContext:
@@ -41,6 +47,25 @@ class EngineContext:
         self._mnist: Mnist | None = None
         self._subset: tuple[Any, Any] | None = None
         self.store: dict[str, Any] = {}  # objects kept between runs of this engine (the Bonus's trained model)
+
+    @property
+    def device_kind(self) -> str:
+        """ "cpu" or "cuda": the device whose free memory free_memory() tells."""
+        return self.device.type
+
+    def free_memory(self) -> int | None:
+        """Bytes a run could allocate on the device now: the settings' figure if they give one; on CUDA the
+        driver's free memory plus what PyTorch holds unused in its cache; on the CPU the OS's available RAM."""
+        if self.settings.free_memory is not None:
+            return self.settings.free_memory
+        if self.device.type == "cuda":
+            import torch
+
+            free, _total = torch.cuda.mem_get_info(self.device)
+            return free + torch.cuda.memory_reserved(self.device) - torch.cuda.memory_allocated(self.device)
+        from .resources import available_ram
+
+        return available_ram()
 
     @property
     def mnist(self) -> Mnist:

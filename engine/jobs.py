@@ -8,11 +8,22 @@ import time
 import traceback
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
-from .contracts.base import Job
+from .contracts.base import Job, too_large
 from .events import Done, Event, Failed
 
 BATCH_SECONDS = 0.05  # the UI gets at most ~20 batches a second, however fast the engine yields
+
+
+@runtime_checkable
+class KnowsItsMemory(Protocol):
+    """A context that can say how much its device has free (engine.context.EngineContext)."""
+
+    @property
+    def device_kind(self) -> str: ...
+
+    def free_memory(self) -> int | None: ...
 
 
 @dataclass
@@ -28,6 +39,12 @@ class RunEnv:
 
     def stop_requested(self) -> bool:
         return self.stop_event.is_set()
+
+    def device_memory(self) -> tuple[str, int | None]:
+        """(device kind, bytes free on it now); a stand-in context (unit tests) is the CPU, its RAM from the OS."""
+        if isinstance(self.context, KnowsItsMemory):
+            return self.context.device_kind, self.context.free_memory()
+        return "cpu", None
 
 
 def compute_function(job: Job) -> Callable[[Job, RunEnv], Iterator[Event]]:
@@ -50,10 +67,16 @@ def friendly_error(exc: BaseException) -> str:
 
 
 def run_job(job: Job, env: RunEnv) -> Generator[Event, None, None]:
-    """The job's events; an exception becomes a Failed event, and the last event is always Done or Failed."""
+    """The job's events; an exception becomes a Failed event, and the last event is always Done or Failed.
+
+    A job its device cannot hold (engine.contracts.base.too_large, with the device's free memory now)
+    fails at once, whatever the screen guessed."""
     last = None
     events = None
     try:
+        refusal = too_large(job, *env.device_memory())  # before anything is allocated
+        if refusal is not None:
+            raise refusal
         events = compute_function(job)(job, env)
         for last in events:
             yield last

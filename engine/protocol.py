@@ -41,6 +41,8 @@ class Ready:
     device_label: str
     pid: int
     threads: int
+    device_kind: str = "cpu"  # "cpu" or "cuda": what the screens estimate settings against
+    free_memory: int | None = None  # bytes free on the device as the engine started (a guess for the screens)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,17 @@ from pathlib import Path
 from .hidden import count_params, layer_shapes
 
 FLOAT = 4  # bytes per float32
-STATE_SLOTS = {"SGD": 0, "Momentum": 1, "Nesterov": 1, "RMSprop": 1, "Adagrad": 1, "Adam": 2, "AdamW": 2}
+STATE_SLOTS = {  # tensors of parameter size each optimizer keeps (unknown names: 2)
+    "SGD": 0,
+    "Momentum": 1,
+    "SGD momentum": 1,
+    "Nesterov": 1,
+    "RMSprop": 1,
+    "RMSprop momentum": 2,
+    "Adagrad": 1,
+    "Adam": 2,
+    "AdamW": 2,
+}
 WARN_FRACTION = 0.5  # of the free memory: warn above this
 REFUSE_FRACTION = 0.8  # refuse above this: the rest is for the app, the OS and fragmentation
 WARN_SECONDS = 120.0
@@ -49,6 +59,20 @@ class Estimate:
     available_bytes: int | None
     verdict: str
     message: str
+    device: str = "cpu"  # "cpu" or "cuda": whose free memory `available_bytes` is
+    reason: str = ""  # why the verdict is not "ok": "it would not fit", "a long run", ...
+    advice: str = ""  # what to change, in the learner's terms (said with a refusal)
+
+    @property
+    def summary(self) -> str:
+        """One line for beside a setting: "needs about 2.7 GB of 3.1 GB free on this computer; about 40 s"."""
+        of = f" of {human_bytes(self.available_bytes)} free on {where(self.device)}" if self.available_bytes else ""
+        return f"needs about {human_bytes(self.peak_bytes)}{of}; {human_seconds(self.seconds)}"
+
+
+def where(device: str) -> str:
+    """How messages name the device: "the GPU" or "this computer"."""
+    return "the GPU" if str(device).startswith("cuda") else "this computer"
 
 
 def human_bytes(n: float) -> str:
@@ -128,19 +152,26 @@ def estimate(
     device: str = "cpu",
     free_bytes: int | None = None,
     flops_per_second: float | None = None,
+    examples: int | None = None,
+    seconds: float | None = None,
+    advice: str = "Choose smaller hidden sizes, fewer copies or a smaller batch.",
 ) -> Estimate:
     """The peak memory and rough time of training `steps` steps; the verdict against the device's free memory.
 
     `device` is "cpu" or "cuda"; for CUDA pass `free_bytes` (torch.cuda.mem_get_info()[0]), for the CPU it
     is read from the OS when not given. Without a figure for the free memory the verdict is "ok".
+    `examples`: the examples of all steps together when the batches differ (default batch_size x steps);
+    `seconds`: a known duration (a time budget) instead of the FLOP model; `advice` ends a refusal.
     """
     kind = "cuda" if str(device).startswith("cuda") else "cpu"
     parts = memory_parts(
         hidden, batch_size, copies=copies, stacked=stacked, optimizer=optimizer, data_bytes=data_bytes, device=kind
     )
     peak = sum(parts.values())
-    flops = step_flops(hidden, batch_size, copies) * max(1, steps)
-    seconds = flops / (flops_per_second or FLOPS[kind]) + STEP_OVERHEAD[kind] * max(1, steps)
+    per_example = step_flops(hidden, 1, copies)
+    flops = per_example * (examples if examples is not None else batch_size * max(1, steps))
+    if seconds is None:
+        seconds = flops / (flops_per_second or FLOPS[kind]) + STEP_OVERHEAD[kind] * max(1, steps)
     available = free_bytes if free_bytes is not None else (available_ram() if kind == "cpu" else None)
     ordered = tuple(sorted(((k, v) for k, v in parts.items() if v), key=lambda kv: -kv[1]))
     needs = (
@@ -148,19 +179,17 @@ def estimate(
         + ", ".join(f"{k} {human_bytes(v)}" for k, v in ordered[:3])
         + f") and {human_seconds(seconds)}"
     )
-    where = "the GPU" if kind == "cuda" else "this computer"
+    place = where(kind)
+    reason = ""
     if available is None:
-        verdict, message = "ok", f"{needs}; the free memory of {where} is unknown."
+        verdict, message = "ok", f"{needs}; the free memory of {place} is unknown."
     elif peak > REFUSE_FRACTION * available:
-        verdict = "refuse"
-        message = (
-            f"{needs}, but {where} has {human_bytes(available)} free: it would not fit. "
-            "Choose smaller hidden sizes, fewer copies or a smaller batch."
-        )
+        verdict, reason = "refuse", "it would not fit"
+        message = f"{needs}, but {place} has {human_bytes(available)} free: {reason}. {advice}"
     elif peak > WARN_FRACTION * available or seconds > WARN_SECONDS:
         verdict = "warn"
-        why = "more than half the free memory" if peak > WARN_FRACTION * available else "a long run"
-        message = f"{needs} ({human_bytes(available)} free on {where}): {why}; it may slow everything else down."
+        reason = "more than half the free memory" if peak > WARN_FRACTION * available else "a long run"
+        message = f"{needs} ({human_bytes(available)} free on {place}): {reason}; it may slow everything else down."
     else:
-        verdict, message = "ok", f"{needs}; {human_bytes(available)} free on {where}."
-    return Estimate(peak, ordered, flops, seconds, available, verdict, message)
+        verdict, message = "ok", f"{needs}; {human_bytes(available)} free on {place}."
+    return Estimate(peak, ordered, flops, seconds, available, verdict, message, kind, reason, advice)

@@ -56,7 +56,8 @@ class EngineServer:
             return False
         import torch
 
-        self.send(Ready(self.context.device_label, os.getpid(), torch.get_num_threads()))
+        ctx = self.context
+        self.send(Ready(ctx.device_label, os.getpid(), torch.get_num_threads(), ctx.device_kind, ctx.free_memory()))
         threading.Thread(target=self._load_data, name="load-mnist", daemon=True).start()
         threading.Thread(target=self._flush_loop, name="flush", daemon=True).start()
         return True

@@ -18,6 +18,7 @@ class AppConfig:
     warm_up: bool = True  # import torch and load MNIST in the background at start
     engine: str = "process"  # "process": the engine in its own process (the app); "thread": in this one (tests)
     threads: int | None = None  # torch threads in the engine (None: every core but one, engine.context.default_threads)
+    free_memory: int | None = None  # bytes the engine may assume free on its device (None: ask the device; tests)
 
     def engine_settings(self) -> EngineSettings:
         data_dir = self.data_dir.expanduser().resolve() if self.data_dir is not None else None
@@ -26,4 +27,6 @@ class AppConfig:
         # One core stays with the interface: measured on 2 cores, a second torch thread spinning
         # against the UI's redraws made Section 7 7x slower (benchmarks/bench_in_app.py).
         threads = self.threads or default_threads()
-        return EngineSettings(self.device, data_dir, threads, device_label=self.device_label)
+        return EngineSettings(
+            self.device, data_dir, threads, device_label=self.device_label, free_memory=self.free_memory
+        )

@@ -49,6 +49,8 @@ class _Engine:
     log: Path
     ready: threading.Event = field(default_factory=threading.Event)
     device_label: str | None = None
+    device_kind: str | None = None  # "cpu" or "cuda", once Ready
+    free_memory: int | None = None  # bytes free on its device when it started
     error: str | None = None
     runs: dict[int, _Run] = field(default_factory=dict)
     dead: bool = False
@@ -159,6 +161,7 @@ class ProcessExecutor:
                 engine.runs.pop(message.run_id, None)
         elif isinstance(message, Ready):
             engine.device_label = message.device_label
+            engine.device_kind, engine.free_memory = message.device_kind, message.free_memory
             engine.ready.set()
         elif isinstance(message, StartFailed):
             engine.error = message.message
@@ -318,6 +321,16 @@ class ProcessExecutor:
         engine = self.engine()
         engine.ready.wait(timeout)
         return engine.device_label, engine.error
+
+    def device_memory(self) -> tuple[str, int | None]:
+        """(device kind, free bytes) for the screens' estimates: on a GPU the engine's figure from its start
+        (only it can ask CUDA), on the CPU None: the estimate reads the RAM free now."""
+        with self._lock:
+            engine = self._engine
+        kind = engine.device_kind if engine is not None and engine.device_kind else self.settings.expected_kind
+        if self.settings.free_memory is not None:
+            return kind, self.settings.free_memory
+        return kind, engine.free_memory if engine is not None and kind == "cuda" else None
 
     def busy(self) -> bool:
         """Does the current engine hold any run (cancelled or not)?"""

@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from engine.context import EngineSettings
 from engine.contracts.base import Job
+from engine.resources import Estimate
 
 
 class EngineEvents(Message):
@@ -32,6 +33,8 @@ class Executor(Protocol):
     def cancel(self, run_id: int) -> None: ...
 
     def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None: ...
+
+    def device_memory(self) -> tuple[str, int | None]: ...
 
     def shutdown(self) -> None: ...
 
@@ -108,6 +111,14 @@ class ThreadExecutor:
 
         threading.Thread(target=work, name="engine-warm-up", daemon=True).start()
 
+    def device_memory(self) -> tuple[str, int | None]:
+        """(device kind, free bytes) once the context exists; the CPU's free RAM is left for the estimate to read."""
+        context = self._context
+        kind = context.device_kind if context is not None else self.settings.expected_kind
+        if self.settings.free_memory is not None:
+            return kind, self.settings.free_memory
+        return kind, context.free_memory() if context is not None and kind == "cuda" else None
+
     def shutdown(self) -> None:
         for run_id in list(self._runs):
             self.cancel(run_id)
@@ -138,6 +149,10 @@ class EngineRunner:
     def cancel(self, run_id: int) -> None:
         """Stop a run now; none of its later events are delivered."""
         self.executor.cancel(run_id)
+
+    def estimate(self, job: Job) -> Estimate | None:
+        """What `job` will need on the engine's device (as far as this process knows: the engine checks again)."""
+        return job.estimate(*self.executor.device_memory())
 
     def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None:
         def done(label: str | None, error: str | None) -> None:

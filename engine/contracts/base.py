@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from ..resources import Estimate
+
 COURSE_SEED = 2021  # the course's set_seed(2021): every seeded draw of the engine starts from it
 
 
@@ -26,9 +28,29 @@ class Job:
         """A short name for logs and progress lines."""
         return type(self).__name__
 
+    def estimate(self, device: str = "cpu", free_bytes: int | None = None) -> Estimate | None:
+        """What this job will need on `device` ("cpu" or "cuda") against its free memory (engine.resources).
+
+        None: the job is too small to matter. Jobs whose settings scale memory or time override it;
+        the screen asks before starting a job, the engine again before running it (too_large).
+        `free_bytes` None: the OS's available RAM on the CPU, unknown on a GPU.
+        """
+        return None
+
 
 class SettingError(ValueError):
     """A value a learner typed or chose that a job cannot use; the message says why, in their terms."""
+
+
+class TooLarge(SettingError):
+    """A setting the device cannot hold: its estimate needs more than the free memory allows (the message says it)."""
+
+
+def too_large(job: Job, device: str = "cpu", free_bytes: int | None = None) -> TooLarge | None:
+    """The refusal of `job` on `device` with `free_bytes` free, or None if it may run: the one rule, for the
+    screens (before a run starts) and the engine (before it allocates, with the device's real free memory)."""
+    needs = job.estimate(device, free_bytes)
+    return TooLarge(needs.message) if needs is not None and needs.verdict == "refuse" else None
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,13 @@ from dataclasses import asdict, dataclass, field, fields
 from ..events import Event
 from ..hidden import HiddenSizesError, parse_hidden
 from ..optimizers import OPTIMIZERS
+from ..resources import FLOAT, Estimate, estimate
 from .base import COURSE_SEED, Job, Range, SettingError
 
 N_TRAIN, N_VAL = 50_000, 10_000  # the course's random_split of the 60,000 training images
+N_TEST = 10_000  # MNIST's test set
+PIXELS = 28 * 28
+EVAL_BATCH = 8192  # examples scored at once (engine.evaluation): few kernel launches, modest memory
 
 # The settings' sliders and their defaults (the course's: Adam, lr 1e-5, batch 64, 2 epochs). A typed
 # value must lie on the slider; the engine's own rules (TrainConfig.validate) are wider, e.g. any lr > 0.
@@ -140,6 +144,36 @@ class TrainJob(Job):
         errors = self.config.validate()
         if errors:
             raise SettingError("; ".join(errors))
+
+    def estimate(self, device: str = "cpu", free_bytes: int | None = None) -> Estimate | None:
+        """The run's peak (training, or scoring EVAL_BATCH validation images while the gradients and the
+        optimizer's state are kept) and its time: every epoch's batches, the validations, the final scoring."""
+        cfg = self.config
+        n = cfg.train_limit or N_TRAIN
+        batch = min(cfg.batch_size, n)
+        per_epoch = math.ceil(n / cfg.batch_size)
+        steps = cfg.epochs * per_epoch
+        widest = max((*cfg.hidden, 10))
+        data = (
+            N_VAL * (PIXELS * FLOAT + 8)  # the validation split, gathered once (images and int64 labels)
+            + (N_TRAIN + N_VAL + n) * 8  # the split's indices and an epoch's permutation
+            + steps * 2 * FLOAT  # each step's loss and accuracy, kept on the device
+            + batch * (PIXELS * FLOAT + 16)  # the batch gathered, its labels and indices
+            + min(EVAL_BATCH, N_VAL) * (PIXELS + 2 * widest) * FLOAT  # a validation chunk and its two layers
+        )
+        scored = cfg.epochs * (per_epoch // cfg.val_every) * N_VAL + n + N_TEST  # forward only: a third of a step
+        momentum = cfg.optimizer == "RMSprop" and cfg.momentum > 0
+        return estimate(
+            cfg.hidden,
+            batch,
+            steps=steps,
+            optimizer="RMSprop momentum" if momentum else cfg.optimizer,
+            data_bytes=data,
+            device=device,
+            free_bytes=free_bytes,
+            examples=cfg.epochs * n + scored // 3,
+            advice="Choose smaller hidden sizes or a smaller batch size.",
+        )
 
 
 def _check_path(path) -> None:

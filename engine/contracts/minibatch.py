@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..events import Event
 from ..hidden import check_sizes, parse_hidden
 from ..parsing import NumberError, parse_float, parse_int
+from ..resources import FLOAT, Estimate, estimate
 from .base import Job, SettingError
 
 # -- Interactive Demo 6.1: the cost of a forward and a backward pass --------------------------------
@@ -17,6 +18,7 @@ DEFAULT_COST_CHOICE = "100"  # ...and its default
 NUM_POINTS = (1, 5, 10, 100, 200, 500, 1000, 5000, 10000, 20000, 30000, 50000)  # examples per measurement
 REPEATS = 5
 MAX_EXAMPLES = 60000  # MNIST's training set: no batch or measurement can be larger
+PIXELS = 28 * 28
 
 
 # -- Interactive Demo 6.2: minibatch SGD with several batch sizes under one time budget ------------
@@ -138,6 +140,19 @@ class CostJob(Job):
             _whole("a number of examples", n, 1, MAX_EXAMPLES)
         _whole("the number of repeats", self.repeats, 1, 100)
 
+    def estimate(self, device: str = "cpu", free_bytes: int | None = None) -> Estimate | None:
+        """A forward and backward pass on the most examples (slices: no copy of the data), once per repeat and size."""
+        largest = max(self.sizes)
+        return estimate(
+            self.hidden,
+            largest,
+            steps=1 + self.repeats * len(self.sizes),
+            examples=largest + self.repeats * sum(self.sizes),
+            device=device,
+            free_bytes=free_bytes,
+            advice="Choose fewer examples or a smaller network.",
+        )
+
 
 @dataclass(frozen=True)
 class MinibatchJob(Job):
@@ -168,6 +183,19 @@ class MinibatchJob(Job):
             raise SettingError(f"the budget must be a number of seconds up to {max(BUDGETS):g}, got {self.budget!r}")
         if self.seed is not None:
             _whole("the seed", self.seed, 0, 2**32 - 1)
+
+    def estimate(self, device: str = "cpu", free_bytes: int | None = None) -> Estimate | None:
+        """One copy of MLP [100, 100] at a time on minibatches gathered from the training set, for the budget each."""
+        largest = max(self.batch_sizes)
+        return estimate(
+            HIDDEN,
+            largest,
+            data_bytes=largest * (PIXELS * FLOAT + 16),  # the minibatch gathered, its labels and indices
+            device=device,
+            free_bytes=free_bytes,
+            seconds=self.budget * len(self.batch_sizes),
+            advice="Choose smaller batch sizes.",
+        )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from ..events import Event
 from ..hidden import HiddenSizesError, check_sizes, parse_hidden
+from ..resources import Estimate, estimate
 from .base import Job, Range, SettingError
+from .casestudy import SUBSET_SIZE
 
 # -- Interactive Demo 5: N perturbed copies of one MLP, trained by full-batch GD ------------------
 PRESETS = ("10", "20, 20", "100, 100")  # the course's hidden-size choices; "10" is its default
@@ -70,6 +72,20 @@ class OverparamJob(Job):
             isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= SEED_MAX
         ):
             raise SettingError(f"the seed must be a whole number from 0 to {SEED_MAX}, got {self.seed!r}")
+
+    def estimate(self, device: str = "cpu", free_bytes: int | None = None) -> Estimate | None:
+        """`inits` copies trained full-batch on the course's 500 examples for `steps` steps: stacked into one
+        tensor per parameter (the reference rule), or one after another (the learner's gradient_update)."""
+        return estimate(
+            self.hidden,
+            SUBSET_SIZE,
+            steps=self.steps,
+            copies=self.inits,
+            stacked=EXERCISES[0] not in self.learner,
+            device=device,
+            free_bytes=free_bytes,
+            advice="Choose smaller hidden sizes or fewer inits.",
+        )
 
 
 @dataclass(frozen=True)
