@@ -35,6 +35,7 @@ from engine.contracts.minibatch import (
 from engine.events import Diverged, Done, Failed, Progress, Status
 from engine.hidden import count_params
 
+from ..weigh import Gate
 from ..widgets.budget_panels import BudgetPanels
 from ..widgets.chart import Chart
 from ..widgets.impl_toggle import ImplementationToggle
@@ -62,6 +63,8 @@ class MinibatchScreen(SectionScreen):
         self.points: list[CostPoint] = []  # of the current measurement
         self.cost_label = ""
         self._mb_index, self._mb_budget, self._mb_total = 0, 0.0, 0.0  # the run in flight: batch, seconds each, all
+        self.gate = Gate("Enter or r again runs it anyway")  # heavy batch sizes: refused, or run when asked again
+        self.cost_gate = Gate("r again runs it anyway")
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Cost", id="cost"), Horizontal(id="cost-body"):
@@ -128,6 +131,10 @@ class MinibatchScreen(SectionScreen):
             job = CostJob(hidden, self.cost_sizes or NUM_POINTS)
         except ValueError as exc:  # the contract's refusal, said where the learner looks
             self.query_one("#cost-status", Static).update(f"cannot run: {exc}")
+            return
+        verdict = self.cost_gate.check(self.app.runner, job)
+        if not verdict.start:
+            self.query_one("#cost-status", Static).update(verdict.text)
             return
         self.points = []
         self.query_one("#cost-params", Static).update(
@@ -219,6 +226,12 @@ class MinibatchScreen(SectionScreen):
             job = MinibatchJob(tuple(sizes), tuple(rates), budget, learner=learner)
         except ValueError as exc:
             status.update(f"cannot run: {exc}")
+            return
+        verdict = self.gate.check(self.app.runner, job)
+        field = self.query_one("#mb-sizes", TextField)
+        field.show(verdict.text or field.hint, error=verdict.error)  # the cost shows under the sizes typed
+        if not verdict.start:
+            status.update("not run: too large (see under batch sizes)" if verdict.error else "not run yet: see above")
             return
         self.query_one(BudgetPanels).prepare(sizes, rates, budget)
         self._mb_index, self._mb_budget, self._mb_total = 0, budget, len(sizes) * budget

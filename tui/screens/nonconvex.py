@@ -34,6 +34,7 @@ from engine.events import Diverged, Done, Failed, Progress
 from engine.hidden import count_params
 
 from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, SHORT_HINT, Playback, PlayerKeys
+from ..weigh import Gate
 from ..widgets.chart import downsample
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.landscape_explorer import LandscapeExplorer
@@ -82,6 +83,7 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
         self.max_steps = self.DEFAULT_STEPS
         self.hidden = list(DEFAULT_HIDDEN)
         self.playback = Playback(self._show_curves_frame)
+        self.gate = Gate("Enter or r again runs it anyway")  # heavy settings: refused, or run when asked again
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Overparameterization", id="overparam"), Horizontal(id="op-body"):
@@ -163,6 +165,11 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
             job = OverparamJob(tuple(hidden), steps, lr, inits, seed=self.seed, learner=learner)
         except ValueError as exc:  # the contract's refusal, said where the learner looks
             self._status(f"cannot run: {exc}")
+            return
+        verdict = self.gate.check(self.app.runner, job)
+        field.show(verdict.text or field.hint, error=verdict.error)  # the cost shows under the sizes typed
+        if not verdict.start:
+            self._status("not run: too large (see under hidden)" if verdict.error else "not run yet: see under hidden")
             return
         self._start(hidden, steps, inits)
         self._status(f"training {inits} copies of MLP {list(hidden)}, lr {lr:.3g}…")
