@@ -95,8 +95,8 @@ def fake_engine(monkeypatch, runs):
     return types.SimpleNamespace(evaluated=evaluated)
 
 
-def bonus_app(fake_context: bool = True):
-    app = make_app(section="bonus")
+def bonus_app(fake_context: bool = True, **config):
+    app = make_app(section="bonus", **config)
     if fake_context:  # no MNIST loading: the fakes never touch data; one context, as one engine has
         context = types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None, store={})
         app.runner.executor.context = lambda: context

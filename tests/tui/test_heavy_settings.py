@@ -3,14 +3,16 @@ refused one never starts (issue 11, item 11). Free memory is injected (AppConfig
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.text_field import TextField
 
+from .bonus_fakes import FakeSession, bonus_app, fake_engine, open_tab, runs, wait_for
 from .snap import make_app, settle
 from .test_nonconvex import record_runs
 
+__all__ = ["fake_engine", "runs"]  # fixtures, used by name
 GIB = 1 << 30
 
 
@@ -102,3 +104,37 @@ async def test_section_6_refuses_a_batch_the_memory_cannot_hold():
         text = shown(field.query_one(".field--message", Static))
         assert "too large: needs about 435.2 MB of 256.0 MB free" in text and "smaller batch sizes" in text
         assert jobs == [] and "too large" in shown(screen.query_one("#mb-status", Static))
+
+
+async def test_bonus_shows_the_cost_as_it_is_typed_and_refuses_or_asks_twice(fake_engine):
+    app = bonus_app(free_memory=3 * GIB)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        cost = screen.query_one("#settings-cost", Static)
+        assert shown(cost) == ""  # the course's defaults are light
+        hidden = screen.query_one("#hidden", Input)
+        hidden.focus()
+        await pilot.press("end", "ctrl+u", *"4096, 4096")
+        assert "needs about 857.7 MB of 3.0 GB free on this computer; about 14 min: a long run" in shown(cost)
+        screen.query_one("#optimizer").focus()
+        await pilot.press("s")
+        await pilot.pause()
+        assert not screen.busy("train") and FakeSession.instances == []  # not started: shown, and s asked again
+        assert "s or Start again starts it anyway" in shown(cost)
+        assert any("s or Start again" in n.message for n in app._notifications)
+        hidden.value = ", ".join(["4096"] * 8)
+        await pilot.pause()
+        assert shown(cost).startswith("too large: needs about 2.7 GB of 3.0 GB free") and cost.has_class("-refused")
+        assert "smaller hidden sizes or a smaller batch size" in shown(cost)
+        screen.query_one("#optimizer").focus()
+        await pilot.press("s", "s")
+        await pilot.pause()
+        assert not screen.busy("train") and FakeSession.instances == []  # refused however often it is asked for
+        hidden.value = "4096, 4096"
+        await pilot.pause()
+        FakeSession.evaluation_s = 0.0
+        await pilot.press("s", "s")  # warned, then started as asked
+        await wait_for(pilot, lambda: FakeSession.instances and screen.live.token is not None)
+        assert "a long run" in shown(cost)  # still said beside the settings while it runs
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.busy("train"))

@@ -25,6 +25,7 @@ from engine.contracts.bonus import (
 )
 from engine.events import Done, Failed
 
+from ..weigh import Gate, cost_note
 from ..widgets.header import device_variants
 from .bonus_dialogs import PathDialog
 from .bonus_history import RunsView
@@ -68,6 +69,7 @@ class BonusScreen(SectionScreen):
         super().__init__(section, course)
         self.stopping = ""  # "" | "stop" (Escape once: evaluate what was learned) | "skip" (twice: do not)
         self._stopped_at: float | None = None  # when the last stopped run ended (time.monotonic)
+        self.gate = Gate("s or Start again starts it anyway")  # heavy settings: refused, or started when asked twice
 
     @property
     def memory(self) -> BonusMemory:
@@ -87,7 +89,7 @@ class BonusScreen(SectionScreen):
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Train", id="train"), Horizontal(id="train-body"):
-            yield SettingsPanel(self.memory.settings, id="settings")
+            yield SettingsPanel(self.memory.settings, weigh=self._cost_of, id="settings")
             view = TrainView(self.memory.live, id="train-view")
             view.log_y = self.memory.log_y
             yield view
@@ -193,15 +195,34 @@ class BonusScreen(SectionScreen):
         job = None
         if config is not None:
             try:
-                job = TrainJob(TrainConfig(**config, train_limit=self.train_limit))
+                job = self._job(config)
             except SettingError as exc:
                 errors = [str(exc)]
         self.settings.show_error("\n".join(errors))
         if job is None:
             self.notify("; ".join(errors), title="Fix the settings first", severity="error", timeout=5)
             return
+        verdict = self.gate.check(self.app.runner, job)
+        if verdict.text:
+            self.settings.show_cost(verdict.text, verdict.error)
+        if not verdict.start:
+            title = "Too large for this device" if verdict.error else "A heavy setting"
+            self.notify(verdict.text, title=title, severity="error" if verdict.error else "warning", timeout=8)
+            return
         self._begin(LiveRun(status="Starting: loading MNIST and building the model…"))
         self.start_run(job, group="train")
+
+    def _job(self, config: dict) -> TrainJob:
+        """The run the settings describe (SettingError if they cannot)."""
+        return TrainJob(TrainConfig(**config, train_limit=self.train_limit))
+
+    def _cost_of(self, config: dict) -> tuple[str, bool]:
+        """What a run of `config` would cost, for the settings panel: ("", False) while it is light."""
+        try:
+            job = self._job(config)
+        except SettingError:
+            return "", False  # the panel says what is wrong with the settings themselves
+        return cost_note(self.app.runner.estimate(job))
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:

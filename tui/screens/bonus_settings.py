@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -89,9 +91,17 @@ class TextSetting(Horizontal):
 class SettingsPanel(VerticalScroll):
     """Every setting of a run; `config()` returns them as TrainConfig keyword arguments."""
 
-    def __init__(self, kept: dict | None = None, *, id: str | None = None) -> None:
-        """`kept`: a snapshot() to show instead of the defaults; the panel keeps it up to date, in place."""
+    def __init__(
+        self,
+        kept: dict | None = None,
+        *,
+        weigh: Callable[[dict], tuple[str, bool]] | None = None,
+        id: str | None = None,
+    ) -> None:
+        """`kept`: a snapshot() to show instead of the defaults; the panel keeps it up to date, in place.
+        `weigh(config)`: what the settings would cost, said under Start ("" when light; True: refused)."""
         super().__init__(id=id)
+        self.weigh = weigh
         self.border_title = "settings"
         self.steppers = {s.id: s for s in hyper_steppers()}
         self.kept = {} if kept is None else kept
@@ -109,6 +119,7 @@ class SettingsPanel(VerticalScroll):
         yield TextSetting("hidden", hidden, parse_hidden, id="hidden")
         yield TextSetting("seed", self.kept.get("seed", str(DEFAULTS.seed)), parse_seed, id="seed")
         yield Button("Start  (s)", id="start", compact=True, variant="primary")
+        yield Static("", id="settings-cost", markup=False)
         yield Static("", id="settings-error", markup=False)
         yield Static(
             "These are the course's defaults: Adam with lr 1e-5 reaches only about 83% test "
@@ -120,6 +131,7 @@ class SettingsPanel(VerticalScroll):
         self.show_error("")
         self._show_applicable()
         self._show_tip()
+        self._show_cost()
 
     @property
     def optimizer(self) -> str:
@@ -147,6 +159,19 @@ class SettingsPanel(VerticalScroll):
         self.kept.clear()
         self.kept.update(self.snapshot())
         self._show_tip()
+        self._show_cost()
+
+    def _show_cost(self) -> None:
+        """The run's estimated memory and time under Start, while they are worth a warning (as they change)."""
+        config, _ = self.config()
+        text, refused = self.weigh(config) if self.weigh is not None and config is not None else ("", False)
+        self.show_cost(text, refused)
+
+    def show_cost(self, text: str, refused: bool = False) -> None:
+        cost = self.query_one("#settings-cost", Static)
+        cost.update(text)
+        cost.set_class(refused, "-refused")
+        cost.display = bool(text)
 
     def is_default(self) -> bool:
         """The settings are the course's (however the same hidden sizes and seed are written)."""
