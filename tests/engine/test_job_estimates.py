@@ -106,3 +106,25 @@ def test_the_screens_guess_the_device_the_engine_reported():
     assert ProcessExecutor(EngineSettings(device="cuda")).device_memory() == ("cuda", None)  # unknown: not refused
     assert ProcessExecutor(EngineSettings(free_memory=7)).device_memory() == ("cpu", 7)
     assert ThreadExecutor(EngineSettings(device="cpu", free_memory=9)).device_memory() == ("cpu", 9)
+
+
+@pytest.mark.gpu
+def test_on_cuda_section_5s_estimate_holds_its_peak_and_the_engine_reads_the_gpus_free_memory(subset):
+    import torch
+
+    from engine.sections.nonconvex import overparam_events
+
+    context = EngineContext(EngineSettings(device="cuda"))
+    free, _ = torch.cuda.mem_get_info()
+    assert context.device_kind == "cuda" and context.free_memory() >= free  # plus what torch's cache holds unused
+    x, y = (t.to("cuda") for t in subset)
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    base = torch.cuda.memory_allocated()
+    events = list(overparam_events(x, y, WIDE, max_steps=2, num_inits=7, seed=0))  # the real compute, two steps
+    torch.cuda.synchronize()
+    measured = torch.cuda.max_memory_allocated() - base
+    needs = OverparamJob(WIDE, steps=50).estimate("cuda", free)
+    predicted = needs.peak_bytes - dict(needs.parts)["library workspace"]  # cuBLAS's workspace is not a tensor
+    assert not any(isinstance(e, Failed) for e in events)
+    assert predicted == pytest.approx(measured, rel=0.25)
