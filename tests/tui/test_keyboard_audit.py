@@ -57,6 +57,9 @@ class IdleExecutor:
     def warm_up(self, ready) -> None:
         pass
 
+    def device_memory(self) -> tuple[str, int | None]:
+        return "cpu", None  # as an engine that has not said yet: the screens read the RAM themselves
+
     def shutdown(self) -> None:
         pass
 
