@@ -41,7 +41,10 @@ async def test_escape_stops_a_learners_endless_loop_and_the_screen_stays_usable(
             await pilot.pause(0.01)
         stopped_after = time.monotonic() - t0
         assert executor.restarts == 1 and executor.pid != pid
-        assert stopped_after < CANCEL_GRACE + 0.25, stopped_after
+        # The engine's own clock, from the cancel to the kill: the UI loop's lag on a loaded machine
+        # (seen up to 0.5 s under a parallel suite) is not the engine's; the whole is bounded too.
+        assert executor.last_forced_stop is not None and executor.last_forced_stop < CANCEL_GRACE + 0.25
+        assert stopped_after < CANCEL_GRACE + 2.0, stopped_after
         await pilot.pause(0.2)
         assert any("momentum_update did not return" in m for m in said), said
         assert app.screen is screen and not screen.running  # still on the demo, nothing running
