@@ -22,15 +22,7 @@ class Choice:
 class ChoiceDialog(ModalScreen[str]):
     """Dismisses with the value of the answer chosen by its key or button; Esc gives `cancel`."""
 
-    DEFAULT_CSS = """
-    ChoiceDialog { align: center middle; }
-    ChoiceDialog > Vertical { width: 76; max-width: 95%; height: auto; border: round $warning;
-                              background: $surface; padding: 0 1; }
-    ChoiceDialog #choice-text { margin: 0 0 1 0; }
-    ChoiceDialog Horizontal { height: auto; }
-    ChoiceDialog Button { margin: 0 1 0 0; min-width: 10; }
-    ChoiceDialog #choice-keys { color: $text-muted; }
-    """
+    CSS_PATH = "choice.tcss"
 
     def __init__(self, title: str, text: str, choices: list[Choice], cancel: str) -> None:
         super().__init__()

@@ -108,14 +108,7 @@ class HelpScreen(ModalScreen[None]):
     """A modal listing, in groups, the keys that act on the screen below it."""
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $accent; background: $surface; padding: 0 1; }
-    HelpScreen .h-title { text-style: bold; color: $accent; margin-top: 1; }
-    HelpScreen .h-where { text-style: bold; }
-    HelpScreen .h-close { color: $text-muted; margin-top: 1; }
-    """
+    CSS_PATH = "help.tcss"
 
     def __init__(self, groups: list[tuple[str, Rows]], where: str):
         super().__init__()

@@ -28,12 +28,7 @@ class HomeScreen(Screen):
             for s in SECTIONS
         ],
     ]
-    DEFAULT_CSS = """
-    HomeScreen #intro { padding: 0 2; color: $text-muted; height: auto; }
-    HomeScreen #toc { height: 1fr; margin: 0 1; border: round $primary 50%; }
-    HomeScreen #toc > .option-list--option { padding: 0 1; }
-    HomeScreen #progress { padding: 0 2; height: auto; color: $text-muted; }
-    """
+    CSS_PATH = "home.tcss"
 
     def __init__(self, course: CourseProgress) -> None:
         super().__init__()

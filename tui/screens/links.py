@@ -24,18 +24,7 @@ class LinksDialog(ModalScreen[None]):
     """↑/↓ choose a link; its QR code is drawn on the left; Esc, q or u closes."""
 
     BINDINGS = [Binding("escape,q,u", "dismiss", "close")]
-    DEFAULT_CSS = """
-    LinksDialog { align: center middle; }
-    LinksDialog #links-box { width: auto; max-width: 100%; height: auto; max-height: 100%;
-                             border: round $accent; background: $surface; padding: 0; }
-    LinksDialog QRCode { margin: 0 1 0 0; }
-    LinksDialog #links-side { width: 44; height: auto; }  /* 2 + 33 + 1 + 44 = 80 columns */
-    LinksDialog #links-title { text-style: bold; color: $accent; }
-    LinksDialog OptionList { height: auto; max-height: 8; margin: 1 0; }
-    LinksDialog #links-url { height: auto; }
-    LinksDialog #links-hint { color: $text-muted; height: auto; margin: 1 0 0 0; }
-    LinksDialog #links-small { color: $warning; height: auto; }
-    """
+    CSS_PATH = "links.tcss"
 
     def __init__(self, links: tuple[Link, ...], where: str):
         super().__init__()

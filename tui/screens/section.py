@@ -63,9 +63,13 @@ class SectionScreen(Screen):
         Binding("i", "toggle_implementation", "reference/yours"),
         Binding("u", "links", "videos & links (QR codes)", show=False),  # on the Lesson tab's first line
     ]
+    # DEFAULT_CSS, not a CSS_PATH file: Textual merges DEFAULT_CSS along the class hierarchy, so every
+    # section screen gets this, while a subclass's own CSS_PATH would replace a base's.
     DEFAULT_CSS = """
-    SectionScreen TabbedContent { height: 1fr; }
-    SectionScreen TabPane { padding: 0; height: 1fr; }
+    SectionScreen {
+        TabbedContent { height: 1fr; }
+        TabPane { padding: 0; height: 1fr; }
+    }
     """
     AUTO_FOCUS = ""  # the focus model below decides (Textual's default would pick the tab bar)
     question_card = QuestionCard
