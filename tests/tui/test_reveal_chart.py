@@ -146,3 +146,35 @@ async def test_a_frame_after_new_data_repaints_the_whole_chart():
         repainted.clear()
         chart.reveal(2)
         assert repainted == [()]  # the whole widget, not a strip of columns
+
+
+async def test_a_new_run_on_the_same_axes_builds_one_picture_and_new_axes_build_both():
+    app = ChartApp()
+    async with app.run_test(size=(60, 16)) as pilot:
+        chart = app.query_one(RevealChart)
+        chart.draw_growing(drawer, upto=10)
+        await pilot.pause()
+        builds = []
+        real = chart.plt.build
+        chart.plt.build = lambda: builds.append(1) or real()
+
+        def other_run(plt) -> None:  # another lr: other curves, the same limits and guide
+            drawer(plt)
+            plt.plot(list(range(100)), [2 - i / 50 for i in range(100)], marker="braille")
+
+        chart.draw_growing(other_run, upto=10)
+        await pilot.pause()
+        assert len(builds) == 1
+        _, full, base, canvas = chart._current()
+        assert [f.crop(0, canvas[0]).text for f in full] == [b.crop(0, canvas[0]).text for b in base]
+
+        def other_axes(plt) -> None:
+            drawer(plt)
+            plt.ylim(-30, 30)
+
+        builds.clear()
+        chart.draw_growing(other_axes, upto=10)
+        await pilot.pause()
+        assert len(builds) == 2
+        _, full, base, canvas = chart._current()
+        assert [f.crop(0, canvas[0]).text for f in full] == [b.crop(0, canvas[0]).text for b in base]

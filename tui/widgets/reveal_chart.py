@@ -36,9 +36,16 @@ class RevealChart(Chart):
         super().draw(drawer)
 
     def draw_growing(self, drawer: Drawer, upto: float | None = None) -> None:
-        """Show `drawer`'s curves up to x = upto (None: all of them)."""
-        self._drawer, self._base, self._pictures = drawer, without_curves(drawer), None
+        """Show `drawer`'s curves up to x = upto (None: all of them).
+
+        A new run on the same axes (the usual case: a learner changed lr) keeps the empty axes'
+        picture and builds only the full one: half the cost of a key press. The axes are compared
+        where they are drawn (the y labels and the x axis rows), so guides must follow from them.
+        """
+        self._drawer, self._base = drawer, without_curves(drawer)
         self._upto, self._column = upto, -1
+        if self._pictures is not None:
+            self._pictures, self._stale_full = (None, *self._pictures[1:]), True
         self.refresh()
 
     def reveal(self, upto: float | None) -> None:
