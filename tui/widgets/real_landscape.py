@@ -126,6 +126,7 @@ class RealLandscape(Horizontal, can_focus=True):
         """A new job: forget the last one's results."""
         self.starts, self.trained, self.grids, self.paths, self.diverged = {}, {}, {}, {}, {}
         self.query_one("#rl-progress", ProgressBar).update(total=1, progress=0)
+        self._status("starting: building the networks…")  # at once, before the first event
         self._draw()
 
     # -- events ---------------------------------------------------------------------------
