@@ -63,7 +63,12 @@ def sections(cpu, gpu) -> None:
     from engine.contracts import nonconvex_landscape as landscape
 
     print("(a) every section's engine on cuda against the cpu")
-    both = lambda job: (events_of(job, cpu), events_of(job, gpu))
+    def both(job):
+        if gpu is cpu:  # the self-test: one run compared with itself still exercises every check's code
+            events = events_of(job, cpu)
+            return events, events
+        return events_of(job, cpu), events_of(job, gpu)
+
 
     c, g = both(casestudy.ModelJob(hidden=(100,)))
     lc, lg = of(c, casestudy.InitLoss)[0].loss, of(g, casestudy.InitLoss)[0].loss
@@ -119,12 +124,13 @@ def sections(cpu, gpu) -> None:
         ", ".join(f"N={p.size}: fwd {1e3 * p.forward:.2f} ms bwd {1e3 * p.backward:.2f} ms" for p in points)
         + f" ({time.perf_counter() - t0:.1f} s)",
     )
-    g = events_of(minibatch.MinibatchJob(batch_sizes=(256,), lrs=(0.05,), budget=1.0, seed=1), gpu)
+    budget = 3.0 if gpu is cpu else 1.0  # a loaded CPU (the self-test beside the suite) made 5 steps in 1 s
+    g = events_of(minibatch.MinibatchJob(batch_sizes=(256,), lrs=(0.05,), budget=budget, seed=1), gpu)
     losses = [v for e in of(g, minibatch.LossPoints) for v in e.losses]
     check(
         "6.2 minibatch SGD on cuda",
         len(losses) > 10 and np.mean(losses[-5:]) < np.mean(losses[:5]),
-        f"{len(losses)} steps in 1 s, loss {np.mean(losses[:5]):.3f} -> {np.mean(losses[-5:]):.3f}",
+        f"{len(losses)} steps in {budget:g} s, loss {np.mean(losses[:5]):.3f} -> {np.mean(losses[-5:]):.3f}",
     )
 
     job = adaptive.CompareJob(max_steps=60, seed=2021)
@@ -182,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     from engine.context import EngineContext, EngineSettings
 
     t0 = time.perf_counter()
-    gpu = EngineContext(EngineSettings(device="cpu" if self_test else "cuda"))
     cpu = EngineContext(EngineSettings(device="cpu"))
+    gpu = cpu if self_test else EngineContext(EngineSettings(device="cuda"))
     print(f"gpu-check on {gpu.device_label}, torch {torch.__version__}{' (self-test on the CPU)' * self_test}")
     sections(cpu, gpu)
     bonus(gpu, (False,) if self_test else (False, True))  # the CUDA graph needs CUDA
