@@ -63,12 +63,12 @@ def sections(cpu, gpu) -> None:
     from engine.contracts import nonconvex_landscape as landscape
 
     print("(a) every section's engine on cuda against the cpu")
+
     def both(job):
         if gpu is cpu:  # the self-test: one run compared with itself still exercises every check's code
             events = events_of(job, cpu)
             return events, events
         return events_of(job, cpu), events_of(job, gpu)
-
 
     c, g = both(casestudy.ModelJob(hidden=(100,)))
     lc, lg = of(c, casestudy.InitLoss)[0].loss, of(g, casestudy.InitLoss)[0].loss
