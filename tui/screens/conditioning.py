@@ -35,6 +35,7 @@ from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, Playback, PlayerKeys
 from ..widgets.heatmap import HeatMap, colorbar_text
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.reveal_chart import RevealChart
+from ..widgets.status_line import StatusLine
 from ..widgets.stepper import Stepper
 from .conditioning_theory import BEST_KEYS, theory_text
 from .conditioning_view import (
@@ -86,7 +87,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
                 yield Stepper(" lr", **lr_args, label_width=4, id="lr", **player_keys)
                 yield Stepper(" β", **BETA.stepper_args(), label_width=3, id="beta", **player_keys)
             yield ImplementationToggle(EXERCISES, self.course)
-            yield Static("", id="status")
+            yield StatusLine("", id="status")
             with Horizontal(id="charts"):
                 with Vertical(id="distance-panel"):
                     yield Static(distance_legend(), classes="legend")
@@ -246,7 +247,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
     def _show_state(self, state: Text) -> None:
         """Each method's outcome and values at the iteration shown; the player; the target or what runs."""
         self._state = state
-        status = self.query_one("#status", Static)
+        status = self.query_one("#status", StatusLine)
         width = status.content_size.width or 78
         if self.learner:
             names = ", ".join(sorted(self.learner))
@@ -256,4 +257,4 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         methods = [method_line(label, self.trajs.get(label), frame) for label in LABELS]
         player = player_line(self.playback.label(), width) if self.playback.length else Text("")
         # The status has a fixed size: no layout pass per frame.
-        status.update(Text("\n").join([*methods, player, state]), layout=False)
+        status.show(Text("\n").join([*methods, player, state]))
