@@ -21,6 +21,14 @@ class ChartApp(App):
         yield RevealChart(drawer)
 
 
+def count_builds(chart: RevealChart) -> list:
+    """A list that grows by one at each plotext build of the chart's pictures."""
+    builds: list = []
+    real = chart.plt.build
+    chart.plt.build = lambda: builds.append(1) or real()
+    return builds
+
+
 def lines(chart: RevealChart) -> list[str]:
     return [chart.render_line(y).text for y in range(chart.size.height)]
 
@@ -52,9 +60,7 @@ async def test_frames_cut_cached_pictures_and_a_resize_rebuilds_them():
     app = ChartApp()
     async with app.run_test(size=(60, 16)) as pilot:
         chart = app.query_one(RevealChart)
-        builds = []
-        real = chart.plt.build
-        chart.plt.build = lambda: builds.append(1) or real()
+        builds = count_builds(chart)
         chart.draw_growing(drawer, upto=0)
         await pilot.pause()
         assert len(builds) == 2  # the picture and its empty axes, once
@@ -78,9 +84,7 @@ async def test_more_data_rebuilds_only_the_full_picture():
     app = ChartApp()
     async with app.run_test(size=(60, 16)) as pilot:
         chart = app.query_one(RevealChart)
-        builds = []
-        real = chart.plt.build
-        chart.plt.build = lambda: builds.append(1) or real()
+        builds = count_builds(chart)
         chart.draw_growing(streaming, upto=90)
         await pilot.pause()
         before = lines(chart)
@@ -154,9 +158,7 @@ async def test_a_new_run_on_the_same_axes_builds_one_picture_and_new_axes_build_
         chart = app.query_one(RevealChart)
         chart.draw_growing(drawer, upto=10)
         await pilot.pause()
-        builds = []
-        real = chart.plt.build
-        chart.plt.build = lambda: builds.append(1) or real()
+        builds = count_builds(chart)
 
         def other_run(plt) -> None:  # another lr: other curves, the same limits and guide
             drawer(plt)
