@@ -16,6 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import syntax
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -96,7 +98,7 @@ def save(path: Path, text: str, expected: str | None, *, force: bool = False) ->
 def function_line(text: str, name: str) -> int | None:
     """The 0-based line of `def name(` in `text` (top level), also when the file does not parse."""
     try:
-        tree = ast.parse(text)
+        tree = syntax.parse(text)
     except SyntaxError:
         pattern = re.compile(rf"^(async\s+)?def\s+{re.escape(name)}\s*\(")
         return next((i for i, line in enumerate(text.splitlines()) if pattern.match(line)), None)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import paths
 from ..progress import atomic_write_text
-from . import EXERCISE_IDS, catalog
+from . import EXERCISE_IDS, catalog, syntax
 
 FILE_NAME = "exercises.py"
 
@@ -86,7 +86,7 @@ def read(path: Path) -> WorkspaceState:
     except (OSError, UnicodeDecodeError) as exc:
         return WorkspaceState(Path(path), syntax_error=f"cannot read the file: {exc}")
     try:
-        tree = ast.parse(source, filename=str(path))
+        tree = syntax.parse(source, filename=str(path))
     except SyntaxError as exc:
         return WorkspaceState(Path(path), syntax_error=f"line {exc.lineno}: {exc.msg}")
     digests = _digests(tree)
@@ -105,7 +105,7 @@ def _digests(tree: ast.Module) -> dict[str, str]:
 
 @cache
 def _stub_digest(name: str) -> str | None:
-    return _digests(ast.parse(catalog()[name]["stub"])).get(name)
+    return _digests(syntax.parse(catalog()[name]["stub"])).get(name)
 
 
 def is_stub(state: WorkspaceState, name: str) -> bool:
