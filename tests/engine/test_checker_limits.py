@@ -67,7 +67,9 @@ def checked(tmp_path_factory, mnist):
         folders[name] = folder
 
     def run(name):
-        kwargs = {"timeout": LIMIT}
+        # Only the looping check is meant to time out; the others end on their own, so a loaded
+        # machine (the flood prints 51 MB) must not turn them into timeouts.
+        kwargs = {"timeout": LIMIT if name == "spawner looping" else 60.0}
         if name == "memory":
             kwargs["memory_limit"] = 512 << 20
         return checker.check(folders[name] / "exercises.py", "gradient_update", **kwargs)
