@@ -27,6 +27,7 @@ from tui.widgets.field_input import FieldInput
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.lesson import LessonView, QuestionCard, QuestionsView
 
+from .focus_rules import rules_reaching_inside
 from .screen_text import cuts, screen_lines
 from .snap import make_app, no_blink, settle
 
@@ -225,6 +226,8 @@ async def test_every_tab_by_keyboard(key):
         shown: list[str] = []  # the panes the tab hook was told of, since the last tab key
         hook = screen.on_tab_shown
         screen.on_tab_shown = lambda pane_id: (shown.append(pane_id), hook(pane_id))  # type: ignore[method-assign]
+        for rule in rules_reaching_inside(screen):
+            audit.check(False, f"a rule styles inside a widget that restyles only itself on focus: {rule}")
         await audit.lap(full=True, hook_calls=shown)  # the keys act the same at any size: 80x24 is where text is cut
         await pilot.resize_terminal(*LARGE)
         await settle(pilot, rounds=1)  # a chart redraws for its new size a moment later

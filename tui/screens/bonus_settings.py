@@ -26,6 +26,7 @@ from engine.contracts.bonus import (
 from ..validation import FuncValidator, parse_hidden, parse_seed
 from ..widgets.cycler import Cycler
 from ..widgets.field_input import FieldInput
+from ..widgets.focus_style import FocusStylesSelf
 from ..widgets.stepper import Stepper
 
 NOTES = {  # what each optimizer does, in a line the settings column can hold
@@ -88,7 +89,7 @@ class TextSetting(Horizontal):
         return self.parse(self.input.value)
 
 
-class SettingsPanel(VerticalScroll):
+class SettingsPanel(FocusStylesSelf, VerticalScroll):
     """Every setting of a run; `config()` returns them as TrainConfig keyword arguments."""
 
     def __init__(

@@ -27,6 +27,7 @@ from engine.exercises.report import CheckReport
 from ..progress import CourseProgress
 from ..widgets.check_result import CheckResult
 from ..widgets.code_editor import CodeArea, ExerciseEditor, has_drafts
+from ..widgets.focus_style import FocusStylesSelf
 from .choice import Choice, ChoiceDialog
 
 TONE = {
@@ -49,7 +50,7 @@ def shown_path(path: Path) -> str:
         return str(path).replace(str(Path.home()), "~", 1)
 
 
-class ExercisePane(VerticalScroll, can_focus=True):
+class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
     """One coding exercise: `e` edits the file, `c` checks it, `s` twice reveals the solution."""
 
     BINDINGS = [

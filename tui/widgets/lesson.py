@@ -12,13 +12,14 @@ from textual.timer import Timer
 from textual.widgets import Markdown, Static, TextArea
 
 from ..lessons import Question, lesson_text
+from .focus_style import FocusStylesSelf
 from .links import LinksLine
 
 if TYPE_CHECKING:
     from ..progress import CourseProgress
 
 
-class LessonView(VerticalScroll):
+class LessonView(FocusStylesSelf, VerticalScroll):
     """The section's videos and slides as hyperlinks, then the scrollable Markdown of assets/lessons/<key>.md."""
 
     DEFAULT_CSS = "LessonView { height: 1fr; padding: 0 1; } LessonView Markdown { margin: 0; }"
@@ -32,7 +33,7 @@ class LessonView(VerticalScroll):
         yield Markdown(lesson_text(self.key))
 
 
-class QuestionCard(Vertical, can_focus=True):
+class QuestionCard(FocusStylesSelf, Vertical, can_focus=True):
     """One Think!/Discuss question with the learner's answer, saved as they type.
 
     ctrl+r (or x while the card itself, not the text, is focused) reveals and hides the
@@ -145,7 +146,7 @@ class QuestionCard(Vertical, can_focus=True):
             self._set_hint(self._hint())
 
 
-class QuestionsView(VerticalScroll):
+class QuestionsView(FocusStylesSelf, VerticalScroll):
     """Every question of a section as cards; Tab moves between them."""
 
     DEFAULT_CSS = "QuestionsView { height: 1fr; padding: 0 1; }"

@@ -14,6 +14,7 @@ from textual.widgets import ProgressBar, Static
 from engine.contracts.nonconvex_landscape import LandscapeGrid, LandscapeStart, TrainedModel, TrajectoryProjection
 from engine.events import Diverged, Done, Failed, Progress, Status
 
+from .focus_style import FocusStylesSelf
 from .heatmap import HeatMap, Overlay, colorbar_text
 
 MAP = "viridis"
@@ -73,7 +74,7 @@ class Ticks(Widget):
         return Text("".join(line)[:w], no_wrap=True)
 
 
-class RealLandscape(Horizontal, can_focus=True):
+class RealLandscape(FocusStylesSelf, Horizontal, can_focus=True):
     """The numbers and keys on the left; the map of log10(loss) with its axes, contours and colour bar on the right.
 
     The owner runs the LandscapeJob and hands its events to `show(events)`; `switch_model` and

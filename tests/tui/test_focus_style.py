@@ -1,0 +1,59 @@
+"""Focus into and out of a lesson restyles the lesson alone (tui/widgets/focus_style.py)."""
+
+from __future__ import annotations
+
+from textual.color import Color
+from textual.widgets import Tabs
+
+from tui.widgets.lesson import LessonView
+
+from .focus_rules import rules_reaching_inside
+from .snap import make_app, settle
+
+
+def _restyled_nodes(app) -> list:
+    nodes: list = []
+    update = app.stylesheet.update_nodes
+
+    def counting(batch, animate=False):
+        batch = list(batch)
+        nodes.extend(batch)
+        return update(batch, animate=animate)
+
+    app.stylesheet.update_nodes = counting
+    return nodes
+
+
+async def test_tab_out_of_and_back_into_a_lesson_restyles_none_of_its_blocks():
+    """Textual restyled all ~85 Markdown blocks on each focus change: 30-90 ms per Tab press."""
+    app = make_app(section="intro")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lesson = app.screen.query_one(LessonView)
+        assert app.focused is lesson
+        inside = set(lesson.walk_children())
+        assert len(inside) > 50
+        app.stylesheet.add_source("LessonView:focus { background: #ff0000; }", read_from=("test", ""))
+        app.stylesheet.reparse()
+        app.stylesheet.update(app)
+        assert lesson.styles.background == Color(255, 0, 0)
+        restyled = _restyled_nodes(app)
+        await pilot.press("tab")
+        assert isinstance(app.focused, Tabs)
+        assert lesson.styles.background != Color(255, 0, 0)  # its own look follows its focus
+        await pilot.press("shift+tab")
+        assert app.focused is lesson and lesson.styles.background == Color(255, 0, 0)
+        assert lesson in restyled
+        blocks = inside & set(restyled)
+        assert not blocks, f"{len(blocks)} of the lesson's {len(inside)} blocks were restyled"
+
+
+async def test_a_rule_styling_inside_a_focused_lesson_is_found():
+    """The check the keyboard audit runs on every section can fail."""
+    app = make_app(section="intro")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert rules_reaching_inside(app.screen) == []
+        app.stylesheet.add_source("LessonView:focus MarkdownParagraph { color: red; }", read_from=("test", ""))
+        app.stylesheet.reparse()
+        assert rules_reaching_inside(app.screen) == ["LessonView: LessonView:focus MarkdownParagraph"]
