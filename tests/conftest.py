@@ -13,6 +13,8 @@ _TMP = Path(tempfile.mkdtemp(prefix="optcourse-tests-"))
 os.environ.setdefault("OPTCOURSE_CACHE", str(_TMP / "cache"))
 os.environ.setdefault("OPTCOURSE_HOME", str(_TMP / "home"))
 os.environ.pop("OPTCOURSE_DATA", None)
+# For the app processes tests start; apps in this process keep "full" (pytest-textual-snapshot
+# imports textual, which reads it, before this file runs).
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 

@@ -19,6 +19,7 @@ class AppConfig:
     engine: str = "process"  # "process": the engine in its own process (the app); "thread": in this one (tests)
     threads: int | None = None  # torch threads in the engine (None: every core but one, engine.context.default_threads)
     free_memory: int | None = None  # bytes the engine may assume free on its device (None: ask the device; tests)
+    player_speed: float | None = None  # iterations/s a new player starts at (None: tui.playback.starting_speed's rule)
 
     def engine_settings(self) -> EngineSettings:
         data_dir = self.data_dir.expanduser().resolve() if self.data_dir is not None else None

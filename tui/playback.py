@@ -35,6 +35,16 @@ PRIORITY_PLAYER_BINDINGS = [
 ]
 
 
+def starting_speed(app) -> float:
+    """The speed a new player starts at (app: the OptCourseApp): the config's when it names one; else
+    instant where the learner turned Textual's animations off (TEXTUAL_ANIMATIONS=none, e.g. over a
+    slow SSH link, where every frame is a redraw sent), else DEFAULT_SPEED. The learner can still
+    slow an instant player down with - and play the run with space."""
+    if app.config.player_speed is not None:
+        return app.config.player_speed
+    return math.inf if app.animation_level == "none" else DEFAULT_SPEED
+
+
 def speed_label(speed: float) -> str:
     return "instant" if math.isinf(speed) else f"{speed:g} it/s"
 

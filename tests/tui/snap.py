@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from textual.widgets import Input, TextArea
@@ -21,6 +22,10 @@ def make_app(section: str | None = None, **config) -> OptCourseApp:
     config.setdefault("device_label", "cpu (test)")
     config.setdefault("warm_up", False)
     config.setdefault("engine", "thread")  # in-process, so settle() can wait for the runs
+    # Runs show their last iteration at once: playing each one redraws the charts 30 times a second
+    # for seconds, most of a test's time where it reruns a demo. Player and snapshot tests ask for
+    # the learner's default (player_speed=tui.playback.DEFAULT_SPEED).
+    config.setdefault("player_speed", math.inf)
     return OptCourseApp(AppConfig(section=section, **config))
 
 

@@ -13,6 +13,7 @@ from textual.widgets import ProgressBar, Static
 
 from engine.contracts.adaptive import CompareJob, Losses
 from engine.events import Diverged, Done, Failed, Progress, Status
+from tui.playback import DEFAULT_SPEED
 from tui.widgets.optimizer_curves import OptimizerCurves
 from tui.widgets.stepper import Stepper
 
@@ -107,7 +108,7 @@ async def open_compare(pilot, end: bool = True) -> None:
 
 
 async def test_the_tab_starts_a_run_with_the_course_defaults_and_toggles_redraw(runs):
-    app = make_app(section="adaptive")
+    app = make_app(section="adaptive", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("r", "v")  # the demo's keys do nothing on the Lesson tab
@@ -297,17 +298,23 @@ def test_panels_snapshot(snap_compare, monkeypatch, size):
     after End the status '■ iteration 274 · 100 it/s · done: 275 iterations each' with a full
     progress bar, and the smoothed final losses in the optimizers' colours."""
     patched(monkeypatch)
-    assert snap_compare(make_app(section="adaptive"), terminal_size=size, run_before=compare_panels)
+    assert snap_compare(
+        make_app(section="adaptive", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=compare_panels
+    )
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_overlay_snapshot(snap_compare, monkeypatch, size):
     """One chart with the three smoothed curves overlaid in their colours (cyan, red, magenta)."""
     patched(monkeypatch)
-    assert snap_compare(make_app(section="adaptive"), terminal_size=size, run_before=compare_overlay)
+    assert snap_compare(
+        make_app(section="adaptive", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=compare_overlay
+    )
 
 
 def test_diverged_snapshot(snap_compare, monkeypatch):
     """SGD's panel ends at iteration 12 and is titled diverged; the summary says where it diverged."""
     patched(monkeypatch, diverge={"SGD": 12})
-    assert snap_compare(make_app(section="adaptive"), terminal_size=(80, 24), run_before=compare_panels)
+    assert snap_compare(
+        make_app(section="adaptive", player_speed=DEFAULT_SPEED), terminal_size=(80, 24), run_before=compare_panels
+    )

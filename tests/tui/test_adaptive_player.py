@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from engine.contracts.adaptive import LR, Losses
 from engine.events import Progress
+from tui.playback import DEFAULT_SPEED
 from tui.widgets.chart import Chart
 from tui.widgets.optimizer_curves import SMOOTHING, OptimizerCurves
 from tui.widgets.smoothing import ema
@@ -45,7 +46,7 @@ async def tick(pilot, clock, seconds: float) -> None:
 
 
 async def test_each_playback_key(runs):
-    app = make_app(section="adaptive")
+    app = make_app(section="adaptive", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
         clock = freeze(app)
         await open_compare(pilot, end=False)
@@ -87,7 +88,7 @@ async def test_each_playback_key(runs):
 
 
 async def test_a_control_change_restarts_from_iteration_0_and_typing_keeps_its_keys(runs):
-    app = make_app(section="adaptive")
+    app = make_app(section="adaptive", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_compare(pilot)  # ends with End: the final picture
         screen = app.screen
@@ -100,7 +101,7 @@ async def test_a_control_change_restarts_from_iteration_0_and_typing_keeps_its_k
 
 
 async def test_y_draws_the_loss_on_a_log_axis(runs):
-    app = make_app(section="adaptive")
+    app = make_app(section="adaptive", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_compare(pilot)
         curves = app.screen.query_one(OptimizerCurves)
@@ -136,7 +137,7 @@ async def test_the_highest_lr_streams_huge_losses_and_escape_and_q_still_answer(
 
 
 async def _escape_and_q_at_the_highest_lr(release: threading.Event) -> None:
-    app = make_app(section="adaptive")
+    app = make_app(section="adaptive", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket", "tab", "enter", *"1", "enter")  # lr at its maximum
         screen = app.screen
@@ -169,7 +170,9 @@ def test_paused_mid_run_snapshot(snap_compare, monkeypatch, size):
     to 275; the status reads '‖ iteration 120 · 100 it/s · done: 275 iterations each' and the
     summary gives the smoothed losses at 120; the key hint fits the width."""
     use_engine(monkeypatch, lambda job, env: canned_run(job))
-    assert snap_compare(make_app(section="adaptive"), terminal_size=size, run_before=paused_mid_run)
+    assert snap_compare(
+        make_app(section="adaptive", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=paused_mid_run
+    )
 
 
 def test_log_axis_snapshot(snap_compare, monkeypatch):
@@ -181,4 +184,6 @@ def test_log_axis_snapshot(snap_compare, monkeypatch):
         await pilot.press("y")
         await settle(pilot)
 
-    assert snap_compare(make_app(section="adaptive"), terminal_size=(100, 30), run_before=run_before)
+    assert snap_compare(
+        make_app(section="adaptive", player_speed=DEFAULT_SPEED), terminal_size=(100, 30), run_before=run_before
+    )

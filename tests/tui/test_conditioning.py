@@ -7,6 +7,7 @@ import time
 import pytest
 
 from engine.sections import conditioning as C
+from tui.playback import DEFAULT_SPEED
 from tui.screens.conditioning import ConditioningScreen
 
 from .snap import SIZE_IDS, SIZES, make_app, settle
@@ -137,7 +138,9 @@ def test_demo_snapshot(snap_compare, size):
     each method's outcome with its distances and loss at iteration 299, the player paused there, the
     target line, the four log-distance curves with the 1e-6 / iteration-100 guides, and the loss
     surface with GD (white) and momentum (red) paths, the optimum ★ and the loss colour bar."""
-    assert snap_compare(make_app(section="conditioning"), terminal_size=size, run_before=open_at_end)
+    assert snap_compare(
+        make_app(section="conditioning", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=open_at_end
+    )
 
 
 def test_diverged_snapshot(snap_compare, tmp_path):
@@ -152,7 +155,9 @@ def test_diverged_snapshot(snap_compare, tmp_path):
         await pilot.press("end")
         await settle(pilot)
 
-    assert snap_compare(make_app(section="conditioning"), terminal_size=(100, 30), run_before=run_before)
+    assert snap_compare(
+        make_app(section="conditioning", player_speed=DEFAULT_SPEED), terminal_size=(100, 30), run_before=run_before
+    )
 
 
 async def test_at_80x24_no_status_line_is_cut_even_with_the_learners_code(tmp_path):

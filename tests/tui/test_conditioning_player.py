@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tui.playback import DEFAULT_SPEED
 from tui.screens.conditioning import ConditioningScreen
 from tui.widgets.heatmap import HeatMap
 from tui.widgets.reveal_chart import RevealChart
@@ -21,7 +22,7 @@ def marker(screen: ConditioningScreen, colour: str) -> tuple[float, float] | Non
 
 
 async def test_each_player_key_with_a_stepper_focused():
-    app = make_app(section="conditioning")
+    app = make_app(section="conditioning", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_demo(pilot)
         p, chart = screen.playback, screen.query_one("#distance", RevealChart)
@@ -66,7 +67,7 @@ async def test_each_player_key_with_a_stepper_focused():
 
 
 async def test_a_finished_run_can_be_scrubbed_and_shows_the_values_there():
-    app = make_app(section="conditioning")
+    app = make_app(section="conditioning", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_demo(pilot)
         await pilot.press("end", *["comma"] * 10)
@@ -88,4 +89,22 @@ def test_paused_mid_run_snapshot(snap_compare, size):
     """The defaults' run paused at iteration 50: both methods' values there, "‖ iteration 50 of 300",
     the four curves drawn up to iteration 50 only (the guides run on), and on the surface both paths up
     to iteration 50 with a ● at each method's current point."""
-    assert snap_compare(make_app(section="conditioning"), terminal_size=size, run_before=paused_at_50)
+    assert snap_compare(
+        make_app(section="conditioning", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=paused_at_50
+    )
+
+
+async def test_with_animations_off_a_run_shows_its_end_and_can_still_be_played():
+    """TEXTUAL_ANIMATIONS=none (a slow link): players start instant; - slows one down and space plays it."""
+    app = make_app(section="conditioning", player_speed=None)
+    app.animation_level = "none"  # what TEXTUAL_ANIMATIONS=none sets
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_demo(pilot)
+        p = screen.playback
+        assert p.frame == 299 and not p.playing and "■ iteration 299 of 300 · instant" in status(screen)
+        await pilot.press("minus", "minus", "minus", "space")  # instant -> 1000 -> 500 -> 200 it/s: 1.5 s
+        assert p.speed == 200 and p.playing and p.frame < 299
+    app = make_app(section="conditioning", player_speed=None)
+    app.animation_level = "full"
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert (await open_demo(pilot)).playback.speed == DEFAULT_SPEED

@@ -18,6 +18,7 @@ import pytest
 from textual.screen import ModalScreen
 from textual.widgets import Input, TabbedContent, TabPane, Tabs, TextArea
 
+from tui.playback import DEFAULT_SPEED
 from tui.screens.exercise import ExercisePane
 from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
@@ -216,7 +217,7 @@ class Audit:
 
 @pytest.mark.parametrize("key", [s.key for s in SECTIONS])
 async def test_every_tab_by_keyboard(key):
-    app = make_app(section=key)
+    app = make_app(section=key, player_speed=DEFAULT_SPEED)  # the keys act while a run plays, as a learner sees it
     app.runner.executor = IdleExecutor()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()

@@ -10,6 +10,7 @@ from textual.widgets import Select, Static
 from engine.contracts.nonconvex import DescentJob, LossRows, OverparamJob, OverparamStart
 from engine.events import Diverged, Done, Progress
 from engine.sections.landscape import minima
+from tui.playback import DEFAULT_SPEED
 from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.landscape_explorer import LandscapeExplorer
 from tui.widgets.text_field import TextField
@@ -190,7 +191,9 @@ def test_overparam_snapshot(snap_compare, size, monkeypatch):
         await pilot.press("end")  # the final picture
         await settle(pilot)
 
-    assert snap_compare(make_app(section="nonconvex"), terminal_size=size, run_before=run_before)
+    assert snap_compare(
+        make_app(section="nonconvex", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=run_before
+    )
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
@@ -207,7 +210,9 @@ def test_landscape_snapshot(snap_compare, size):
         await pilot.press("end")  # the whole path
         await settle(pilot)
 
-    assert snap_compare(make_app(section="nonconvex"), terminal_size=size, run_before=run_before)
+    assert snap_compare(
+        make_app(section="nonconvex", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=run_before
+    )
 
 
 async def test_a_job_the_contract_refuses_is_said_in_the_status_not_raised(monkeypatch):

@@ -8,6 +8,7 @@ import pytest
 
 from engine.contracts.nonconvex import LossRows, OverparamStart
 from engine.events import Done, Failed, Progress
+from tui.playback import DEFAULT_SPEED
 from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.landscape_explorer import LandscapeExplorer
 from tui.widgets.reveal_chart import RevealChart
@@ -22,7 +23,7 @@ def rows(init: int, start: int, stop: int) -> LossRows:
 
 async def test_the_copies_play_as_they_stream_and_each_key_acts_with_a_stepper_focused(monkeypatch):
     monkeypatch.setattr(NonConvexScreen, "autorun", False)
-    app = make_app(section="nonconvex")
+    app = make_app(section="nonconvex", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         record_runs(screen)
@@ -54,7 +55,7 @@ async def test_the_copies_play_as_they_stream_and_each_key_acts_with_a_stepper_f
 
 
 async def test_the_explorer_plays_its_path_with_a_marker_and_the_map_keeps_its_arrows():
-    app = make_app(section="nonconvex")
+    app = make_app(section="nonconvex", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
         app.screen.show_pane("landscape")
         await settle(pilot)
@@ -75,7 +76,7 @@ async def test_the_explorer_plays_its_path_with_a_marker_and_the_map_keeps_its_a
 
 
 async def test_a_refusal_stays_in_the_result_line():
-    app = make_app(section="nonconvex")
+    app = make_app(section="nonconvex", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
         app.screen.show_pane("landscape")
         await settle(pilot)

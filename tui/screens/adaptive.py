@@ -25,7 +25,7 @@ from engine.contracts.adaptive import (
 from engine.contracts.base import SettingError
 from engine.events import Diverged, Done, Failed, Progress, Status
 
-from ..playback import PRIORITY_PLAYER_BINDINGS, Playback, PlayerKeys
+from ..playback import PRIORITY_PLAYER_BINDINGS, Playback, PlayerKeys, starting_speed
 from ..widgets.chart import decade_label
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.optimizer_curves import OptimizerCurves
@@ -72,7 +72,7 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
-        self.playback = Playback(self._show_frame)
+        self.playback = Playback(self._show_frame, speed=starting_speed(self.app))
         self._run_text, self._error = "", False  # what the run is doing, beside the playback's state
 
     def compose_demos(self) -> ComposeResult:

@@ -31,7 +31,7 @@ from engine.contracts.conditioning import (
 from engine.contracts.conditioning_theory import Theory, TheoryJob
 from engine.events import Done, Failed, Progress, Status
 
-from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, Playback, PlayerKeys
+from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, Playback, PlayerKeys, starting_speed
 from ..widgets.heatmap import HeatMap, colorbar_text
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.reveal_chart import RevealChart
@@ -72,7 +72,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         self.started: tuple | None = None  # (steps, lr, beta) of the run in flight
         self.shown: tuple | None = None  # (steps, lr, beta) of the results on screen
         self.theory: Theory | None = None  # the quadratic model at the latest (lr, β)
-        self.playback = Playback(self.show_frame)
+        self.playback = Playback(self.show_frame, speed=starting_speed(self.app))
         self._paths = Paths({}, None)
         self._pending: dict = {}
         self._state = Text("")

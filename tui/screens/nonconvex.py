@@ -33,7 +33,7 @@ from engine.contracts.nonconvex_landscape import LandscapeJob
 from engine.events import Diverged, Done, Failed, Progress
 from engine.hidden import count_params
 
-from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, SHORT_HINT, Playback, PlayerKeys
+from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, SHORT_HINT, Playback, PlayerKeys, starting_speed
 from ..weigh import Gate
 from ..widgets.chart import downsample
 from ..widgets.impl_toggle import ImplementationToggle
@@ -82,7 +82,7 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
         self.diverged: dict[int, int] = {}  # copy number (from 1) -> iteration it diverged at
         self.max_steps = self.DEFAULT_STEPS
         self.hidden = list(DEFAULT_HIDDEN)
-        self.playback = Playback(self._show_curves_frame)
+        self.playback = Playback(self._show_curves_frame, speed=starting_speed(self.app))
         self.gate = Gate("Enter or r again runs it anyway")  # heavy settings: refused, or run when asked again
 
     def compose_demos(self) -> ComposeResult:

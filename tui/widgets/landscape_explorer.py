@@ -11,7 +11,7 @@ from textual.widgets import Static
 from engine.contracts.nonconvex import EXPLORER_LR, EXPLORER_MOMENTUM, EXTENT, START, DescentPath, ToySurface
 from engine.events import Diverged, Failed
 
-from ..playback import PLAYER_STEPPER, Playback
+from ..playback import PLAYER_STEPPER, Playback, starting_speed
 from .heatmap import Overlay, colorbar_text
 from .point_map import PointMap
 from .status_line import StatusLine
@@ -53,7 +53,7 @@ class LandscapeExplorer(Horizontal):
         self.start = START
         self.path: DescentPath | None = None
         self.note = ""  # the run's verdict when it is not a minimum: diverged, or why it could not run
-        self.playback = Playback(lambda frame: self._draw())
+        self.playback = Playback(lambda frame: self._draw(), speed=starting_speed(self.app))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ls-controls"):
