@@ -114,6 +114,23 @@ def test_a_run_stuck_in_computation_gets_its_engine_replaced_and_the_next_run_wo
     assert engine_pid(executor, 3) != pid
 
 
+def test_the_forced_stop_is_timed_to_the_kill_not_to_a_slow_interface(tmp_path):
+    """CI: a busy UI took 1 s to take the restart notice, and the kill was reported as 1.5 s late."""
+    slow_ui = ProcessExecutor(
+        EngineSettings(device="cpu", threads=1), on_restart=lambda reason: time.sleep(1.0), log_dir=tmp_path
+    )
+    try:
+        engine_pid(slow_ui, 1)
+        got = Collector()
+        slow_ui.start(2, StuckJob(learner={"gradient_update": "/x/exercises.py"}), got)
+        got.first()
+        slow_ui.cancel(2)
+        wait_until(lambda: slow_ui.last_forced_stop is not None, 10)
+        assert CANCEL_GRACE <= slow_ui.last_forced_stop < CANCEL_GRACE + 0.25
+    finally:
+        slow_ui.shutdown()
+
+
 def test_learner_code_that_exits_ends_only_its_run_with_a_message(executor, tmp_path):
     learner = tmp_path / "exercises.py"
     learner.write_text(
