@@ -23,8 +23,10 @@ from typing import ClassVar
 
 from ..events import Event
 from ..hidden import count_params
+from ..resources import FLOAT, FLOPS, STEP_OVERHEAD, Estimate, estimate, step_flops
 from . import nonconvex as demo  # the Section 5 demo: its hidden-size rule, choices and defaults
 from .base import COURSE_SEED, Job
+from .casestudy import SUBSET_SIZE
 
 # A narrow and a wide network: the demo's smallest and largest choices.
 DEFAULT_HIDDEN = (demo.parse_hidden_sizes(demo.PRESETS[0]), demo.parse_hidden_sizes(demo.PRESETS[-1]))
@@ -42,6 +44,7 @@ NOISE_MAX = 1.0
 MAX_MODELS = 3
 MAX_PARAMS = 200_000  # the recorded path is (steps + 1) x params floats, and every grid point is a forward pass
 PCA_PAD = 0.2  # the PCA plane spans the projected path plus this fraction of its extent on each side
+MEMORY_FLOATS = 8_000_000  # a grid chunk holds at most ~32 MB of float32 activations and stacked weights
 PLANES = ("random", "pca")
 
 
@@ -107,6 +110,29 @@ class LandscapeJob(Job):
         _number("the learning rate", self.lr, 0.0, LR_MAX, low_open=True)
         _number("the noise", self.noise, 0.0, NOISE_MAX)
         _whole("the seed", self.seed, 0, 2**32 - 1)
+
+    def estimate(self, device: str = "cpu", free_bytes: int | None = None) -> Estimate | None:
+        """The models run one after another: the peak is the largest one's training, its recorded path
+        ((steps + 1) flat parameter vectors) and one grid chunk; the time is all of them, training plus
+        every grid point of each plane, a forward pass (a third of a training step) on the 500 examples."""
+        kind = "cuda" if str(device).startswith("cuda") else "cpu"
+        sizes = [list(h) for h in self.hidden]
+        largest = max(sizes, key=lambda h: count_params(784, 10, h))
+        path = (self.steps + 1) * count_params(784, 10, largest) * FLOAT
+        planes = 2 if self.pca else 1
+        examples = SUBSET_SIZE * (self.steps + planes * self.grid**2 / 3)
+        flops = sum(step_flops(h, 1) for h in sizes) * examples
+        seconds = flops / FLOPS[kind] + STEP_OVERHEAD[kind] * len(sizes) * (self.steps + planes * self.grid)
+        return estimate(
+            largest,
+            SUBSET_SIZE,
+            steps=self.steps,
+            data_bytes=path + MEMORY_FLOATS * FLOAT,
+            device=device,
+            free_bytes=free_bytes,
+            seconds=seconds,
+            advice="Choose smaller hidden sizes, fewer steps or fewer grid points.",
+        )
 
     @classmethod
     def parse(cls, hidden_texts: Sequence[str], **settings) -> LandscapeJob:

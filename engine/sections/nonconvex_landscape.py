@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ..contracts.nonconvex_landscape import (
+    MEMORY_FLOATS,
     PCA_PAD,
     LandscapeGrid,
     LandscapeJob,
@@ -30,8 +31,7 @@ from ..events import Diverged, Done, Event, Progress, Status
 from ..hidden import count_params
 
 Params = list[torch.Tensor]  # [W1, b1, W2, b2, ...] as nn.Linear stores them: W (out, in), b (out,)
-MEMORY_FLOATS = 8_000_000  # at most ~32 MB of float32 activations and stacked weights per chunk
-FLOPS_PER_CHUNK = 2e8  # and about this much arithmetic (a few ms on one CPU core), so Escape is prompt
+FLOPS_PER_CHUNK = 2e8  # a grid chunk's arithmetic at most (a few ms on one CPU core), so Escape is prompt
 STEP_SECONDS = 0.04  # training yields Progress at least this often
 
 

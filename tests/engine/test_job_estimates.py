@@ -12,6 +12,7 @@ from engine.contracts.base import TooLarge, too_large
 from engine.contracts.bonus import TrainConfig, TrainJob
 from engine.contracts.minibatch import CostJob, MinibatchJob
 from engine.contracts.nonconvex import OverparamJob, OverparamStart
+from engine.contracts.nonconvex_landscape import MEMORY_FLOATS, LandscapeJob
 from engine.events import Failed
 from engine.jobs import RunEnv, run_job
 from engine.protocol import Ready
@@ -34,6 +35,26 @@ def test_section_5_at_4096_4096_needs_what_the_issue_measured():
     assert learner.peak_bytes < needs.peak_bytes  # one after another: no stacked copy of every parameter
 
 
+def test_the_real_landscape_counts_the_path_the_engine_records(subset):
+    """Its peak is the recorded training path ((steps + 1) parameter vectors) of its largest model."""
+    import torch
+
+    from engine.sections.nonconvex_landscape import init_params, train
+
+    job = LandscapeJob(hidden=((20,), (30, 10)), steps=12, grid=5)
+    x, y = subset
+    params = init_params((30, 10), job.noise, torch.Generator().manual_seed(0))
+    steps = train(params, x.reshape(len(x), -1), y, job.steps, job.lr)
+    try:
+        while True:
+            next(steps)
+    except StopIteration as done:
+        path = done.value[0]
+    counted = dict(job.estimate("cpu", 1 << 40).parts)["data"] - MEMORY_FLOATS * 4
+    assert counted == path.numel() * path.element_size() == 13 * (784 * 30 + 30 + 30 * 10 + 10 + 10 * 10 + 10) * 4
+    assert too_large(LandscapeJob(hidden=((250,),), steps=500, grid=81), "cpu", 300 << 20) is not None
+
+
 @pytest.mark.parametrize(
     "job",
     [
@@ -41,8 +62,9 @@ def test_section_5_at_4096_4096_needs_what_the_issue_measured():
         TrainJob(TrainConfig(hidden=DEEP, batch_size=4096)),
         MinibatchJob((60000,), (0.1,)),
         CostJob((100,), (50000,)),
+        LandscapeJob(hidden=((250,),), steps=500, grid=81),
     ],
-    ids=["section 5", "bonus", "section 6.2", "section 6.1"],
+    ids=["section 5", "bonus", "section 6.2", "section 6.1", "section 5 real landscape"],
 )
 def test_the_refusal_and_warning_thresholds_are_fractions_of_the_free_memory(job):
     peak = job.estimate("cpu", 1 << 45).peak_bytes
