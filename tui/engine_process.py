@@ -236,21 +236,22 @@ class ProcessExecutor:
         with contextlib.suppress(OSError):
             engine.conn.close()
 
-    def _replace(self, engine: _Engine, reason: str, stuck: dict[int, _Run] | None = None) -> float | None:
+    def _replace(self, engine: _Engine, reason: str, cancelled_at: float | None = None) -> None:
         """Kill `engine` and start a fresh one; runs that had shown nothing yet are resubmitted to it.
 
-        Returns the monotonic time of the kill (None: it was dead already); telling the UI and
-        starting the next engine come after it, and on a loaded machine can take a second.
+        `cancelled_at`: the cancel that forced it; last_forced_stop is then timed to the kill, before
+        the UI is told and the next engine started (on a loaded machine those can take a second).
         """
         with self._lock:
             if engine.dead:
-                return None
+                return
             engine.dead = True
             runs, engine.runs = dict(engine.runs), {}
             if self._engine is engine:
                 self._engine = None
         self._kill(engine)
-        killed_at = time.monotonic()
+        if cancelled_at is not None:
+            self.last_forced_stop = time.monotonic() - cancelled_at
         self.restarts += 1
         self.on_restart(reason)
         for run_id, run in runs.items():
@@ -261,7 +262,6 @@ class ProcessExecutor:
             else:
                 self._submit(run_id, run)
         self.engine()
-        return killed_at
 
     # -- the Executor interface -----------------------------------------------------------------
     def _submit(self, run_id: int, run: _Run) -> None:
@@ -312,9 +312,7 @@ class ProcessExecutor:
                     if run.job.learner
                     else "a run did not stop in time"
                 )
-                killed_at = self._replace(engine, f"{what}; restarting the engine")
-                if killed_at is not None:  # from the cancel to the stuck engine killed (checked against 0.5 s)
-                    self.last_forced_stop = killed_at - (run.cancelled_at or 0.0)
+                self._replace(engine, f"{what}; restarting the engine", cancelled_at=run.cancelled_at)
 
         timer = threading.Timer(CANCEL_GRACE, watchdog)
         timer.daemon = True
