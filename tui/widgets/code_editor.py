@@ -79,25 +79,29 @@ class ExerciseEditor(Vertical):
         self._fingerprint: str | None = None  # of the file on disk when it was loaded or saved
         self._loaded = False
         self._disk_changed = False  # seen changed on disk while there were unsaved edits
-        self._area: CodeArea
+        self._area: CodeArea | None = None  # made when the file is first loaded (see `area`)
         self._error = ""  # why the file cannot be edited here (then the editor is read-only)
         self._sticky = False  # the info line holds news (saved, reloaded, an error) until the next edit
 
     def compose(self) -> ComposeResult:
         yield Static("", id="ed-info", markup=False)
-        self._area = CodeArea.code_editor("", language="python", id="ed-code")
-        yield self._area
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self.poll, name="editor-poll")
 
     @property
     def area(self) -> CodeArea:
-        return self._area  # kept: at unmount the child may already be gone from the DOM
+        """The code, made and mounted on first use: a highlighting TextArea costs ~140 ms to build, and
+        most visits to a section never open its Exercise tab. Kept here: at unmount the child may
+        already be gone from the DOM."""
+        if self._area is None:
+            self._area = CodeArea.code_editor("", language="python", id="ed-code")
+            self.mount(self._area)
+        return self._area
 
     @property
     def dirty(self) -> bool:
-        return self._loaded and self.area.text != self._base
+        return self._loaded and self._area is not None and self._area.text != self._base
 
     # -- loading --------------------------------------------------------------------------------
     def attach(self, path: Path) -> str:
