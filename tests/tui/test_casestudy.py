@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 from textual.widgets import Input, Static
@@ -132,10 +132,11 @@ async def test_refused_sizes_stop_the_run_of_the_sizes_typed_before(monkeypatch)
     import engine.sections.casestudy as C
 
     real = C.model_events
+    release = threading.Event()
 
     def slow(*args, **kwargs):
         for event in real(*args, **kwargs):
-            time.sleep(0.3)
+            release.wait(30)  # held until the refusal is on screen (a 0.3 s sleep was overtaken under load)
             yield event
 
     app = make_app(section="casestudy")
@@ -149,9 +150,11 @@ async def test_refused_sizes_stop_the_run_of_the_sizes_typed_before(monkeypatch)
         assert app.screen.busy("model")
         box.value = "20, x"
         await pilot.press("enter")
-        await settle(pilot)
+        await pilot.pause()
         message = app.screen.query_one("#hidden-message", Static)
         assert message.has_class("-error") and "'x' is not a whole number" in str(message.render())
+        release.set()  # the earlier run's events come now, after the refusal
+        await settle(pilot)
         assert app.screen.summary.total == 7850 and not app.screen.running  # 200-100-50 never drew
         assert "not evaluated" in text_of(app.screen, "#model-loss")
 
