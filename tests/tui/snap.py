@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 
-from textual.widgets import Input, TextArea
+from textual.widgets import DataTable, Input, TextArea
 from textual.worker import WorkerState
 
 from tui.app import OptCourseApp
@@ -52,9 +52,13 @@ async def settle(pilot, rounds: int = 3, limit: int = 50) -> None:
         busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers)
         if done >= rounds and not busy:
             break
-    # A chart coalesces redraws asked for in quick succession: wait for the last one to be drawn.
+    # A chart coalesces redraws asked for in quick succession: wait for the last one to be drawn. A
+    # DataTable sizes its columns to new rows when it is next idle: until then they are as wide as
+    # their headers (a snapshot of the Runs table caught it so on a loaded machine).
     for _ in range(limit):
-        if not any(chart.redraw_pending for chart in pilot.app.screen.query(Chart)):
+        charts = any(chart.redraw_pending for chart in pilot.app.screen.query(Chart))
+        tables = any(t._require_update_dimensions or t._updated_cells for t in pilot.app.screen.query(DataTable))
+        if not charts and not tables:
             break
         await pilot.pause(0.02)
     no_blink(pilot.app)
