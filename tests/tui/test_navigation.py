@@ -100,7 +100,7 @@ async def test_questions_reveal_explanation_once_answered():
 
 async def test_palette_commands_reach_every_section():
     """Ctrl+P opens the palette; typing a section's name and Enter goes there (the palette is opened, not listed)."""
-    from textual.command import CommandPalette
+    from textual.command import CommandList, CommandPalette
 
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -108,7 +108,10 @@ async def test_palette_commands_reach_every_section():
             await pilot.press("ctrl+p")
             assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
             await pilot.press(*typed)
-            await pilot.pause(0.3)  # the search runs in a worker
+            # The search runs in a worker: wait for its matches (a fixed 0.3 s can pass with none on a loaded machine).
+            commands = app.screen.query_one(CommandList)
+            assert await wait_for(pilot, lambda commands=commands: commands.option_count > 0)
+            await pilot.pause(0.1)
             await pilot.press("down", "enter")
             shown = lambda key=key: getattr(getattr(app.screen, "section", None), "key", None) == key
             assert await wait_for(pilot, shown)
