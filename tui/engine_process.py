@@ -90,6 +90,7 @@ class ProcessExecutor:
         self._closed = False
         self.restarts = 0
         self.last_forced_stop: float | None = None  # seconds from a cancel to its stuck engine killed
+        self.last_release: float | None = None  # seconds from a cancel to its engine saying the run let go
 
     # -- the process ----------------------------------------------------------------------------
     def _log_path(self) -> Path:
@@ -159,7 +160,9 @@ class ProcessExecutor:
             run.deliver(message.events, message.final)
         elif isinstance(message, Ended):
             with self._lock:
-                engine.runs.pop(message.run_id, None)
+                run = engine.runs.pop(message.run_id, None)
+            if run is not None and run.cancelled_at is not None:
+                self.last_release = time.monotonic() - run.cancelled_at
         elif isinstance(message, Ready):
             engine.device_label = message.device_label
             engine.device_kind, engine.free_memory = message.device_kind, message.free_memory

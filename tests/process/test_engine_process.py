@@ -90,10 +90,11 @@ def test_a_cancelled_run_lets_go_within_the_grace_time_and_keeps_the_engine(exec
     got = Collector()
     executor.start(2, TickJob(), got)
     got.first()
-    t0 = time.monotonic()
     executor.cancel(2)
     wait_until(lambda: not executor.busy(), 5)
-    assert time.monotonic() - t0 < CANCEL_GRACE
+    # The engine's own clock, from the cancel to the run's end read from its socket: the test
+    # thread's (0.63 s seen under a parallel suite) also counts the time it waits for the CPU.
+    assert executor.last_release is not None and executor.last_release < CANCEL_GRACE
     time.sleep(CANCEL_GRACE + 0.2)  # the watchdog looked and found nothing to do
     assert engine_pid(executor, 3) == pid and executor.restarts == 0
 
