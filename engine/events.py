@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .visible import visible
+
 
 @dataclass(frozen=True)
 class Event:
@@ -36,9 +38,14 @@ class Diverged(Event):
 
 @dataclass(frozen=True)
 class Failed(Event):
-    """The computation could not run; `message` says why and what to do, for a person to read."""
+    """The computation could not run; `message` says why and what to do, for a person to read.
+
+    It may quote the learner's code (an exception's message): its control characters are made visible."""
 
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", visible(self.message))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from engine.exercises.checker import TIME_LIMIT
+from engine.visible import visible
 
 from .config import AppConfig
 from .progress import CourseProgress
@@ -51,6 +52,11 @@ class OptCourseApp(App):
 
         restarted = lambda reason: self._from_any_thread(self._engine_restarted, reason)
         return ProcessExecutor(settings, on_restart=restarted)
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=True) -> None:
+        """Every notice as plain text with its control characters visible: many quote an engine's or the
+        learner's message, where "[/]" would be bad markup and "\\x1b[2J" would clear the terminal."""
+        super().notify(visible(str(message)), title=visible(title), severity=severity, timeout=timeout, markup=False)
 
     def _from_any_thread(self, fn, *args) -> None:
         if threading.get_ident() == self._ui_thread:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ..visible import visible
+
 # What a check can end as; only "passed" unlocks the learner's implementation in the demos.
 STATUSES = ("passed", "failed", "error", "timeout", "crashed", "cancelled", "missing", "broken")
 
@@ -19,6 +21,9 @@ class CheckItem:
     name: str
     ok: bool | None  # None: not checked, because an earlier check already failed
     message: str = ""
+
+    def __post_init__(self) -> None:  # it may quote what the learner's code returned or raised
+        object.__setattr__(self, "message", visible(self.message))
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,11 @@ class CheckReport:
     checks: tuple[CheckItem, ...] = ()
     error: str = ""  # the learner's traceback, their file's lines only
     output: str = ""  # what their code printed (the last lines)
+
+    def __post_init__(self) -> None:
+        """Their code's text, never its control characters: shown as ␛[2J, not sent to the terminal."""
+        for name in ("summary", "error", "output"):
+            object.__setattr__(self, name, visible(getattr(self, name)))
 
     @property
     def passed(self) -> bool:

@@ -106,7 +106,7 @@ class CaseStudyScreen(SectionScreen):
                 yield HeatMap(cmap="gray_r", fit="pixel", id="digit")
                 yield Static("loading the 500 examples…", id="data-info")
                 yield PixelGrid(id="values")
-            yield Static("", id="data-status", classes="status")
+            yield Static("", id="data-status", classes="status", markup=False)
         with TabPane("Model", id="model"):
             with Horizontal(id="hidden-row"):
                 yield Static("hidden sizes")
@@ -117,7 +117,7 @@ class CaseStudyScreen(SectionScreen):
             )
             with VerticalScroll(id="model-scroll"):
                 yield Static("", id="model-table")
-                yield Static("", id="model-loss")
+                yield Static("", id="model-loss", markup=False)
                 yield Static("", id="model-print")
         with TabPane("Filters", id="filters"):
             with Horizontal(classes="controls"):
@@ -132,7 +132,7 @@ class CaseStudyScreen(SectionScreen):
             with Horizontal(id="filter-spark-row"):
                 yield Static("loss ")
                 yield Sparkline([], id="filter-spark")
-            yield Static("", id="filter-status", classes="status")
+            yield Static("", id="filter-status", classes="status", markup=False)
 
     def on_tab_shown(self, pane_id: str) -> None:
         if pane_id == "filters":

@@ -81,7 +81,7 @@ class MinibatchScreen(SectionScreen):
                 yield Static("", id="cost-table")
                 yield Static("", id="cost-device")
                 yield ProgressBar(total=1, show_eta=False, id="cost-progress")
-                yield Static("", id="cost-status", classes="status")
+                yield Static("", id="cost-status", classes="status", markup=False)
             yield Chart(self._draw_cost, id="cost-chart")
         with TabPane("Minibatches", id="minibatch"):
             with Vertical(id="mb-top"):
@@ -98,7 +98,7 @@ class MinibatchScreen(SectionScreen):
                     )
                 yield ImplementationToggle(list(EXERCISES), self.course, label="minibatch sampling")
                 with Horizontal(id="mb-status-row"):
-                    yield Static("", id="mb-status", classes="status")
+                    yield Static("", id="mb-status", classes="status", markup=False)
                     yield ProgressBar(total=1, show_eta=False, id="mb-progress")
                 yield Static(
                     f"target: the mean of the last 10% of losses recorded by {TARGET_SECONDS:g} s is "

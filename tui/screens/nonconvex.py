@@ -112,7 +112,7 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
                 yield ImplementationToggle(list(EXERCISES), self.course)
                 yield Static("", id="op-params")
                 yield ProgressBar(total=1, show_eta=False, id="op-progress")
-                yield StatusLine("", id="op-status")
+                yield StatusLine("", id="op-status", markup=False)
                 yield StatusLine("", id="op-player")
             yield RevealChart(self._draw_curves, id="op-chart")
         with TabPane("Landscape", id="landscape"):

@@ -114,7 +114,7 @@ class SearchScreen(SectionScreen):
                     with Vertical(classes="panel"):
                         yield Chart(histogram_drawer(None, panel), id=f"hist-{i}")
                         yield Static("", id=f"summary-{i}", classes="summary")
-            yield Static("", id="compare-status", classes="status")
+            yield Static("", id="compare-status", classes="status", markup=False)
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id == "compare":
