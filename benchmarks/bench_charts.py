@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import plotext._utility as ut
 from textual_plotext.plot import Plot
 
-from tui.widgets.plot_bounds import BoundedPlot
+from tui.charts.bounds import BoundedPlot
 
 SIZES = {"80x24": (26, 12), "100x30": (33, 17), "200x60": (66, 40)}  # one of three panels
 PIXELS = [0]

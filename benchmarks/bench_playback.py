@@ -22,10 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 from tui.app import OptCourseApp
+from tui.charts.reveal_chart import RevealChart
 from tui.config import AppConfig
 from tui.screens.conditioning import ConditioningScreen
 from tui.screens.conditioning_view import distance_drawer
-from tui.widgets.reveal_chart import RevealChart
 
 SECONDS = 3.0
 

@@ -9,8 +9,8 @@ from textual.widgets import DataTable, Input, TextArea
 from textual.worker import WorkerState
 
 from tui.app import OptCourseApp
+from tui.charts.chart import Chart
 from tui.config import AppConfig
-from tui.widgets.chart import Chart
 
 SIZES = [(100, 30), (80, 24)]
 SIZE_IDS = ["100x30", "80x24"]

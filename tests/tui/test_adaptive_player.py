@@ -11,10 +11,10 @@ from textual.widgets import Static
 
 from engine.contracts.adaptive import LR, Losses
 from engine.events import Progress
+from tui.charts.chart import Chart
+from tui.charts.smoothing import ema
 from tui.playback import DEFAULT_SPEED
-from tui.widgets.chart import Chart
 from tui.widgets.optimizer_curves import SMOOTHING, OptimizerCurves
-from tui.widgets.smoothing import ema
 from tui.widgets.stepper import Stepper
 
 from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from tui.charts.chart import ema
 from tui.screens.bonus import BonusScreen
 from tui.screens.bonus_dialogs import ConfirmDialog, PathDialog
 from tui.screens.bonus_live import LiveRun
 from tui.screens.bonus_train import status_text
-from tui.widgets.chart import ema
 
 from . import bonus_events as canned
 from .bonus_fakes import FakeSession, bonus_app, fake_engine, inject, open_tab, runs, status, wait_for

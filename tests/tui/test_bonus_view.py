@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
-from tui.widgets.chart import Chart
+from tui.charts.chart import Chart
 from tui.widgets.fitted import FittedLine
 
 from . import bonus_events as canned

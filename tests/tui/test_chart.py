@@ -10,9 +10,9 @@ import plotext._utility as plotext_utility
 import pytest
 from textual.app import App, ComposeResult
 
-from tui.widgets.chart import MIN_INTERVAL, Chart
-from tui.widgets.plot_bounds import Y_CAP, envelope
-from tui.widgets.ticks import log_ticks, number_text, round_ticks
+from tui.charts.bounds import Y_CAP, envelope
+from tui.charts.chart import MIN_INTERVAL, Chart
+from tui.charts.ticks import log_ticks, number_text, round_ticks
 
 SIZE = (60, 20)
 # plotext joins points by every pixel in between; a 60x20 braille chart has 120x80 pixels, so a

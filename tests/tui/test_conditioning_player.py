@@ -6,10 +6,10 @@ import time
 
 import pytest
 
+from tui.charts.reveal_chart import RevealChart
 from tui.playback import DEFAULT_SPEED
 from tui.screens.conditioning import ConditioningScreen
 from tui.widgets.heatmap import HeatMap
-from tui.widgets.reveal_chart import RevealChart
 
 from .snap import SIZE_IDS, SIZES, make_app, settle
 from .test_conditioning import open_demo, status

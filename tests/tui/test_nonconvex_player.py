@@ -8,10 +8,10 @@ import pytest
 
 from engine.contracts.nonconvex import LossRows, OverparamStart
 from engine.events import Done, Failed, Progress
+from tui.charts.reveal_chart import RevealChart
 from tui.playback import DEFAULT_SPEED
 from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.landscape_explorer import LandscapeExplorer
-from tui.widgets.reveal_chart import RevealChart
 
 from .snap import make_app, settle
 from .test_nonconvex import record_runs, text_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from tui.widgets.reveal_chart import RevealChart
+from tui.charts.reveal_chart import RevealChart
 
 BRAILLE = {chr(c) for c in range(0x2801, 0x2900)}
 

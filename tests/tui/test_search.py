@@ -105,7 +105,7 @@ def comparison(panel: str = "Initialization"):
 
 async def test_the_histograms_say_what_they_count_and_show_the_zero_line_over_the_bars():
     """Issue 10: the histograms had no y label, and the green zero line hid behind the bars standing on it."""
-    from tui.widgets.chart import Chart
+    from tui.charts.chart import Chart
 
     from .test_keyboard_audit import IdleExecutor
 

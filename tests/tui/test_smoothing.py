@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tui.widgets.smoothing import Ema, ema
+from tui.charts.smoothing import Ema, ema
 
 
 def test_debiasing_keeps_a_constant_curve_and_weighs_two_values_by_hand():

@@ -25,8 +25,8 @@ from engine.contracts.adaptive import (
 from engine.contracts.base import SettingError
 from engine.events import Diverged, Done, Failed, Progress, Status
 
+from ..charts.chart import decade_label
 from ..playback import PRIORITY_PLAYER_BINDINGS, Playback, PlayerKeys, starting_speed
-from ..widgets.chart import decade_label
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.optimizer_curves import OptimizerCurves
 from ..widgets.status_line import StatusLine

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from ..widgets.chart import Chart
+from ..charts.chart import Chart
 from .bonus_dialogs import ConfirmDialog, PathDialog
 from .bonus_plots import RICH, RUN_COLOURS, draw_overlay, run_label
 from .bonus_train import clock

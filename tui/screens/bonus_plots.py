@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ..widgets.chart import decade_ticks, downsample
-from ..widgets.smoothing import ema
+from ..charts.chart import decade_ticks, downsample
+from ..charts.smoothing import ema
 from .bonus_live import SMOOTHING, LiveRun
 
 POINTS = 240  # points per curve after downsampling: ~2 per braille column of a wide chart

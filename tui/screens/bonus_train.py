@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, DataTable, ProgressBar, RichLog
 
-from ..widgets.chart import Chart
+from ..charts.chart import Chart
 from ..widgets.fitted import FittedLine
 from ..widgets.status_line import StatusLine
 from .bonus_live import SMOOTHING, LiveRun

@@ -30,7 +30,7 @@ from engine.contracts.casestudy import (
 )
 from engine.events import Diverged, Done, Failed, Progress, Status
 
-from ..widgets.chart import Chart, log10_clamped
+from ..charts.chart import Chart, log10_clamped
 from ..widgets.field_input import FieldInput
 from ..widgets.filter_grid import FULL, SIDE, FilterGrid, grid_size, side_that_fits
 from ..widgets.heatmap import HeatMap

@@ -31,10 +31,10 @@ from engine.contracts.conditioning import (
 from engine.contracts.conditioning_theory import Theory, TheoryJob
 from engine.events import Done, Failed, Progress, Status
 
+from ..charts.reveal_chart import RevealChart
 from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, Playback, PlayerKeys, starting_speed
 from ..widgets.heatmap import HeatMap, colorbar_text
 from ..widgets.impl_toggle import ImplementationToggle
-from ..widgets.reveal_chart import RevealChart
 from ..widgets.status_line import StatusLine
 from ..widgets.stepper import Stepper
 from .conditioning_theory import BEST_KEYS, theory_text

@@ -9,7 +9,7 @@ from textual.widget import Widget
 
 from engine.contracts.conditioning import LABELS, TARGET_ITERS, TOL, Trajectory
 
-from ..widgets.chart import decade_label
+from ..charts.chart import decade_label
 from ..widgets.heatmap import Overlay
 
 EPS = 1e-16  # the course's log floor

@@ -35,9 +35,9 @@ from engine.contracts.minibatch import (
 from engine.events import Diverged, Done, Failed, Progress, Status
 from engine.hidden import count_params
 
+from ..charts.chart import Chart
 from ..weigh import Gate
 from ..widgets.budget_panels import BudgetPanels
-from ..widgets.chart import Chart
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.text_field import TextField
 from .section import SectionScreen

@@ -33,13 +33,13 @@ from engine.contracts.nonconvex_landscape import LandscapeJob
 from engine.events import Diverged, Done, Failed, Progress
 from engine.hidden import count_params
 
+from ..charts.chart import downsample
+from ..charts.reveal_chart import RevealChart
 from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, SHORT_HINT, Playback, PlayerKeys, starting_speed
 from ..weigh import Gate
-from ..widgets.chart import downsample
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.landscape_explorer import LandscapeExplorer
 from ..widgets.real_landscape import RealLandscape
-from ..widgets.reveal_chart import RevealChart
 from ..widgets.status_line import StatusLine
 from ..widgets.stepper import Stepper
 from ..widgets.text_field import TextField

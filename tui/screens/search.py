@@ -14,7 +14,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from engine.contracts.search import DIRECTIONS, EXERCISES, LR, NOISE, PANELS, CompareJob, Comparison
 from engine.events import Done, Failed, Progress, Status
 
-from ..widgets.chart import Chart
+from ..charts.chart import Chart
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.stepper import Stepper
 from .section import SectionScreen

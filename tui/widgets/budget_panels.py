@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from engine.contracts.minibatch import MAX_BATCH_SIZES, TARGET_LOSS, target_met
 
-from .chart import Chart
+from ..charts.chart import Chart
 
 MAX_PANELS = MAX_BATCH_SIZES
 LOSS_CAP = 1e3  # a diverging run's losses are clipped here (and the chart says so), so 2.3 .. 0.4 stays readable

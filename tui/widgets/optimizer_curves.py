@@ -10,8 +10,8 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from .chart import Chart
-from .smoothing import ema
+from ..charts.chart import Chart
+from ..charts.smoothing import ema
 
 SMOOTHING = 0.9  # EMA weight: about the last ten iterations
 YLIM = (0.0, 2.5)  # the course's y-limits

@@ -12,8 +12,8 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
-from .plot_bounds import BLANK, Y_CAP, BoundedPlot, fit
-from .smoothing import ema as ema  # re-exported: its home is tui.widgets.smoothing
+from .bounds import BLANK, Y_CAP, BoundedPlot, fit
+from .smoothing import ema as ema  # re-exported: its home is tui.charts.smoothing
 from .ticks import number_text, round_ticks  # re-exported for drawers that set their own ticks
 
 Drawer = Callable[..., None]

@@ -1,0 +1,1 @@
+"""Charts drawn with plotext: the Chart widget, its bounds, ticks and smoothing."""
