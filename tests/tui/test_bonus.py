@@ -6,8 +6,9 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from tui.charts.chart import ema
+from tui.dialogs.confirm import ConfirmDialog
+from tui.dialogs.path import PathDialog
 from tui.screens.bonus import BonusScreen
-from tui.screens.bonus_dialogs import ConfirmDialog, PathDialog
 from tui.screens.bonus_live import LiveRun
 from tui.screens.bonus_train import status_text
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from tui.dialogs.path import PathDialog
 from tui.screens.bonus import BonusScreen
-from tui.screens.bonus_dialogs import PathDialog
 from tui.widgets.fitted import FittedLine
 
 from . import bonus_events as canned

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from engine.exercises import catalog, editing, workspace
-from tui.screens.choice import ChoiceDialog
+from tui.dialogs.choice import ChoiceDialog
 from tui.screens.help import HelpScreen
 from tui.screens.section import SectionScreen
 from tui.widgets.code_editor import CodeArea, ExerciseEditor

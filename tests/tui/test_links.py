@@ -7,12 +7,12 @@ import pytest
 from rich.style import Style
 from textual.geometry import Region
 
-from tui import links as links_module
-from tui.links import links_for, parse
+from tui import course_links
+from tui.course_links import links_for, parse
+from tui.dialogs.links_dialog import LinksDialog
 from tui.screens.help import HelpScreen
-from tui.screens.links import LinksDialog
 from tui.sections import SECTIONS
-from tui.widgets.links import LinksLine
+from tui.widgets.links_line import LinksLine
 from tui.widgets.qr import QRCode, half_blocks, qr_matrix
 
 from .snap import SIZE_IDS, SIZES, settle
@@ -34,7 +34,7 @@ SLIDES = "https://osf.io/download/ft2sz/"
 
 
 def test_every_section_has_its_video_and_the_slides():
-    assert links_module.load().problems == ()
+    assert course_links.load().problems == ()
     for section in SECTIONS:
         urls = [link.url for link in links_for(section.key)]
         assert urls[-1] == SLIDES, section.key

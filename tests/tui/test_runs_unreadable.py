@@ -9,7 +9,7 @@ import types
 from textual.widgets import DataTable, Static
 
 from engine.history import RunHistory, RunRecord
-from tui.screens.bonus_dialogs import ConfirmDialog
+from tui.dialogs.confirm import ConfirmDialog
 
 from . import bonus_events as canned
 from .snap import make_app, settle

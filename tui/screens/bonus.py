@@ -25,9 +25,9 @@ from engine.contracts.bonus import (
 )
 from engine.events import Done, Failed
 
+from ..dialogs.path import PathDialog
 from ..weigh import Gate, cost_note
 from ..widgets.header import device_variants
-from .bonus_dialogs import PathDialog
 from .bonus_history import RunsView
 from .bonus_live import BonusMemory, LiveRun
 from .bonus_settings import SettingsPanel

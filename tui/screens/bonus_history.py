@@ -14,7 +14,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from ..charts.chart import Chart
-from .bonus_dialogs import ConfirmDialog, PathDialog
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.path import PathDialog
 from .bonus_plots import RICH, RUN_COLOURS, draw_overlay, run_label
 from .bonus_train import clock
 

@@ -24,11 +24,11 @@ from engine import paths
 from engine.exercises import catalog, checker, workspace
 from engine.exercises.report import CheckReport
 
+from ..dialogs.choice import Choice, ChoiceDialog
 from ..progress import CourseProgress
 from ..widgets.check_result import CheckResult
 from ..widgets.code_editor import CodeArea, ExerciseEditor
 from ..widgets.focus_style import FocusStylesSelf
-from .choice import Choice, ChoiceDialog
 
 TONE = {
     "passed": "-good",

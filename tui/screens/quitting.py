@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..dialogs.choice import Choice, ChoiceDialog
 from ..widgets.code_editor import has_drafts
-from .choice import Choice, ChoiceDialog
 from .exercise import ExercisePane
 
 

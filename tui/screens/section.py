@@ -269,8 +269,8 @@ class SectionScreen(Screen):
             self.app.go_home()
 
     def action_links(self) -> None:
-        from ..links import links_for
-        from .links import LinksDialog
+        from ..course_links import links_for
+        from ..dialogs.links_dialog import LinksDialog
 
         self.app.push_screen(LinksDialog(links_for(self.section.key), self.section.label))
 

@@ -13,7 +13,7 @@ from textual.widgets import Markdown, Static, TextArea
 
 from ..lessons import Question, lesson_text
 from .focus_style import FocusStylesSelf
-from .links import LinksLine
+from .links_line import LinksLine
 
 if TYPE_CHECKING:
     from ..progress import CourseProgress

@@ -6,7 +6,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
-from ..links import Link, links_for
+from ..course_links import Link, links_for
 
 
 def link_text(name: str, url: str) -> Text:

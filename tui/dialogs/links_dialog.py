@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..links import Link
-from ..widgets.links import link_text
+from ..course_links import Link
+from ..widgets.links_line import link_text
 from ..widgets.qr import QRCode
 
 
@@ -24,7 +24,7 @@ class LinksDialog(ModalScreen[None]):
     """↑/↓ choose a link; its QR code is drawn on the left; Esc, q or u closes."""
 
     BINDINGS = [Binding("escape,q,u", "dismiss", "close")]
-    CSS_PATH = "links.tcss"
+    CSS_PATH = "links_dialog.tcss"
 
     def __init__(self, links: tuple[Link, ...], where: str):
         super().__init__()

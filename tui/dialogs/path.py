@@ -1,4 +1,4 @@
-"""Small modal dialogs of the Bonus screen: a validated file path, and a yes/no confirmation."""
+"""A modal dialog that asks for a file path to save to or load from, checked as it is typed."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class PathDialog(ModalScreen[tuple[Path, bool] | None]):
     second Enter on the same path; for reading (`must_exist`), the file must exist.
     """
 
-    CSS_PATH = "bonus_dialogs.tcss"
+    CSS_PATH = "path.tcss"
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
     def __init__(self, title: str, default: str, *, must_exist: bool = False, help: str = "") -> None:
@@ -69,28 +69,3 @@ class PathDialog(ModalScreen[tuple[Path, bool] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    """A question answered with y (or Enter) / n (or Escape)."""
-
-    CSS_PATH = "bonus_dialogs.tcss"
-    BINDINGS = [
-        Binding("y", "answer(True)", "yes"),
-        Binding("enter", "answer(True)", "yes", show=False),
-        Binding("n", "answer(False)", "no"),
-        Binding("escape", "answer(False)", "no", show=False),
-    ]
-
-    def __init__(self, question: str, title: str = "Confirm") -> None:
-        super().__init__()
-        self.question, self.title_text = question, title
-
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = self.title_text
-            yield Static(self.question, markup=False)
-            yield Static("y / Enter: yes    n / Escape: no", id="confirm-keys")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
