@@ -62,7 +62,7 @@ class RunRecord:
     val_steps: tuple[int, ...] = ()
     val_loss: tuple[float, ...] = ()
     val_acc: tuple[float, ...] = ()
-    final: dict = field(default_factory=dict)  # {"train_loss", "test_loss", "train_acc", "test_acc"} or {}
+    final: dict = field(default_factory=dict)  # train/val/test loss and acc (engine.training.FINAL), or {}
     problem: str = ""  # why the stored row cannot be read ("" when it can); such a run can still be deleted
 
     @property
@@ -169,27 +169,34 @@ class RunHistory:
     # -- writing ---------------------------------------------------------------------------
     def add(self, record: RunRecord) -> int:
         """Store a run in one transaction and return its id (HistoryError if the file cannot take it)."""
-        curves = {name: _json_safe(getattr(record, name)) for name in CURVES}
-        final = {k: v for k, v in record.final.items() if isinstance(v, (int, float)) and math.isfinite(v)}
+        return self.add_all([record])[0]
+
+    def add_all(self, records: list[RunRecord]) -> list[int]:
+        """Store runs in one transaction (a sweep's copies: all of them or none) and return their ids."""
         conn = self._connect()
         try:
+            ids = []
             with conn:  # one transaction: committed whole or rolled back whole
-                cur = conn.execute(
-                    "INSERT INTO runs (created, config, device, seconds, status, test_acc, final, curves)"
-                    " VALUES (?,?,?,?,?,?,?,?)",
-                    (
-                        record.created or now_iso(),
-                        json.dumps(record.config),
-                        record.device,
-                        float(record.seconds),
-                        record.status,
-                        final.get("test_acc"),
-                        json.dumps(final),
-                        json.dumps(curves),
-                    ),
-                )
-            assert cur.lastrowid is not None, "an INSERT always sets lastrowid"
-            return int(cur.lastrowid)
+                for record in records:
+                    curves = {name: _json_safe(getattr(record, name)) for name in CURVES}
+                    final = {k: v for k, v in record.final.items() if isinstance(v, (int, float)) and math.isfinite(v)}
+                    cur = conn.execute(
+                        "INSERT INTO runs (created, config, device, seconds, status, test_acc, final, curves)"
+                        " VALUES (?,?,?,?,?,?,?,?)",
+                        (
+                            record.created or now_iso(),
+                            json.dumps(record.config),
+                            record.device,
+                            float(record.seconds),
+                            record.status,
+                            final.get("test_acc"),
+                            json.dumps(final),
+                            json.dumps(curves),
+                        ),
+                    )
+                    assert cur.lastrowid is not None, "an INSERT always sets lastrowid"
+                    ids.append(int(cur.lastrowid))
+            return ids
         except sqlite3.Error as exc:
             raise HistoryError(self._explain(exc)) from exc
         finally:

@@ -9,7 +9,7 @@ from typing import TypedDict
 CURVES = ("train_loss", "train_acc", "val_steps", "val_loss", "val_acc")
 NUMBERS = ("lr", "momentum", "alpha", "beta1", "beta2", "weight_decay")
 WHOLE = ("batch_size", "epochs", "seed", "val_every")
-FINAL = ("train_loss", "test_loss", "train_acc", "test_acc")
+FINAL = ("train_loss", "val_loss", "test_loss", "train_acc", "val_acc", "test_acc")
 
 
 def _is_number(v) -> bool:
@@ -51,8 +51,9 @@ def json_object(text, name: str, problems: list[str], plural: bool = False) -> d
 def check_config(config: dict, problems: list[str]) -> dict:
     """The config if every setting the screens read has the right kind; else {} and the problems noted."""
     found = []
-    if "optimizer" in config and not isinstance(config["optimizer"], str):
-        found.append(f"optimizer is {_short(config['optimizer'])}, not a name")
+    for key in ("optimizer", "schedule", "augment"):
+        if key in config and not isinstance(config[key], str):
+            found.append(f"{key} is {_short(config[key])}, not a name")
     found += [f"{k} is {_short(config[k])}, not a number" for k in NUMBERS if k in config and not _is_number(config[k])]
     found += [
         f"{k} is {_short(config[k])}, not a whole number" for k in WHOLE if k in config and not _is_whole(config[k])

@@ -88,6 +88,12 @@ class EngineServer:
             self.send(DataReady(friendly_error(exc)))
             return
         self.send(DataReady())
+        try:  # torch.optim's one-time import (engine.training.optimizers_ready), while the learner reads
+            from .training import warm_up
+
+            warm_up()
+        except Exception:  # the first run then pays it, and says so
+            pass
 
     def serve(self) -> None:
         while True:

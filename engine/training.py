@@ -5,8 +5,11 @@ random_split after set_seed(2021); minibatches of a fresh random permutation eac
 step_idx counts batches across epochs from 1; after batch b of an epoch (b % val_every == 0)
 the whole validation split is scored and the mean train loss/accuracy of the last val_every
 batches is logged. Differences, for speed only: the data are normalised tensors already on the
-device, batches are gathered by index (no DataLoader, no workers, no per-image transforms), and
-per-step metrics stay on the device until they are sent a few times a second.
+device, batches are gathered by index (no DataLoader, no workers) and augmented as whole batches on the
+device (engine.augment), and per-step metrics stay on the device until they are sent a few times a
+second. The learning-rate schedule (engine.training_config.build_scheduler) steps after every batch.
+After the last batch the validation split is scored once more, so every run ends with a validation
+point taken from its final weights; the test set is scored only for the final table.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from pathlib import Path
 
 import torch
 
+from .augment import augment
+from .contracts.benchmark import benchmark_row
 from .contracts.bonus import (
     EpochProgress,
     EvalRow,
@@ -39,10 +44,11 @@ from .model import MLP, count_params, loss_fn
 from .model_io import load_model, save_model
 from .seeding import SEED
 from .streaming import LossStream
-from .training_config import build_optimizer, course_split
+from .training_config import build_optimizer, build_scheduler, course_split
 
-__all__ = ["TrainingSession", "evaluate_saved", "init_model", "load_model"]
+__all__ = ["TrainingSession", "evaluate_saved", "init_model", "load_model", "optimizers_ready"]
 
+FINAL = ("train_loss", "val_loss", "test_loss", "train_acc", "val_acc", "test_acc")  # a run's record.final
 FLUSH_S = 0.12  # how often per-step metrics go to the screen (one host sync each time)
 YOUR_MODEL = "Your model"
 
@@ -61,23 +67,28 @@ def init_model(hidden, seed: int, device) -> MLP:
     return model.to(device)
 
 
-def _eval_rows(label: str, model, mnist, train_idx, skip: Callable[[], bool] | None = None) -> EvalRow:
+def optimizers_ready() -> bool:
+    """Whether torch.optim's first optimizer has been made in this process: making one imports
+    torch._dynamo (~900 modules: 1.3 s here with compiled bytecode, 5.3 s without, more from a cold disk),
+    the whole of a first run's extra time once MNIST is cached. The engine does it while idle (warm_up)."""
+    import sys
+
+    return "torch._dynamo" in sys.modules
+
+
+def warm_up() -> None:
+    """Pay the one-time cost of torch.optim's first optimizer now, not in the learner's first run."""
+    build_optimizer(TrainConfig(optimizer="SGD"), [torch.zeros(1, requires_grad=True)], fused=False)
+
+
+def _eval_rows(
+    label: str, model, mnist, train_idx, val: tuple[float, float], skip: Callable[[], bool] | None = None
+) -> EvalRow:
+    """The final table's row: the training split and the test set scored now, the validation split's
+    figures as the run's last validation found them (same weights)."""
     tl, ta = evaluate(model, mnist.train_x, mnist.train_y, train_idx, skip=skip)
     sl, sa = evaluate(model, mnist.test_x, mnist.test_y, skip=skip)
-    return EvalRow(label, tl, sl, ta, sa)
-
-
-_bench_cache: dict[tuple, EvalRow] = {}
-
-
-def benchmark_row(device, mnist, train_idx, skip: Callable[[], bool] | None = None) -> EvalRow:
-    """The benchmark's row of the table on the same data; cached (it never changes)."""
-    from .benchmark import LABEL, load_benchmark
-
-    key = (str(device), id(mnist), len(train_idx), int(train_idx[:8].sum()))
-    if key not in _bench_cache:
-        _bench_cache[key] = _eval_rows(LABEL, load_benchmark(device), mnist, train_idx, skip)
-    return _bench_cache[key]
+    return EvalRow(label, tl, sl, ta, sa, val_loss=val[0], val_acc=val[1])
 
 
 class TrainingSession:
@@ -95,9 +106,11 @@ class TrainingSession:
         evaluate_benchmark: bool = True,
         cuda_graph: bool = False,
         should_stop: Callable[[], bool] | None = None,
+        score: bool = True,
     ):
+        """`score` False: no final table (benchmarks/bench_sweep.py times training alone)."""
         self.config, self.device, self.mnist = config, torch.device(device), mnist
-        self.evaluate_benchmark = evaluate_benchmark
+        self.evaluate_benchmark, self.score = evaluate_benchmark, score
         self.cuda_graph = cuda_graph  # optional, CUDA only: replay one captured training step per batch
         self.model: MLP | None = None
         self.record: RunRecord | None = None
@@ -138,6 +151,8 @@ class TrainingSession:
             yield Failed("; ".join(errors))
             return
         t_start = time.monotonic()
+        if not optimizers_ready():
+            yield Status("preparing PyTorch's optimizers (once per session: a few seconds)")
         yield Status("preparing the data split, the model and the optimizer")
         train_idx, val_idx = (t.to(dev) for t in course_split(cfg.seed))
         if cfg.train_limit:
@@ -148,6 +163,8 @@ class TrainingSession:
         total = cfg.epochs * bpe
         self.model = model = init_model(cfg.hidden, cfg.seed, dev)
         opt = build_optimizer(cfg, model.parameters(), capturable=self._graphed())
+        schedule = build_scheduler(opt, [cfg], total)
+        augmented = cfg.augment == "affine"
         yield TrainStarted(
             device_name(dev),
             n,
@@ -160,6 +177,8 @@ class TrainingSession:
         )
 
         step_fn = self._make_step(model, opt, bs)
+        # One generator, on the device, draws each epoch's order and then each batch's augmentation,
+        # in the order scripts/train_benchmark.py draws them from its own.
         gen = torch.Generator(device=dev).manual_seed(cfg.seed)
         metrics = torch.zeros(total, 2, device=dev)  # per-step (loss, acc): each step writes its own row
         # Series 0 is the loss, 1 the accuracy; both are cut where the loss first is not finite.
@@ -189,6 +208,16 @@ class TrainingSession:
                 reason = "diverged"
                 yield Diverged(loss.diverged_at, YOUR_MODEL)  # 0-based iteration, as engine.events
 
+        def validate(epoch: int, batch: int) -> Iterator[Event]:
+            vl, va = evaluate(model, x_val, y_val)
+            model.train()
+            val_steps.append(step)
+            val_loss.append(vl)
+            val_acc.append(va)
+            yield Validation(step, epoch, batch, vl, va)
+            yield LogLine(valid_line(epoch, batch, vl, va))
+
+        epoch = b = 0
         for epoch in range(1, cfg.epochs + 1):
             perm = train_idx[torch.randperm(n, generator=gen, device=dev)]
             for b in range(bpe):
@@ -196,7 +225,10 @@ class TrainingSession:
                     reason = "stopped"
                     break
                 idx = perm[b * bs : (b + 1) * bs]
-                step_fn(mnist.train_x[idx], mnist.train_y[idx], metrics[step])
+                x = mnist.train_x[idx]
+                step_fn(augment(x, gen) if augmented else x, mnist.train_y[idx], metrics[step])
+                if schedule is not None:
+                    schedule.step()
                 stream.add(metrics[step])
                 step += 1
                 self.steps_done = step
@@ -208,25 +240,28 @@ class TrainingSession:
                         break
                     done_s = now - t_train
                     rate = step * bs / max(done_s, 1e-9)
-                    yield EpochProgress(epoch, cfg.epochs, b + 1, bpe, rate, (total - step) * bs / max(rate, 1e-9))
+                    lr = opt.param_groups[0]["lr"]
+                    eta = (total - step) * bs / max(rate, 1e-9)
+                    yield EpochProgress(epoch, cfg.epochs, b + 1, bpe, rate, eta, float(lr))
                 if at_val:
-                    vl, va = evaluate(model, x_val, y_val)
-                    model.train()
-                    val_steps.append(step)
-                    val_loss.append(vl)
-                    val_acc.append(va)
-                    yield Validation(step, epoch, b + 1, vl, va)
-                    yield LogLine(valid_line(epoch, b + 1, vl, va))
+                    yield from validate(epoch, b + 1)
                     k = cfg.val_every
                     yield LogLine(train_line(epoch, b + 1, sum(losses[-k:]) / k, sum(accs[-k:]) / k))
             if reason != "completed":
                 break
         if reason != "diverged":
             yield from flush()
+        unvalidated = not val_steps or val_steps[-1] != step
+        if reason != "diverged" and step > 0 and unvalidated and not self._skip.is_set():
+            batch = b if reason == "stopped" else bpe  # a stop breaks before batch b + 1 ran
+            if batch == 0:  # stopped at the start of an epoch: its last batch was the previous epoch's
+                epoch, batch = epoch - 1, bpe
+            yield from validate(epoch, batch)  # the final weights' validation: what the run is judged on
         train_seconds = time.monotonic() - t_start
 
-        if reason != "diverged" and step > 0:
-            yield from self._evaluate(model, train_idx)
+        if reason != "diverged" and step > 0 and self.score:
+            last = (val_loss[-1], val_acc[-1]) if val_steps and val_steps[-1] == step else (math.nan, math.nan)
+            yield from self._evaluate(model, train_idx, last)
         self.record = RunRecord(
             id=None,
             created=now_iso(),
@@ -243,7 +278,7 @@ class TrainingSession:
         )
         yield Done(reason, time.monotonic() - t_start)
 
-    def _evaluate(self, model, train_idx) -> Iterator[Event]:
+    def _evaluate(self, model, train_idx, val: tuple[float, float]) -> Iterator[Event]:
         """The final table (your model, then the benchmark), unless the evaluation is skipped."""
         skip = self._skip.is_set
         skipped = Status("evaluation skipped: what was trained is kept")
@@ -252,16 +287,14 @@ class TrainingSession:
             return
         yield Status("evaluating on the training and test sets")
         try:
-            rows: tuple[EvalRow, ...] = (_eval_rows(YOUR_MODEL, model, self.mnist, train_idx, skip),)
+            rows: tuple[EvalRow, ...] = (_eval_rows(YOUR_MODEL, model, self.mnist, train_idx, val, skip),)
         except EvaluationSkipped:
             yield skipped
             return
-        self._final = {k: getattr(rows[0], k) for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
+        self._final = {k: getattr(rows[0], k) for k in FINAL}
         if self.evaluate_benchmark:
             try:
-                rows += (benchmark_row(self.device, self.mnist, train_idx, skip),)
-            except EvaluationSkipped:  # the learner's own row stands
-                yield Status("the benchmark's evaluation was skipped")
+                rows += (benchmark_row(),)
             except ValueError as exc:
                 yield Status(str(exc))
         yield Evaluation(rows)
@@ -269,7 +302,14 @@ class TrainingSession:
     def _graphed(self) -> bool:
         from .training_graph import graph_supported
 
-        return self.cuda_graph and self.device.type == "cuda" and graph_supported(self.config.optimizer)
+        # A captured step replays its learning rate as it was captured: schedules run the plain loop.
+        cfg = self.config
+        return (
+            self.cuda_graph
+            and self.device.type == "cuda"
+            and graph_supported(cfg.optimizer)
+            and cfg.schedule == "constant"
+        )
 
     def _make_step(self, model, opt, batch_size):
         """step(x, y, out) trains on one batch and writes (loss, acc) into the device tensor `out`."""
@@ -302,12 +342,13 @@ def evaluate_saved(path, device, mnist, *, evaluate_benchmark: bool = True) -> I
         yield Failed(str(exc))
         return
     seed = int((info.get("config") or {}).get("seed", SEED)) if isinstance(info.get("config"), dict) else SEED
-    train_idx = course_split(seed)[0].to(device)
-    yield Status("evaluating on the training and test sets")
-    rows: tuple[EvalRow, ...] = (_eval_rows(f"Saved model ({Path(path).stem})", model, mnist, train_idx),)
+    train_idx, val_idx = (t.to(device) for t in course_split(seed))
+    yield Status("evaluating on the training, validation and test sets")
+    val = evaluate(model, mnist.train_x, mnist.train_y, val_idx)
+    rows: tuple[EvalRow, ...] = (_eval_rows(f"Saved model ({Path(path).stem})", model, mnist, train_idx, val),)
     if evaluate_benchmark:
         try:
-            rows += (benchmark_row(device, mnist, train_idx),)
+            rows += (benchmark_row(),)
         except ValueError as exc:
             yield Status(str(exc))
     yield Evaluation(rows)

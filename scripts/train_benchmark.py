@@ -40,34 +40,13 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from engine.augment import augment  # the app's augmentation: one implementation
 from engine.data import load_mnist
 from engine.evaluation import evaluate
 from engine.model import MLP, count_params
 from engine.training_config import course_split
 
 HIDDEN = [200, 100, 50]
-
-
-def augment(x: torch.Tensor, g: torch.Generator, rot_deg: float, scale: float, shift_px: float) -> torch.Tensor:
-    """Random rotation, scale and shift of every image in a (B, 28, 28) batch at once.
-
-    theta_b = [[s cos a, -s sin a, tx], [s sin a, s cos a, ty]] maps output to input coordinates
-    in [-1, 1] units, where one pixel is 2/28.
-    """
-    b = x.shape[0]
-    u = torch.rand(b, 4, generator=g, device=x.device) * 2 - 1  # uniform in [-1, 1]
-    a = u[:, 0] * math.radians(rot_deg)
-    s = 1 + u[:, 1] * scale
-    t = u[:, 2:] * shift_px * 2 / 28
-    theta = torch.stack(
-        [
-            torch.stack([s * torch.cos(a), -s * torch.sin(a), t[:, 0]], 1),
-            torch.stack([s * torch.sin(a), s * torch.cos(a), t[:, 1]], 1),
-        ],
-        1,
-    )
-    grid = F.affine_grid(theta, (b, 1, 28, 28), align_corners=False)
-    return F.grid_sample(x.unsqueeze(1), grid, mode="bilinear", padding_mode="border", align_corners=False).squeeze(1)
 
 
 def main(argv: list[str] | None = None) -> int:

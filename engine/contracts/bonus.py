@@ -27,11 +27,31 @@ BETA2 = Range("beta2", 0.999, 0.9, 0.9999, 0.0001)
 WEIGHT_DECAY = Range("weight decay", 0.0, 0.0, 0.1, 0.001)
 # Batch sizes step through powers of two; any whole number up to the whole split can be typed.
 BATCH_SIZE = Range("batch size", 64, 1, N_TRAIN, math.log10(2), scale="log", integer=True)
-EPOCHS = Range("epochs", 2, 1, 100, 1, integer=True)
+# Up to the benchmark's recipe (120 epochs) on the slider; a longer run can be typed.
+EPOCHS = Range("epochs", 2, 1, 120, 1, integer=True, typed_max=200)
 MAX_BATCH, MAX_EPOCHS = int(BATCH_SIZE.highest), int(EPOCHS.highest)
 DEFAULT_HIDDEN = (200, 100, 50)
 DEFAULT_SEED = COURSE_SEED
 VAL_EVERY = 200  # batches between validations, as the course's VAL_FREQ / LOG_FREQ
+
+# Learning-rate schedules (torch.optim.lr_scheduler, stepped after every batch) and what each does.
+SCHEDULES: dict[str, str] = {
+    "constant": "lr stays as set",
+    "step": "lr x0.1 at 50% and 75% of the run",
+    "cosine": "lr falls along a cosine to 0",
+    "one-cycle": "lr/25 up to lr in 20%, then down to ~0",
+}
+ONE_CYCLE_WARMUP = 0.2  # the fraction of the run one-cycle spends rising (the benchmark's pct_start)
+ONE_CYCLE_SWING = 0.05  # one-cycle moves Adam's beta1 this far below its setting while the lr is high
+STEP_MILESTONES = (0.5, 0.75)  # "step": where in the run the lr is cut
+STEP_GAMMA = 0.1
+# Augmentation of each training batch on the device: off, or a random affine map per image with the
+# benchmark's ranges (engine.augment): rotation +-10 degrees, scale 1 +- 0.1, shift +-2 pixels.
+AUGMENTATIONS: dict[str, str] = {
+    "off": "the images as they are",
+    "affine": "each image rotated ±10°, scaled ±10%, shifted ±2 px",
+}
+AFFINE = (10.0, 0.1, 2.0)  # rotation (degrees), scale (fraction), shift (pixels)
 
 
 def _is_int(value) -> bool:
@@ -61,6 +81,8 @@ class TrainConfig:
     weight_decay: float = WEIGHT_DECAY.default
     batch_size: int = int(BATCH_SIZE.default)
     epochs: int = int(EPOCHS.default)
+    schedule: str = "constant"
+    augment: str = "off"
     hidden: tuple[int, ...] = DEFAULT_HIDDEN
     seed: int = DEFAULT_SEED
     val_every: int = VAL_EVERY
@@ -96,6 +118,10 @@ class TrainConfig:
             errors.append(f"batch size must be a whole number from 1 to {MAX_BATCH:,}, got {self.batch_size!r}")
         if not _is_int(self.epochs) or not 1 <= self.epochs <= MAX_EPOCHS:
             errors.append(f"epochs must be a whole number from 1 to {MAX_EPOCHS}, got {self.epochs!r}")
+        if self.schedule not in SCHEDULES:
+            errors.append(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if self.augment not in AUGMENTATIONS:
+            errors.append(f"unknown augmentation {self.augment!r}; choose one of {', '.join(AUGMENTATIONS)}")
         if not _is_int(self.val_every) or self.val_every < 1:
             errors.append(f"validation interval must be at least 1 batch, got {self.val_every!r}")
         if not _is_int(self.seed) or self.seed < 0:
@@ -269,17 +295,21 @@ class EpochProgress(Event):
     batches: int
     samples_per_s: float
     eta_s: float
+    lr: float = math.nan  # the learning rate the schedule has reached (the first group's)
 
 
 @dataclass(frozen=True)
 class EvalRow:
-    """One row of the course's final table; accuracies in 0..1."""
+    """One row of the final table; accuracies in 0..1. Train = the 50,000-example split (never augmented),
+    val = the 10,000-example validation split (what a learner chooses on), test = scored for this table only."""
 
     model: str
     train_loss: float
     test_loss: float
     train_acc: float
     test_acc: float
+    val_loss: float = math.nan  # nan: not known (a model saved before validation was scored)
+    val_acc: float = math.nan
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..benchmark import benchmark_info, benchmark_note
+from ..contracts.benchmark import benchmark_info, benchmark_note
 from ..contracts.bonus import (
     BenchmarkNote,
     EvaluateJob,

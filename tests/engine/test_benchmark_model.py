@@ -42,3 +42,57 @@ def test_json_records_the_recipe():
         assert recipe[key], key
     assert "test set scored once" in recipe["train_data"]
     assert info["architecture"]["hidden"] == HIDDEN and info["date"]
+
+
+def test_the_shown_figures_are_the_files_and_the_same_every_time(mnist):
+    """Issue 21: the benchmark row changed between runs (it was scored again on each run's own split)."""
+    import dataclasses
+
+    from engine.contracts.benchmark import LABEL, benchmark_row
+    from engine.contracts.bonus import Evaluation, TrainConfig
+    from engine.training import TrainingSession
+
+    metrics = benchmark_info()["metrics"]
+    row = benchmark_row()
+    assert row.model == LABEL
+    assert {
+        k: getattr(row, k) for k in ("train_loss", "val_loss", "test_loss", "train_acc", "val_acc", "test_acc")
+    } == {k: metrics[k] for k in ("train_loss", "val_loss", "test_loss", "train_acc", "val_acc", "test_acc")}
+    quick = TrainConfig(lr=1e-3, train_limit=300, batch_size=100, epochs=1, hidden=(10,))
+    shown = []
+    for config in (quick, dataclasses.replace(quick, seed=7, train_limit=200)):  # other splits, other subsets
+        events = list(TrainingSession(config, "cpu", mnist).run())
+        shown.append(next(e for e in events if isinstance(e, Evaluation)).rows[1])
+    assert shown == [row, row]
+
+
+def test_a_damaged_figures_file_is_a_message(tmp_path, monkeypatch):
+    from engine.contracts import benchmark
+
+    bad = tmp_path / "benchmark_model.json"
+    bad.write_text('{"metrics": {"test_acc": "high"}}')
+    monkeypatch.setattr(benchmark, "info_path", lambda: bad)
+    benchmark._read.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="no usable train_loss, test_loss, train_acc, test_acc"):
+            benchmark.benchmark_row()
+    finally:
+        benchmark._read.cache_clear()
+
+
+def test_the_recipe_in_the_settings_is_the_one_in_the_file():
+    from engine.contracts.benchmark import RECIPE
+    from engine.contracts.bonus import AFFINE
+
+    recipe = benchmark_info()["recipe"]
+    assert recipe["optimizer"] == (
+        f"{RECIPE.optimizer}(lr={RECIPE.lr:g}, betas=({RECIPE.beta1:g}, {RECIPE.beta2:g}), "
+        f"weight_decay={RECIPE.weight_decay:g})"
+    )
+    assert (
+        recipe["schedule"].startswith(f"OneCycleLR(max_lr={RECIPE.lr:g}, pct_start=0.2")
+        and RECIPE.schedule == "one-cycle"
+    )
+    assert (recipe["epochs"], recipe["batch_size"], recipe["seed"]) == (RECIPE.epochs, RECIPE.batch_size, RECIPE.seed)
+    assert recipe["augmentation"].startswith("per-image random affine") and RECIPE.augment == "affine"
+    assert f"rotation +-{AFFINE[0]:g} deg, scale 1+-{AFFINE[1]:g}, shift +-{AFFINE[2]:g} px" in recipe["augmentation"]

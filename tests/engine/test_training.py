@@ -12,7 +12,7 @@ from engine.evaluation import evaluate
 from engine.events import Diverged, Done, Failed, Status
 from engine.model import MLP, loss_fn
 from engine.training import TrainingSession, evaluate_saved, init_model, load_model
-from engine.training_config import build_optimizer, course_split
+from engine.training_config import build_optimizer, build_scheduler, course_split
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -112,7 +112,9 @@ def test_defaults_are_the_courses_and_valid():
         ({"lr": math.inf}, "finite"),
         ({"batch_size": 0}, "batch size"),
         ({"batch_size": 50_001}, "batch size"),
-        ({"epochs": 101}, "epochs"),
+        ({"epochs": 201}, "epochs"),
+        ({"schedule": "linear"}, "unknown schedule"),
+        ({"augment": "elastic"}, "unknown augmentation"),
         ({"beta1": 1.0}, "beta1"),
         ({"beta2": -0.1}, "beta2"),
         ({"momentum": 1.0}, "momentum"),
@@ -140,13 +142,20 @@ def test_protocol_curves_validation_and_logs(mnist):
     assert len(losses) == 80 and all(0 <= a <= 1 for a in accs)
     assert sum(losses[-15:]) / 15 < 0.6 * sum(losses[:15]) / 15  # the loss falls
     vals = of(events, Validation)
-    # batch_id % 15 == 14 within each epoch; step_idx counts across epochs from 1
-    assert [(v.epoch, v.batch, v.step) for v in vals] == [(1, 15, 15), (1, 30, 30), (2, 15, 55), (2, 30, 70)]
+    # batch_id % 15 == 14 within each epoch; step_idx counts across epochs from 1; then the final weights'
+    assert [(v.epoch, v.batch, v.step) for v in vals] == [
+        (1, 15, 15),
+        (1, 30, 30),
+        (2, 15, 55),
+        (2, 30, 70),
+        (2, 40, 80),
+    ]
     assert vals[-1].acc > 0.8
     logs = [e.text for e in of(events, LogLine)]
     assert (
-        len(logs) == 8 and logs[0].startswith("[VALID] Epoch 1 - Batch 15 - Loss: ") and logs[1].startswith("[TRAIN]")
+        len(logs) == 9 and logs[0].startswith("[VALID] Epoch 1 - Batch 15 - Loss: ") and logs[1].startswith("[TRAIN]")
     )
+    assert logs[-1] == f"[VALID] Epoch 2 - Batch 40 - Loss: {vals[-1].loss:.3f} - Acc: {100 * vals[-1].acc:.3f}%"
     want = sum(losses[40:55]) / 15, sum(accs[40:55]) / 15  # the running mean of the last 15 batches
     assert logs[5] == f"[TRAIN] Epoch 2 - Batch 15 - Loss: {want[0]:.3f} - Acc: {100 * want[1]:.3f}%"
     assert logs[4] == f"[VALID] Epoch 2 - Batch 15 - Loss: {vals[2].loss:.3f} - Acc: {100 * vals[2].acc:.3f}%"
@@ -155,8 +164,21 @@ def test_protocol_curves_validation_and_logs(mnist):
     assert [r.model for r in ev.rows] == ["Your model"] and ev.rows[0].test_acc > 0.8
     assert events[-1] == Done("completed", events[-1].seconds)
     rec = session.record
-    assert rec.status == "completed" and list(rec.train_loss) == losses and list(rec.val_steps) == [15, 30, 55, 70]
+    assert rec.status == "completed" and list(rec.train_loss) == losses and list(rec.val_steps) == [15, 30, 55, 70, 80]
     assert rec.final["test_acc"] == ev.rows[0].test_acc
+    # the table's validation figures are the final weights' (the last validation), scored on the whole split
+    assert (
+        (ev.rows[0].val_loss, ev.rows[0].val_acc)
+        == (vals[-1].loss, vals[-1].acc)
+        == (
+            rec.final["val_loss"],
+            rec.final["val_acc"],
+        )
+    )
+    val_idx = course_split(2021)[1]
+    assert (vals[-1].loss, vals[-1].acc) == pytest.approx(
+        evaluate(session.model, mnist.train_x, mnist.train_y, val_idx)
+    )
     # the final train metrics are exact means over the examples trained on
     train_idx = course_split(2021)[0][:2000]
     with torch.no_grad():
@@ -267,3 +289,77 @@ def test_a_skipped_evaluation_keeps_what_was_trained(mnist, when):
     losses, _ = steps_curve(events)
     assert len(losses) == session.steps_done == len(session.record.train_loss) >= 10
     assert session.record.final == {} and session.record.status == events[-1].reason
+
+
+def lrs_and_beta1(schedule: str, optimizer: str = "AdamW", steps: int = 100, lr: float = 0.01):
+    cfg = TrainConfig(optimizer=optimizer, lr=lr, schedule=schedule)
+    opt = build_optimizer(cfg, MLP(hidden_dims=[3]).parameters())
+    sched = build_scheduler(opt, [cfg], steps)
+    out = []
+    for _ in range(steps):
+        group = opt.param_groups[0]
+        out.append((group["lr"], group.get("betas", (group.get("momentum"),))[0]))
+        opt.step()
+        if sched is not None:
+            sched.step()
+    return out
+
+
+def test_schedules_follow_their_closed_forms():
+    """The lr used at step t (0-based) of T = 100, from torch.optim.lr_scheduler, against the formulas."""
+    T, lr = 100, 0.01
+    assert lrs_and_beta1("constant") == [(lr, 0.9)] * T
+    step = [v for v, _ in lrs_and_beta1("step")]
+    assert step == pytest.approx([lr] * 50 + [lr / 10] * 25 + [lr / 100] * 25)  # x0.1 at 50% and 75%
+    cosine = [v for v, _ in lrs_and_beta1("cosine")]
+    assert cosine == pytest.approx([lr * (1 + math.cos(math.pi * t / T)) / 2 for t in range(T)])
+    cycle = lrs_and_beta1("one-cycle")
+    up = 0.2 * T - 1  # torch's OneCycleLR: the peak is at step pct_start * total - 1
+    start, low = lr / 25, lr / 25 / 1e4
+
+    def expected(t: int) -> tuple[float, float]:
+        if t <= up:  # cosine from lr/25 up to lr, and beta1 from 0.95 down to 0.85
+            f = (1 + math.cos(math.pi * t / up)) / 2
+            return lr + (start - lr) * f, 0.85 + 0.1 * f
+        f = (1 + math.cos(math.pi * (t - up) / (T - 1 - up))) / 2
+        return low + (lr - low) * f, 0.95 - 0.1 * f
+
+    assert [v for v, _ in cycle] == pytest.approx([expected(t)[0] for t in range(T)], rel=1e-6)
+    assert [b for _, b in cycle] == pytest.approx([expected(t)[1] for t in range(T)], rel=1e-6)
+    sgd = lrs_and_beta1("one-cycle", optimizer="SGD momentum")
+    assert {b for _, b in sgd} == {0.9}  # the learner's momentum stays as set
+
+
+def test_the_run_follows_its_schedule(mnist):
+    cfg = TrainConfig(**{**SMALL, "epochs": 1, "schedule": "step"})
+    _, events = run(cfg, mnist)
+    progress = of(events, EpochProgress)
+    assert {p.lr for p in progress if p.batch <= 20} == {1e-3} and progress[-1].lr == pytest.approx(1e-5)
+
+
+def test_augmentation_moves_images_within_its_ranges(mnist):
+    from engine.augment import augment
+
+    x = mnist.train_x[:256]
+    same = augment(x, torch.Generator().manual_seed(0), 0.0, 0.0, 0.0)
+    assert torch.allclose(same, x, atol=1e-5)  # the identity map samples every pixel at its centre
+    moved = augment(x, torch.Generator().manual_seed(0), 0.0, 0.0, 2.0)
+    again = augment(x, torch.Generator().manual_seed(0), 0.0, 0.0, 2.0)
+    assert torch.equal(moved, again) and not torch.allclose(moved, x)  # seeded, and it does move them
+    grid = torch.arange(28.0)
+
+    def centre(images):  # of the ink (pixels above the background), in pixels
+        ink = (images - images.amin()).clamp(min=0)
+        mass = ink.sum((1, 2))
+        return (ink.sum(1) * grid).sum(1) / mass, (ink.sum(2) * grid).sum(1) / mass
+
+    (x0, y0), (x1, y1) = centre(x), centre(moved)
+    assert (x1 - x0).abs().max() <= 2.05 and (y1 - y0).abs().max() <= 2.05  # shifts of at most 2 px
+    assert (x1 - x0).abs().max() > 1.0  # and they are not all tiny
+
+
+def test_an_augmented_run_trains_and_is_reproducible(mnist):
+    cfg = TrainConfig(**{**SMALL, "epochs": 1, "train_limit": 600, "augment": "affine"})
+    a, b = steps_curve(run(cfg, mnist)[1]), steps_curve(run(cfg, mnist)[1])
+    plain = steps_curve(run(TrainConfig(**{**SMALL, "epochs": 1, "train_limit": 600}), mnist)[1])
+    assert a == b and a != plain and sum(a[0][-10:]) < sum(a[0][:10])  # seeded, augmented, and it learns

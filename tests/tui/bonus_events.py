@@ -9,7 +9,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from engine.benchmark import benchmark_note
+from engine.contracts.benchmark import benchmark_note
 from engine.contracts.bonus import (
     BenchmarkNote,
     EpochProgress,
