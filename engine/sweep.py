@@ -1,0 +1,310 @@
+"""The Bonus's sweep: K copies of one run, differing in a setting or two, trained side by side.
+
+Copies that share a batch size form one group, trained as Section 5 trains its copies: every
+parameter of the group is one (K, ...) tensor, the first layer one wide matmul for all copies
+and the others batched matmuls, so one forward and one backward pass serve every copy. The
+copies share no parameters, so the gradient of the summed losses with respect to copy k's slice
+is exactly the gradient of copy k's own loss. torch.optim then updates each copy as its own
+run would: the optimizer has one parameter group per copy (its lr, weight decay, momentum or
+betas), whose parameters are views into the stacked tensors (no copy), and the schedule is the
+library's, one for all groups. Each group draws its epochs' order and its augmentation from a
+generator seeded as a run's, so copy k sees the same batches as a run of its settings alone.
+Groups with other batch sizes are interleaved, so every copy's curve grows at the same pace.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .augment import augment
+from .contracts.bonus import EVAL_BATCH, TrainConfig
+from .contracts.sweep import (
+    SweepCopy,
+    SweepDiverged,
+    SweepPlan,
+    SweepProgress,
+    SweepResult,
+    SweepRow,
+    SweepStarted,
+    SweepSteps,
+    SweepValidation,
+    ranked,
+)
+from .device import device_name
+from .events import Done, Event, Failed, Status
+from .history import RunRecord, now_iso
+from .model import count_params
+from .streaming import LossStream
+from .training import init_model, optimizers_ready
+from .training_config import build_scheduler, course_split, grouped_optimizer
+
+FLUSH_S = 0.15  # how often curves go to the screen (one host sync per group each time)
+
+
+def batched_logp(params: Sequence[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """(K, B, 10) log-probabilities of K stacked MLPs on the same inputs x (B, 28, 28) or (B, 784).
+
+    Weights are (K, out, in), biases (K, out). The first layer sees the same inputs for every
+    copy: one (B, 784) @ (784, K*out) matmul; the later ones are batched matmuls.
+    """
+    k = params[0].shape[0]
+    x = x.reshape(len(x), -1)
+    w, b = params[0], params[1]
+    h = torch.addmm(b.reshape(-1), x, w.reshape(-1, w.shape[-1]).T).view(len(x), k, -1).transpose(0, 1)
+    for w, b in zip(params[2::2], params[3::2]):
+        h = torch.baddbmm(b[:, None, :], torch.relu(h), w.transpose(1, 2))
+    return F.log_softmax(h, dim=-1)
+
+
+@torch.no_grad()
+def evaluate_copies(params, x: torch.Tensor, y: torch.Tensor) -> tuple[list[float], list[float]]:
+    """Each copy's exact mean NLL and accuracy over all of (x, y), in chunks; one host sync at the end."""
+    k = params[0].shape[0]
+    chunk = max(256, EVAL_BATCH // k)  # a chunk's activations stay near a single model's EVAL_BATCH
+    loss = torch.zeros(k, dtype=torch.float64, device=x.device)
+    correct = torch.zeros(k, dtype=torch.int64, device=x.device)
+    for start in range(0, len(y), chunk):
+        xb, yb = x[start : start + chunk], y[start : start + chunk]
+        logp = batched_logp(params, xb)
+        loss -= logp.gather(2, yb.view(1, -1, 1).expand(k, -1, 1)).squeeze(2).double().sum(1)
+        correct += (logp.argmax(-1) == yb).sum(1)
+    n = max(1, len(y))
+    return (loss / n).tolist(), (correct.double() / n).tolist()
+
+
+class CopyGroup:
+    """Copies that share a batch size: their stacked parameters, optimizer, schedule, data order and curves."""
+
+    def __init__(self, indices: list[int], configs: list[TrainConfig], device, mnist, train_idx) -> None:
+        cfg = configs[0]
+        self.indices, self.configs, self.mnist, self.train_idx = indices, configs, mnist, train_idx
+        self.k, self.bs = len(configs), cfg.batch_size
+        self.n = len(train_idx)
+        self.bpe = math.ceil(self.n / self.bs)
+        self.epochs, self.total = cfg.epochs, cfg.epochs * self.bpe
+        self.val_every, self.augmented = cfg.val_every, cfg.augment == "affine"
+        base = init_model(cfg.hidden, cfg.seed, device)  # every copy starts from a run's initial weights
+        self.params = [p.detach().unsqueeze(0).repeat(self.k, *([1] * p.dim())) for p in base.parameters()]
+        # torch.optim's parameters: leaf views of each copy's slice, sharing the stacked tensors' memory.
+        self.views = [[torch.nn.Parameter(p[i]) for p in self.params] for i in range(self.k)]
+        for p in self.params:
+            p.requires_grad_(True)
+        self.opt = grouped_optimizer(configs, self.views)
+        self.schedule = build_scheduler(self.opt, configs, self.total)
+        self.gen = torch.Generator(device=device).manual_seed(cfg.seed)
+        self.metrics = torch.zeros(self.total, self.k, 2, device=device)  # per step and copy: (loss, acc)
+        self.alive_mask = torch.ones(self.k, dtype=torch.bool, device=device)
+        self.stream = LossStream(2 * self.k, FLUSH_S)  # series 2i: copy i's loss, 2i+1 its accuracy
+        self.dead: set[int] = set()  # copies (positions in the group) whose loss was not finite
+        self.step = self.epoch = self.batch = 0
+        self.losses: list[list[float]] = [[] for _ in range(self.k)]
+        self.accs: list[list[float]] = [[] for _ in range(self.k)]
+        self.vals: list[list[tuple[int, float, float]]] = [[] for _ in range(self.k)]  # (step, loss, acc)
+        self._perm: torch.Tensor | None = None
+
+    @property
+    def fraction(self) -> float:
+        return self.step / max(1, self.total)
+
+    @property
+    def finished(self) -> bool:
+        return self.step >= self.total or len(self.dead) == self.k
+
+    def train_step(self) -> bool:
+        """One batch for every copy; True when it ended a validation interval (or the epoch's last batch)."""
+        if self.batch == 0:
+            self.epoch += 1
+            self._perm = self.train_idx[torch.randperm(self.n, generator=self.gen, device=self.train_idx.device)]
+        assert self._perm is not None, "an epoch's order is drawn at its first batch"
+        idx = self._perm[self.batch * self.bs : (self.batch + 1) * self.bs]
+        x, y = self.mnist.train_x[idx], self.mnist.train_y[idx]
+        if self.augmented:
+            x = augment(x, self.gen)
+        logp = batched_logp(self.params, x)
+        losses = -logp.gather(2, y.view(1, -1, 1).expand(self.k, -1, 1)).squeeze(2).mean(1)  # (K,)
+        for p in self.params:
+            p.grad = None
+        self.alive_mask &= torch.isfinite(losses.detach())
+        # A copy that blew up leaves the sum, so its NaNs reach no other copy's gradient.
+        torch.where(self.alive_mask, losses, 0.0).sum().backward()
+        for i, views in enumerate(self.views):
+            live = i not in self.dead
+            for view, p in zip(views, self.params):
+                view.grad = p.grad[i] if live and p.grad is not None else None  # None: the optimizer skips it
+        self.opt.step()
+        if self.schedule is not None:
+            self.schedule.step()
+        with torch.no_grad():
+            out = self.metrics[self.step]
+            out[:, 0] = losses.detach()
+            out[:, 1] = (logp.argmax(-1) == y).float().mean(1)
+        self.stream.add(out)
+        self.step += 1
+        self.batch += 1
+        at_val = self.batch % self.val_every == 0
+        if self.batch == self.bpe:
+            self.batch = 0
+        return at_val
+
+    def flush(self) -> Iterator[Event]:
+        """Send each copy's steps not sent yet; a copy whose loss was not finite is reported and stops."""
+        chunks = {c.series: c for c in self.stream.flush()}
+        for i, copy in enumerate(self.indices):
+            loss, acc = chunks.get(2 * i), chunks.get(2 * i + 1)
+            if loss is None or acc is None:
+                continue
+            good = acc.values[: len(loss.values)]
+            self.losses[i] += loss.values
+            self.accs[i] += good
+            if loss.values:
+                yield SweepSteps(copy, loss.start + 1, loss.values, good)
+            if loss.diverged_at is not None:
+                self.dead.add(i)
+                self.stream.alive[2 * i + 1] = False
+                yield SweepDiverged(copy, loss.diverged_at)
+
+    def validate(self, x_val, y_val) -> Iterator[Event]:
+        """The whole validation split for every live copy (one batched pass)."""
+        vl, va = evaluate_copies([p.detach() for p in self.params], x_val, y_val)
+        epoch = self.epoch
+        for i, copy in enumerate(self.indices):
+            if i in self.dead or not math.isfinite(vl[i]):
+                continue
+            self.vals[i].append((self.step, vl[i], va[i]))
+            yield SweepValidation(copy, self.step, epoch, vl[i], va[i])
+
+    def validated_now(self) -> bool:
+        live = [i for i in range(self.k) if i not in self.dead]
+        return all(self.vals[i] and self.vals[i][-1][0] == self.step for i in live)
+
+    def row(self, i: int, label: str, values: dict, stopped: bool) -> SweepRow:
+        status = "diverged" if i in self.dead else "stopped" if stopped and self.step < self.total else "completed"
+        last = self.vals[i][-1] if self.vals[i] and i not in self.dead else (self.step, math.nan, math.nan)
+        k = min(self.val_every, len(self.losses[i])) or 1
+        tail_l, tail_a = self.losses[i][-k:], self.accs[i][-k:]
+        return SweepRow(
+            self.indices[i],
+            label,
+            values,
+            status,
+            len(self.losses[i]),
+            last[1],
+            last[2],
+            sum(tail_l) / k if tail_l else math.nan,
+            sum(tail_a) / k if tail_a else math.nan,
+        )
+
+
+class SweepSession:
+    """One sweep: run() in the engine thread; stop() from any thread ends every copy after its batch."""
+
+    def __init__(self, plan: SweepPlan, device, mnist, *, should_stop: Callable[[], bool] | None = None) -> None:
+        self.plan, self.device, self.mnist = plan, torch.device(device), mnist
+        self._stop = threading.Event()
+        self._should_stop = should_stop or (lambda: False)
+        self.records: list[RunRecord] = []
+        self.result: SweepResult | None = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def stopping(self) -> bool:
+        return self._stop.is_set() or self._should_stop()
+
+    def run(self) -> Iterator[Event]:
+        """SweepStarted, then every copy's curves and validations as they train, SweepResult, Done."""
+        plan, dev, mnist = self.plan, self.device, self.mnist
+        errors = plan.problems()
+        if errors:
+            yield Failed("; ".join(errors))
+            return
+        t0 = time.monotonic()
+        configs, labels, combos = plan.configs(), plan.labels(), plan.combos()
+        base = configs[0]
+        if not optimizers_ready():
+            yield Status("preparing PyTorch's optimizers (once per session: a few seconds)")
+        yield Status(f"preparing {len(configs)} copies")
+        train_idx, val_idx = (t.to(dev) for t in course_split(base.seed))
+        if base.train_limit:
+            train_idx = train_idx[: base.train_limit]
+        x_val, y_val = mnist.train_x[val_idx], mnist.train_y[val_idx]
+        by_batch: dict[int, list[int]] = {}
+        for i, c in enumerate(configs):
+            by_batch.setdefault(c.batch_size, []).append(i)
+        groups = [CopyGroup(ix, [configs[i] for i in ix], dev, mnist, train_idx) for ix in by_batch.values()]
+        where = {copy: (g, i) for g in groups for i, copy in enumerate(g.indices)}
+        yield SweepStarted(
+            device_name(dev),
+            len(train_idx),
+            len(val_idx),
+            tuple(SweepCopy(i, labels[i], combos[i], configs[i].to_dict()) for i in range(len(configs))),
+            tuple(where[i][0].total for i in range(len(configs))),
+            count_params(784, 10, list(base.hidden)),
+            len(groups),
+        )
+        stopped = False
+        t_train = time.monotonic()
+        examples = 0
+        last_progress = 0.0
+        while True:
+            active = [g for g in groups if not g.finished]
+            if not active:
+                break
+            if self.stopping():
+                stopped = True
+                break
+            g = min(active, key=lambda group: group.fraction)  # the copies furthest behind go next
+            at_val = g.train_step()
+            examples += g.bs * (g.k - len(g.dead))
+            if at_val or g.stream.due() or g.finished:
+                yield from g.flush()
+                if at_val and len(g.dead) < g.k:
+                    yield from g.validate(x_val, y_val)
+            now = time.monotonic()
+            if now - last_progress >= FLUSH_S:
+                last_progress = now
+                yield self._progress(groups, examples, now - t_train)
+        for g in groups:  # what is pending, then the final weights' validation: what each copy is judged on
+            yield from g.flush()
+            if g.step and len(g.dead) < g.k and not g.validated_now():
+                yield from g.validate(x_val, y_val)
+        yield self._progress(groups, examples, time.monotonic() - t_train)
+        rows = [where[i][0].row(where[i][1], labels[i], combos[i], stopped) for i in range(len(configs))]
+        self.result = SweepResult(ranked(rows))
+        yield self.result
+        seconds = time.monotonic() - t0
+        self.records = [self._record(where[i][0], where[i][1], configs[i], rows[i], seconds) for i in range(len(rows))]
+        yield Done("stopped" if stopped else "completed", seconds)
+
+    def _progress(self, groups: list[CopyGroup], examples: int, seconds: float) -> SweepProgress:
+        done = sum(g.step * g.k for g in groups)
+        total = sum(g.total * g.k for g in groups)
+        fraction = done / max(1, total)
+        behind = min(groups, key=lambda g: g.fraction)
+        rate = examples / max(seconds, 1e-9)
+        eta = seconds * (1 - fraction) / fraction if fraction > 0 else math.inf
+        return SweepProgress(fraction, max(1, behind.epoch), behind.epochs, rate, eta)
+
+    def _record(self, g: CopyGroup, i: int, config: TrainConfig, row: SweepRow, seconds: float) -> RunRecord:
+        vals = g.vals[i]
+        final = {k: getattr(row, k) for k in ("val_loss", "val_acc") if math.isfinite(getattr(row, k))}
+        return RunRecord(
+            id=None,
+            created=now_iso(),
+            config=config.to_dict(),
+            device=device_name(self.device),
+            seconds=round(seconds, 3),  # the whole sweep's: its copies trained together
+            status=row.status,
+            train_loss=tuple(g.losses[i]),
+            train_acc=tuple(g.accs[i]),
+            val_steps=tuple(s for s, _, _ in vals),
+            val_loss=tuple(v for _, v, _ in vals),
+            val_acc=tuple(a for _, _, a in vals),
+            final=final,
+        )
