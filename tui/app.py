@@ -41,7 +41,7 @@ class OptCourseApp(App):
         self.check_timeout = TIME_LIMIT  # seconds an exercise check may run the learner's code
         self.course = CourseProgress(self, self.config.workspace)
         # Plain data a section screen keeps while the app runs (its screen is rebuilt on each visit),
-        # by section key: e.g. the Bonus's settings and last run (tui.screens.bonus_live.BonusMemory).
+        # by section key: e.g. the Bonus's settings and last run (tui.widgets.bonus.live.BonusMemory).
         self.memory: dict[str, object] = {}
 
     def _executor(self):

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from engine.contracts.bonus import TrainStarted
 from tui.screens.bonus import BonusScreen
-from tui.screens.bonus_live import LiveRun
+from tui.widgets.bonus.live import LiveRun
 
 from . import bonus_events as canned
 from .snap import make_app, settle

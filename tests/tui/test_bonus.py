@@ -9,8 +9,8 @@ from tui.charts.chart import ema
 from tui.dialogs.confirm import ConfirmDialog
 from tui.dialogs.path import PathDialog
 from tui.screens.bonus import BonusScreen
-from tui.screens.bonus_live import LiveRun
-from tui.screens.bonus_train import status_text
+from tui.widgets.bonus.live import LiveRun
+from tui.widgets.bonus.train import status_text
 
 from . import bonus_events as canned
 from .bonus_fakes import FakeSession, bonus_app, fake_engine, inject, open_tab, runs, status, wait_for

@@ -27,11 +27,11 @@ from engine.events import Done, Failed
 
 from ..dialogs.path import PathDialog
 from ..weigh import Gate, cost_note
+from ..widgets.bonus.history import RunsView
+from ..widgets.bonus.live import BonusMemory, LiveRun
+from ..widgets.bonus.settings import SettingsPanel
+from ..widgets.bonus.train import TrainView
 from ..widgets.header import device_variants
-from .bonus_history import RunsView
-from .bonus_live import BonusMemory, LiveRun
-from .bonus_settings import SettingsPanel
-from .bonus_train import TrainView
 from .section import SectionScreen
 
 TRAIN_ACTIONS = {"start", "smoothing", "accuracy", "log", "save", "load"}

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, DataTable, ProgressBar, RichLog
 
-from ..charts.chart import Chart
-from ..widgets.fitted import FittedLine
-from ..widgets.status_line import StatusLine
-from .bonus_live import SMOOTHING, LiveRun
-from .bonus_plots import draw_live
+from ...charts.chart import Chart
+from ..fitted import FittedLine
+from ..status_line import StatusLine
+from .live import SMOOTHING, LiveRun
+from .plots import draw_live
 
 EVAL_COLUMNS = ("model", "train\nloss", "test\nloss", "train\nacc", "test\nacc")  # two-line headers: fits 46 columns
 SHORT_HEIGHT = 24  # below this many rows (80x24 screens) one chart shows at a time; a switches it

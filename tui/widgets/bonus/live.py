@@ -21,7 +21,7 @@ from engine.contracts.bonus import (
 )
 from engine.events import Diverged, Done, Event, Failed, Status
 
-from ..charts.smoothing import Ema
+from ...charts.smoothing import Ema
 
 SMOOTHING = 0.9  # TensorBoard-style debiased EMA weight of the smoothed curves
 

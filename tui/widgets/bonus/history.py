@@ -13,11 +13,11 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from ..charts.chart import Chart
-from ..dialogs.confirm import ConfirmDialog
-from ..dialogs.path import PathDialog
-from .bonus_plots import RICH, RUN_COLOURS, draw_overlay, run_label
-from .bonus_train import clock
+from ...charts.chart import Chart
+from ...dialogs.confirm import ConfirmDialog
+from ...dialogs.path import PathDialog
+from .plots import RICH, RUN_COLOURS, draw_overlay, run_label
+from .train import clock
 
 COLUMNS = ("mark", "date", "optimizer", "lr", "batch", "ep", "hidden", "status", "test acc", "device", "time")
 HEADERS = {"mark": ""}  # a column's header is its name, except these

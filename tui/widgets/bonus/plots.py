@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ..charts.chart import decade_ticks, downsample
-from ..charts.smoothing import ema
-from .bonus_live import SMOOTHING, LiveRun
+from ...charts.chart import decade_ticks, downsample
+from ...charts.smoothing import ema
+from .live import SMOOTHING, LiveRun
 
 POINTS = 240  # points per curve after downsampling: ~2 per braille column of a wide chart
 RAW, SMOOTH, VALID = "gray", "cyan", "orange"

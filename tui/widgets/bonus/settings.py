@@ -23,11 +23,11 @@ from engine.contracts.bonus import (
     TrainConfig,
 )
 
-from ..validation import FuncValidator, parse_hidden, parse_seed
-from ..widgets.cycler import Cycler
-from ..widgets.field_input import FieldInput
-from ..widgets.focus_style import FocusStylesSelf
-from ..widgets.stepper import Stepper
+from ...validation import FuncValidator, parse_hidden, parse_seed
+from ..cycler import Cycler
+from ..field_input import FieldInput
+from ..focus_style import FocusStylesSelf
+from ..stepper import Stepper
 
 NOTES = {  # what each optimizer does, in a line the settings column can hold
     "SGD": "w ← w − lr·g",
