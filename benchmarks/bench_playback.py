@@ -24,8 +24,8 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 from tui.app import OptCourseApp
 from tui.charts.reveal_chart import RevealChart
 from tui.config import AppConfig
-from tui.screens.conditioning import ConditioningScreen
-from tui.screens.conditioning_view import distance_drawer
+from tui.screens.conditioning.screen import ConditioningScreen
+from tui.screens.conditioning.view import distance_drawer
 
 SECONDS = 3.0
 

@@ -48,7 +48,7 @@ SECTIONS: tuple[Section, ...] = (
         "Poor conditioning",
         30,
         "Gradient descent versus momentum on a badly scaled problem",
-        "tui.screens.conditioning:ConditioningScreen",
+        "tui.screens.conditioning.screen:ConditioningScreen",
     ),
     Section(
         "nonconvex",

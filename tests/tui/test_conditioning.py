@@ -8,7 +8,7 @@ import pytest
 
 from engine.sections import conditioning as C
 from tui.playback import DEFAULT_SPEED
-from tui.screens.conditioning import ConditioningScreen
+from tui.screens.conditioning.screen import ConditioningScreen
 
 from .snap import SIZE_IDS, SIZES, make_app, settle
 from .test_learner_in_demos import LEARNER_FILE

@@ -8,7 +8,7 @@ import pytest
 
 from tui.charts.reveal_chart import RevealChart
 from tui.playback import DEFAULT_SPEED
-from tui.screens.conditioning import ConditioningScreen
+from tui.screens.conditioning.screen import ConditioningScreen
 from tui.widgets.heatmap import HeatMap
 
 from .snap import SIZE_IDS, SIZES, make_app, settle

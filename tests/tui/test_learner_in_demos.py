@@ -6,7 +6,7 @@ import textwrap
 
 from textual.widgets import Static
 
-from tui.screens.conditioning import ConditioningScreen
+from tui.screens.conditioning.screen import ConditioningScreen
 
 from .snap import make_app, settle
 

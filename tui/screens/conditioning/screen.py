@@ -31,17 +31,17 @@ from engine.contracts.conditioning import (
 from engine.contracts.conditioning_theory import Theory, TheoryJob
 from engine.events import Done, Failed, Progress, Status
 
-from ..charts.reveal_chart import RevealChart
-from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, Playback, PlayerKeys, starting_speed
-from ..widgets.heatmap import HeatMap, colorbar_text
-from ..widgets.impl_toggle import ImplementationToggle
-from ..widgets.status_line import StatusLine
-from ..widgets.stepper import Stepper
-from .conditioning_theory import BEST_KEYS, theory_text
-from .conditioning_view import (
+from ...charts.reveal_chart import RevealChart
+from ...playback import PLAYER_BINDINGS, PLAYER_STEPPER, Playback, PlayerKeys, starting_speed
+from ...widgets.conditioning_axes import AxisColumn, AxisRow
+from ...widgets.heatmap import HeatMap, colorbar_text
+from ...widgets.impl_toggle import ImplementationToggle
+from ...widgets.status_line import StatusLine
+from ...widgets.stepper import Stepper
+from ..section import SectionScreen
+from .theory import BEST_KEYS, theory_text
+from .view import (
     MAP,
-    AxisColumn,
-    AxisRow,
     Paths,
     distance_drawer,
     distance_legend,
@@ -50,7 +50,6 @@ from .conditioning_view import (
     surface_legend,
     target_line,
 )
-from .section import SectionScreen
 
 
 class ConditioningScreen(PlayerKeys, SectionScreen):

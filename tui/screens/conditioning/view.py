@@ -1,16 +1,15 @@
-"""Section 4's pictures and lines: the distance chart's drawer, the legends, the surface's axes and the status lines."""
+"""Section 4's pictures and lines: the distance chart's drawer, legends, paths on the surface, status lines."""
 
 from __future__ import annotations
 
 import math
 
 from rich.text import Text
-from textual.widget import Widget
 
 from engine.contracts.conditioning import LABELS, TARGET_ITERS, TOL, Trajectory
 
-from ..charts.chart import decade_label
-from ..widgets.heatmap import Overlay
+from ...charts.chart import decade_label
+from ...widgets.heatmap import Overlay
 
 EPS = 1e-16  # the course's log floor
 Y_FLOOR, Y_LO, Y_HI = -16, -8, 1  # log10 distance axis: at least 1e-8 ... 10, at most down to 1e-16
@@ -174,28 +173,3 @@ class Paths:
         if self.optimum is not None:
             out.append(Overlay([self.optimum[0]], [self.optimum[1]], OPTIMUM, "★", line=False))
         return out + marks
-
-
-class AxisColumn(Widget):
-    """The bias axis beside the surface: 4 at the top, 0 in the middle, -4 at the bottom (right-aligned)."""
-
-    DEFAULT_CSS = "AxisColumn { width: 3; height: 1fr; color: $text-muted; }"
-
-    def render(self) -> Text:
-        h = self.size.height
-        rows = [""] * h
-        if h:
-            rows[0], rows[-1], rows[(h - 1) // 2] = " 4", "-4", " 0"
-        return Text("\n".join(rows), no_wrap=True)
-
-
-class AxisRow(Widget):
-    """The weight axis under the surface: -4 ... Weight → ... 4."""
-
-    DEFAULT_CSS = "AxisRow { height: 1; color: $text-muted; padding-left: 3; }"
-
-    def render(self) -> Text:
-        w, mid = self.size.width, "0  Weight →"
-        left = (w - 1) // 2
-        line = "-4".ljust(left) + mid
-        return Text(line[: w - 1].ljust(w - 1) + "4", no_wrap=True)
