@@ -123,7 +123,7 @@ class OptCourseApp(App):
         self.go_home()
 
     async def action_quit(self) -> None:
-        from .screens.quitting import quit_or_ask
+        from .quitting import quit_or_ask
 
         quit_or_ask(self)  # asks first when an exercise editor has unsaved edits
 

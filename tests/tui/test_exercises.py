@@ -15,10 +15,10 @@ from rich.console import Console
 from engine.exercises import catalog, workspace
 from tui.app import OptCourseApp
 from tui.config import AppConfig
-from tui.screens.exercise import ExercisePane
 from tui.screens.section import SectionScreen
 from tui.sections import BY_KEY
 from tui.widgets.check_result import checks_table
+from tui.widgets.exercise_pane import ExercisePane
 from tui.widgets.impl_toggle import ImplementationToggle
 
 from .snap import SIZE_IDS, SIZES, settle

@@ -19,11 +19,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, TabbedContent, TabPane, Tabs, TextArea
 
 from tui.playback import DEFAULT_SPEED
-from tui.screens.exercise import ExercisePane
 from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
 from tui.screens.section import SectionScreen
 from tui.sections import SECTIONS
+from tui.widgets.exercise_pane import ExercisePane
 from tui.widgets.field_input import FieldInput
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.lesson import LessonView, QuestionCard, QuestionsView

@@ -8,7 +8,7 @@ from engine.exercises.report import CheckItem, CheckReport
 from engine.visible import visible
 from tui.app import OptCourseApp
 from tui.config import AppConfig
-from tui.screens.exercise import ExercisePane
+from tui.widgets.exercise_pane import ExercisePane
 
 from .screen_text import screen_lines
 from .snap import settle

@@ -16,12 +16,12 @@ from ..progress import CourseProgress
 from ..runner import EngineEvents
 from ..sections import Section
 from ..widgets.code_editor import CodeArea
+from ..widgets.exercise_pane import ExercisePane
 from ..widgets.field_input import FieldInput
 from ..widgets.header import CourseHeader
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.key_bar import HELP_HINT, KeyBar, KeyHint
 from ..widgets.lesson import LessonView, QuestionCard, QuestionsView
-from .exercise import ExercisePane
 
 F1_HINT = KeyHint("F1", "help", "f1")  # help from a multi-line box, where ? is text
 

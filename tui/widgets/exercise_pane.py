@@ -26,9 +26,9 @@ from engine.exercises.report import CheckReport
 
 from ..dialogs.choice import Choice, ChoiceDialog
 from ..progress import CourseProgress
-from ..widgets.check_result import CheckResult
-from ..widgets.code_editor import CodeArea, ExerciseEditor
-from ..widgets.focus_style import FocusStylesSelf
+from .check_result import CheckResult
+from .code_editor import CodeArea, ExerciseEditor
+from .focus_style import FocusStylesSelf
 
 TONE = {
     "passed": "-good",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..dialogs.choice import Choice, ChoiceDialog
-from ..widgets.code_editor import has_drafts
-from .exercise import ExercisePane
+from .dialogs.choice import Choice, ChoiceDialog
+from .widgets.code_editor import has_drafts
+from .widgets.exercise_pane import ExercisePane
 
 
 def quit_or_ask(app) -> None:
