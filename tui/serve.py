@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .args import parse_args as app_parse_args
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 QUIT_GRACE = 5.0  # seconds an app gets to quit when asked, then SIGTERM; as long again, then SIGKILL
@@ -68,8 +70,6 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         parser.error(f"--host {args.host} is reachable from other machines: add --public to mean it")
     if "--reset-progress" in app_argv:
         parser.error("--reset-progress asks on a terminal: run `optcourse-tui --reset-progress` instead")
-    from .cli import parse_args as app_parse_args
-
     app_parse_args(app_argv)  # errors (unknown flag, bad section...) now, not in every tab
     return args, app_argv
 

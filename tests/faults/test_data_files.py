@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from engine import data
-from tui.cli import parse_args
+from tui.args import parse_args
 
 from ..tui.snap import make_app, settle
 from .damage import KINDS, damage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.cli import parse_args
+from tui.args import parse_args
 
 
 @pytest.mark.parametrize(

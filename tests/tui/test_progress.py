@@ -9,7 +9,8 @@ import pytest
 
 from engine.exercises import workspace
 from engine.progress import ANSWERS_FILE, PROGRESS_FILE
-from tui.cli import parse_args, reset_progress
+from tui.args import parse_args
+from tui.cli import reset_progress
 from tui.screens.home import HomeScreen
 from tui.screens.section import SectionScreen
 from tui.widgets.lesson import QuestionCard
