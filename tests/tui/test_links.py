@@ -9,8 +9,8 @@ from textual.geometry import Region
 
 from tui import course_links
 from tui.course_links import links_for, parse
-from tui.dialogs.links_dialog import LinksDialog
 from tui.screens.help import HelpScreen
+from tui.screens.links_dialog import LinksDialog
 from tui.sections import SECTIONS
 from tui.widgets.links_line import LinksLine
 from tui.widgets.qr import QRCode, half_blocks, qr_matrix

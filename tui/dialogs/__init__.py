@@ -1,1 +1,1 @@
-"""Modal dialogs: a question with named answers, a file path, a yes/no confirmation, a section's links."""
+"""Small modal questions any widget may ask: named answers, a file path, yes or no."""

@@ -270,7 +270,7 @@ class SectionScreen(Screen):
 
     def action_links(self) -> None:
         from ..course_links import links_for
-        from ..dialogs.links_dialog import LinksDialog
+        from .links_dialog import LinksDialog
 
         self.app.push_screen(LinksDialog(links_for(self.section.key), self.section.label))
 
