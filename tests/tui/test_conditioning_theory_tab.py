@@ -72,24 +72,3 @@ def test_theory_snapshot(snap_compare, size):
     and the bias, κ 3.88, each method's rate and predicted iteration beside the Demo's 'not within 300 steps',
     and the best settings (lr 17.0; lr 18.8, β 0.107) with their keys g and b, past the slider's end."""
     assert snap_compare(make_app(section="conditioning"), terminal_size=size, run_before=on_theory_tab)
-
-
-def test_the_think_4_note_quotes_the_curvatures_the_theory_computes(subset):
-    """Issue 10: the course's Think! 4 answer stays; the note beside it says what this slice's chart shows, and why."""
-    import numpy as np
-
-    from engine.sections.conditioning_course import INITS
-    from engine.sections.conditioning_math import hessian, problem_for
-    from engine.sections.conditioning_theory import theory
-    from tui.lessons import questions
-
-    note = next(q for q in questions("conditioning") if q.id == "think-4b").explanation
-    assert "gradient descent therefore crawls along the bias dimension" in note.replace("\n", " ")  # the course's
-    problem = problem_for(*subset)
-    at_optimum = theory(problem, 0.1, 0.9).hessian
-    at_start = hessian(problem, np.array(INITS, float))
-    quoted = {f"{at_optimum[0][0]:.3f}", f"{at_optimum[1][1]:.3f}", f"{at_start[0, 0]:.2f}", f"{at_start[1, 1]:.2f}"}
-    assert quoted == {"0.024", "0.093", "0.22", "0.13"} and all(n in note for n in quoted)
-    assert "the weight is the\nflatter direction" in note and theory(problem, 0.1, 0.9).flat_parameter == "weight"
-    rates = [f"{1 - 0.1 * h:.3f}" for h in (at_optimum[0][0], at_optimum[1][1])]
-    assert rates == ["0.998", "0.991"] and "(0.998 against 0.991 at lr 0.1)" in note
