@@ -92,6 +92,7 @@ class OptCourseApp(App):
 
     def on_unmount(self) -> None:
         self.runner.shutdown()
+        self.course.close()
 
     @staticmethod
     def _device_line(label: str) -> str:

@@ -36,8 +36,10 @@ def reset_progress(workspace: Path | None, ask=input, interactive: bool | None =
             return False
 
     if yes(f"Clear your progress, answers to the questions and passed exercises (in {home})? [y/N] "):
-        removed = clear_progress(home)
-        print(f"Cleared {len(removed)} file(s)." if removed else "There was no progress to clear.", file=out)
+        cleared, notices = clear_progress(home)
+        for notice in notices:
+            print(notice, file=out)
+        print(f"Cleared {cleared} item(s)." if cleared else "There was no progress to clear.", file=out)
     else:
         print("Progress kept.", file=out)
     exercise_file = ws.workspace_file(workspace)

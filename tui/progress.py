@@ -33,6 +33,15 @@ class CourseProgress:
         self.changed: Signal[str] = Signal(app, "progress-changed")
         self._digest_cache: tuple[tuple, dict[str, str]] | None = None
 
+    def refresh(self) -> None:
+        """Read the stored progress again: what other windows (or `serve` tabs) wrote since. The app calls
+        this whenever it shows a screen, so an answer typed in one window is there when the other shows it."""
+        self.store.refresh()
+        self.show_notices()
+
+    def close(self) -> None:
+        self.store.close()
+
     def show_notices(self) -> None:
         for notice in self.store.take_notices():
             self.app.notify(notice, title="Your progress", severity="warning", timeout=12)

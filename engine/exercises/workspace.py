@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from .. import paths
-from ..progress import atomic_write_text
+from ..atomic import write_text as atomic_write_text
 from . import EXERCISE_IDS, catalog, syntax
 
 FILE_NAME = "exercises.py"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import json
 
 import pytest
 
 from engine.exercises import workspace
-from engine.progress import ANSWERS_FILE, PROGRESS_FILE
+from engine.progress import DB_FILE, Progress
 from tui.args import parse_args
 from tui.cli import reset_progress
 from tui.screens.home import HomeScreen
@@ -27,8 +26,7 @@ async def test_an_answer_is_saved_as_typed_and_back_after_a_restart(fresh_home):
         card.query_one("TextArea").focus()
         await pilot.press(*"proxy goals")
         await pilot.pause(QuestionCard.SAVE_DELAY + 0.3)  # the debounce has passed: on disk already
-        saved = json.loads((fresh_home / ANSWERS_FILE).read_text())["answers"]
-        assert saved == {card.question.id: "proxy goals"}
+        assert Progress(fresh_home).answers == {card.question.id: "proxy goals"}
     again = make_app(section="intro")
     async with again.run_test(size=(100, 30)) as pilot:
         again.screen.show_pane("questions")
@@ -48,7 +46,30 @@ async def test_an_answer_typed_just_before_leaving_is_not_lost(fresh_home):
         app.screen.query_one("TextArea").focus()
         await pilot.press(*"quick", "escape")  # leaves within the debounce delay
         await pilot.pause()
-    assert "quick" in (fresh_home / ANSWERS_FILE).read_text()
+    assert "quick" in Progress(fresh_home).answers.values()
+
+
+async def test_an_answer_written_in_another_window_appears_when_the_question_is_shown_again(fresh_home):
+    app = make_app(section="intro")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.show_pane("questions")
+        await pilot.pause()
+        card = app.screen.query_one(QuestionCard)
+        card.query_one("TextArea").focus()
+        await pilot.press(*"mine")
+        await pilot.pause(QuestionCard.SAVE_DELAY + 0.3)
+        other = Progress(fresh_home)  # another window on the same data folder
+        other.set_answer(card.question.id, "mine, and more from the other window")
+        other.set_answer("think-3", "only there")
+        app.screen.show_pane("lesson")
+        await pilot.pause()
+        app.screen.show_pane("questions")
+        await pilot.pause()
+        assert card.query_one("TextArea").text == "mine, and more from the other window"
+        assert app.course.answer_for("think-3") == "only there"
+        await pilot.press("escape", "escape")  # home: its marks count the other window's answers too
+        await pilot.pause()
+        assert "answered 2/" in str(app.screen.query_one("#progress").render())
 
 
 async def test_visits_are_marked_and_the_app_reopens_where_the_learner_left():
@@ -75,7 +96,7 @@ async def test_visits_are_marked_and_the_app_reopens_where_the_learner_left():
 
 async def test_a_corrupt_progress_file_is_set_aside_with_a_notice(fresh_home):
     fresh_home.mkdir(parents=True, exist_ok=True)
-    (fresh_home / PROGRESS_FILE).write_text("{not json")
+    (fresh_home / DB_FILE).write_text("{not a database")
     app = make_app()
     notes: list[str] = []
     app.notify = lambda message, **kw: notes.append(message)
@@ -83,14 +104,16 @@ async def test_a_corrupt_progress_file_is_set_aside_with_a_notice(fresh_home):
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
     assert any("set aside" in n for n in notes)
-    assert any(p.name.startswith(f"{PROGRESS_FILE}.corrupt-") for p in fresh_home.iterdir())
+    assert any(p.name.startswith(f"{DB_FILE}.corrupt-") for p in fresh_home.iterdir())
 
 
 # -- --reset-progress ---------------------------------------------------------------------------------
 def _seed_progress(home):
     home.mkdir(parents=True, exist_ok=True)
-    (home / PROGRESS_FILE).write_text(json.dumps({"visited": ["intro"]}))
-    (home / ANSWERS_FILE).write_text(json.dumps({"answers": {"think-3": "a"}}))
+    p = Progress(home)
+    p.visit("intro")
+    p.set_answer("think-3", "a")
+    p.close()
     path = workspace.ensure().path
     path.write_text("# my work\n")
     return path
@@ -100,7 +123,7 @@ def test_reset_refuses_without_a_terminal(fresh_home, capsys):
     exercise_file = _seed_progress(fresh_home)
     assert not reset_progress(None, ask=lambda q: "y", interactive=False)
     assert "no terminal" in capsys.readouterr().err
-    assert (fresh_home / PROGRESS_FILE).exists() and exercise_file.read_text() == "# my work\n"
+    assert Progress(fresh_home).visited == ["intro"] and exercise_file.read_text() == "# my work\n"
 
 
 def test_reset_clears_progress_but_keeps_the_exercise_file_unless_confirmed(fresh_home):
@@ -110,7 +133,7 @@ def test_reset_clears_progress_but_keeps_the_exercise_file_unless_confirmed(fres
     out = io.StringIO()
     assert reset_progress(None, ask=lambda q: questions.append(q) or next(answers), interactive=True, out=out)
     assert questions[0].startswith("Clear your progress, answers") and questions[0].endswith("[y/N] ")
-    assert not (fresh_home / PROGRESS_FILE).exists() and not (fresh_home / ANSWERS_FILE).exists()
+    assert Progress(fresh_home).all_items() == {} and "Cleared 3 item(s)" in out.getvalue()
     assert exercise_file.read_text() == "# my work\n" and "was kept" in out.getvalue()
 
 
@@ -118,7 +141,7 @@ def test_reset_of_the_exercise_file_keeps_a_backup(fresh_home):
     exercise_file = _seed_progress(fresh_home)
     answers = iter(["n", "yes"])
     assert reset_progress(None, ask=lambda q: next(answers), interactive=True, out=io.StringIO())
-    assert (fresh_home / PROGRESS_FILE).exists()  # the first question was declined
+    assert Progress(fresh_home).visited == ["intro"]  # the first question was declined
     assert not exercise_file.exists()
     assert exercise_file.with_name("exercises.py.bak").read_text() == "# my work\n"
 
@@ -134,8 +157,11 @@ def test_home_with_progress_snapshot(snap_compare, size, fresh_home):
     """Marks after the sections: ● visited (1-4), ✔ exercise passed (3), ✎ answered n/m (1, 3, 4); the
     line under the list counts 4/10 sections, 1/4 exercises, 3/8 questions."""
     fresh_home.mkdir(parents=True, exist_ok=True)
-    (fresh_home / PROGRESS_FILE).write_text(
-        json.dumps({"visited": ["intro", "casestudy", "search", "conditioning"], "passed": {"gradient_update": "0"}})
-    )
-    (fresh_home / ANSWERS_FILE).write_text(json.dumps({"answers": {"discuss-1": "a", "think-3": "b", "think-4a": "c"}}))
+    p = Progress(fresh_home)
+    for key in ("intro", "casestudy", "search", "conditioning"):
+        p.put("visited", key, "")  # visited, but none opened last: the app starts at home
+    p.mark_passed("gradient_update", "0")
+    for question, answer in {"discuss-1": "a", "think-3": "b", "think-4a": "c"}.items():
+        p.set_answer(question, answer)
+    p.close()
     assert snap_compare(make_app(), terminal_size=size, run_before=settle)

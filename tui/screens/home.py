@@ -55,6 +55,7 @@ class HomeScreen(Screen):
         return f"[b]{s.label}[/b]  [dim]{minutes}[/dim]  {marks}\n   [i]{s.purpose}[/i]"
 
     def on_screen_resume(self) -> None:
+        self.course.refresh()  # what other windows did meanwhile counts too
         self.refresh_marks()
 
     def refresh_marks(self) -> None:

@@ -85,6 +85,7 @@ class SectionScreen(Screen):
         super().__init__(name=section.key)
         self.section = section
         self.course = course
+        course.refresh()  # what other windows wrote since: the answers and choices composed below show it
         self._engine_runs: dict[str, int] = {}  # group -> id of its current run
         self._panes_shown: set[str] = set()
 
@@ -121,6 +122,10 @@ class SectionScreen(Screen):
         self.set_focus(self.focus_target(event.pane))
         if pane_id == "exercise":
             self.query_one(ExercisePane).activate()
+        elif pane_id == "questions" and pane_id in self._panes_shown:
+            self.course.refresh()  # shown again: answers written in another window meanwhile appear
+            for card in event.pane.query(QuestionCard):
+                card.show_stored_answer()
         self.on_tab_shown(pane_id)
         if pane_id not in self._panes_shown:
             self._panes_shown.add(pane_id)

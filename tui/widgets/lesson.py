@@ -100,6 +100,15 @@ class QuestionCard(FocusStylesSelf, Vertical, can_focus=True):
         self._save_timer = None
         self.course.save_answer(self.question.id, self.answer())
 
+    def show_stored_answer(self) -> None:
+        """Show the stored answer (written in another window meanwhile), unless an edit here is not saved yet."""
+        stored = self.course.answer_for(self.question.id)
+        if self._save_timer is None and stored != self._answer:
+            self._answer = stored
+            with self.prevent(TextArea.Changed):
+                self.answer_box().load_text(stored)
+            self._set_hint(self._hint())
+
     def on_unmount(self) -> None:
         if self._save_timer is not None:
             self._save_timer.stop()
