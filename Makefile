@@ -14,7 +14,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -n $$(n=$$(nproc); echo $$(( n < 8 ? n + 1 : 8 ))) --dist worksteal $(PYTEST_ARGS)
 
-# Linters CI runs after the tests: style and errors (ruff), layer contracts (import-linter), engine/'s types (mypy).
+# Linters CI runs after the tests: style and errors (ruff), layer contracts (import-linter), engine/'s and tui/'s types (mypy).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -12,6 +12,7 @@ from engine.exercises.checker import TIME_LIMIT
 from engine.visible import visible
 
 from .config import AppConfig
+from .course_app import CourseApp
 from .progress import CourseProgress
 from .runner import EngineRunner, ThreadExecutor
 from .screens.help import HelpScreen, key_groups
@@ -19,7 +20,7 @@ from .screens.home import HomeScreen
 from .sections import BY_KEY, SECTIONS, neighbour
 
 
-class OptCourseApp(App):
+class OptCourseApp(CourseApp):
     """One screen per course section over a home screen with the table of contents.
 
     The learner's progress (`course`, a tui.progress.CourseProgress handed to every screen) is kept
@@ -74,9 +75,9 @@ class OptCourseApp(App):
         self.push_screen(HomeScreen(self.course))
         if self.config.section:
             self.open_section(self.config.section)
-        elif self.course.start_section(None):
+        elif start := self.course.start_section(None):
             try:  # where the learner left off; a screen that cannot open now must not stop the app
-                self.open_section(self.course.start_section(None))
+                self.open_section(start)
             except Exception as exc:
                 self.notify(f"Could not reopen {self.course.last_section}: {exc}", severity="warning")
         self.course.show_notices()

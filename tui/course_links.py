@@ -51,12 +51,13 @@ def parse(data: dict) -> Links:
                 found.append(Link(label, name, url))
         return found
 
-    course = entries("course", (data.get("course") or {}).get("links"), "The course")
-    sections = data.get("sections") if isinstance(data.get("sections"), dict) else {}
+    course_table = data.get("course")
+    course = entries("course", course_table.get("links") if isinstance(course_table, dict) else None, "The course")
+    sections = given if isinstance(given := data.get("sections"), dict) else {}
     by_section = {}
     for key, table in sections.items():
         table = table if isinstance(table, dict) else {}
-        title = table.get("title") if isinstance(table.get("title"), str) else key
+        title = named if isinstance(named := table.get("title"), str) else key
         by_section[key] = tuple(entries(key, table.get("links"), title) + course)
     return Links(by_section, tuple(course), tuple(problems))
 

@@ -34,6 +34,10 @@ class Executor(Protocol):
 
     def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None: ...
 
+    def wait_ready(self, timeout: float = 60.0) -> tuple[str | None, str | None]:
+        """Block until the engine has chosen its device: (device label, error)."""
+        ...
+
     def device_memory(self) -> tuple[str, int | None]: ...
 
     def shutdown(self) -> None: ...
@@ -98,18 +102,24 @@ class ThreadExecutor:
             run[0].cancel()
 
     def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None:
-        def work() -> None:
-            try:
-                ctx = self.context()
-                ctx.mnist  # noqa: B018 (loads it now, while the learner reads the first screen)
-            except Exception as exc:
-                from engine.jobs import friendly_error
-
-                ready(None, friendly_error(exc))
-                return
-            ready(ctx.device_label, None)
-
+        # Loads MNIST too, while the learner reads the first screen.
+        work = lambda: ready(*self._ready(load_data=True))
         threading.Thread(target=work, name="engine-warm-up", daemon=True).start()
+
+    def wait_ready(self, timeout: float = 60.0) -> tuple[str | None, str | None]:
+        """Build the context here and now (this process picks the device): (device label, error); no timeout."""
+        return self._ready(load_data=False)
+
+    def _ready(self, load_data: bool) -> tuple[str | None, str | None]:
+        try:
+            ctx = self.context()
+            if load_data:
+                ctx.mnist  # noqa: B018 (loads it now)
+        except Exception as exc:
+            from engine.jobs import friendly_error
+
+            return None, friendly_error(exc)
+        return ctx.device_label, None
 
     def device_memory(self) -> tuple[str, int | None]:
         """(device kind, free bytes) once the context exists; the CPU's free RAM is left for the estimate to read."""

@@ -120,7 +120,7 @@ def make_server(host: str, port: int, app_argv: list[str]):
     class CourseAppService(AppService):
         """One tab's app: exec'd in its own process group, terminated if it does not quit when asked."""
 
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self._stopping: asyncio.Task | None = None
 
@@ -165,7 +165,7 @@ def make_server(host: str, port: int, app_argv: list[str]):
             self._task = None
 
     class CourseServer(Server):
-        def __init__(self):
+        def __init__(self) -> None:
             super().__init__(app_command(app_argv), host=host, port=port, title="optcourse-tui")
             self.services: set[CourseAppService] = set()
             self.sockets: set[web.WebSocketResponse] = set()

@@ -13,6 +13,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None)
 GRACE = 5.0
@@ -31,7 +34,7 @@ class Ending:
     def __init__(self, app) -> None:
         self.app = app
         self.signum: int | None = None
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {}
         self._tty_attrs = None
         try:
             import termios
@@ -71,7 +74,7 @@ class Ending:
     def force(self) -> None:
         """Restore the terminal without the app's help and end the process at once."""
         with contextlib.suppress(Exception):  # never block here: after a hang-up nobody reads the terminal
-            fd = sys.__stdout__.fileno()
+            fd = sys.__stdout__.fileno()  # type: ignore[union-attr]  # None: raises, and is suppressed
             os.set_blocking(fd, False)
             os.write(fd, RESTORE.encode())
         if self._tty_attrs is not None:

@@ -67,6 +67,8 @@ def test_a_bad_entry_is_left_out_and_named():
     assert [link.url for link in parsed.by_section["x"]] == ["https://example.org/a?b=c", SLIDES]
     assert len(parsed.problems) == 4
     assert parse({}).by_section == {} and parse({"sections": "nonsense"}).problems == ()
+    # A [course] that is not a table (course = "x" in the TOML) is ignored, not an AttributeError.
+    assert parse({"course": "x", "sections": {"y": {"links": []}}}).by_section == {"y": ()}
 
 
 def decode_drawn(widget: QRCode) -> str:

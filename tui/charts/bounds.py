@@ -166,8 +166,8 @@ class BoundedPlot:
                 continue
             self.points += len(s.xs)
             getattr(plt, s.kind)(s.xs, s.ys, **s.options)
-        for y, options in self.hlines:
-            y = self._y(y)
+        for y_given, options in self.hlines:
+            y = self._y(y_given)
             if y is not None and lo is not None and hi is not None and lo <= y <= hi:
                 plt.horizontal_line(y, **options)
         for x, options in self.vlines:

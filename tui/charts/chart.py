@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 
+from rich.containers import Lines
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
@@ -183,7 +184,7 @@ def _put(line: Text, start: int, text: str, style) -> Text:
     return Text.assemble(line[:start], Text(text, style=style), line[end:])
 
 
-def _label_style(lines: list[Text]) -> Style:
+def _label_style(lines: Lines) -> Style:
     """The style plotext gives tick labels (colour and background), taken from a digit it drew."""
     for line in reversed(lines):
         for i, ch in enumerate(line.plain):

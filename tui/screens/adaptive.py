@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import ProgressBar, Static, TabPane
+from textual.widgets import ProgressBar, Static, TabbedContent, TabPane
 
 from engine.contracts.adaptive import (
     ALPHA,
@@ -99,7 +99,7 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
         self.query_one("#hint", Static).update(next((h for h in HINTS if len(h) <= width), HINTS[-1]))
 
     def _on_compare(self) -> bool:
-        return self.is_mounted and self.query_one("#tabs").active == "compare"
+        return self.is_mounted and self.query_one("#tabs", TabbedContent).active == "compare"
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         # The demo's keys act (and show in the Footer) only on the demo tab.
@@ -118,9 +118,9 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
     def requested_job(self) -> CompareJob:
         """The run the controls ask for, with the learner's functions where they chose theirs."""
         return CompareJob(
-            batch_size=self.query_one("#batch", Stepper).value,
+            batch_size=int(self.query_one("#batch", Stepper).value),
             lr=self.query_one("#lr", Stepper).value,
-            max_steps=self.query_one("#steps", Stepper).value,
+            max_steps=int(self.query_one("#steps", Stepper).value),
             seed=self.seed,
             learner=self.course.learner_functions(EXERCISES),
         )

@@ -96,7 +96,7 @@ def key_groups(screen: Screen) -> list[tuple[str, Rows]]:
         groups.append(("On this screen", general))
     if screen.query(Stepper) and not on_setting:
         groups.append(("A setting (◀ ━━●── ▶)", fixed(SETTING)))
-    if screen.query(FieldInput) or screen.query(TextArea):
+    if screen.query(FieldInput) or bool(screen.query(TextArea)):
         groups.append(("Typing", TYPING))
     if screen.query("ExercisePane"):
         groups.append(("The Exercise tab", fixed(EXERCISE)))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..course_app import CourseApp
 from ..progress import CourseProgress
 from ..sections import SECTIONS
 from ..widgets.header import CourseHeader
@@ -17,6 +21,9 @@ from ..widgets.key_bar import HELP_HINT, KeyBar, KeyHint
 
 class HomeScreen(Screen):
     """Arrows and Enter open a section; digits, S and B jump straight to one."""
+
+    if TYPE_CHECKING:  # self.app is the course's app (its contract: tui.course_app)
+        app = getters.app(CourseApp)
 
     BINDINGS = [
         Binding("enter", "open", "open", show=False),
@@ -74,7 +81,8 @@ class HomeScreen(Screen):
         toc.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.app.open_section(event.option.id)
+        if event.option.id is not None:  # every entry's id is its section's key
+            self.app.open_section(event.option.id)
 
     def action_open(self) -> None:
         toc = self.query_one("#toc", OptionList)

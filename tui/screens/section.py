@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -11,6 +14,7 @@ from textual.widgets import Input, TabbedContent, TabPane, Tabs, TextArea
 
 from engine.contracts.base import Job
 
+from ..course_app import CourseApp
 from ..lessons import exercises, questions
 from ..progress import CourseProgress
 from ..runner import EngineEvents
@@ -48,6 +52,9 @@ class SectionScreen(Screen):
       text it had when the learner entered it or last pressed Enter; an answer is kept, it is
       saved as typed); the next Esc stops the runs, or goes home when nothing runs.
     """
+
+    if TYPE_CHECKING:  # self.app is the course's app (its contract: tui.course_app)
+        app = getters.app(CourseApp)
 
     BINDINGS = [
         Binding("escape", "escape", "stop/back"),

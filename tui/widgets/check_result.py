@@ -65,13 +65,13 @@ def course_tables(case: CourseCase) -> Group:
     cols = [f"col {c}" for c in COLS]
     weights = _values_table("main.0.weight", cols, [f"row {r}" for r in ROWS], case.before_w, case.got_w, case.want_w)
     halves = [slice(0, 5), slice(5, 10)]
-    split = lambda v: [v[h] for h in halves] if v is not None else None
+    split = lambda v: [v[h] for h in halves]
     bias = _values_table(
         "main.0.bias",
         [f"[{i}] / [{i + 5}]" for i in range(5)],
         ["[0-4]", "[5-9]"],
         split(case.before_b),
-        split(case.got_b),
+        split(case.got_b) if case.got_b is not None else None,
         split(case.want_b),
     )
     return Group(
@@ -131,9 +131,9 @@ class CheckResult(Vertical):
         checks, error, output, course = (
             self.query_one(f"#cr-{n}", Static) for n in ("checks", "error", "output", "course")
         )
-        has_checks = report is not None and (report.checks or report.course is not None)
-        checks.update(checks_table(report) if has_checks else "")
-        checks.display = bool(has_checks)
+        shown = report if report is not None and (report.checks or report.course is not None) else None
+        checks.update(checks_table(shown) if shown is not None else "")
+        checks.display = shown is not None
         error.update(keep_indent(report.error) if report and report.error else "")
         error.display = bool(report and report.error)
         output.update(keep_indent("Your code printed:\n" + report.output) if report and report.output else "")

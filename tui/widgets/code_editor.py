@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import weakref
 from pathlib import Path
+from typing import cast
 
 from textual import events
 from textual.app import ComposeResult
@@ -95,7 +96,8 @@ class ExerciseEditor(Vertical):
         most visits to a section never open its Exercise tab. Kept here: at unmount the child may
         already be gone from the DOM."""
         if self._area is None:
-            self._area = CodeArea.code_editor("", language="python", id="ed-code")
+            # code_editor is a classmethod that builds cls(...); it is typed as returning a TextArea.
+            self._area = cast(CodeArea, CodeArea.code_editor("", language="python", id="ed-code"))
             self.mount(self._area)
         return self._area
 
@@ -117,27 +119,28 @@ class ExerciseEditor(Vertical):
         (changed on disk and nothing unsaved here), "unchanged", "conflict" (changed on disk
         and there are unsaved edits: a save will ask) or "error".
         """
-        if self.path is None:
+        path = self.path
+        if path is None:
             return "error"
         if not self._loaded:
-            draft = self._drafts().pop(str(self.path), None)
+            draft = self._drafts().pop(str(path), None)
             if draft is None:
-                return self._load("loaded")
+                return self._load(path, "loaded")
             text, self._base, self._fingerprint = draft
             self._set_text(text)
             self._loaded, outcome = True, "restored"
-            self._disk_changed = editing.fingerprint(self.path) != self._fingerprint
-        elif editing.fingerprint(self.path) == self._fingerprint:
+            self._disk_changed = editing.fingerprint(path) != self._fingerprint
+        elif editing.fingerprint(path) == self._fingerprint:
             self._disk_changed, outcome = False, "unchanged"
         elif not self.dirty:
-            return self._load("reloaded")
+            return self._load(path, "reloaded")
         else:
             self._disk_changed, outcome = True, "conflict"
         self.show_state()
         return outcome
 
-    def _load(self, outcome: str) -> str:
-        loaded = editing.load(self.path)
+    def _load(self, path: Path, outcome: str) -> str:
+        loaded = editing.load(path)
         self._fingerprint, self._disk_changed = loaded.fingerprint, False
         self.area.read_only = bool(loaded.error)
         self._base = loaded.text
@@ -149,7 +152,8 @@ class ExerciseEditor(Vertical):
 
     def reload(self) -> None:
         """Drop the unsaved edits and show the file as it is on disk."""
-        self._load("reloaded")
+        if self.path is not None:
+            self._load(self.path, "reloaded")
 
     def _set_text(self, text: str) -> None:
         area = self.area

@@ -12,8 +12,9 @@ import shlex
 import subprocess
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual import events
+from textual import events, getters
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -24,6 +25,7 @@ from engine import paths
 from engine.exercises import catalog, checker, workspace
 from engine.exercises.report import CheckReport
 
+from ..course_app import CourseApp
 from ..dialogs.choice import Choice, ChoiceDialog
 from ..progress import CourseProgress
 from .check_result import CheckResult
@@ -52,6 +54,9 @@ def shown_path(path: Path) -> str:
 
 class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
     """One coding exercise: `e` edits the file, `c` checks it, `s` twice reveals the solution."""
+
+    if TYPE_CHECKING:  # self.app is the course's app (its contract: tui.course_app)
+        app = getters.app(CourseApp)
 
     BINDINGS = [
         Binding("e", "edit", "edit"),
@@ -332,8 +337,7 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
         self._cancel = cancel = threading.Event()
         self.checking = True
         self.set_status(f"Checking your {ex} in a separate process… (Esc stops it)")
-        timeout = self.app.check_timeout  # type: ignore[attr-defined]  (tui.app.OptCourseApp)
-        data_dir = self.app.config.data_dir  # type: ignore[attr-defined]
+        timeout, data_dir = self.app.check_timeout, self.app.config.data_dir
 
         def work() -> None:
             digest = workspace.digest_of(path, ex)  # of the code being checked, even if edited meanwhile

@@ -138,7 +138,7 @@ class HeatMap(Widget):
 
     def set_data(
         self,
-        z: np.ndarray,
+        z: np.ndarray | Sequence[Sequence[float]],
         *,
         extent: tuple[float, float, float, float] | None = None,
         vmin: float | None = None,
@@ -182,12 +182,12 @@ class HeatMap(Widget):
 
     def to_unit(self, xs: Sequence[float], ys: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Data coordinates to fractions of the drawn area, across from the left and down from the top."""
-        xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+        x, y = np.asarray(xs, float), np.asarray(ys, float)
         if self.extent is None:  # (col, row) indices; pixel j spans [j - 0.5, j + 0.5]
             rows, cols = self.z.shape
-            return (xs + 0.5) / cols, (ys + 0.5) / rows
+            return (x + 0.5) / cols, (y + 0.5) / rows
         x0, x1, y0, y1 = self.extent
-        return (xs - x0) / (x1 - x0), (y1 - ys) / (y1 - y0)
+        return (x - x0) / (x1 - x0), (y1 - y) / (y1 - y0)
 
     def _sample_index(self, ph: int, pw: int) -> tuple[np.ndarray, np.ndarray]:
         """Nearest-neighbour rows and columns of the data for (ph, pw) display pixels, top row first."""
@@ -264,7 +264,7 @@ class HeatMap(Widget):
             finite = np.isfinite(fx) & np.isfinite(fy)
             # Segments crossing the edge (rare) are clipped to the map; then all are filled in one pass.
             crossing = np.flatnonzero(~both & finite[:-1] & finite[1:])
-            clipped = [s for j in crossing if (s := _clip(fx[j], fy[j], fx[j + 1], fy[j + 1])) is not None]
+            clipped = [cut for j in crossing if (cut := _clip(fx[j], fy[j], fx[j + 1], fy[j + 1])) is not None]
             seg = np.vstack([np.stack([fx[:-1], fy[:-1], fx[1:], fy[1:]], 1)[both], np.reshape(clipped, (-1, 4))])
             (r0, c0), (r1, c1) = cells(seg[:, 0], seg[:, 1]), cells(seg[:, 2], seg[:, 3])
             n = np.maximum(np.abs(r1 - r0), np.abs(c1 - c0))

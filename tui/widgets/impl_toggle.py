@@ -33,7 +33,7 @@ def exercises_named(ids) -> str:
 class ImplementationToggle(Widget, can_focus=True):
     """Reference or yours, for the exercises `exercise_ids` that a demo uses."""
 
-    BINDINGS = [Binding("enter,space", "toggle", "reference/yours", show=False)]
+    BINDINGS = [Binding("enter,space", "switch", "reference/yours", show=False)]
     DEFAULT_CSS = """
     ImplementationToggle { height: 1; width: 1fr; }
     ImplementationToggle:focus { background: $boost; }
@@ -72,7 +72,7 @@ class ImplementationToggle(Widget, can_focus=True):
     def use_mine(self) -> bool:
         return any(self.course.use_mine(ex) for ex in self.ready())
 
-    def action_toggle(self) -> None:
+    def action_switch(self) -> None:  # not action_toggle: DOMNode's toggles an attribute by name
         self.toggle()
 
     def on_click(self) -> None:

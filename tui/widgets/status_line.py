@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import RenderableType
+from textual.widget import Widget
 from textual.widgets import Static
 
 
@@ -29,5 +30,6 @@ class StatusLine(Static):
         self.update(content, layout=False)
         if styles.height is not None and styles.height.is_auto:
             width = self.content_region.width
-            if self.get_content_height(self.parent.size, self.screen.size, width) != self.content_region.height:
+            container = self.parent.size if isinstance(self.parent, Widget) else self.screen.size
+            if self.get_content_height(container, self.screen.size, width) != self.content_region.height:
                 self.refresh(layout=True)

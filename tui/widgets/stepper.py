@@ -255,11 +255,13 @@ class Stepper(Widget, can_focus=True):
 
     def parse(self, text: str) -> tuple[float | None, str]:
         """Return (value, "") for acceptable text, else (None, a one-line reason in the learner's terms)."""
-        bounds = dict(minimum=self.typed_min, maximum=self.typed_max, example=self.format_value(self.value))
+        lo, hi, example, show = self.typed_min, self.typed_max, self.format_value(self.value), self.format_value
         try:
-            if self.integer:
-                return parse_int(text, **bounds, show=self.format_value), ""
-            return parse_float(text, **bounds, show=self.format_value), ""
+            if self.integer:  # the whole numbers within the bounds
+                lo_int = None if lo is None else math.ceil(lo)
+                hi_int = None if hi is None else math.floor(hi)
+                return parse_int(text, minimum=lo_int, maximum=hi_int, example=example, show=show), ""
+            return parse_float(text, minimum=lo, maximum=hi, example=example, show=show), ""
         except NumberError as exc:
             return None, str(exc)
 

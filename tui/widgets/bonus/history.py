@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -18,6 +20,9 @@ from ...dialogs.confirm import ConfirmDialog
 from ...dialogs.path import PathDialog
 from .plots import RICH, RUN_COLOURS, draw_overlay, run_label
 from .train import clock
+
+if TYPE_CHECKING:
+    from engine.history import RunRecord
 
 COLUMNS = ("mark", "date", "optimizer", "lr", "batch", "ep", "hidden", "status", "test acc", "device", "time")
 HEADERS = {"mark": ""}  # a column's header is its name, except these
@@ -53,7 +58,7 @@ def device_kind(device: str) -> str:
 
 def row_cells(record, marked: bool, colour: str | None) -> dict:
     """The row of `record`, by column name."""
-    cells = dict.fromkeys(COLUMNS, "")
+    cells: dict[str, Text | str] = dict.fromkeys(COLUMNS, "")
     cells["mark"] = Text("●", style=colour or "") if marked else ""
     cells.update(date=run_date(record), status=record.status, device=device_kind(record.device))
     if not record.readable:  # the engine said why; only what is safe to show, so the row can be deleted
@@ -124,7 +129,7 @@ class RunsView(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.records: list = []  # as listed: best test accuracy first
-        self.full: dict[int, object] = {}  # run id -> record with its curves
+        self.full: dict[int, RunRecord] = {}  # run id -> record with its curves
         self.marked: list[int] = []  # in marking order, so colours stay put
         self.metric = "loss"
         self.log_y = False  # the loss overlay on a log axis (y)
@@ -201,7 +206,7 @@ class RunsView(Vertical):
         table = self.query_one("#runs-table", DataTable)
         if not self.records or table.row_count == 0:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return int(key) if key is not None else None
 
     def shown_ids(self) -> list[int]:
@@ -296,7 +301,7 @@ class RunsView(Vertical):
             self.marked.append(run_id)
         table = self.query_one("#runs-table", DataTable)
         for i in [r.id for r in self.records]:  # colours follow marking order: refresh every mark cell
-            table.update_cell(str(i), "mark", Text("●", style=self._colour(i)) if i in self.marked else "")
+            table.update_cell(str(i), "mark", Text("●", style=self._colour(i) or "") if i in self.marked else "")
         self._need_curves()
 
     def action_metric(self) -> None:

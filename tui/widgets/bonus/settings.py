@@ -104,7 +104,7 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
         super().__init__(id=id)
         self.weigh = weigh
         self.border_title = "settings"
-        self.steppers = {s.id: s for s in hyper_steppers()}
+        self.steppers: dict[str, Stepper] = {s.id: s for s in hyper_steppers() if s.id}  # each has one
         self.kept = {} if kept is None else kept
         for name, stepper in self.steppers.items():
             if isinstance(self.kept.get(name), (int, float)):
@@ -210,7 +210,7 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
                 errors.append(f"{key}: {exc}")
         if errors:
             return None, errors
-        config = {"optimizer": self.optimizer}
+        config: dict[str, object] = {"optimizer": self.optimizer}
         for name, stepper in self.steppers.items():
             config[name] = int(stepper.value) if stepper.integer else float(stepper.value)
         config["hidden"] = tuple(values["hidden"])

@@ -153,7 +153,9 @@ class TrainView(Vertical):
         with ContentSwitcher(initial="log"):
             yield RichLog(id="log", max_lines=1000, wrap=True, min_width=20, markup=False, highlight=False)
             with Vertical(id="results"):
-                table = DataTable(id="eval-table", cursor_type="none", zebra_stripes=True, header_height=2)
+                table: DataTable[str] = DataTable(
+                    id="eval-table", cursor_type="none", zebra_stripes=True, header_height=2
+                )
                 table.add_columns(*EVAL_COLUMNS)
                 yield table
                 yield StatusLine("", id="bench-note", markup=False)
