@@ -194,6 +194,8 @@ def test_formats():
     log = lr_stepper()
     assert [log.format_value(v) for v in (0.1, 0.002, 1e-5, 10**0.7)] == ["0.1", "0.002", "1e-05", "5.01"]
     assert Stepper("a", 0.5, 0, 1, 0.1, fmt=".2f").format_value(0.5) == "0.50"
+    kappa = Stepper("κ", 100, 1, 1000, 0.1, scale="log")  # three digits, not 1e+03, at and above 1000
+    assert [kappa.format_value(v) for v in (1, 3.88, 125.89, 1000, 12345.6)] == ["1", "3.88", "126", "1000", "12346"]
     assert math.isclose(lr_stepper().position, 2 / 3.7)
 
 

@@ -176,7 +176,8 @@ class Stepper(Widget, can_focus=True):
         if self.integer:
             return str(int(v))
         if self.scale == "log":
-            return f"{v:.3g}"
+            text = f"{v:.3g}"
+            return f"{v:.0f}" if "e+" in text else text  # 1000, not 1e+03 (κ's end; refusals quote the ends)
         text = f"{v:.{self._decimals}f}"
         # A typed value finer than the step keeps its digits rather than appearing rounded.
         return text if float(text) == v else f"{v:.6g}"
