@@ -131,3 +131,18 @@ def test_jobs_and_events_cross_a_process_boundary(events):
     for event in events:
         assert pickle.loads(pickle.dumps(event)) == event
     assert isinstance(next(e for e in events if isinstance(e, KappaRun)).methods[0], KappaMethod)
+
+
+def test_the_lesson_and_the_answers_quote_the_explorer(sweep):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "assets" / "lessons"
+    lesson = " ".join((root / "conditioning.md").read_text(encoding="utf-8").split())
+    answers = " ".join((root / "questions.toml").read_text(encoding="utf-8").split())
+    at = {round(k): (gd, hb) for k, gd, hb in zip(sweep.kappas, *sweep.measured)}
+    (gd100, hb100), (gd1000, hb1000) = at[100], at[1000]
+    assert f"κ 100, where GD at its best needs {gd100} iterations and momentum {hb100}" in lesson
+    assert f"Raise κ to 1,000: {gd1000:,} and {hb1000}" in lesson
+    gd, hb = sweep.slice_measured
+    assert f"the slice's own κ, {sweep.slice_kappa:.2f}: {gd} and {hb}" in lesson
+    assert f"GD needing {gd1000:,} iterations at κ 1,000 even at its best, momentum {hb1000}" in answers

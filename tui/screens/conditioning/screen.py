@@ -39,6 +39,7 @@ from ...widgets.impl_toggle import ImplementationToggle
 from ...widgets.status_line import StatusLine
 from ...widgets.stepper import Stepper
 from ..section import SectionScreen
+from .kappa import KappaPane
 from .theory import BEST_KEYS, theory_text
 from .view import (
     MAP,
@@ -59,9 +60,10 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         *PLAYER_BINDINGS,
         Binding(BEST_KEYS["Momentum"], "best('Momentum')", "best momentum"),
         Binding(BEST_KEYS["GD"], "best('GD')", "best GD", show=False),
+        Binding("k", "slice_kappa", "the slice's κ"),
     ]
     CSS_PATH = "conditioning.tcss"
-    FOCUS = {"demo": "#lr", "theory-tab": "#theory"}
+    FOCUS = {"demo": "#lr", "theory-tab": "#theory", "kappa-tab": "#kappa"}
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
@@ -100,6 +102,8 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
                     yield Static("", id="colorbar")
         with TabPane("Theory", id="theory-tab"), VerticalScroll(id="theory"):
             yield Static(theory_text(None, None), id="theory-text")
+        with TabPane("κ explorer", id="kappa-tab"):
+            yield KappaPane(self.start_run)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -108,6 +112,8 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id in ("demo", "theory-tab") and self.started is None:
             self.rerun()
+        elif pane_id == "kappa-tab":
+            self.query_one(KappaPane).start()
 
     def player(self) -> Playback | None:
         return self.playback if self._active() == "demo" and self.playback.length else None
@@ -121,6 +127,8 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "best":
             return self.theory is not None and self._active() in ("demo", "theory-tab")
+        if action == "slice_kappa":
+            return self._active() == "kappa-tab" and self.query_one(KappaPane).sweep is not None
         return super().check_action(action, parameters)
 
     # -- runs -------------------------------------------------------------------------------
@@ -160,12 +168,24 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         self.notify(f"the theory's best for {label}: lr {best.lr:.3g}{where}", timeout=4)
         self.rerun()
 
+    def action_slice_kappa(self) -> None:
+        """The κ explorer at the Demo's slice's own κ (3.88): where the course's example sits on the chart."""
+        pane = self.query_one(KappaPane)
+        if pane.sweep is not None:
+            pane.set_kappa(pane.sweep.slice_kappa)
+
     def on_cancelled(self, group: str) -> None:
+        if group == KappaPane.GROUP:
+            self.query_one(KappaPane).stopped()
         if group == "demo":
             self._show_state(Text("stopped (Escape): change a setting to run again", style="yellow"))
 
     # -- events -----------------------------------------------------------------------------
     def handle_events(self, group: str, events: list) -> None:
+        if group == KappaPane.GROUP:
+            self.query_one(KappaPane).show(events)
+            self.refresh_bindings()
+            return
         if group == "theory":
             self._theory_events(events)
             return
