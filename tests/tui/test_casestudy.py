@@ -12,12 +12,9 @@ from tui.screens.casestudy import CaseStudyScreen
 from tui.widgets.pixel_grid import PixelGrid
 from tui.widgets.stepper import Stepper
 
+from .fakes import IdleExecutor, text_of
 from .snap import SIZE_IDS, SIZES, make_app, settle
 from .test_search import showing_whole
-
-
-def text_of(screen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
 
 
 async def open_tab(pilot, pane: str) -> None:
@@ -190,8 +187,6 @@ async def test_the_filters_show_every_weight_where_they_fit(size, side, chart):
 
     from tui.widgets.filter_grid import FilterGrid
     from tui.widgets.heatmap import HeatMap
-
-    from .test_keyboard_audit import IdleExecutor
 
     app = make_app(section="casestudy")
     app.runner.executor = IdleExecutor()

@@ -9,8 +9,8 @@ from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.text_field import TextField
 
 from .bonus_fakes import FakeSession, bonus_app, fake_engine, open_tab, runs, wait_for
+from .fakes import record_runs
 from .snap import make_app, settle
-from .test_nonconvex import record_runs
 
 __all__ = ["fake_engine", "runs"]  # fixtures, used by name
 GIB = 1 << 30

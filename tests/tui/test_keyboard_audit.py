@@ -28,6 +28,7 @@ from tui.widgets.field_input import FieldInput
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.lesson import LessonView, QuestionCard, QuestionsView
 
+from .fakes import IdleExecutor
 from .focus_rules import rules_reaching_inside
 from .screen_text import cuts, screen_lines
 from .snap import make_app, no_blink, settle
@@ -38,32 +39,6 @@ SMALL, LARGE = (80, 24), (120, 40)
 SENTENCE = "show nqp 5"
 BRACKETS = "[]?"  # a multi-line box takes these as text too
 ALLOWED_CUTS: dict[str, str] = {}  # phrase on the cut line -> why that cut is intended
-
-
-class IdleExecutor:
-    """Every run stays in flight and says nothing until it is cancelled (as a slow engine would)."""
-
-    def __init__(self) -> None:
-        self.started: list = []
-        self.cancelled: list[int] = []
-
-    def start(self, run_id, job, deliver, node) -> None:
-        self.started.append(job)
-
-    def request_stop(self, run_id: int) -> None:
-        pass
-
-    def cancel(self, run_id: int) -> None:
-        self.cancelled.append(run_id)
-
-    def warm_up(self, ready) -> None:
-        pass
-
-    def device_memory(self) -> tuple[str, int | None]:
-        return "cpu", None  # as an engine that has not said yet: the screens read the RAM themselves
-
-    def shutdown(self) -> None:
-        pass
 
 
 def expected_focus(screen: SectionScreen, pane: TabPane):

@@ -23,6 +23,7 @@ from tui.screens.minibatch import MinibatchScreen
 from tui.widgets.budget_panels import BudgetPanels
 from tui.widgets.text_field import TextField
 
+from .fakes import record_runs, text_of
 from .snap import SIZE_IDS, SIZES, make_app, settle
 
 
@@ -30,22 +31,6 @@ from .snap import SIZE_IDS, SIZES, make_app, settle
 def no_autorun(monkeypatch):
     """Timing this machine in tests would be slow and never reproducible: runs are recorded or canned."""
     monkeypatch.setattr(MinibatchScreen, "autorun", False)
-
-
-def record_runs(screen, jobs: list | None = None) -> list[str]:
-    calls: list[str] = []
-
-    def record(job, group="demo"):
-        calls.append(group)
-        if jobs is not None:
-            jobs.append(job)
-
-    screen.start_run = record
-    return calls
-
-
-def text_of(node, selector: str) -> str:
-    return str(node.query_one(selector, Static).render())
 
 
 def canned_costs() -> list:

@@ -10,6 +10,7 @@ from tui.screens.section import SectionScreen
 from tui.sections import SECTIONS
 from tui.widgets.header import SIDES
 
+from .fakes import IdleExecutor
 from .screen_text import screen_lines
 from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
 
@@ -195,7 +196,6 @@ LONG_DEVICE = "cpu: AMD EPYC 7763 64-Core Processor (2 threads)"
 
 async def test_the_header_never_cuts_the_title_or_the_device_line():
     """At 80x24 the header read "… (2 thr…": the device line now shortens whole (or goes) beside the title."""
-    from .test_keyboard_audit import IdleExecutor
 
     longest = max(SECTIONS, key=lambda s: len(s.label))
     assert all(len(s.label) <= 80 - SIDES for s in SECTIONS)  # every title has room of its own at 80 columns

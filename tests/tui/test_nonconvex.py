@@ -15,6 +15,7 @@ from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.landscape_explorer import LandscapeExplorer
 from tui.widgets.text_field import TextField
 
+from .fakes import record_runs, text_of
 from .snap import SIZE_IDS, SIZES, make_app, settle
 
 
@@ -24,23 +25,6 @@ def small_runs(monkeypatch):
     monkeypatch.setattr(NonConvexScreen, "DEFAULT_STEPS", 50)
     monkeypatch.setattr(NonConvexScreen, "DEFAULT_INITS", 5)
     monkeypatch.setattr(NonConvexScreen, "seed", 0)
-
-
-def text_of(screen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
-
-
-def record_runs(screen, jobs: list | None = None) -> list[str]:
-    """Replace start_run by a recorder, so control tests check what would run without training."""
-    calls: list[str] = []
-
-    def record(job, group="demo"):
-        calls.append(group)
-        if jobs is not None:
-            jobs.append(job)
-
-    screen.start_run = record
-    return calls
 
 
 async def test_first_run_draws_every_copy_and_escape_stops_a_rerun():

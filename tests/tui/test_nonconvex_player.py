@@ -13,8 +13,8 @@ from tui.playback import DEFAULT_SPEED
 from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.landscape_explorer import LandscapeExplorer
 
+from .fakes import record_runs, text_of
 from .snap import make_app, settle
-from .test_nonconvex import record_runs, text_of
 
 
 def rows(init: int, start: int, stop: int) -> LossRows:

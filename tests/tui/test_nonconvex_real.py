@@ -13,8 +13,8 @@ from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.heatmap import HeatMap
 from tui.widgets.real_landscape import RealLandscape
 
+from .fakes import text_of
 from .snap import SIZE_IDS, SIZES, make_app, settle
-from .test_nonconvex import text_of
 
 SMALL = LandscapeJob(hidden=((10,), (100, 100)), grid=21, steps=30)  # both networks, in about two seconds
 

@@ -10,8 +10,8 @@ from tui.sections import SECTIONS
 from tui.widgets.stepper import Stepper
 from tui.widgets.text_field import TextField
 
+from .fakes import IdleExecutor
 from .snap import make_app
-from .test_keyboard_audit import IdleExecutor
 from .test_search import showing_whole
 
 REFUSED = "-99999999"  # below every stepper's range (and not a list of sizes, nor a number of steps)

@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from tui.widgets.stepper import Stepper
 
+from .fakes import IdleExecutor
 from .snap import SIZE_IDS, SIZES, make_app, settle
 
 
@@ -106,8 +107,6 @@ def comparison(panel: str = "Initialization"):
 async def test_the_histograms_say_what_they_count_and_show_the_zero_line_over_the_bars():
     """Issue 10: the histograms had no y label, and the green zero line hid behind the bars standing on it."""
     from tui.charts.chart import Chart
-
-    from .test_keyboard_audit import IdleExecutor
 
     app = make_app(section="search")
     app.runner.executor = IdleExecutor()

@@ -1,0 +1,55 @@
+"""Stand-ins for the engine in Pilot tests: an executor whose runs never answer, a recorder of a screen's runs."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+class IdleExecutor:
+    """Every run stays in flight and says nothing until it is cancelled (as a slow engine would)."""
+
+    def __init__(self) -> None:
+        self.started: list = []
+        self.cancelled: list[int] = []
+
+    def start(self, run_id, job, deliver, node) -> None:
+        self.started.append(job)
+
+    def request_stop(self, run_id: int) -> None:
+        pass
+
+    def cancel(self, run_id: int) -> None:
+        self.cancelled.append(run_id)
+
+    def warm_up(self, ready) -> None:
+        pass
+
+    def wait_ready(self, timeout: float = 60.0) -> tuple[str | None, str | None]:
+        return "cpu (test)", None
+
+    def device_memory(self) -> tuple[str, int | None]:
+        return "cpu", None  # as an engine that has not said yet: the screens read the RAM themselves
+
+    def shutdown(self) -> None:
+        pass
+
+
+def record_runs(screen, jobs: list | None = None) -> list[str]:
+    """Replace the screen's start_run by a recorder, so control tests check what would run without training.
+
+    Returns the groups of the runs asked for; `jobs`, when given, collects the jobs themselves.
+    """
+    calls: list[str] = []
+
+    def record(job, group="demo"):
+        calls.append(group)
+        if jobs is not None:
+            jobs.append(job)
+
+    screen.start_run = record
+    return calls
+
+
+def text_of(node, selector: str) -> str:
+    """The text a Static under `node` shows."""
+    return str(node.query_one(selector, Static).render())
