@@ -312,9 +312,10 @@ def test_overlay_snapshot(snap_compare, monkeypatch, size):
     )
 
 
-def test_diverged_snapshot(snap_compare, monkeypatch):
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_diverged_snapshot(snap_compare, size, monkeypatch):
     """SGD's panel ends at iteration 12 and is titled diverged; the summary says where it diverged."""
     patched(monkeypatch, diverge={"SGD": 12})
     assert snap_compare(
-        make_app(section="adaptive", player_speed=DEFAULT_SPEED), terminal_size=(80, 24), run_before=compare_panels
+        make_app(section="adaptive", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=compare_panels
     )

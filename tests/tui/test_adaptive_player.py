@@ -175,7 +175,8 @@ def test_paused_mid_run_snapshot(snap_compare, monkeypatch, size):
     )
 
 
-def test_log_axis_snapshot(snap_compare, monkeypatch):
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_log_axis_snapshot(snap_compare, size, monkeypatch):
     """After y: the three panels on a log axis (ticks 0.1 .. 2 in 1-2-5 steps), the final picture."""
     use_engine(monkeypatch, lambda job, env: canned_run(job))
 
@@ -185,5 +186,5 @@ def test_log_axis_snapshot(snap_compare, monkeypatch):
         await settle(pilot)
 
     assert snap_compare(
-        make_app(section="adaptive", player_speed=DEFAULT_SPEED), terminal_size=(100, 30), run_before=run_before
+        make_app(section="adaptive", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=run_before
     )

@@ -143,7 +143,8 @@ def test_demo_snapshot(snap_compare, size):
     )
 
 
-def test_diverged_snapshot(snap_compare, tmp_path):
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_diverged_snapshot(snap_compare, size, tmp_path):
     """A learner's momentum with the sign slip (par -= vel): "Momentum diverged at iteration 93",
     its finite part drawn in both charts, GD unaffected."""
 
@@ -156,7 +157,7 @@ def test_diverged_snapshot(snap_compare, tmp_path):
         await settle(pilot)
 
     assert snap_compare(
-        make_app(section="conditioning", player_speed=DEFAULT_SPEED), terminal_size=(100, 30), run_before=run_before
+        make_app(section="conditioning", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=run_before
     )
 
 

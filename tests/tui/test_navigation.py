@@ -12,7 +12,7 @@ from tui.widgets.header import SIDES
 
 from .fakes import IdleExecutor
 from .screen_text import screen_lines
-from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
+from .snap import SIZE_IDS, SIZES, make_app, no_blink, settle, wait_for
 
 
 def section_key(app) -> str | None:
@@ -129,6 +129,25 @@ def test_home_snapshot(snap_compare, size):
 def test_lesson_only_section_snapshot(snap_compare, size):
     """Section 8 has no demo: its lesson text under the Lesson tab."""
     assert snap_compare(make_app(section="ethics"), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_demo_section_lesson_snapshot(snap_compare, size):
+    """Section 7 opens on its Lesson tab: the links line, the lesson, its demo and exercise tabs beside."""
+    assert snap_compare(make_app(section="adaptive"), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_questions_tab_snapshot(snap_compare, size):
+    """Section 7's Questions tab: each Think! question with its answer box, nothing answered yet."""
+
+    async def open_questions(pilot) -> None:
+        await settle(pilot)
+        pilot.app.screen.show_pane("questions")
+        await settle(pilot)
+        no_blink(pilot.app)
+
+    assert snap_compare(make_app(section="adaptive"), terminal_size=size, run_before=open_questions)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
