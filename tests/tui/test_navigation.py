@@ -231,5 +231,5 @@ async def test_the_header_never_cuts_the_title_or_the_device_line():
             assert (app.screen.title or app.title) in header, header
             shown = header.split(" — ", 1)[1].strip() if " — " in header else ""
             assert shown in ("", "cpu", LONG_DEVICE, f"device {LONG_DEVICE}"), header
-        await pilot.resize_terminal(120, 40)
-        assert f"device {LONG_DEVICE}" in screen_lines(app)[0]  # whole where it fits
+        await pilot.resize_terminal(120, 40)  # the header is redrawn when the app next idles: wait for it
+        assert await wait_for(pilot, lambda: f"device {LONG_DEVICE}" in screen_lines(app)[0]), screen_lines(app)[0]
