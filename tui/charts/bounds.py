@@ -158,6 +158,18 @@ class BoundedPlot:
             for s in self.series:
                 self._clip(s, lo, hi)
         xr = self._x_range(x_lo, x_hi)
+        self._send_series(xr)
+        self._send_lines(lo, hi, xr)
+        if lo is not None and hi is not None:
+            plt.ylim(lo, hi)
+            plt.yticks(*self._y_ticks(lo, hi))
+        self._send_x_axis(xr, x_lo, x_hi)
+        # The top row is reserved with a blank title: the Chart writes the title, the y label and the
+        # notes there itself (plotext would drop a title that does not fit, and put the y label at the bottom).
+        if self.title_text or self.ylabel_text or self.note_variants():
+            plt.title(BLANK)
+
+    def _send_series(self, xr: tuple[float, float] | None) -> None:
         columns = COLUMNS_PER_CELL * self.width
         for s in self.series:
             if s.kind != "bar":
@@ -165,32 +177,32 @@ class BoundedPlot:
             if not s.xs:
                 continue
             self.points += len(s.xs)
-            getattr(plt, s.kind)(s.xs, s.ys, **s.options)
+            getattr(self._plt, s.kind)(s.xs, s.ys, **s.options)
+
+    def _send_lines(self, lo: float | None, hi: float | None, xr: tuple[float, float] | None) -> None:
+        """The horizontal and vertical guide lines that fall inside the drawn ranges."""
         for y_given, options in self.hlines:
             y = self._y(y_given)
             if y is not None and lo is not None and hi is not None and lo <= y <= hi:
-                plt.horizontal_line(y, **options)
-        for x, options in self.vlines:
-            x = _float(x)
+                self._plt.horizontal_line(y, **options)
+        for x_given, options in self.vlines:
+            x = _float(x_given)
             if math.isfinite(x) and (xr is None or xr[0] <= x <= xr[1]):
-                plt.vertical_line(x, **options)
-        if lo is not None and hi is not None:
-            plt.ylim(lo, hi)
-            plt.yticks(*self._y_ticks(lo, hi))
-        if xr is not None:
-            if self._xlim != (None, None):
-                plt.xlim(*xr)
+                self._plt.vertical_line(x, **options)
+
+    def _send_x_axis(self, xr: tuple[float, float] | None, x_lo: float | None, x_hi: float | None) -> None:
+        plt = self._plt
+        if xr is None:
             if self._xticks is not None:
                 plt.xticks(*self._xticks)
-            else:
-                ends = tuple(v for v in (x_lo, x_hi) if v is not None)
-                plt.xticks(*round_ticks(*xr, most=max(2, self.width // 7), ends=ends))
-        elif self._xticks is not None:
+            return
+        if self._xlim != (None, None):
+            plt.xlim(*xr)
+        if self._xticks is not None:
             plt.xticks(*self._xticks)
-        # The top row is reserved with a blank title: the Chart writes the title, the y label and the
-        # notes there itself (plotext would drop a title that does not fit, and put the y label at the bottom).
-        if self.title_text or self.ylabel_text or self.note_variants():
-            plt.title(BLANK)
+        else:
+            ends = tuple(v for v in (x_lo, x_hi) if v is not None)
+            plt.xticks(*round_ticks(*xr, most=max(2, self.width // 7), ends=ends))
 
     def note_variants(self) -> list[str]:
         return self.notes.variants(self.log_y)

@@ -139,19 +139,27 @@ def label_rows(picture: Text, plot: BoundedPlot) -> Text:
             bottom_free[: len(label)] = [False] * len(label)
     notes = plot.note_variants()
     if notes:
-        warn = style + NOTE_STYLE
-        for text in notes:  # two free cells apart, so a note never reads as part of a label
-            if _fits(top_free, width - len(text), len(text), gap=2):
-                top = _put(top, width - len(text), text, warn)
-                break
-            if _fits(bottom_free, width - len(text), len(text), gap=2):
-                bottom = _put(bottom, width - len(text), text, warn)
-                break
-        else:  # nothing free is wide enough: the note replaces the x label, which matters less
-            text = notes[-1][:width]
-            bottom = _put(bottom, 0, text.center(width), warn) if plot.has_xlabel else _put(top, 0, text, warn)
+        top, bottom = _put_note(notes, (top, top_free), (bottom, bottom_free), style + NOTE_STYLE, plot.has_xlabel)
     lines[0], lines[-1] = top, bottom
     return Text("\n").join(lines)
+
+
+def _put_note(
+    notes: list[str], top: tuple[Text, list[bool]], bottom: tuple[Text, list[bool]], warn: Style, has_xlabel: bool
+) -> tuple[Text, Text]:
+    """The first wording of the note that fits at the right of the top or bottom row, else the shortest over the
+    x label; returns both rows."""
+    (top_row, top_free), (bottom_row, bottom_free) = top, bottom
+    width = len(top_free)
+    for text in notes:  # two free cells apart, so a note never reads as part of a label
+        if _fits(top_free, width - len(text), len(text), gap=2):
+            return _put(top_row, width - len(text), text, warn), bottom_row
+        if _fits(bottom_free, width - len(text), len(text), gap=2):
+            return top_row, _put(bottom_row, width - len(text), text, warn)
+    text = notes[-1][:width]  # nothing free is wide enough: the note replaces the x label, which matters less
+    if has_xlabel:
+        return top_row, _put(bottom_row, 0, text.center(width), warn)
+    return _put(top_row, 0, text, warn), bottom_row
 
 
 def _any_fits(text, width: int) -> bool:

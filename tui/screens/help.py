@@ -58,10 +58,8 @@ def _key(binding: Binding, app) -> str:
     return "ctrl+" + shown[1:] if shown.startswith("^") and len(shown) > 1 else shown
 
 
-def key_groups(screen: Screen) -> list[tuple[str, Rows]]:
-    """(title, rows of (key, what it does)) for `screen` as it is now, the focused control's keys first."""
-    from .section import SectionScreen  # here: the app imports this module before any section is opened
-
+def _bound_keys(screen: Screen) -> tuple[Rows, Rows, set[str]]:
+    """(the focused control's keys, the screen's and app's keys, every key listed) as bound now, each once."""
     app = screen.app
     here: Rows = []
     general: Rows = []
@@ -80,6 +78,14 @@ def key_groups(screen: Screen) -> list[tuple[str, Rows]]:
         seen.add(key)
         done.add((name, binding.description))
         (general if node in (screen, app) else here).append((key, binding.description))
+    return here, general, seen
+
+
+def key_groups(screen: Screen) -> list[tuple[str, Rows]]:
+    """(title, rows of (key, what it does)) for `screen` as it is now, the focused control's keys first."""
+    from .section import SectionScreen  # here: the app imports this module before any section is opened
+
+    here, general, seen = _bound_keys(screen)
 
     def fixed(rows: Rows) -> Rows:  # a key listed by the control or the screen above is not repeated
         return [r for r in rows if not r[0] or r[0] not in seen]

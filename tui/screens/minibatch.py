@@ -252,36 +252,39 @@ class MinibatchScreen(SectionScreen):
 
     def _minibatch_events(self, events: list) -> None:
         panels = self.query_one(BudgetPanels)
-        touched = set()
         status = self.query_one("#mb-status", Static)
-        for e in events:
-            match e:
-                case BatchStart():
-                    self._mb_index, self._mb_budget, self._mb_total = e.index, e.budget, e.count * e.budget
-                    panels.panel(e.index).state = "running"
-                case LossPoints():
-                    panels.panel(e.index).add(e.times, e.losses)
-                    touched.add(e.index)
-                case Progress():
-                    done, total = self._mb_index * self._mb_budget + e.done / 1000, self._mb_total
-                    self.query_one("#mb-progress", ProgressBar).update(total=total, progress=done)
-                    status.update(f"batch size {panels.panel(self._mb_index).batch_size}: {done:.1f} of {total:g} s")
-                case Diverged():
-                    panels.panel(self._mb_index).state = "diverged"
-                    status.update(f"{e.label} diverged at iteration {e.iteration}")
-                case BatchEnd():
-                    p = panels.panel(e.index)
-                    p.state = "diverged" if p.state == "diverged" else "done"
-                    touched.add(e.index)
-                case Failed():
-                    status.update(f"failed: {e.message}")
-                case Done():
-                    self.query_one("#mb-progress", ProgressBar).update(total=self._mb_total, progress=self._mb_total)
-                    status.update(f"done: {self._mb_total:g} s of training in all (r runs again)")
+        touched = {i for e in events if (i := self._minibatch_event(e, panels, status)) is not None}
         for i in touched:
             panels.panel(i).update_view()
         if touched:
             panels.align()
+
+    def _minibatch_event(self, e, panels: BudgetPanels, status: Static) -> int | None:
+        """Show one event of the budget runs; the index of the panel whose curve it changed, if any."""
+        match e:
+            case BatchStart():
+                self._mb_index, self._mb_budget, self._mb_total = e.index, e.budget, e.count * e.budget
+                panels.panel(e.index).state = "running"
+            case LossPoints():
+                panels.panel(e.index).add(e.times, e.losses)
+                return e.index
+            case Progress():
+                done, total = self._mb_index * self._mb_budget + e.done / 1000, self._mb_total
+                self.query_one("#mb-progress", ProgressBar).update(total=total, progress=done)
+                status.update(f"batch size {panels.panel(self._mb_index).batch_size}: {done:.1f} of {total:g} s")
+            case Diverged():
+                panels.panel(self._mb_index).state = "diverged"
+                status.update(f"{e.label} diverged at iteration {e.iteration}")
+            case BatchEnd():
+                p = panels.panel(e.index)
+                p.state = "diverged" if p.state == "diverged" else "done"
+                return e.index
+            case Failed():
+                status.update(f"failed: {e.message}")
+            case Done():
+                self.query_one("#mb-progress", ProgressBar).update(total=self._mb_total, progress=self._mb_total)
+                status.update(f"done: {self._mb_total:g} s of training in all (r runs again)")
+        return None
 
     # -- shared ------------------------------------------------------------------------------
     def handle_events(self, group: str, events: list) -> None:

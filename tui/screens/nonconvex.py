@@ -234,30 +234,33 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
         if group == "real":
             self.query_one(RealLandscape).show(events)
             return
-        complete = None
-        for e in events:
-            match e:
-                case OverparamStart():
-                    self._start(e.hidden, e.max_steps, e.num_inits)
-                case LossRows():
-                    curve = self.curves[e.init]
-                    del curve[e.start :]
-                    curve.extend(e.losses)
-                case Progress():
-                    self.query_one("#op-progress", ProgressBar).update(total=e.total, progress=e.done)
-                case Diverged():
-                    copies = {copy_label(i): i for i in range(len(self.curves))}
-                    if e.label in copies:
-                        self.diverged[copies[e.label] + 1] = e.iteration
-                case Failed():
-                    self._status(f"failed: {e.message}")
-                    complete = True
-                case Done():
-                    self._status(self._summary(e.reason))
-                    complete = True
+        ended = [self._overparam_event(e) for e in events]
         self.query_one("#op-chart", RevealChart).curves_changed()
-        self.playback.extend(max(map(len, self.curves), default=0), complete=complete)
+        self.playback.extend(max(map(len, self.curves), default=0), complete=True if any(ended) else None)
         self._show_player()
+
+    def _overparam_event(self, e) -> bool:
+        """Show one event of the copies' training; True when it ends the run."""
+        match e:
+            case OverparamStart():
+                self._start(e.hidden, e.max_steps, e.num_inits)
+            case LossRows():
+                curve = self.curves[e.init]
+                del curve[e.start :]
+                curve.extend(e.losses)
+            case Progress():
+                self.query_one("#op-progress", ProgressBar).update(total=e.total, progress=e.done)
+            case Diverged():
+                copies = {copy_label(i): i for i in range(len(self.curves))}
+                if e.label in copies:
+                    self.diverged[copies[e.label] + 1] = e.iteration
+            case Failed():
+                self._status(f"failed: {e.message}")
+                return True
+            case Done():
+                self._status(self._summary(e.reason))
+                return True
+        return False
 
     def _show_curves_frame(self, frame: int) -> None:
         """The copies' curves up to iteration `frame` (all of them once a complete run is at its end)."""

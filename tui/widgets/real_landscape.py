@@ -133,35 +133,38 @@ class RealLandscape(FocusStylesSelf, Horizontal, can_focus=True):
     # -- events ---------------------------------------------------------------------------
     def show(self, events: list) -> None:
         """Take a batch of the job's events: progress and status as they come, each plane once it is computed."""
-        redraw = False
-        for e in events:
-            if isinstance(e, LandscapeStart):
-                self.starts[e.model] = e
-                redraw = True
-            elif isinstance(e, TrainedModel):
-                self.trained[e.model] = e
-                redraw = True
-            elif isinstance(e, LandscapeGrid):
-                self.grids[(e.model, e.plane)] = e
-                redraw = True
-            elif isinstance(e, TrajectoryProjection):
-                self.paths[e.model] = e
-            elif isinstance(e, Diverged):
-                models = {f"MLP {list(s.hidden)}": m for m, s in self.starts.items()}
-                if e.label in models:
-                    self.diverged[models[e.label]] = e.iteration
-                redraw = True
-            elif isinstance(e, Progress):
-                self.query_one("#rl-progress", ProgressBar).update(total=e.total, progress=e.done)
-                self._status(f"{e.label}: {e.done:,}/{e.total:,}…")
-            elif isinstance(e, Status):
-                self._status(e.text + "…")
-            elif isinstance(e, Failed):
-                self._status(f"failed: {e.message}")
-            elif isinstance(e, Done):
-                self._status("stopped: r runs again" if e.reason == "stopped" else f"done in {e.seconds:.1f} s")
-        if redraw:
+        if [e for e in events if self._take(e)]:
             self._draw()
+
+    def _take(self, e) -> bool:
+        """Keep or show one event; True when the picture must be redrawn."""
+        if isinstance(e, LandscapeStart):
+            self.starts[e.model] = e
+        elif isinstance(e, TrainedModel):
+            self.trained[e.model] = e
+        elif isinstance(e, LandscapeGrid):
+            self.grids[(e.model, e.plane)] = e
+        elif isinstance(e, Diverged):
+            models = {f"MLP {list(s.hidden)}": m for m, s in self.starts.items()}
+            if e.label in models:
+                self.diverged[models[e.label]] = e.iteration
+        else:
+            self._report(e)
+            return False
+        return True
+
+    def _report(self, e) -> None:
+        if isinstance(e, TrajectoryProjection):
+            self.paths[e.model] = e  # drawn with its plane
+        elif isinstance(e, Progress):
+            self.query_one("#rl-progress", ProgressBar).update(total=e.total, progress=e.done)
+            self._status(f"{e.label}: {e.done:,}/{e.total:,}…")
+        elif isinstance(e, Status):
+            self._status(e.text + "…")
+        elif isinstance(e, Failed):
+            self._status(f"failed: {e.message}")
+        elif isinstance(e, Done):
+            self._status("stopped: r runs again" if e.reason == "stopped" else f"done in {e.seconds:.1f} s")
 
     def _status(self, text: str) -> None:
         self.query_one("#rl-status", Static).update(text)
