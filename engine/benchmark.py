@@ -31,7 +31,7 @@ def _state() -> dict:
         )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  torch.load of a damaged file raises almost anything
         raise ValueError(
             f"the benchmark model {path} is damaged ({type(exc).__name__}); reinstall optcourse-tui"
         ) from None

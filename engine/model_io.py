@@ -98,7 +98,7 @@ def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> t
         raise ValueError(f"no model file at {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # a damaged file can make torch raise almost anything (UnpicklingError, EOFError...)
+    except Exception as exc:  # noqa: BLE001  a damaged file makes torch.load raise almost anything (UnpicklingError...)
         raise ValueError(
             f"{path} is not a readable model file ({type(exc).__name__}); it may be damaged or not saved by "
             "this app: choose another file, or train and save (w) again"

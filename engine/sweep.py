@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -248,14 +248,22 @@ class SweepSession:
             count_params(784, 10, list(base.hidden)),
             len(groups),
         )
+        stopped = yield from self._train(groups, x_val, y_val)
+        rows = [where[i][0].row(where[i][1], labels[i], combos[i], stopped) for i in range(len(configs))]
+        self.result = SweepResult(ranked(rows))
+        yield self.result
+        seconds = time.monotonic() - t0
+        self.records = [self._record(where[i][0], where[i][1], configs[i], rows[i], seconds) for i in range(len(rows))]
+        yield Done("stopped" if stopped else "completed", seconds)
+
+    def _train(self, groups: list[CopyGroup], x_val, y_val) -> Generator[Event, None, bool]:
+        """Step the groups, the copies furthest behind first, until all finish or a stop; True if stopped.
+        Then each group's pending curves and final validation (what each copy is judged on)."""
         stopped = False
         t_train = time.monotonic()
         examples = 0
         last_progress = 0.0
-        while True:
-            active = [g for g in groups if not g.finished]
-            if not active:
-                break
+        while active := [g for g in groups if not g.finished]:
             if self.stopping():
                 stopped = True
                 break
@@ -270,17 +278,12 @@ class SweepSession:
             if now - last_progress >= FLUSH_S:
                 last_progress = now
                 yield self._progress(groups, examples, now - t_train)
-        for g in groups:  # what is pending, then the final weights' validation: what each copy is judged on
+        for g in groups:
             yield from g.flush()
             if g.step and len(g.dead) < g.k and not g.validated_now():
                 yield from g.validate(x_val, y_val)
         yield self._progress(groups, examples, time.monotonic() - t_train)
-        rows = [where[i][0].row(where[i][1], labels[i], combos[i], stopped) for i in range(len(configs))]
-        self.result = SweepResult(ranked(rows))
-        yield self.result
-        seconds = time.monotonic() - t0
-        self.records = [self._record(where[i][0], where[i][1], configs[i], rows[i], seconds) for i in range(len(rows))]
-        yield Done("stopped" if stopped else "completed", seconds)
+        return stopped
 
     def _progress(self, groups: list[CopyGroup], examples: int, seconds: float) -> SweepProgress:
         done = sum(g.step * g.k for g in groups)

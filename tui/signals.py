@@ -28,6 +28,19 @@ CRASH_NOTE = (
 )
 
 
+def _terminal_attributes() -> list | None:
+    """The terminal's settings, to put back by hand after a hang-up; None without termios (Windows) or a terminal."""
+    try:
+        import termios
+    except ImportError:
+        return None
+    stdin = sys.stdin
+    try:
+        return termios.tcgetattr(stdin.fileno()) if stdin is not None and stdin.isatty() else None
+    except (termios.error, OSError, ValueError):  # not a terminal after all, or a closed stdin
+        return None
+
+
 class Ending:
     """Installs the handlers for one run of an app and remembers which signal, if any, ended it."""
 
@@ -35,14 +48,7 @@ class Ending:
         self.app = app
         self.signum: int | None = None
         self._previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {}
-        self._tty_attrs = None
-        try:
-            import termios
-
-            if sys.stdin.isatty():
-                self._tty_attrs = termios.tcgetattr(sys.stdin.fileno())
-        except Exception:  # no termios (Windows) or no terminal: nothing to restore by hand
-            self._tty_attrs = None
+        self._tty_attrs = _terminal_attributes()
 
     def __enter__(self) -> Ending:
         if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread

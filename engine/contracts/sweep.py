@@ -110,6 +110,22 @@ def grid(low: float, high: float, count: int, log: bool, integer: bool) -> tuple
     return tuple(float(f"{v:.3g}") for v in values)  # 3 significant digits: what a learner would type
 
 
+def _grid_values(m: re.Match, key: str, setting, rng) -> tuple:
+    """The values of a grid typed as low..high xN [log|lin]."""
+    low_text, high_text, count_text, spacing = m.groups()
+    low, high = _number(low_text, setting, rng), _number(high_text, setting, rng)
+    try:
+        count = parse_int(count_text, minimum=2, maximum=MAX_COPIES, example="8")
+    except NumberError as exc:
+        raise SettingError(f"the number of values after x: {exc}") from None
+    if low == high:
+        raise SettingError(f"a grid from {low:g} to {high:g} is one value: give two different ends")
+    log = setting.log_grid if spacing is None else spacing.lower() == "log"
+    if log and min(low, high) <= 0:
+        raise SettingError(f"a log grid cannot start at {min(low, high):g}: start above 0 or end with 'lin'")
+    return grid(low, high, count, log, rng.integer)
+
+
 def parse_values(text: str, key: str, optimizer: str = "Adam") -> tuple:
     """The values typed for a swept setting: a list ("1e-4, 1e-3, 1e-2") or a grid ("1e-4..1e-1 x8", log-spaced
     for lr and batch, linear for the others; "log"/"lin" at the end chooses). SettingError says what is wrong."""
@@ -122,18 +138,7 @@ def parse_values(text: str, key: str, optimizer: str = "Adam") -> tuple:
         raise SettingError(f"that is {len(text)} characters: type a few values, e.g. {setting.example}")
     m = GRID.match(text)
     if m:
-        low_text, high_text, count_text, spacing = m.groups()
-        low, high = _number(low_text, setting, rng), _number(high_text, setting, rng)
-        try:
-            count = parse_int(count_text, minimum=2, maximum=MAX_COPIES, example="8")
-        except NumberError as exc:
-            raise SettingError(f"the number of values after x: {exc}") from None
-        if low == high:
-            raise SettingError(f"a grid from {low:g} to {high:g} is one value: give two different ends")
-        log = setting.log_grid if spacing is None else spacing.lower() == "log"
-        if log and min(low, high) <= 0:
-            raise SettingError(f"a log grid cannot start at {min(low, high):g}: start above 0 or end with 'lin'")
-        values = grid(low, high, count, log, rng.integer)
+        values = _grid_values(m, key, setting, rng)
     else:
         if ".." in text:
             raise SettingError(f"a grid is written low..high xN (N values), e.g. {GRID_EXAMPLE[key]}")

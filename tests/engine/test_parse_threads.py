@@ -40,7 +40,7 @@ def test_files_read_in_parallel_threads_all_parse(tmp_path, gil_passing_mid_pars
             for _ in range(20):
                 results.append(workspace.read(path))
                 editing.function_line(path.read_text(), "gradient_update")
-        except BaseException as exc:  # the SystemError is what this test looks for
+        except BaseException as exc:  # noqa: BLE001  the SystemError is what this test looks for
             errors.append(exc)
 
     threads = [threading.Thread(target=reader) for _ in range(4)]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -256,7 +257,7 @@ class SectionScreen(Screen):
         try:
             tabs = self.query_one("#tabs", TabbedContent)
             found = tabs.get_pane(tabs.active).query(ImplementationToggle)
-        except Exception:  # not composed yet, or no pane active
+        except (NoMatches, ValueError):  # not composed yet, or no pane active (get_pane(""))
             return None
         return found.first() if found else None
 

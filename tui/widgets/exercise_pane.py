@@ -343,7 +343,7 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
             digest = workspace.digest_of(path, ex)  # of the code being checked, even if edited meanwhile
             try:
                 report = checker.check(path, ex, timeout=timeout, cancel=cancel, data_dir=data_dir)
-            except Exception as exc:  # a bug of ours must not take the app down
+            except Exception as exc:  # noqa: BLE001  a bug of ours must not take the app down: the report says it
                 report = CheckReport(ex, "broken", f"The checker failed: {type(exc).__name__}: {exc}")
             self.app.call_from_thread(self.show_report, report, digest)
 

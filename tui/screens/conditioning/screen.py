@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Static, TabbedContent, TabPane
 
 from engine.contracts.conditioning import (
@@ -121,7 +122,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
     def _active(self) -> str:
         try:
             return self.query_one("#tabs", TabbedContent).active
-        except Exception:  # not composed yet
+        except NoMatches:  # not composed yet
             return ""
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -189,6 +190,9 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         if group == "theory":
             self._theory_events(events)
             return
+        self._demo_events(events)
+
+    def _demo_events(self, events: list) -> None:
         state = None
         for e in events:
             if isinstance(e, Surface):
