@@ -273,3 +273,13 @@ def test_a_minibatch_gradient_s_variance_is_sigma_squared_over_m(subset):
         errors = [float((centred[i].mean(0) ** 2).sum()) for i in picked]
         assert np.mean(errors) == pytest.approx(sigma2 / m, rel=0.06), m
     says(lesson("minibatch"), "the variance of their mean is exactly σ²/m", "√50 ≈ 7 times smaller")
+
+
+def test_answers_without_a_cheap_engine_check_quote_their_lesson():
+    """Sections 5 and 7 train for seconds per run (too long for the suite): their answers repeat the lesson's
+    measured figures, so the two cannot part (the figures: five runs of Demo 5, two of Demo 7, on a CPU)."""
+    says(lesson("nonconvex"), "between 0.43 and 0.95", "between 0.010 and 0.021")
+    says(answer("think-5-1"), "between 0.43 and 0.95", "between 0.010 and 0.021", "(89,610 against 7,960)")
+    says(lesson("nonconvex"), "| `10` | 7,960 |", "| `100, 100` | 89,610 |")
+    says(lesson("adaptive"), "RMSprop ends near 0.2, momentum near 0.5", "(about 2.2)", "stuck near 2.3")
+    says(answer("think-7-1"), "ends near 0.2; momentum near 0.5, SGD barely moves from 2.2", "stuck near 2.3")
