@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.binding import Binding
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, math.inf)  # iterations per second
 DEFAULT_SPEED = 100.0  # a 300-step run plays in 3 s
@@ -213,7 +213,7 @@ class Playback:
 class PlayerKeys:
     """Mixin for a Screen: the player's keys act on `player()`, the Playback of the tab on show.
 
-    Where `player()` is None, or an entry box has the focus, the keys are not claimed (check_action
+    Where `player()` is None, or a text box (one line or many) has the focus, the keys are not claimed (check_action
     is False), so they reach the focused widget as usual. Put it before the Screen class in the
     bases and add PLAYER_BINDINGS (or PRIORITY_PLAYER_BINDINGS) to BINDINGS: Textual merges the
     bindings of DOM classes only.
@@ -225,7 +225,7 @@ class PlayerKeys:
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action.startswith("play_"):
             focused = self.focused  # type: ignore[attr-defined]
-            return self.player() is not None and not isinstance(focused, Input)
+            return self.player() is not None and not isinstance(focused, (Input, TextArea))
         return super().check_action(action, parameters)  # type: ignore[misc]
 
     def action_play_toggle(self) -> None:

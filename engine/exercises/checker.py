@@ -124,8 +124,8 @@ def _unparsable(path: Path, exercise: str, why: str) -> CheckReport:
         return CheckReport(
             exercise,
             "error",
-            f"Your file {path.name} cannot be read ({detail}). Save it as UTF-8 text (e opens it in your editor), "
-            "or move it away to get a fresh copy with every stub; then check again.",
+            f"Your file {path.name} cannot be read ({detail}). Save it as UTF-8 text in a text editor (the app's "
+            "own editor cannot open it), or move it away to get a fresh copy with every stub; then check again.",
         )
     try:  # the caret under the place Python stopped, as the learner would see it
         compile(path.read_bytes(), path.name, "exec")

@@ -58,7 +58,12 @@ def load(path: Path) -> Loaded:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Loaded("", _digest(data), f"{Path(path).name} is not UTF-8 text (byte {exc.start}); edit it elsewhere")
+        return Loaded(
+            "",
+            _digest(data),
+            f"{Path(path).name} is not UTF-8 text (byte {exc.start}): save it as UTF-8 in another editor, "
+            "or move it away to get a fresh copy with every stub",
+        )
     return Loaded(text, _digest(data))
 
 

@@ -11,7 +11,8 @@ from engine.exercises import catalog, editing, workspace
 from tui.dialogs.choice import ChoiceDialog
 from tui.screens.help import HelpScreen
 from tui.screens.section import SectionScreen
-from tui.widgets.code_editor import CodeArea, ExerciseEditor
+from tui.widgets.code_area import CodeArea
+from tui.widgets.code_editor import ExerciseEditor
 
 from .snap import SIZE_IDS, SIZES, settle
 from .test_exercises import ExerciseApp, make_app, open_exercise, status
@@ -53,9 +54,13 @@ async def test_printable_keys_are_text_and_fire_no_binding():
     async with app.run_test(size=(100, 30)) as pilot:
         pane, editor = await edit_here(app, pilot)
         screen, before = app.screen, editor.area.text
-        await pilot.press(*"nphqosw", "left_square_bracket", "right_square_bracket", "c", "question_mark", "e", "i")
+        # Shift+Tab used to move the focus out silently, and the next p went to Section 2 (the issue's case).
+        await pilot.press(
+            "shift+tab", *"nphqosw", "left_square_bracket", "right_square_bracket", "c", "question_mark", "e", "i"
+        )
         await pilot.pause()
         assert app.screen is screen and isinstance(screen, SectionScreen)  # no n/p/h/q, no help screen
+        assert app.focused is editor.area
         assert not isinstance(app.screen, HelpScreen)
         assert screen.query_one("#tabs").active == "exercise"  # [ and ] switched no tab
         assert not pane.checking and not pane.has_class("-solution")  # c and s did nothing but type
@@ -230,17 +235,28 @@ async def test_in_a_browser_e_uses_the_app_editor_even_when_editor_is_set(tmp_pa
         assert app.focused is editor.area and not marker.exists()
 
 
-async def test_a_file_that_is_not_utf8_is_shown_read_only():
+async def test_a_file_that_is_not_utf8_is_never_edited_and_lets_no_key_through():
+    """e on such a file used to focus an empty read-only editor where keys fell through: q quit the app."""
     path = workspace.workspace_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(workspace.render().encode() + b"# \xff\n")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        _, editor = await edit_here(app, pilot)
-        assert editor.area.read_only and "not UTF-8" in str(editor.query_one("#ed-info").render())
-        await pilot.press("x", "ctrl+s")
+        pane, editor = await edit_here(app, pilot)
+        assert app.focused is pane  # the keys stay where e, c and s act
+        assert (
+            "cannot open your file" in status(pane) and "not UTF-8" in status(pane) and "move it away" in status(pane)
+        )
+        editor.area.focus()  # reached anyway (a click, Tab): typing is refused, never a shortcut
+        await pilot.press("q", "x", "ctrl+s")
         await pilot.pause()
+        assert app.is_running and app.screen is pane.screen and editor.area.text == ""
+        assert "Cannot edit here" in str(editor.query_one("#ed-info").render())
         assert path.read_bytes().endswith(b"# \xff\n")
+        pane.focus()
+        await pilot.press("c")  # the check's message offers no key that refuses
+        await settle(pilot)
+        assert "not UTF-8" in status(pane) and "e opens" not in status(pane)
     assert editing.load(path).error
 
 

@@ -15,6 +15,8 @@ every machine; what runs draw is checked by each section's own tests.
 from __future__ import annotations
 
 import pytest
+from textual import events
+from textual.keys import _character_to_key
 from textual.screen import ModalScreen
 from textual.widgets import Input, TabbedContent, TabPane, Tabs, TextArea
 
@@ -23,6 +25,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
 from tui.screens.section import SectionScreen
 from tui.sections import SECTIONS
+from tui.widgets.code_area import CodeArea
 from tui.widgets.exercise_pane import ExercisePane
 from tui.widgets.field_input import FieldInput
 from tui.widgets.key_bar import KeyBar
@@ -38,7 +41,14 @@ SMALL, LARGE = (80, 24), (120, 40)
 # each key press is a render of the whole screen.
 SENTENCE = "show nqp 5"
 BRACKETS = "[]?"  # a multi-line box takes these as text too
+# The exercise editor takes every printable key (the space last: a leading one is indentation).
+PRINTABLE = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 ALLOWED_CUTS: dict[str, str] = {}  # phrase on the cut line -> why that cut is intended
+
+
+def _key_name(key: str) -> str:
+    """The key's name as bindings spell it ("question_mark" for "?")."""
+    return _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
 
 
 def expected_focus(screen: SectionScreen, pane: TabPane):
@@ -107,6 +117,15 @@ class Audit:
         await self.pilot.press(*keys)
         no_blink(self.app)
 
+    async def burst(self, *keys: str) -> None:
+        """Keys as a fast typist sends them: all queued at once, then handled (one press each costs a frame)."""
+        for key in keys:
+            event = events.Key(_key_name(key), key if len(key) == 1 else None)
+            event.set_sender(self.app)
+            self.app._driver.send_message(event)
+        await self.pilot.pause()
+        no_blink(self.app)
+
     def unchanged(self, screen, tab: str, what: str) -> bool:
         return self.check(
             self.app.screen is screen and not isinstance(self.app.screen, ModalScreen) and self.active() == tab,
@@ -127,6 +146,9 @@ class Audit:
             await self.one_line_box(screen, tab, focused)
         elif isinstance(focused, TextArea):
             await self.answer_box(screen, tab, focused)
+            return
+        elif isinstance(focused, ExercisePane):
+            await self.editor(screen, tab, focused)
             return
         elif tab != "lesson":
             return  # a plain control: the walk's next ] is pressed from it; ? and [ were tried on the Lesson
@@ -164,6 +186,35 @@ class Audit:
         self.check(self.app.focused is not box and self.app.focused is not None, "Esc did not leave the answer box")
         self.check(SENTENCE in box.text, "Esc dropped the answer")
 
+    async def editor(self, screen, tab: str, pane: ExercisePane) -> None:
+        """e opens the editor; every printable key, Tab, Shift+Tab and Enter are text; the key bar says how to
+        leave; F1 opens the help; Esc leaves for the pane."""
+        await self.press("e")
+        area = self.app.focused
+        if not self.check(isinstance(area, CodeArea), f"e did not open the editor (focus on {where(self.app)})"):
+            return
+        shown = self.screen.query_one(KeyBar).shown_text()
+        self.check("esc" in shown and "leave editor" in shown, f"the key bar does not say Esc leaves: {shown!r}")
+        row, column = area.cursor_location
+        line = area.document[row]
+        # A key no binding of the focus chain names cannot fire one: those go as a fast typist sends them. The
+        # others, with Tab, Shift+Tab and Enter, one at a time, as a slow typist does: a key that moved the focus
+        # would send the next ones elsewhere (in a burst they are already queued for the editor).
+        bound = {key for node in area.ancestors_with_self for key in node._bindings.key_to_bindings}
+        free = "".join(c for c in PRINTABLE if _key_name(c) not in bound)
+        taken = "".join(c for c in PRINTABLE if _key_name(c) in bound).replace(" ", "") + " "
+        await self.burst(*free.strip(" "))
+        await self.press(*taken, "tab", "shift+tab", "enter")
+        self.unchanged(screen, tab, "typing in the editor")
+        self.check(self.app.focused is area, f"a key moved the focus out of the editor to {where(self.app)}")
+        typed = [area.document[row][column:].rstrip(" "), area.document[row + 1]]
+        want = [free.strip(" ") + taken.rstrip(" "), line[column:]]
+        self.check(typed == want, f"not every key arrived as text: {typed!r}, not {want!r}")
+        await self.help_opens(screen, tab, "f1")
+        await self.press("escape")
+        self.unchanged(screen, tab, "Esc in the editor")
+        self.check(self.app.focused is pane, f"Esc did not leave the editor (focus on {where(self.app)})")
+
     async def help_opens(self, screen, tab: str, key: str) -> None:
         focused = self.app.focused
         await self.press(key)
@@ -191,7 +242,9 @@ class Audit:
 
 
 @pytest.mark.parametrize("key", [s.key for s in SECTIONS])
-async def test_every_tab_by_keyboard(key):
+async def test_every_tab_by_keyboard(key, monkeypatch):
+    for name in ("VISUAL", "EDITOR"):  # e opens the app's own editor, whatever this machine has set
+        monkeypatch.delenv(name, raising=False)
     app = make_app(section=key, player_speed=DEFAULT_SPEED)  # the keys act while a run plays, as a learner sees it
     app.runner.executor = IdleExecutor()
     async with app.run_test(size=SMALL) as pilot:

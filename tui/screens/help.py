@@ -42,7 +42,8 @@ EXERCISE: Rows = [
     ("e", "edit your exercise file (in $VISUAL / $EDITOR, else in the editor below the task)"),
     ("c", "check your function against the course's test case and common mistakes"),
     ("s, s", "reveal the course's solution (asks twice)"),
-    ("in the editor", "every key is text; Tab indents; ctrl+s saves; Esc leaves the editor"),
+    ("in the editor", "every key is text; ctrl+s saves; Esc leaves the editor"),
+    ("", "Tab / Shift+Tab indent / dedent the line or selection; Enter keeps the indentation"),
 ]
 HIDDEN = {"cancel_edit", "leave_answer"}  # shown in the "Typing" group instead, in words
 SHOWN_BELOW = {"tab", "escape", "help", "app.help", "quit", "app.quit"}  # in the fixed groups, once

@@ -20,7 +20,7 @@ from ..lessons import exercises, questions
 from ..progress import CourseProgress
 from ..runner import EngineEvents
 from ..sections import Section
-from ..widgets.code_editor import CodeArea
+from ..widgets.code_area import CodeArea
 from ..widgets.exercise_pane import ExercisePane
 from ..widgets.field_input import FieldInput
 from ..widgets.header import CourseHeader

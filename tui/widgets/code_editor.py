@@ -13,14 +13,15 @@ import weakref
 from pathlib import Path
 from typing import cast
 
-from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Static, TextArea
 
 from engine.exercises import editing
+
+from .code_area import CodeArea
+
+__all__ = ["CodeArea", "ExerciseEditor", "has_drafts"]
 
 POLL_SECONDS = 2.0  # how often the file on disk is compared with what was loaded
 _DRAFTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # app -> its editors' unsaved edits
@@ -29,35 +30,6 @@ _DRAFTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # app -> its e
 def has_drafts(app) -> bool:
     """Whether an editor left unsaved edits behind (its section was left; they come back when it reopens)."""
     return bool(_DRAFTS.get(app))
-
-
-class CodeArea(TextArea):
-    """A code TextArea where every printable key is text, Tab indents, ctrl+s asks to save and Esc leaves."""
-
-    BINDINGS = [
-        Binding("ctrl+s", "save", "save"),
-        Binding("escape", "leave", "leave editor", key_display="Esc"),
-    ]
-
-    class Leave(Message):
-        """Esc in the editor: the pane around it takes the focus back."""
-
-    class SaveRequested(Message):
-        """ctrl+s in the editor: the pane runs the save (and any dialog it needs)."""
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "escape":  # TextArea would move the focus on; here Esc means "leave the editor"
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.Leave())
-            return
-        await super()._on_key(event)
-
-    def action_save(self) -> None:
-        self.post_message(self.SaveRequested())
-
-    def action_leave(self) -> None:
-        self.post_message(self.Leave())
 
 
 class ExerciseEditor(Vertical):
@@ -100,6 +72,11 @@ class ExerciseEditor(Vertical):
             self._area = cast(CodeArea, CodeArea.code_editor("", language="python", id="ed-code"))
             self.mount(self._area)
         return self._area
+
+    @property
+    def error(self) -> str:
+        """Why the file cannot be edited here, with the way out ("" when it can)."""
+        return self._error
 
     @property
     def dirty(self) -> bool:
@@ -225,6 +202,13 @@ class ExerciseEditor(Vertical):
         if tone:
             info.add_class(tone)
         info.update(text)
+
+    def on_code_area_refused(self, event: CodeArea.Refused) -> None:
+        event.stop()
+        self.app.bell()
+        self.say(
+            f"Cannot edit here: {self._error or 'the file is read-only'}. Esc leaves the editor.", "-bad", sticky=True
+        )
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()  # the question cards listen for Changed too; this one is ours

@@ -29,7 +29,8 @@ from ..course_app import CourseApp
 from ..dialogs.choice import Choice, ChoiceDialog
 from ..progress import CourseProgress
 from .check_result import CheckResult
-from .code_editor import CodeArea, ExerciseEditor
+from .code_area import CodeArea
+from .code_editor import ExerciseEditor
 from .focus_style import FocusStylesSelf
 
 TONE = {
@@ -196,8 +197,11 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
     def edit_here(self, status: str) -> None:
         """Focus the in-app editor on the exercise's function, scrolled into view."""
         self._sync_editor()
-        self.set_status(status)
         editor = self.editor
+        if editor.error:  # the keys stay here: the editor would only refuse them
+            self.set_status(f"The app's editor cannot open your file: {editor.error}.", "missing")
+            return
+        self.set_status(status)
         editor.focus_function()
         self._editor_to_top()
 

@@ -1,0 +1,136 @@
+"""The exercise editor's text: a Python TextArea where every key is text, Tab indents, Enter keeps the indentation.
+
+Keys, while it has the focus (tests/tui/test_code_area.py, and the keyboard audit):
+- every printable key, Enter, Tab and Shift+Tab are the editor's: no binding of the app or
+  the screen sees them (Shift+Tab would otherwise move the focus away, and the next `p`
+  would change section); on a file that cannot be edited they are refused with a word;
+- Tab indents the selected lines (or inserts spaces to the next tab stop), Shift+Tab
+  dedents the line or the selected lines by one level;
+- Enter keeps the line's indentation, one level more after a line ending in `:`;
+- Backspace in a line's leading spaces removes one level;
+- ctrl+s asks to save, Esc leaves the editor.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+from textual.widgets.text_area import Selection
+
+OWN_KEYS = ("tab", "shift+tab", "enter", "backspace", "delete")  # besides every printable key
+
+
+class CodeArea(TextArea):
+    """A code TextArea made for writing Python (see the module docstring for its keys)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "save"),
+        Binding("escape", "leave", "leave editor", key_display="Esc"),
+    ]
+
+    class Leave(Message):
+        """Esc in the editor: the pane around it takes the focus back."""
+
+    class SaveRequested(Message):
+        """ctrl+s in the editor: the pane runs the save (and any dialog it needs)."""
+
+    class Refused(Message):
+        """A key that would change the text of a file that cannot be edited here."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        key = event.key
+        if key == "escape":  # TextArea would move the focus on; here Esc means "leave the editor"
+            self._claim(event)
+            self.post_message(self.Leave())
+            return
+        if not (event.is_printable or key in OWN_KEYS):
+            await super()._on_key(event)
+            return
+        if self.read_only:
+            self._claim(event)  # never a shortcut: the learner meant to type
+            self.post_message(self.Refused())
+            return
+        if key == "tab" and self._spans_lines():
+            self._claim(event)
+            self.shift_lines(+1)
+        elif key == "shift+tab":
+            self._claim(event)
+            self.shift_lines(-1)
+        elif key == "enter":
+            self._claim(event)
+            self.new_line()
+        else:
+            await super()._on_key(event)
+
+    @staticmethod
+    def _claim(event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+
+    def action_save(self) -> None:
+        self.post_message(self.SaveRequested())
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
+
+    # -- indentation --------------------------------------------------------------------------
+    @property
+    def indent_text(self) -> str:
+        return "\t" if self.indent_type == "tabs" else " " * self.indent_width
+
+    def _spans_lines(self) -> bool:
+        start, end = self.selection
+        return start[0] != end[0]
+
+    def _selected_rows(self) -> range:
+        start, end = sorted(self.selection)
+        last = end[0] - 1 if end[0] > start[0] and end[1] == 0 else end[0]  # a selection ending at a line's start
+        return range(start[0], last + 1)
+
+    def shift_lines(self, levels: int) -> None:
+        """Indent (+1) or dedent (-1) the cursor's line or every selected line by one level, as one undo step."""
+        rows = self._selected_rows()
+        lines = [self.document[row] for row in rows]
+        shifts = [self._shift(line, levels) for line in lines]
+        if not any(shifts):
+            return
+        new = [self.indent_text + line if shift > 0 else line[-shift:] for line, shift in zip(lines, shifts)]
+        selection = self.selection
+        self.replace("\n".join(new), (rows[0], 0), (rows[-1], len(lines[-1])), maintain_selection_offset=False)
+
+        def moved(location: tuple[int, int]) -> tuple[int, int]:
+            row, column = location
+            if row in rows:
+                column = max(0, column + shifts[row - rows[0]])
+            return row, column
+
+        self.selection = Selection(moved(selection.start), moved(selection.end))
+
+    def _shift(self, line: str, levels: int) -> int:
+        """How many characters the line gains (> 0) or loses (< 0) for one level in or out."""
+        if levels > 0:
+            return len(self.indent_text) if line.strip() else 0  # blank lines stay empty
+        if line.startswith("\t"):
+            return -1
+        spaces = len(line) - len(line.lstrip(" "))
+        return -min(spaces, self.indent_width)
+
+    def new_line(self) -> None:
+        """Enter: a line break, then the current line's indentation (one level more after a `:`)."""
+        start, end = sorted(self.selection)
+        before = self.document[start[0]][: start[1]]
+        indent = before[: len(before) - len(before.lstrip())]
+        if before.rstrip().endswith(":"):
+            indent += self.indent_text
+        self._replace_via_keyboard("\n" + indent, start, end)
+
+    def action_delete_left(self) -> None:
+        """Backspace: in a line's leading spaces, back to the previous level; else one character."""
+        row, column = self.cursor_location
+        before = self.document[row][:column]
+        if self.selection.is_empty and column and not before.strip(" ") and not self.read_only:
+            self._delete_via_keyboard((row, column - (column % self.indent_width or self.indent_width)), (row, column))
+            return
+        super().action_delete_left()
