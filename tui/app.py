@@ -13,6 +13,7 @@ from engine.visible import visible
 
 from .config import AppConfig
 from .course_app import CourseApp
+from .key_order import KeysInOrder
 from .progress import CourseProgress
 from .runner import EngineRunner, ThreadExecutor
 from .screens.help import HelpScreen, key_groups
@@ -20,7 +21,7 @@ from .screens.home import HomeScreen
 from .sections import BY_KEY, SECTIONS, neighbour
 
 
-class OptCourseApp(CourseApp):
+class OptCourseApp(KeysInOrder, CourseApp):
     """One screen per course section over a home screen with the table of contents.
 
     The learner's progress (`course`, a tui.progress.CourseProgress handed to every screen) is kept
