@@ -114,11 +114,14 @@ def check_function(ex: str, fn, subset, filename: str | None = None) -> CheckRep
             course=case,
             checks=tuple(checks),
         )
-    wrong = len(failed) + (not case.ok)
+    # A check left for later (ok None, shown as –) is neither passed nor failed: it is not counted as wrong.
+    wrong = sum(c.ok is False for c in checks) + (not case.ok)
+    later = sum(c.ok is None for c in checks)
+    unchecked = f" and {later} {'was' if later == 1 else 'were'} not checked yet" if later else ""
     return CheckReport(
         ex,
         "failed",
-        f"{wrong} of {len(checks) + 1} checks did not pass: see ✘ below.",
+        f"{wrong} of {len(checks) + 1} checks did not pass{unchecked}: see ✘ below.",
         course=case,
         checks=tuple(checks),
     )

@@ -162,6 +162,16 @@ def test_careless_gradient_updates_are_named(tmp_path, subset, what, parts, chec
     assert words in failing(report)[check]
 
 
+def test_the_summary_counts_a_check_not_made_yet_apart_from_the_failed_ones(tmp_path, subset):
+    """The summary said "4 of 6 checks did not pass" where one of the four was only "not checked yet" (–)."""
+    report = run(tmp_path, subset, GD.format(**CARELESS_GD[3][1]), "gradient_update")
+    failed = sum(c.ok is False for c in report.checks) + (not report.course.ok)
+    later = sum(c.ok is None for c in report.checks)
+    assert later == 1 and failed >= 1
+    total = len(report.checks) + 1
+    assert report.summary == f"{failed} of {total} checks did not pass and 1 was not checked yet: see ✘ below."
+
+
 def test_first_parameter_only_also_fails_the_courses_case(tmp_path, subset):
     report = run(
         tmp_path,
