@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -31,26 +33,23 @@ from .contracts.bonus import (
     LogLine,
     TrainConfig,
     TrainStarted,
-    TrainSteps,
-    Validation,
     train_line,
-    valid_line,
 )
 from .device import device_name
 from .evaluation import EvaluationSkipped, evaluate
-from .events import Diverged, Done, Event, Failed, Status
+from .events import Done, Event, Failed, Status
 from .history import RunRecord, now_iso
 from .model import MLP, count_params, loss_fn
 from .model_io import load_model, save_model
 from .seeding import SEED
 from .streaming import LossStream
 from .training_config import build_optimizer, build_scheduler, course_split
+from .training_curves import YOUR_MODEL, RunCurves
 
 __all__ = ["TrainingSession", "evaluate_saved", "init_model", "load_model", "optimizers_ready"]
 
 FINAL = ("train_loss", "val_loss", "test_loss", "train_acc", "val_acc", "test_acc")  # a run's record.final
 FLUSH_S = 0.12  # how often per-step metrics go to the screen (one host sync each time)
-YOUR_MODEL = "Your model"
 
 
 def init_model(hidden, seed: int, device) -> MLP:
@@ -89,6 +88,25 @@ def _eval_rows(
     tl, ta = evaluate(model, mnist.train_x, mnist.train_y, train_idx, skip=skip)
     sl, sa = evaluate(model, mnist.test_x, mnist.test_y, skip=skip)
     return EvalRow(label, tl, sl, ta, sa, val_loss=val[0], val_acc=val[1])
+
+
+@dataclass
+class _Setup:
+    """What one run trains with, made once before its first batch."""
+
+    dev: torch.device
+    train_idx: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    n: int  # training examples
+    bpe: int  # batches per epoch
+    total: int  # batches in all
+    model: MLP
+    opt: torch.optim.Optimizer
+    schedule: Any
+    step_fn: Callable
+    gen: torch.Generator
+    metrics: torch.Tensor
 
 
 class TrainingSession:
@@ -145,7 +163,7 @@ class TrainingSession:
     def run(self) -> Iterator[Event]:
         """Train, then evaluate (also after stop(), not after skip_evaluation()); yields the events of
         engine.contracts.bonus, ends with Done."""
-        cfg, dev, mnist = self.config, self.device, self.mnist
+        cfg = self.config
         errors = cfg.validate()
         if errors:
             yield Failed("; ".join(errors))
@@ -154,17 +172,54 @@ class TrainingSession:
         if not optimizers_ready():
             yield Status("preparing PyTorch's optimizers (once per session: a few seconds)")
         yield Status("preparing the data split, the model and the optimizer")
+        s = yield from self._setup()
+        # Series 0 is the loss, 1 the accuracy; both are cut where the loss first is not finite.
+        curves = RunCurves(LossStream(2, FLUSH_S))
+        t_train = time.monotonic()
+        reason, epoch, batch, step = "completed", 0, 0, 0  # step: the course's step_idx, across epochs
+        for epoch in range(1, cfg.epochs + 1):
+            reason, batch, step = yield from self._epoch(s, curves, epoch, step, t_train)
+            if reason != "completed":
+                break
+        if reason != "diverged":
+            yield from curves.flush()
+            reason = "diverged" if curves.diverged else reason
+        if reason != "diverged" and step > 0 and not curves.validated_at(step) and not self._skip.is_set():
+            if batch == 0:  # stopped at the start of an epoch: its last batch was the previous epoch's
+                epoch, batch = epoch - 1, s.bpe
+            yield from self._validate(s, curves, step, epoch, batch)  # the final weights': what the run is judged on
+        train_seconds = time.monotonic() - t_start
+        if reason != "diverged" and step > 0 and self.score:
+            yield from self._evaluate(s.model, s.train_idx, curves.last_validation(step))
+        self.record = RunRecord(
+            id=None,
+            created=now_iso(),
+            config=cfg.to_dict(),
+            device=device_name(s.dev),
+            seconds=round(train_seconds, 3),
+            status=reason,
+            train_loss=tuple(curves.losses),
+            train_acc=tuple(curves.accs),
+            val_steps=tuple(curves.val_steps),
+            val_loss=tuple(curves.val_loss),
+            val_acc=tuple(curves.val_acc),
+            final=dict(self._final),
+        )
+        yield Done(reason, time.monotonic() - t_start)
+
+    def _setup(self) -> Generator[Event, None, _Setup]:
+        """The split, the model, its optimizer and schedule (then TrainStarted), the step function and the
+        batch order's generator."""
+        cfg, dev, mnist = self.config, self.device, self.mnist
         train_idx, val_idx = (t.to(dev) for t in course_split(cfg.seed))
         if cfg.train_limit:
             train_idx = train_idx[: cfg.train_limit]
-        x_val, y_val = mnist.train_x[val_idx], mnist.train_y[val_idx]
         n, bs = len(train_idx), cfg.batch_size
         bpe = math.ceil(n / bs)
         total = cfg.epochs * bpe
         self.model = model = init_model(cfg.hidden, cfg.seed, dev)
         opt = build_optimizer(cfg, model.parameters(), capturable=self._graphed())
         schedule = build_scheduler(opt, [cfg], total)
-        augmented = cfg.augment == "affine"
         yield TrainStarted(
             device_name(dev),
             n,
@@ -175,108 +230,60 @@ class TrainingSession:
             count_params(784, 10, list(cfg.hidden)),
             cfg.to_dict(),
         )
-
-        step_fn = self._make_step(model, opt, bs)
-        # One generator, on the device, draws each epoch's order and then each batch's augmentation,
-        # in the order scripts/train_benchmark.py draws them from its own.
-        gen = torch.Generator(device=dev).manual_seed(cfg.seed)
-        metrics = torch.zeros(total, 2, device=dev)  # per-step (loss, acc): each step writes its own row
-        # Series 0 is the loss, 1 the accuracy; both are cut where the loss first is not finite.
-        stream = LossStream(2, FLUSH_S)
-        losses: list[float] = []
-        accs: list[float] = []
-        val_steps: list[int] = []
-        val_loss: list[float] = []
-        val_acc: list[float] = []
-        step = 0  # the course's step_idx: batches done so far, across epochs
-        reason = "completed"
-        t_train = time.monotonic()
-
-        def flush() -> Iterator[Event]:
-            """Send the steps not sent yet; stop at the first non-finite loss."""
-            nonlocal reason
-            chunks = {chunk.series: chunk for chunk in stream.flush()}
-            loss = chunks.get(0)
-            if loss is None:
-                return
-            good_accs = chunks[1].values[: len(loss.values)]
-            losses.extend(loss.values)
-            accs.extend(good_accs)
-            if loss.values:
-                yield TrainSteps(loss.start + 1, loss.values, good_accs)
-            if loss.diverged_at is not None:
-                reason = "diverged"
-                yield Diverged(loss.diverged_at, YOUR_MODEL)  # 0-based iteration, as engine.events
-
-        def validate(epoch: int, batch: int) -> Iterator[Event]:
-            vl, va = evaluate(model, x_val, y_val)
-            model.train()
-            val_steps.append(step)
-            val_loss.append(vl)
-            val_acc.append(va)
-            yield Validation(step, epoch, batch, vl, va)
-            yield LogLine(valid_line(epoch, batch, vl, va))
-
-        epoch = b = 0
-        for epoch in range(1, cfg.epochs + 1):
-            perm = train_idx[torch.randperm(n, generator=gen, device=dev)]
-            for b in range(bpe):
-                if self.stopping():
-                    reason = "stopped"
-                    break
-                idx = perm[b * bs : (b + 1) * bs]
-                x = mnist.train_x[idx]
-                step_fn(augment(x, gen) if augmented else x, mnist.train_y[idx], metrics[step])
-                if schedule is not None:
-                    schedule.step()
-                stream.add(metrics[step])
-                step += 1
-                self.steps_done = step
-                now = time.monotonic()
-                at_val = (b + 1) % cfg.val_every == 0
-                if at_val or stream.due() or step == total:
-                    yield from flush()
-                    if reason == "diverged":
-                        break
-                    done_s = now - t_train
-                    rate = step * bs / max(done_s, 1e-9)
-                    lr = opt.param_groups[0]["lr"]
-                    eta = (total - step) * bs / max(rate, 1e-9)
-                    yield EpochProgress(epoch, cfg.epochs, b + 1, bpe, rate, eta, float(lr))
-                if at_val:
-                    yield from validate(epoch, b + 1)
-                    k = cfg.val_every
-                    yield LogLine(train_line(epoch, b + 1, sum(losses[-k:]) / k, sum(accs[-k:]) / k))
-            if reason != "completed":
-                break
-        if reason != "diverged":
-            yield from flush()
-        unvalidated = not val_steps or val_steps[-1] != step
-        if reason != "diverged" and step > 0 and unvalidated and not self._skip.is_set():
-            batch = b if reason == "stopped" else bpe  # a stop breaks before batch b + 1 ran
-            if batch == 0:  # stopped at the start of an epoch: its last batch was the previous epoch's
-                epoch, batch = epoch - 1, bpe
-            yield from validate(epoch, batch)  # the final weights' validation: what the run is judged on
-        train_seconds = time.monotonic() - t_start
-
-        if reason != "diverged" and step > 0 and self.score:
-            last = (val_loss[-1], val_acc[-1]) if val_steps and val_steps[-1] == step else (math.nan, math.nan)
-            yield from self._evaluate(model, train_idx, last)
-        self.record = RunRecord(
-            id=None,
-            created=now_iso(),
-            config=cfg.to_dict(),
-            device=device_name(dev),
-            seconds=round(train_seconds, 3),
-            status=reason,
-            train_loss=tuple(losses),
-            train_acc=tuple(accs),
-            val_steps=tuple(val_steps),
-            val_loss=tuple(val_loss),
-            val_acc=tuple(val_acc),
-            final=dict(self._final),
+        return _Setup(
+            dev=dev,
+            train_idx=train_idx,
+            x_val=mnist.train_x[val_idx],
+            y_val=mnist.train_y[val_idx],
+            n=n,
+            bpe=bpe,
+            total=total,
+            model=model,
+            opt=opt,
+            schedule=schedule,
+            step_fn=self._make_step(model, opt, bs),
+            # One generator, on the device, draws each epoch's order and then each batch's augmentation,
+            # in the order scripts/train_benchmark.py draws them from its own.
+            gen=torch.Generator(device=dev).manual_seed(cfg.seed),
+            metrics=torch.zeros(total, 2, device=dev),  # per-step (loss, acc): each step writes its own row
         )
-        yield Done(reason, time.monotonic() - t_start)
+
+    def _epoch(
+        self, s: _Setup, curves: RunCurves, epoch: int, step: int, t_train: float
+    ) -> Generator[Event, None, tuple[str, int, int]]:
+        """One epoch's batches; returns (reason, batches run in it, steps so far): "completed", "stopped"
+        (asked before a batch) or "diverged" (the loss was not finite)."""
+        cfg, mnist, bs = self.config, self.mnist, self.config.batch_size
+        perm = s.train_idx[torch.randperm(s.n, generator=s.gen, device=s.dev)]
+        for b in range(s.bpe):
+            if self.stopping():
+                return "stopped", b, step
+            idx = perm[b * bs : (b + 1) * bs]
+            x = mnist.train_x[idx]
+            s.step_fn(augment(x, s.gen) if cfg.augment == "affine" else x, mnist.train_y[idx], s.metrics[step])
+            if s.schedule is not None:
+                s.schedule.step()
+            curves.stream.add(s.metrics[step])
+            step += 1
+            self.steps_done = step
+            at_val = (b + 1) % cfg.val_every == 0
+            if at_val or curves.stream.due() or step == s.total:
+                yield from curves.flush()
+                if curves.diverged:
+                    return "diverged", b + 1, step
+                rate = step * bs / max(time.monotonic() - t_train, 1e-9)
+                eta = (s.total - step) * bs / max(rate, 1e-9)
+                lr = float(s.opt.param_groups[0]["lr"])
+                yield EpochProgress(epoch, cfg.epochs, b + 1, s.bpe, rate, eta, lr)
+            if at_val:
+                yield from self._validate(s, curves, step, epoch, b + 1)
+                yield LogLine(train_line(epoch, b + 1, *curves.mean_of_last(cfg.val_every)))
+        return "completed", s.bpe, step
+
+    def _validate(self, s: _Setup, curves: RunCurves, step: int, epoch: int, batch: int) -> Iterator[Event]:
+        loss, acc = evaluate(s.model, s.x_val, s.y_val)
+        s.model.train()
+        yield from curves.validated(step, epoch, batch, loss, acc)
 
     def _evaluate(self, model, train_idx, val: tuple[float, float]) -> Iterator[Event]:
         """The final table (your model, then the benchmark), unless the evaluation is skipped."""

@@ -206,6 +206,17 @@ def test_stop_mid_epoch_keeps_a_consistent_result(mnist):
     assert events[-1].reason == "stopped" and session.record.status == "stopped"
 
 
+def test_a_stop_between_epochs_validates_the_last_batch_of_the_epoch_that_ran(mnist):
+    """Stopped before epoch 2's first batch: the final weights' validation is epoch 1's batch 40, step 40."""
+    held: dict = {}
+    cfg = TrainConfig(**SMALL)  # 40 batches an epoch, validations at batches 15 and 30
+    stop = lambda: held["session"].steps_done >= 40  # asked before each batch
+    session = held["session"] = TrainingSession(cfg, "cpu", mnist, evaluate_benchmark=False, should_stop=stop)
+    events = list(session.run())
+    assert session.steps_done == 40 and events[-1].reason == "stopped"
+    assert [(v.epoch, v.batch, v.step) for v in of(events, Validation)] == [(1, 15, 15), (1, 30, 30), (1, 40, 40)]
+
+
 def test_divergence_is_an_event(mnist):
     cfg = TrainConfig(optimizer="SGD", lr=100.0, train_limit=1000, batch_size=50, epochs=2)
     session, events = run(cfg, mnist)
