@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import atomic, paths
+from . import atomic, mnist_mapped, paths
 from .contracts.base import COURSE_SEED
 from .mnist_files import FILES, DataError, bundled_dir, file_in, is_bundled, mnist_folder, resolve_source
 
@@ -161,22 +161,34 @@ _lock = threading.Lock()
 _loaded: dict[tuple[str, str], Mnist] = {}
 
 
+def _standardised(raw: RawMnist) -> tuple[np.ndarray, np.ndarray, float, float]:
+    train = raw.train_images.float()
+    mean, std = train.mean(), train.std()  # as the course: float32, unbiased std
+    test = (raw.test_images.float() - mean) / std
+    return ((train - mean) / std).numpy(), test.numpy(), float(mean), float(std)
+
+
 def load_mnist(data_dir: str | os.PathLike | None = None, device: torch.device | str = "cpu") -> Mnist:
-    """Standardised MNIST on `device`, kept in memory for the life of the process."""
+    """Standardised MNIST on `device`, kept in memory for the life of the process.
+
+    The images come memory-mapped from the cache (engine.mnist_mapped), shared with every other
+    process of this user; on a GPU they are copied there from the mapping."""
     device = torch.device(device)
     key = (str(data_dir or os.environ.get("OPTCOURSE_DATA") or ""), str(device))
     with _lock:
         if key not in _loaded:
             raw = load_raw(data_dir)
-            train = raw.train_images.float()
-            mean, std = train.mean(), train.std()  # as the course: float32, unbiased std
+            folder, _source = resolve_source(data_dir)
+            cache_key = _cache_key(folder)
+            path = paths.cache_dir() / f"mnist-{cache_key}-standardised.f32"
+            train, test, mean, std = mnist_mapped.load(path, cache_key, lambda: _standardised(raw))
             _loaded[key] = Mnist(
-                train_x=((train - mean) / std).to(device),
+                train_x=torch.from_numpy(train).to(device),
                 train_y=raw.train_labels.to(device),
-                test_x=((raw.test_images.float() - mean) / std).to(device),
+                test_x=torch.from_numpy(test).to(device),
                 test_y=raw.test_labels.to(device),
-                mean=float(mean),
-                std=float(std),
+                mean=mean,
+                std=std,
                 source=raw.source,
             )
         return _loaded[key]
