@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one run of learner code may use in its engine process (engine.server applies them)."""
+
+    cpu_seconds: int = 600  # processor time, all threads together; then SIGXCPU ends it
+    memory: int = 2 << 30  # bytes beyond what its job is estimated to need (on the CPU: CUDA reserves too much)
+    file_bytes: int = 256 << 20  # the largest file it may write (a demo writes none)
+
+
+@dataclass(frozen=True)
 class EngineSettings:
     """What the command line chose for the engine: device, data folder, torch threads (None: the default)."""
 
@@ -23,6 +32,7 @@ class EngineSettings:
     threads: int | None = None
     device_label: str | None = None  # fixed text instead of the device's name (reproducible snapshots)
     free_memory: int | None = None  # bytes: instead of the device's own free memory (tests, a self-imposed limit)
+    limits: Limits = Limits()  # on runs of learner code
 
     @property
     def expected_kind(self) -> str:

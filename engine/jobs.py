@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
+import re
 import threading
-import time
 import traceback
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -28,17 +29,33 @@ class KnowsItsMemory(Protocol):
 
 @dataclass
 class RunEnv:
-    """What a compute function receives beside its job: the engine context and its run's stop request.
+    """What a compute function receives beside its job: the engine context and its run's stop requests.
 
-    `stop_requested()` is the polite stop (the Bonus finishes its epoch step and evaluates); a
-    hard cancel simply stops iterating the generator.
+    `stop_requested()` is the polite stop (the Bonus finishes its epoch step and evaluates); `skip()`
+    asks a stopping run to leave out its last part (the Bonus's evaluation: `when_skipped` says how);
+    a hard cancel simply stops iterating the generator.
     """
 
     context: object  # engine.context.EngineContext (typed loosely so this module stays torch-free)
     stop_event: threading.Event = field(default_factory=threading.Event)
+    skip_event: threading.Event = field(default_factory=threading.Event)
+    _on_skip: list[Callable[[], None]] = field(default_factory=list)
 
     def stop_requested(self) -> bool:
         return self.stop_event.is_set()
+
+    def skip(self) -> None:
+        """Stop now without the last part (from any thread); a run with nothing to skip just stops."""
+        self.stop_event.set()
+        self.skip_event.set()
+        for fn in list(self._on_skip):
+            fn()
+
+    def when_skipped(self, fn: Callable[[], None]) -> None:
+        """Call `fn` when the run is asked to skip (at once if it was already)."""
+        self._on_skip.append(fn)
+        if self.skip_event.is_set():
+            fn()
 
     def device_memory(self) -> tuple[str, int | None]:
         """(device kind, bytes free on it now); a stand-in context (unit tests) is the CPU, its RAM from the OS."""
@@ -54,13 +71,50 @@ def compute_function(job: Job) -> Callable[[Job, RunEnv], Iterator[Event]]:
     return getattr(importlib.import_module(module), name)
 
 
-def friendly_error(exc: BaseException) -> str:
-    """A message for a person: known engine errors as they are, anything else with its origin."""
+FILE_LIMIT_NOTE = "a file written by this run reached its size limit"
+_ALLOCATING = re.compile(r"(?:tried to allocate|allocate) ([0-9.]+) ?(bytes|[KMGT]i?B)", re.IGNORECASE)
+_UNITS = {"bytes": 1, "kb": 1 << 10, "kib": 1 << 10, "mb": 1 << 20, "mib": 1 << 20, "gb": 1 << 30, "gib": 1 << 30}
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """CPU or CUDA allocation failures: MemoryError, torch's OutOfMemoryError, "can't allocate memory"."""
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+        return True
+    text = str(exc).lower()
+    return "out of memory" in text or "can't allocate memory" in text or "cannot allocate memory" in text
+
+
+def _asked_bytes(exc: BaseException) -> int | None:
+    """The allocation that failed, as torch's message gives it ("Tried to allocate 2.00 GiB", "allocate 123 bytes")."""
+    found = _ALLOCATING.search(str(exc))
+    if found is None:
+        return None
+    return int(float(found.group(1)) * _UNITS.get(found.group(2).lower(), 1 << 40))
+
+
+def memory_message(needed: int | None, free: int | None) -> str:
+    """The one message for a run that ran out of memory, whatever the device said (never a C++ message)."""
+    from .resources import human_bytes
+
+    about = f"about {human_bytes(needed)} needed" if needed else "more needed"
+    have = f"{human_bytes(free)} free" if free is not None else "too little free"
+    return f"not enough memory for these settings ({about}, {have}): try smaller hidden sizes or batch"
+
+
+def friendly_error(exc: BaseException, needed: int | None = None, free: int | None = None) -> str:
+    """A message for a person: known engine errors as they are, anything else with its origin.
+
+    Running out of memory is said in the learner's terms, with what the job needed (`needed`, its
+    estimate) and what was free (`free`) when the caller knows them."""
+    if is_out_of_memory(exc):
+        return memory_message(needed or _asked_bytes(exc), free)
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        from .proctree import file_limit_text
+
+        return f"{FILE_LIMIT_NOTE}: it was stopped (a run may write files of at most {file_limit_text()})"
     from_engine = type(exc).__module__.startswith("engine")
-    if from_engine or isinstance(exc, (ValueError, MemoryError)):
+    if from_engine or isinstance(exc, ValueError):
         return str(exc)
-    if "out of memory" in str(exc).lower():
-        return "the GPU ran out of memory; choose smaller settings or run with --device cpu"
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     where = f" (in {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})" if frame else ""
     return f"{type(exc).__name__}: {exc}{where}"
@@ -81,7 +135,7 @@ def run_job(job: Job, env: RunEnv) -> Generator[Event, None, None]:
         for last in events:
             yield last
     except Exception as exc:  # the screen shows it; the engine keeps running
-        last = Failed(friendly_error(exc))
+        last = Failed(_run_error(job, env, exc))
         yield last
     finally:
         if events is not None and hasattr(events, "close"):
@@ -90,21 +144,14 @@ def run_job(job: Job, env: RunEnv) -> Generator[Event, None, None]:
         yield Done("completed")
 
 
-def batched(
-    events: Iterator[Event],
-    cancelled: Callable[[], bool],
-    seconds: float = BATCH_SECONDS,
-    clock: Callable[[], float] = time.monotonic,
-) -> Iterator[tuple[list[Event], bool]]:
-    """Group events into (batch, final) by time, so the UI is never flooded; stops early when cancelled."""
-    batch: list[Event] = []
-    last = -float("inf")  # the first event goes at once: a run that then computes for long is not silent
-    for event in events:
-        if cancelled():
-            return
-        batch.append(event)
-        if clock() - last >= seconds:
-            yield batch, False
-            batch, last = [], clock()
-    if not cancelled():
-        yield batch, True
+def _run_error(job: Job, env: RunEnv, exc: BaseException) -> str:
+    if not is_out_of_memory(exc):
+        return friendly_error(exc)
+    try:  # what the settings need, and what is free now that the run's tensors are gone
+        kind, free = env.device_memory()
+        needs = job.estimate(kind, free)
+        if free is None and needs is not None:
+            free = needs.available_bytes
+    except Exception:
+        needs, free = None, None
+    return friendly_error(exc, needs.peak_bytes if needs is not None else None, free)

@@ -1,9 +1,12 @@
-"""The messages between the app and its engine process: plain frozen dataclasses, pickled over a socket."""
+"""The messages between the app, its engine processes and the template that forks them: plain frozen
+dataclasses, pickled over sockets."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .context import EngineSettings
 from .contracts.base import Job
 
 
@@ -17,6 +20,13 @@ class Start:
 @dataclass(frozen=True)
 class Stop:
     """Ask a run to finish politely (env.stop_requested() turns true)."""
+
+    run_id: int
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Ask a run that is stopping politely to leave out what it would do last (the Bonus's evaluation)."""
 
     run_id: int
 
@@ -74,7 +84,50 @@ class Ended:
 
 
 @dataclass(frozen=True)
+class Heartbeat:
+    """Sent every HEARTBEAT_SECONDS, busy or idle: an engine the app has not heard from for 2 s is replaced."""
+
+
+@dataclass(frozen=True)
 class Poisoned:
     """The engine hit an error that may have left its device unusable (a CUDA fault): start a fresh one."""
+
+    message: str
+
+
+# -- app <-> template (engine.template) -------------------------------------------------------------
+@dataclass(frozen=True)
+class Spawn:
+    """Fork an engine; the app's end of its socket follows as a passed file descriptor.
+
+    `role`: "reference" (long-lived, never runs learner code) or "learner" (one run, then discarded,
+    under limits). `env` and `cwd` are the app's, so the engine behaves as if the app had started it.
+    """
+
+    request: int
+    settings: EngineSettings
+    role: str
+    env: Mapping[str, str]
+    cwd: str
+    log: str
+
+
+@dataclass(frozen=True)
+class Spawned:
+    request: int
+    pid: int
+
+
+@dataclass(frozen=True)
+class Exited:
+    """An engine this app asked for has ended: `code` as subprocess's returncode (-N: killed by signal N)."""
+
+    pid: int
+    code: int
+
+
+@dataclass(frozen=True)
+class TemplateFailed:
+    """The template could not import torch or the engine: no engine can start (the message says why)."""
 
     message: str

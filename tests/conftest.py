@@ -16,6 +16,15 @@ os.environ.pop("OPTCOURSE_DATA", None)
 # For the app processes tests start; apps in this process keep "full" (pytest-textual-snapshot
 # imports textual, which reads it, before this file runs).
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+# The engines' warm template (one per test worker: its socket is named after the cache folder) stays
+# between tests, so each test's engines are forks (~0.1 s), not cold starts (~3 s); stopped at the end.
+os.environ.setdefault("OPTCOURSE_TEMPLATE_LINGER", "60")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from engine.template_client import stop_template
+
+    stop_template()
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from .config import AppConfig
 from .course_app import CourseApp
 from .key_order import KeysInOrder
 from .progress import CourseProgress
-from .runner import EngineRunner, ThreadExecutor
+from .runner import EngineRestarted, EngineRunner, LocalExecutor
 from .screens.help import HelpScreen, key_groups
 from .screens.home import HomeScreen
 from .sections import BY_KEY, SECTIONS, neighbour
@@ -49,7 +49,7 @@ class OptCourseApp(KeysInOrder, CourseApp):
     def _executor(self):
         settings = self.config.engine_settings()
         if self.config.engine == "thread":
-            return ThreadExecutor(settings)
+            return LocalExecutor(settings)
         from .engine_process import ProcessExecutor
 
         restarted = lambda reason: self._from_any_thread(self._engine_restarted, reason)
@@ -68,6 +68,11 @@ class OptCourseApp(KeysInOrder, CourseApp):
 
     def _engine_restarted(self, reason: str) -> None:
         self.notify(reason[:1].upper() + reason[1:] + ".", title="Engine", severity="warning", timeout=8)
+        for kept in self.memory.values():  # what the old engine held for a screen (the Bonus's model) is gone
+            if callable(forget := getattr(kept, "engine_restarted", None)):
+                forget()
+        for screen in self.screen_stack:
+            screen.post_message(EngineRestarted())
 
     # -- start-up ---------------------------------------------------------------------
     def on_mount(self) -> None:

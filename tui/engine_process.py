@@ -1,181 +1,112 @@
-"""The app's side of the engine process: start it, send it jobs, read its events, and replace it when it is stuck.
+"""The app's side of its engine processes: forked from the user's warm template, sent runs, watched, replaced.
 
-The UI process never imports torch: jobs and events are torch-free contract dataclasses. A run
-that does not stop within CANCEL_GRACE seconds of a cancel gets the whole engine killed (its
-process group: a learner's code may have forked) and a fresh one started; so does an engine that
-died (a learner's os._exit, a segfault) or reported a device fault. Runs caught in a restart are
-told why in the learner's terms; runs that had not yet sent anything are resubmitted.
+The UI process never imports torch: jobs and events are torch-free contract dataclasses. Engines
+are forked by engine.template (tui.engines asks it), so a fresh one is ready in a blink:
+- the reference engine runs every demo with the course's code, and keeps what runs leave for later
+  ones (the Bonus's model). A run that does not stop within CANCEL_GRACE seconds of a cancel gets
+  it killed and replaced; so does one that died, was silent for SILENT_LIMIT seconds, or reported a
+  device fault. Runs caught in a restart are told why; runs that had not yet sent anything are resubmitted.
+- every run that uses the learner's code gets a fresh engine of its own ("learner", under limits),
+  discarded with everything it started when the run ends or is cancelled: nothing its code
+  patches, prints, starts or allocates reaches another run. One stands ready (the spare).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import pickle
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 
-import engine as engine_package
 from engine.context import EngineSettings
-from engine.contracts.base import Job
 from engine.events import Failed
-from engine.protocol import Batch, Cancel, DataReady, Ended, Poisoned, Ready, Shutdown, Start, StartFailed, Stop
+from engine.protocol import Batch, DataReady, Ended, Heartbeat, Poisoned, Ready, StartFailed
 
-CANCEL_GRACE = 0.5  # seconds a cancelled run may take to let go before its engine is replaced
+from .engines import CANCEL_GRACE, SILENT_LIMIT, Engine, EngineHost, exit_description
+from .runner import Run
 
-
-@dataclass
-class _Run:
-    job: Job
-    deliver: Callable[[list, bool], None]
-    delivered: bool = False  # has any batch reached the screen?
-    cancelled_at: float | None = None
+__all__ = ["CANCEL_GRACE", "SILENT_LIMIT", "ProcessExecutor", "exit_description"]
+WATCH_SECONDS = 0.25  # how often the engines' liveness is looked at
 
 
-@dataclass
-class _Engine:
-    """One engine process and what the app knows of it."""
-
-    process: subprocess.Popen
-    conn: Connection
-    log: Path
-    ready: threading.Event = field(default_factory=threading.Event)
-    device_label: str | None = None
-    device_kind: str | None = None  # "cpu" or "cuda", once Ready
-    free_memory: int | None = None  # bytes free on its device when it started
-    error: str | None = None
-    runs: dict[int, _Run] = field(default_factory=dict)
-    dead: bool = False
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-
-def exit_description(code: int | None) -> str:
-    if code is None:
-        return "it stopped responding"
-    if code < 0:
-        try:
-            return f"it was ended by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"it was ended by signal {-code}"
-    return f"it exited with code {code}"
-
-
-def learner_names(job: Job) -> str:
+def learner_names(job) -> str:
     return ", ".join(sorted(job.learner))
 
 
 class ProcessExecutor:
-    """Runs jobs in a long-lived engine process (see engine.server); replaces it when it must."""
+    """Runs jobs in engine processes (see the module's docstring); replaces or discards them when it must."""
 
     def __init__(
         self, settings: EngineSettings, *, on_restart: Callable[[str], None] | None = None, log_dir: Path | None = None
     ):
         self.settings = settings
         self.on_restart = on_restart or (lambda reason: None)
-        self.log_dir = log_dir
+        self.host = EngineHost(settings, self._handle, self._ended, log_dir)
         self._lock = threading.RLock()
-        self._engine: _Engine | None = None
+        self._reference: Engine | None = None
+        self._spare: Engine | None = None
         self._ready_callbacks: list[Callable[[str | None, str | None], None]] = []
         self._closed = False
         self.restarts = 0
         self.last_forced_stop: float | None = None  # seconds from a cancel to its stuck engine killed
         self.last_release: float | None = None  # seconds from a cancel to its engine saying the run let go
+        self._watching = False
 
-    # -- the process ----------------------------------------------------------------------------
-    def _log_path(self) -> Path:
-        if self.log_dir is not None:
-            folder = self.log_dir
-        else:
-            from engine.paths import cache_dir
+    def _spawn(self, role: str) -> Engine:
+        if not self._watching:  # with the first engine
+            self._watching = True
+            threading.Thread(target=self._watch, name="engine-watch", daemon=True).start()
+        return self.host.spawn(role)
 
-            folder = cache_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            folder = Path("/tmp")
-        return folder / "engine.log"
-
-    def _spawn(self) -> _Engine:
-        ours, theirs = socket.socketpair()
-        log = self._log_path()
-        env = dict(os.environ)
-        env.setdefault("PYTHONUNBUFFERED", "1")
-        # The same engine package as this process's, wherever the app was started from.
-        here = str(Path(engine_package.__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
-        with open(log, "ab") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "engine.server", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=out,  # torch's warnings and any crash report: never on the learner's terminal
-                start_new_session=True,  # its own process group: Ctrl+C is the app's, and a kill ends its children
-                env=env,
-            )
-        theirs.close()
-        conn = Connection(ours.detach())
-        conn.send_bytes(pickle.dumps(self.settings))
-        engine = _Engine(process, conn, log)
-        threading.Thread(target=self._read, args=(engine,), name=f"engine-{process.pid}-reader", daemon=True).start()
-        return engine
-
-    def engine(self) -> _Engine:
-        """The current engine, started if there is none (cheap to call: it does not wait)."""
+    # -- engines --------------------------------------------------------------------------------
+    def engine(self) -> Engine:
+        """The reference engine, started if there is none (cheap to call: it does not wait)."""
         with self._lock:
-            if self._engine is None or self._engine.dead:
-                self._engine = self._spawn()
-            return self._engine
+            if self._reference is None or self._reference.dead:
+                self._reference = self._spawn("reference")
+            return self._reference
 
-    def _read(self, engine: _Engine) -> None:
-        while True:
-            try:
-                message = engine.conn.recv()
-            except (EOFError, OSError):
-                break
-            except Exception as exc:  # a batch the UI cannot unpickle: fail its run, keep reading
-                self._fail_all(engine, f"the engine sent something the app cannot read ({exc})")
-                continue
-            self._handle(engine, message)
-        self._engine_died(engine)
+    def _learner_engine(self) -> Engine:
+        """A fresh engine for one run of learner code: the spare if one stands ready; a new spare is made."""
+        with self._lock:
+            spare, self._spare = self._spare, None
+            engine = spare if spare is not None and not spare.dead and not spare.error else self._spawn("learner")
+            if not self._closed:
+                self._spare = self._spawn("learner")
+            return engine
 
-    def _handle(self, engine: _Engine, message) -> None:
+    def _engines(self) -> list[Engine]:
+        with self._lock:
+            found = {id(e): e for e in self.host.engines if not e.dead}
+            return list(found.values())
+
+    # -- messages from engines (reader threads) -------------------------------------------------
+    def _handle(self, engine: Engine, message) -> None:
         if isinstance(message, Batch):
             with self._lock:
                 run = engine.runs.get(message.run_id)
-                if run is None or run.cancelled_at is not None:
-                    return
-                run.delivered = True
-            run.deliver(message.events, message.final)
+            if run is not None:
+                run.deliver(message.events, message.final)
         elif isinstance(message, Ended):
             with self._lock:
                 run = engine.runs.pop(message.run_id, None)
             if run is not None and run.cancelled_at is not None:
                 self.last_release = time.monotonic() - run.cancelled_at
+            if engine.role == "learner":
+                self.host.discard(engine)  # its one run is over: nothing of it may reach another
         elif isinstance(message, Ready):
-            engine.device_label = message.device_label
-            engine.device_kind, engine.free_memory = message.device_kind, message.free_memory
-            engine.ready.set()
+            pass
         elif isinstance(message, StartFailed):
-            engine.error = message.message
-            engine.ready.set()
             self._fail_all(engine, message.message)
-            self._notify_ready(None, message.message)
+            if engine.role == "reference":
+                self._notify_ready(None, message.message)
         elif isinstance(message, DataReady):
-            self._notify_ready(engine.device_label, message.error)
+            if engine.role == "reference":
+                self._notify_ready(engine.device_label, message.error)
         elif isinstance(message, Poisoned):
-            self._replace(engine, f"the device reported an error ({message.message}); a fresh engine is starting")
+            self._lost(engine, f"reported a device error ({message.message})")
+        elif isinstance(message, Heartbeat):
+            pass
 
     def _notify_ready(self, label: str | None, error: str | None) -> None:
         with self._lock:
@@ -183,148 +114,126 @@ class ProcessExecutor:
         for callback in callbacks:
             callback(label, error)
 
-    def _fail_all(self, engine: _Engine, message: str) -> None:
+    def _fail_all(self, engine: Engine, message: str) -> None:
         with self._lock:
             runs, engine.runs = dict(engine.runs), {}
         for run in runs.values():
-            if run.cancelled_at is None:
-                run.deliver([Failed(message)], True)
+            run.deliver([Failed(message)], True)
 
-    def _engine_died(self, engine: _Engine) -> None:
-        """The engine's socket closed: it exited, crashed or was killed. Tell its runs and start afresh."""
-        try:
-            code = engine.process.wait(timeout=2)  # reaped here, whoever ended it
-        except subprocess.TimeoutExpired:
-            code = None
-        with self._lock:
-            if engine.dead:
-                return  # replaced or shut down on purpose: already dealt with
-            engine.dead = True
-            runs, engine.runs = dict(engine.runs), {}
-            if self._engine is engine:
-                self._engine = None
+    def _ended(self, engine: Engine, code: int | None) -> None:
+        """An engine's socket closed without the app asking: it exited, crashed or was killed."""
         if self._closed or engine.error:
             return
-        why = exit_description(code)
-        for run in runs.values():
-            if run.cancelled_at is not None:
-                continue
-            if run.job.learner:
-                run.deliver(
-                    [
-                        Failed(
-                            f"your {learner_names(run.job)} ended the engine ({why}); the demo was "
-                            "stopped and a fresh engine is starting"
-                        )
-                    ],
-                    True,
-                )
-            else:
-                run.deliver(
-                    [
-                        Failed(
-                            f"the engine stopped unexpectedly ({why}; details in {engine.log}); "
-                            "a fresh engine is starting: run it again"
-                        )
-                    ],
-                    True,
-                )
-        self.restarts += 1
-        self.on_restart(f"the engine stopped ({why}); a fresh one is starting")
-        self.engine()  # the next run should not wait for torch to load
+        self._lost(engine, _without_it(exit_description(code)), died=True)
 
-    def _kill(self, engine: _Engine) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(engine.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            engine.conn.close()
-
-    def _replace(self, engine: _Engine, reason: str, cancelled_at: float | None = None) -> None:
-        """Kill `engine` and start a fresh one; runs that had shown nothing yet are resubmitted to it.
-
-        `cancelled_at`: the cancel that forced it; last_forced_stop is then timed to the kill, before
-        the UI is told and the next engine started (on a loaded machine those can take a second).
-        """
+    def _lost(self, engine: Engine, reason: str, *, cancelled_at: float | None = None, died: bool = False) -> None:
+        """`engine` "{reason}" (exited with code 7, stopped answering...): kill it if it still runs and tell its
+        runs why. A lost reference engine is replaced: its runs that had shown nothing yet go to the fresh one."""
         with self._lock:
-            if engine.dead:
+            if engine.lost:
                 return
-            engine.dead = True
+            engine.lost = True
             runs, engine.runs = dict(engine.runs), {}
-            if self._engine is engine:
-                self._engine = None
-        self._kill(engine)
+            if self._reference is engine:
+                self._reference = None
+            if self._spare is engine:
+                self._spare = None
+        self.host.discard(engine, wait=cancelled_at is not None)
         if cancelled_at is not None:
             self.last_forced_stop = time.monotonic() - cancelled_at
+        if engine.role == "learner":
+            for run in runs.values():
+                message = f"the run of your {learner_names(run.job)} was stopped: its process {reason}"
+                run.deliver([Failed(message)], True)
+            return
         self.restarts += 1
-        self.on_restart(reason)
-        for run_id, run in runs.items():
+        self.on_restart(f"the engine {reason}; a fresh one has started")
+        details = f"; details in {engine.log}" if died else ""
+        for run in runs.values():
             if run.cancelled_at is not None:
                 continue
             if run.delivered:
-                run.deliver([Failed(f"stopped: {reason}")], True)
+                run.deliver([Failed(f"stopped: the engine {reason}{details}; run it again")], True)
             else:
-                self._submit(run_id, run)
-        self.engine()
+                self._submit(run, self.engine())
+        self.engine()  # the next run should not wait
+
+    # -- liveness -------------------------------------------------------------------------------
+    def _watch(self) -> None:
+        """Every WATCH_SECONDS: an engine silent for SILENT_LIMIT seconds (stopped, or hung holding Python's
+        lock) is replaced; so is one whose cancelled run did not let go within CANCEL_GRACE."""
+        while not self._closed:
+            time.sleep(WATCH_SECONDS)
+            now = time.monotonic()
+            for engine in self._engines():
+                if engine.silent_for(now) > SILENT_LIMIT:
+                    self._lost(engine, f"stopped answering for {SILENT_LIMIT:g} s (was it suspended?)")
+                    continue
+                with self._lock:
+                    stuck = [r for r in engine.runs.values() if r.cancelled_at and now - r.cancelled_at > CANCEL_GRACE]
+                if stuck:
+                    self._lost(engine, "did not let go of a stopped run in time", cancelled_at=stuck[0].cancelled_at)
 
     # -- the Executor interface -----------------------------------------------------------------
-    def _submit(self, run_id: int, run: _Run) -> None:
+    def _submit(self, run: Run, engine: Engine) -> None:
+        from engine.protocol import Start
+
+        with self._lock:
+            engine.runs[run.id] = run
+            run.engine = engine
+        if not engine.send(Start(run.id, run.job)):
+            with self._lock:
+                engine.runs.pop(run.id, None)
+            run.deliver([Failed("this run could not be sent to the engine")], True)
+
+    def start(self, run: Run) -> None:
+        if run.job.learner:
+            self._submit(run, self._learner_engine())
+            return
         engine = self.engine()
-        with self._lock:
-            engine.runs[run_id] = run
-        try:
-            engine.conn.send(Start(run_id, run.job))
-        except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
-            with self._lock:
-                engine.runs.pop(run_id, None)
-            run.deliver([Failed(f"this run could not be sent to the engine ({exc})")], True)
+        if engine.stopped():  # a suspended engine would sit on the run: the learner would see the old result
+            self._lost(engine, "was suspended (SIGSTOP?)")
+            engine = self.engine()
+        self._submit(run, engine)
 
-    def start(self, run_id: int, job: Job, deliver: Callable[[list, bool], None], node=None) -> None:
-        self._submit(run_id, _Run(job, deliver))
+    def _send(self, run: Run, message) -> None:
+        engine = run.engine
+        if isinstance(engine, Engine) and not engine.dead:
+            engine.send(message)
 
-    def _find(self, run_id: int) -> tuple[_Engine, _Run] | None:
-        with self._lock:
-            engine = self._engine
-            if engine is not None and run_id in engine.runs:
-                return engine, engine.runs[run_id]
-        return None
+    def request_stop(self, run: Run) -> None:
+        from engine.protocol import Stop
 
-    def request_stop(self, run_id: int) -> None:
-        found = self._find(run_id)
-        if found is not None:
-            with contextlib.suppress(OSError):
-                found[0].conn.send(Stop(run_id))
+        self._send(run, Stop(run.id))
 
-    def cancel(self, run_id: int) -> None:
-        """Stop the run now; if its thread has not let go after CANCEL_GRACE seconds, replace the engine."""
-        found = self._find(run_id)
-        if found is None:
+    def skip(self, run: Run) -> None:
+        from engine.protocol import Skip
+
+        self._send(run, Skip(run.id))
+
+    def cancel(self, run: Run) -> None:
+        """Stop the run now. Learner code's engine is discarded at once; the reference engine is told, and
+        replaced by the watch if the run has not let go after CANCEL_GRACE seconds."""
+        from engine.protocol import Cancel
+
+        run.cancelled_at = run.cancelled_at or time.monotonic()
+        engine = run.engine
+        if not isinstance(engine, Engine) or engine.dead:
             return
-        engine, run = found
-        run.cancelled_at = time.monotonic()
-        try:
-            engine.conn.send(Cancel(run_id))
-        except OSError:
-            return
-
-        def watchdog() -> None:
+        if engine.role == "learner":
             with self._lock:
-                still = engine.runs.get(run_id) is run and not engine.dead
-            if still:
-                what = (
-                    f"your {learner_names(run.job)} did not return, so the demo was stopped"
-                    if run.job.learner
-                    else "a run did not stop in time"
-                )
-                self._replace(engine, f"{what}; restarting the engine", cancelled_at=run.cancelled_at)
-
-        timer = threading.Timer(CANCEL_GRACE, watchdog)
-        timer.daemon = True
-        timer.start()
+                engine.runs.pop(run.id, None)
+                engine.lost = True
+            self.host.discard(engine)
+            return
+        engine.send(Cancel(run.id))
 
     def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None:
         with self._lock:
             self._ready_callbacks.append(ready)
-        self.engine()
+            self.engine()
+            if self._spare is None:
+                self._spare = self._spawn("learner")
 
     def wait_ready(self, timeout: float = 60.0) -> tuple[str | None, str | None]:
         """Block until the engine has chosen its device: (device label, error)."""
@@ -336,32 +245,28 @@ class ProcessExecutor:
         """(device kind, free bytes) for the screens' estimates: on a GPU the engine's figure from its start
         (only it can ask CUDA), on the CPU None: the estimate reads the RAM free now."""
         with self._lock:
-            engine = self._engine
+            engine = self._reference
         kind = engine.device_kind if engine is not None and engine.device_kind else self.settings.expected_kind
         if self.settings.free_memory is not None:
             return kind, self.settings.free_memory
         return kind, engine.free_memory if engine is not None and kind == "cuda" else None
 
     def busy(self) -> bool:
-        """Does the current engine hold any run (cancelled or not)?"""
-        with self._lock:
-            return self._engine is not None and bool(self._engine.runs)
+        """Does any engine hold a run (cancelled or not)?"""
+        return any(e.runs for e in self._engines())
 
     @property
     def pid(self) -> int | None:
         with self._lock:
-            return self._engine.pid if self._engine is not None else None
+            return self._reference.pid if self._reference is not None else None
 
     def shutdown(self) -> None:
+        """End every engine and everything they started, then leave the template."""
         self._closed = True
         with self._lock:
-            engine, self._engine = self._engine, None
-        if engine is None or engine.dead:
-            return
-        engine.dead = True
-        try:
-            engine.conn.send(Shutdown())
-            engine.process.wait(timeout=1.0)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        self._kill(engine)
+            self._reference = self._spare = None
+        self.host.close()
+
+
+def _without_it(why: str) -> str:
+    return why.removeprefix("it ")

@@ -1,10 +1,17 @@
-"""The app's one door to the engine: start a Job, get its events in batches as messages, stop or cancel it."""
+"""The app's one door to the engine: start a Job for a screen, get its events in batches as messages, stop it
+politely, skip its last part, or cancel it.
+
+EngineRunner holds the one record of each run in flight (Run), from its start to the batch its
+screen takes last; executors (tui.engine_process for the app, LocalExecutor for tests) run it.
+"""
 
 from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from textual.message import Message
@@ -23,14 +30,39 @@ class EngineEvents(Message):
         self.run_id, self.group, self.events, self.final = run_id, group, events, final
 
 
+class EngineRestarted(Message):
+    """Posted to every screen when the reference engine was replaced: what it held for later runs is gone."""
+
+
+@dataclass(eq=False)
+class Run:
+    """One run, as the app knows it: which screen asked (node, group), where it runs (engine), how far it got."""
+
+    id: int
+    job: Job
+    node: Widget
+    group: str
+    engine: object = None  # the executor's record of the engine that runs it
+    delivered: bool = False  # has a batch been sent to the screen?
+    cancelled_at: float | None = None  # time.monotonic() of the cancel: no later batch is delivered
+
+    def deliver(self, events: list, final: bool) -> None:
+        """Send a batch to the screen that asked (from any thread); nothing once cancelled."""
+        if self.cancelled_at is None:
+            self.delivered = True
+            self.node.post_message(EngineEvents(self.id, self.group, events, final))
+
+
 class Executor(Protocol):
-    """Where jobs run: in threads of this process (tests) or in the engine process (the app)."""
+    """Where runs compute: in engine processes (the app) or in this process (tests)."""
 
-    def start(self, run_id: int, job: Job, deliver: Callable[[list, bool], None], node: Widget) -> None: ...
+    def start(self, run: Run) -> None: ...
 
-    def request_stop(self, run_id: int) -> None: ...
+    def request_stop(self, run: Run) -> None: ...
 
-    def cancel(self, run_id: int) -> None: ...
+    def skip(self, run: Run) -> None: ...
+
+    def cancel(self, run: Run) -> None: ...
 
     def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None: ...
 
@@ -43,18 +75,98 @@ class Executor(Protocol):
     def shutdown(self) -> None: ...
 
 
-class ThreadExecutor:
-    """Runs jobs in Textual thread workers of the UI process, on one EngineContext built on first use.
+class EngineRunner:
+    """Starts jobs for screens, routes each batch to the screen that asked, and keeps the runs in flight."""
+
+    def __init__(self, executor: Executor, device_label: str | None = None):
+        self.executor = executor
+        self._ids = itertools.count(1)
+        self.runs: dict[int, Run] = {}  # in flight: started, its final batch not yet taken by its screen
+        self.device_label = device_label  # known once the engine has started (or fixed, for snapshots)
+        self.engine_error: str | None = None
+
+    # -- runs of a screen (called on the UI thread) -----------------------------------------------
+    def start(self, node: Widget, job: Job, group: str) -> Run:
+        """Run `job` for `node`, replacing (cancelling) the node's previous run of the same group."""
+        self.cancel(node, group)
+        run = Run(next(self._ids), job, node, group)
+        self.runs[run.id] = run
+        self.executor.start(run)
+        return run
+
+    def current(self, node: Widget, group: str) -> Run | None:
+        return next((r for r in self.runs.values() if r.node is node and r.group == group), None)
+
+    def groups(self, node: Widget) -> list[str]:
+        return [r.group for r in self.runs.values() if r.node is node]
+
+    def take(self, message: EngineEvents) -> bool:
+        """Whether a screen should draw `message` (its run is still the one in flight); its final batch ends it."""
+        run = self.runs.get(message.run_id)
+        if run is None or run.cancelled_at is not None:
+            return False
+        if message.final:
+            del self.runs[run.id]
+        return True
+
+    def request_stop(self, node: Widget, group: str) -> bool:
+        """Ask the group's run to finish politely (the Bonus evaluates what it trained); False if none runs."""
+        run = self.current(node, group)
+        if run is not None:
+            self.executor.request_stop(run)
+        return run is not None
+
+    def skip(self, node: Widget, group: str) -> bool:
+        """Ask the group's run to stop without its last part (the Bonus's evaluation); False if none runs."""
+        run = self.current(node, group)
+        if run is not None:
+            self.executor.skip(run)
+        return run is not None
+
+    def cancel(self, node: Widget, group: str | None = None) -> list[str]:
+        """Stop the node's runs (of one group, or all) now; none of their later batches is delivered."""
+        stopped = [r for r in self.runs.values() if r.node is node and group in (None, r.group)]
+        for run in stopped:
+            del self.runs[run.id]
+            run.cancelled_at = time.monotonic()
+            self.executor.cancel(run)
+        return [r.group for r in stopped]
+
+    # -- the engine -----------------------------------------------------------------------------
+    def estimate(self, job: Job) -> Estimate | None:
+        """What `job` will need on the engine's device (as far as this process knows: the engine checks again)."""
+        return job.estimate(*self.executor.device_memory())
+
+    def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None:
+        def done(label: str | None, error: str | None) -> None:
+            self.device_label, self.engine_error = label or self.device_label, error
+            ready(label, error)
+
+        self.executor.warm_up(done)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown()
+
+
+class LocalExecutor:
+    """Runs jobs in this process (tests), through the engine's own EngineServer: the same batching as the
+    app's engine processes, each run's thread a Textual worker (so tests can wait for runs to finish).
 
     Cancelling is cooperative (the generator is closed at its next event), so a job that never
-    yields cannot be stopped here: the engine process (tui.engine_process) is what the app uses.
+    yields cannot be stopped here: the engine processes (tui.engine_process) are what the app uses.
     """
 
     def __init__(self, settings: EngineSettings):
+        from engine.server import EngineServer
+
         self.settings = settings
         self._lock = threading.Lock()
         self._context = None
-        self._runs: dict[int, tuple] = {}  # run id -> (worker, RunEnv)
+        self._runs: dict[int, Run] = {}
+        self._server = EngineServer(
+            self._receive, settings, context=lambda: self.context(), start_thread=self._worker, heartbeat=False
+        )
+        self._flushing = False  # its thread starts with the first run
 
     def context(self):
         with self._lock:
@@ -64,42 +176,45 @@ class ThreadExecutor:
                 self._context = EngineContext(self.settings)
             return self._context
 
-    def start(self, run_id: int, job: Job, deliver: Callable[[list, bool], None], node: Widget) -> None:
-        from textual.worker import get_current_worker
+    def _receive(self, message) -> None:
+        from engine.protocol import Batch, Ended
 
-        def work() -> None:
-            from engine.events import Failed
-            from engine.jobs import RunEnv, batched, friendly_error, run_job
+        if isinstance(message, Batch):
+            run = self._runs.get(message.run_id)
+            if run is not None:
+                run.deliver(message.events, message.final)
+        elif isinstance(message, Ended):
+            self._runs.pop(message.run_id, None)
 
-            worker = get_current_worker()
-            try:
-                env = RunEnv(self.context())
-            except Exception as exc:  # no device or no data: the run says why
-                deliver([Failed(friendly_error(exc))], True)
-                return
-            self._runs[run_id] = (worker, env)
-            events = run_job(job, env)
-            try:
-                for batch, final in batched(events, lambda: worker.is_cancelled):
-                    deliver(batch, final)
-            finally:
-                events.close()
-                self._runs.pop(run_id, None)
-
-        worker = node.run_worker(
-            work, thread=True, exit_on_error=False, group=f"run-{run_id}", description=job.describe()
+    def _worker(self, target: Callable[[], None], run_id: int) -> None:
+        run = self._runs[run_id]
+        run.node.run_worker(
+            target, thread=True, exit_on_error=False, group=f"run-{run_id}", description=run.job.describe()
         )
-        self._runs[run_id] = (worker, None)
 
-    def request_stop(self, run_id: int) -> None:
-        run = self._runs.get(run_id)
-        if run is not None and run[1] is not None:
-            run[1].stop_event.set()
+    def start(self, run: Run) -> None:
+        from engine.protocol import Start
 
-    def cancel(self, run_id: int) -> None:
-        run = self._runs.pop(run_id, None)
-        if run is not None:
-            run[0].cancel()
+        if not self._flushing:
+            self._flushing = True
+            self._server.start_flushing()
+        self._runs[run.id] = run
+        self._server.handle(Start(run.id, run.job))
+
+    def request_stop(self, run: Run) -> None:
+        from engine.protocol import Stop
+
+        self._server.handle(Stop(run.id))
+
+    def skip(self, run: Run) -> None:
+        from engine.protocol import Skip
+
+        self._server.handle(Skip(run.id))
+
+    def cancel(self, run: Run) -> None:
+        from engine.protocol import Cancel
+
+        self._server.handle(Cancel(run.id))
 
     def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None:
         # Loads MNIST too, while the learner reads the first screen.
@@ -130,46 +245,4 @@ class ThreadExecutor:
         return kind, context.free_memory() if context is not None and kind == "cuda" else None
 
     def shutdown(self) -> None:
-        for run_id in list(self._runs):
-            self.cancel(run_id)
-
-
-class EngineRunner:
-    """Starts jobs for screens and routes each batch of events to the node that asked, as EngineEvents."""
-
-    def __init__(self, executor: Executor, device_label: str | None = None):
-        self.executor = executor
-        self._ids = itertools.count(1)
-        self.device_label = device_label  # known once the engine has started (or fixed, for snapshots)
-        self.engine_error: str | None = None
-
-    def start(self, node: Widget, job: Job, group: str) -> int:
-        run_id = next(self._ids)
-
-        def deliver(events: list, final: bool) -> None:  # from any thread
-            node.post_message(EngineEvents(run_id, group, events, final))
-
-        self.executor.start(run_id, job, deliver, node)
-        return run_id
-
-    def request_stop(self, run_id: int) -> None:
-        """Ask a run to finish politely (the Bonus evaluates what it trained)."""
-        self.executor.request_stop(run_id)
-
-    def cancel(self, run_id: int) -> None:
-        """Stop a run now; none of its later events are delivered."""
-        self.executor.cancel(run_id)
-
-    def estimate(self, job: Job) -> Estimate | None:
-        """What `job` will need on the engine's device (as far as this process knows: the engine checks again)."""
-        return job.estimate(*self.executor.device_memory())
-
-    def warm_up(self, ready: Callable[[str | None, str | None], None]) -> None:
-        def done(label: str | None, error: str | None) -> None:
-            self.device_label, self.engine_error = label or self.device_label, error
-            ready(label, error)
-
-        self.executor.warm_up(done)
-
-    def shutdown(self) -> None:
-        self.executor.shutdown()
+        self._server.close()

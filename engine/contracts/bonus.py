@@ -234,15 +234,6 @@ class SaveJob(Job):
         _check_path(self.path)
 
 
-@dataclass(frozen=True)
-class SkipEvaluationJob(Job):
-    """A second Escape: the run holding `token` stops without evaluating; what was trained is kept and stored."""
-
-    compute = "engine.sections.bonus:skip_evaluation_job"
-
-    token: str = ""
-
-
 # -- events -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainStarted(Event):

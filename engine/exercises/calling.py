@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import traceback
 from typing import TYPE_CHECKING
@@ -45,6 +46,10 @@ def describe(exc: BaseException) -> str:
         return "your code called exit() or sys.exit()"
     if isinstance(exc, KeyboardInterrupt):
         return "your code was interrupted"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        from ..proctree import file_limit_text
+
+        return f"OSError: a file it wrote reached the size limit ({file_limit_text()}) and was stopped there"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if len(text) > 90:  # the whole message is in the traceback below the summary
         text = text[:88].rstrip() + "…"

@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 
 from . import workspace
-from .processes import MEMORY_VAR, TOKEN_VAR, OutputCap, end_check
+from .processes import FILE_VAR, MEMORY_VAR, TOKEN_VAR, OutputCap, end_check
 from .report import CheckReport
 
 TIME_LIMIT = 20.0  # seconds for the learner's code, counted once torch and the data are loaded
@@ -46,11 +46,13 @@ def check(
     data_dir: str | os.PathLike | None = None,
     startup_timeout: float = STARTUP_LIMIT,
     memory_limit: int = MEMORY_LIMIT,
+    file_limit: int | None = None,
 ) -> CheckReport:
     """Run every check of `exercise` on the learner's file at `path`; never raises for their code's sake.
 
     What the check prints is kept only in part (its start and end, OutputCap); the learner's code
-    may add at most `memory_limit` bytes to the process; at the end the process and everything it
+    may add at most `memory_limit` bytes to the process and write no file past `file_limit` bytes (default:
+    engine.context.Limits'); at the end the process and everything it
     started is killed (processes.end_check).
     """
     path = Path(path)
@@ -81,7 +83,7 @@ def check(
         PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONUNBUFFERED="1",
-        **{TOKEN_VAR: token, MEMORY_VAR: str(int(memory_limit))},
+        **{TOKEN_VAR: token, MEMORY_VAR: str(int(memory_limit)), FILE_VAR: str(file_limit or "")},
     )
     try:
         proc = subprocess.Popen(

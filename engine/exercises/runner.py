@@ -13,7 +13,9 @@ import json
 import os
 import sys
 
-from .processes import MEMORY_VAR, become_subreaper, limit_memory
+from ..context import Limits
+from ..proctree import file_limit_as_error, limit_file_size
+from .processes import FILE_VAR, MEMORY_VAR, become_subreaper, limit_memory
 
 
 def _send(fd: int, message: dict) -> None:
@@ -50,6 +52,8 @@ def main(argv: list[str]) -> int:
     path, ex, fd = argv[0], argv[1], int(argv[2])
     data_dir = argv[3] if len(argv) > 3 and argv[3] else None
     become_subreaper()  # what their code forks and leaves behind stays ours, so the checker can end it
+    file_limit_as_error()  # a write past the limit fails with a message instead of killing the check
+    limit_file_size(int(os.environ.get(FILE_VAR) or Limits().file_bytes))
     try:
         import torch
 

@@ -18,7 +18,6 @@ from ..contracts.bonus import (
     ModelHeld,
     SavedModel,
     SaveJob,
-    SkipEvaluationJob,
     TrainJob,
 )
 from ..events import Done, Event, Failed
@@ -61,6 +60,7 @@ def train_job(job: TrainJob, env) -> Iterator[Event]:
         should_stop=env.stop_requested,
     )
     held = store[STORE_KEY] = Held(uuid.uuid4().hex, session)
+    env.when_skipped(session.skip_evaluation)  # a second Escape (protocol.Skip): stop without evaluating
     try:
         yield ModelHeld(held.token)
         yield from _train(session)
@@ -93,14 +93,6 @@ def evaluate_job(job: EvaluateJob, env) -> Iterator[Event]:
         yield event
         if isinstance(event, Evaluation):
             yield note()
-
-
-def skip_evaluation_job(job: SkipEvaluationJob, env) -> Iterator[Event]:
-    """Tell the run holding the job's token to stop without evaluating (nothing to do if it has ended)."""
-    held = env.context.store.get(STORE_KEY)
-    if held is not None and held.token == job.token:
-        held.session.skip_evaluation()
-    yield Done("completed")
 
 
 def save_job(job: SaveJob, env) -> Iterator[Event]:

@@ -17,8 +17,9 @@ from engine.events import Failed
 from engine.jobs import RunEnv, run_job
 from engine.protocol import Ready
 from engine.resources import REFUSE_FRACTION, WARN_FRACTION, memory_parts
-from tui.engine_process import ProcessExecutor, _Engine
-from tui.runner import ThreadExecutor
+from tui.engine_process import ProcessExecutor
+from tui.engines import Engine
+from tui.runner import LocalExecutor
 
 GB = 10**9
 WIDE = (4096, 4096)
@@ -121,13 +122,13 @@ def test_the_engines_free_memory_is_its_settings_figure_or_the_devices():
 def test_the_screens_guess_the_device_the_engine_reported():
     executor = ProcessExecutor(EngineSettings(device="auto"))
     assert executor.device_memory() == ("cpu", None)  # before the engine has said: the CPU, RAM read when needed
-    engine = _Engine(process=None, conn=None, log=Path("/dev/null"))  # type: ignore[arg-type]
-    executor._engine = engine
-    executor._handle(engine, Ready("cuda: NVIDIA H200", 1, 1, "cuda", 5 << 30))
+    engine = Engine("reference", conn=None, log=Path("/dev/null"), token="")  # type: ignore[arg-type]
+    executor._reference = engine
+    engine.note(Ready("cuda: NVIDIA H200", 1, 1, "cuda", 5 << 30))
     assert executor.device_memory() == ("cuda", 5 << 30)  # only the engine can ask CUDA
     assert ProcessExecutor(EngineSettings(device="cuda")).device_memory() == ("cuda", None)  # unknown: not refused
     assert ProcessExecutor(EngineSettings(free_memory=7)).device_memory() == ("cpu", 7)
-    assert ThreadExecutor(EngineSettings(device="cpu", free_memory=9)).device_memory() == ("cpu", 9)
+    assert LocalExecutor(EngineSettings(device="cpu", free_memory=9)).device_memory() == ("cpu", 9)
 
 
 @pytest.mark.gpu

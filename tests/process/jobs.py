@@ -74,3 +74,19 @@ def pid(job: PidJob, env):
 
 
 SEGV = int(signal.SIGSEGV)
+
+
+@dataclass(frozen=True)
+class ThreadsJob(Job):
+    """Parallel work in a forked engine: its torch threads, and the OS threads it runs on once done."""
+
+    compute = "tests.process.jobs:threads"
+
+
+def threads(job: ThreadsJob, env):
+    import torch
+
+    a = torch.randn(1000, 1000)
+    for _ in range(3):
+        a = (a @ a).tanh()  # an OpenMP parallel region: hangs in a fork whose parent had started the pool
+    yield Status(f"{torch.get_num_threads()} {len(os.listdir('/proc/self/task'))}")

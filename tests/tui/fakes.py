@@ -12,14 +12,17 @@ class IdleExecutor:
         self.started: list = []
         self.cancelled: list[int] = []
 
-    def start(self, run_id, job, deliver, node) -> None:
-        self.started.append(job)
+    def start(self, run) -> None:
+        self.started.append(run.job)
 
-    def request_stop(self, run_id: int) -> None:
+    def request_stop(self, run) -> None:
         pass
 
-    def cancel(self, run_id: int) -> None:
-        self.cancelled.append(run_id)
+    def skip(self, run) -> None:
+        pass
+
+    def cancel(self, run) -> None:
+        self.cancelled.append(run.id)
 
     def warm_up(self, ready) -> None:
         pass

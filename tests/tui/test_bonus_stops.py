@@ -95,6 +95,12 @@ async def test_a_third_escape_cancels_at_once_and_says_what_is_kept(fake_engine,
         progress = screen.query_one("#progress-text", FittedLine).wordings[0]  # the fullest; the line shows what fits
         assert progress == "cancelled at iteration 250 of 1,564 · epoch 1 of 2"
         assert screen.can_save()
+        # The engine that holds the model is replaced (it crashed, or was stuck): nothing offers to save it.
+        app._engine_restarted("the engine exited with code 9; a fresh one has started")
+        await pilot.pause()
+        assert "w saves" not in status(screen) and "engine restart" in status(screen) and not screen.can_save()
+        await pilot.press("w")
+        assert not isinstance(app.screen, PathDialog) and "train again" in screen.why_not("save")
 
 
 async def test_after_a_stop_the_progress_bar_and_line_say_where_the_run_stopped(fake_engine):

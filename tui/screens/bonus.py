@@ -18,7 +18,6 @@ from engine.contracts.bonus import (
     HistoryFailed,
     SavedModel,
     SaveJob,
-    SkipEvaluationJob,
     TrainConfig,
     TrainJob,
     TrainStarted,
@@ -26,6 +25,7 @@ from engine.contracts.bonus import (
 from engine.events import Done, Failed
 
 from ..dialogs.path import PathDialog
+from ..runner import EngineRestarted
 from ..weigh import Gate, cost_note
 from ..widgets.bonus.history import RunsView
 from ..widgets.bonus.live import BonusMemory, LiveRun
@@ -141,6 +141,11 @@ class BonusScreen(SectionScreen):
             return self.active_tab() in ("train", "runs")
         return super().check_action(action, parameters)
 
+    def on_engine_restarted(self, message: EngineRestarted) -> None:
+        """The engine that held the last run's model is gone (App.memory was told): the status and keys say so."""
+        self.view.show(self.live, {"status"})
+        self.refresh_bindings()
+
     def on_key(self, event: events.Key) -> None:
         """A dimmed key (its binding cannot run) says why instead of doing nothing."""
         action = DIMMED_KEYS.get(event.key)
@@ -157,6 +162,8 @@ class BonusScreen(SectionScreen):
             return "This run diverged: its weights are not finite, so there is nothing worth saving. Train again (s)."
         if live.evaluating_only:
             return "A loaded model is already saved in its file; w saves a model you trained (s)."
+        if live.model_lost:
+            return "The engine was restarted since this run, and its model with it: train again (s) to save one."
         return "Nothing to save yet: train a model first (s); w saves it once its run has ended."
 
     def can_save(self) -> bool:
@@ -236,7 +243,7 @@ class BonusScreen(SectionScreen):
             self.request_stop("train")
             self.stopping = "stop"
         elif training and self.stopping == "stop":
-            self.start_run(SkipEvaluationJob(self.live.token or ""), group="skip")
+            self.skip_rest("train")
             self.stopping = "skip"
         elif not self.running and self._stopped_at is not None and time.monotonic() - self._stopped_at < ESCAPE_GRACE_S:
             self._stopped_at = None  # a double Escape whose run ended first stays here; the next goes home
@@ -248,8 +255,6 @@ class BonusScreen(SectionScreen):
         self.view.show(self.live, set(), stopping=self.stopping)
 
     def handle_events(self, group: str, events: list) -> None:
-        if group == "skip":
-            return  # the training run reports what came of it
         if group == "save":
             for ev in events:
                 if isinstance(ev, SavedModel):

@@ -94,7 +94,6 @@ class SectionScreen(Screen):
         self.section = section
         self.course = course
         course.refresh()  # what other windows wrote since: the answers and choices composed below show it
-        self._engine_runs: dict[str, int] = {}  # group -> id of its current run
         self._panes_shown: set[str] = set()
 
     # -- layout -------------------------------------------------------------------------
@@ -121,8 +120,7 @@ class SectionScreen(Screen):
         self.course.section_opened(self.section.key)
 
     def on_unmount(self) -> None:
-        for group in list(self._engine_runs):  # leaving the screen: nothing of it keeps computing
-            self.app.runner.cancel(self._engine_runs.pop(group))
+        self.app.runner.cancel(self)  # leaving the screen: nothing of it keeps computing
 
     # -- tabs and focus -----------------------------------------------------------------
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -204,23 +202,19 @@ class SectionScreen(Screen):
     # -- engine runs --------------------------------------------------------------------
     def start_run(self, job: Job, group: str = "demo") -> int:
         """Run `job` in the engine, replacing (cancelling) the group's previous run."""
-        previous = self._engine_runs.pop(group, None)
-        if previous is not None:
-            self.app.runner.cancel(previous)
-        run_id = self.app.runner.start(self, job, group)
-        self._engine_runs[group] = run_id
+        run = self.app.runner.start(self, job, group)
         self.running = True
-        return run_id
+        return run.id
 
     def busy(self, group: str | None = None) -> bool:
-        return (group in self._engine_runs) if group else bool(self._engine_runs)
+        groups = self.app.runner.groups(self)
+        return (group in groups) if group else bool(groups)
 
     def on_engine_events(self, message: EngineEvents) -> None:
-        if self._engine_runs.get(message.group) != message.run_id:
+        if not self.app.runner.take(message):
             return  # a batch from a run that was replaced or cancelled
         if message.final:
-            del self._engine_runs[message.group]
-            self.running = bool(self._engine_runs)
+            self.running = self.busy()
         self.handle_events(message.group, message.events)
 
     def handle_events(self, group: str, events: list) -> None:
@@ -228,20 +222,17 @@ class SectionScreen(Screen):
 
     def request_stop(self, group: str) -> bool:
         """Ask the group's run to finish politely (it still reports what it did); False if none runs."""
-        run_id = self._engine_runs.get(group)
-        if run_id is None:
-            return False
-        self.app.runner.request_stop(run_id)
-        return True
+        return self.app.runner.request_stop(self, group)
+
+    def skip_rest(self, group: str) -> bool:
+        """Ask the group's stopping run to leave out its last part (the Bonus's evaluation); False if none runs."""
+        return self.app.runner.skip(self, group)
 
     def cancel_runs(self, group: str | None = None) -> None:
         """Stop one group's run (or all) now; none of their later events are drawn."""
-        groups = [group] if group else list(self._engine_runs)
-        for g in groups:
-            if g in self._engine_runs:
-                self.app.runner.cancel(self._engine_runs.pop(g))
-                self.on_cancelled(g)
-        self.running = bool(self._engine_runs)
+        for g in self.app.runner.cancel(self, group):
+            self.on_cancelled(g)
+        self.running = self.busy()
 
     def on_cancelled(self, group: str) -> None:
         """Show that a run was stopped (subclasses)."""

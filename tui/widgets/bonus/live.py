@@ -56,6 +56,7 @@ class LiveRun:
     history_error: str | None = None  # why the run could not be stored in the history
     saved_to: str | None = None
     token: str | None = None  # the engine holds this run's model under it (SaveJob names it)
+    model_lost: bool = False  # the engine that held it was restarted: there is nothing to save
     evaluating_only: bool = False  # a loaded model's evaluation, not a training run
 
     def __post_init__(self) -> None:
@@ -151,3 +152,8 @@ class BonusMemory:
     settings: dict = field(default_factory=dict)
     live: LiveRun = field(default_factory=LiveRun)
     log_y: bool = False  # the loss charts on a log axis (y): good runs that hug 0 come apart
+
+    def engine_restarted(self) -> None:
+        """The engine was replaced: the model it held for the last run is gone, so nothing offers to save it."""
+        if self.live.token is not None:
+            self.live.token, self.live.model_lost = None, True

@@ -37,13 +37,14 @@ def status_text(live: LiveRun, stopping: str = "") -> Text:
     saved = f" · kept as run #{live.history_id}" if live.history_id is not None else ""
     if live.history_error:
         saved = " · ✗ not stored (see below)"
+    lost = " · its model went with an engine restart" if live.model_lost else ""
     if live.done == "left":
-        kept = " · w saves the model" if live.token and live.steps else ""
+        kept = " · w saves the model" if live.token and live.steps else lost
         return Text(f"Cancelled when you left the Bonus, after {live.steps:,} iterations: not stored{kept}", "yellow")
     if live.done == "cancelled":
         if not live.steps:
             return Text("Cancelled before training started.", style="yellow")
-        kept = " · w saves the model" if live.token else ""
+        kept = " · w saves the model" if live.token else lost
         return Text(f"Cancelled after {live.steps:,} iterations: not stored{kept}", style="yellow")
     ended = (
         "Evaluated"

@@ -1,0 +1,116 @@
+"""Learner code runs in a fresh engine process per run: what it patches never reaches the reference engine, what
+it starts (setsid'd, double-forked) dies with its run and with the app, and a file it writes has a size limit."""
+
+from __future__ import annotations
+
+import textwrap
+
+from engine.context import Limits
+from engine.contracts.bonus import Evaluation, HistoryAdded, TrainConfig, TrainJob
+from engine.contracts.conditioning import MomentumDemoJob
+from engine.events import Failed
+from engine.exercises import catalog, workspace
+from engine.history import RunHistory
+from engine.proctree import alive
+
+from .test_engine_process import engine_pid, make_executor, start, wait_until
+
+MOMENTUM = catalog()["momentum_update"]["solution"]
+QUICK = TrainConfig(lr=1e-3, train_limit=500, batch_size=50, epochs=1, val_every=5, hidden=(20,))
+
+# At the top of the learner's file: what the issue found leaking into the reference engine.
+PATCHING = """
+import torch
+torch.optim.Adam.step = lambda self, closure=None: None
+torch.set_default_dtype(torch.float64)
+"""
+
+# A child that calls setsid() and forks a sleeping grandchild, then exits (the grandchild is orphaned,
+# outside the engine's session), and a `sleep` in a session of its own: their pids go to PID_DIR.
+SPAWNING = """
+import os, subprocess, time
+
+def _spawn():
+    child = os.fork()
+    if child == 0:
+        os.setsid()
+        if os.fork() == 0:
+            with open(os.path.join(PID_DIR, "grandchild"), "w") as f:
+                f.write(str(os.getpid()))
+            time.sleep(300)
+        os._exit(0)
+    os.waitpid(child, 0)
+    p = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    with open(os.path.join(PID_DIR, "sleeper"), "w") as f:
+        f.write(str(p.pid))
+    while not os.path.exists(os.path.join(PID_DIR, "grandchild")):
+        time.sleep(0.01)
+
+_spawn()
+"""
+
+LOOPING = "\ndef momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):\n    while True:\n        pass\n"
+
+
+def learner_file(tmp_path, source: str):
+    path = tmp_path / "exercises.py"
+    path.write_text(workspace.HEADER + f"\nPID_DIR = {str(tmp_path)!r}\n" + textwrap.dedent(source))
+    return {"momentum_update": str(path)}
+
+
+def test_a_patching_file_leaves_the_bonus_reference_at_its_clean_accuracy(tmp_path):
+    executor = make_executor(tmp_path)
+    bonus = TrainJob(QUICK, evaluate_benchmark=False)
+    try:
+        reference = engine_pid(executor)
+        clean = start(executor, bonus)[1].until_final()
+        start(executor, MomentumDemoJob(steps=50, learner=learner_file(tmp_path, PATCHING + MOMENTUM)))[1].until_final()
+        events = start(executor, bonus)[1].until_final()
+        assert engine_pid(executor) == reference  # the same engine ran both, and was never patched
+    finally:
+        executor.shutdown()
+    clean_acc = next(e for e in clean if isinstance(e, Evaluation)).rows[0].test_acc
+    acc = next(e for e in events if isinstance(e, Evaluation)).rows[0].test_acc
+    assert acc == clean_acc and clean_acc > 0.3  # Adam.step patched to do nothing: ~0.1
+    [added] = [e for e in events if isinstance(e, HistoryAdded)]
+    assert RunHistory().get(added.run_id).final["test_acc"] == clean_acc  # the stored run too
+
+
+def _pids(folder) -> list[int]:
+    return [int((folder / name).read_text()) for name in ("grandchild", "sleeper")]
+
+
+def test_what_learner_code_starts_dies_with_its_run_and_with_the_app(tmp_path):
+    executor = make_executor(tmp_path)
+    try:
+        reference = engine_pid(executor)
+        events = start(executor, MomentumDemoJob(steps=50, learner=learner_file(tmp_path, SPAWNING + MOMENTUM)))[1]
+        assert not isinstance(events.until_final()[-1], Failed)
+        pids = _pids(tmp_path)
+        wait_until(lambda: not any(alive(p) for p in pids), 3.0)  # the run is over: so is all it started
+        for name in ("grandchild", "sleeper"):
+            (tmp_path / name).unlink()
+        start(executor, MomentumDemoJob(steps=50, learner=learner_file(tmp_path, SPAWNING + LOOPING)))
+        wait_until(lambda: all((tmp_path / n).exists() for n in ("grandchild", "sleeper")), 30)
+        pids = _pids(tmp_path)
+        assert all(alive(p) for p in pids) and alive(reference)
+    finally:
+        executor.shutdown()  # the app quits mid-run
+    assert not [p for p in [*pids, reference] if alive(p)]
+
+
+def test_a_large_write_is_stopped_at_the_file_size_limit_with_a_message(tmp_path):
+    big = tmp_path / "big.bin"
+    writing = f"""
+with open({str(big)!r}, "wb") as f:
+    for _ in range(2048):  # 2 GB, a megabyte at a time
+        f.write(bytes(1 << 20))
+"""
+    executor = make_executor(tmp_path, limits=Limits(file_bytes=4 << 20))
+    try:
+        events = start(executor, MomentumDemoJob(steps=50, learner=learner_file(tmp_path, writing + MOMENTUM)))[1]
+        last = events.until_final(30)[-1]
+    finally:
+        executor.shutdown()
+    assert isinstance(last, Failed) and "reached the size limit (4.0 MB)" in last.message, last
+    assert big.stat().st_size <= 4 << 20
