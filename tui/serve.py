@@ -31,6 +31,11 @@ from .args import parse_args as app_parse_args
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 QUIT_GRACE = 5.0  # seconds an app gets to quit when asked, then SIGTERM; as long again, then SIGKILL
+# What one more browser tab costs: ~100 MB idle after a demo (benchmarks/bench_class.py: the PSS of its
+# app and engines, the shared engine template and MNIST counted once; a Bonus training adds <10 MB), plus
+# the engine a run of the learner's code gets while it runs (PSS ~150 MB). The default cap keeps that many
+# sessions within the memory available at start.
+SESSION_BYTES = 250 << 20
 SERVED_ENV = "OPTCOURSE_SERVED"  # set in each tab's app: the server's process id
 _ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding the tui and engine packages
 
@@ -58,6 +63,14 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
     parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="at most N browser tabs at once; one more gets a page saying the server is full (default: as many "
+        f"as the memory free now holds, at about {SESSION_BYTES >> 20} MB each)",
+    )
+    parser.add_argument(
         "--public",
         action="store_true",
         help="allow a --host that is not loopback: whoever reaches the port runs the app, and its exercise "
@@ -66,12 +79,35 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     args, app_argv = parser.parse_known_args(argv)
     if not 0 < args.port < 65536:
         parser.error(f"--port {args.port} is not a port number (1-65535)")
+    if args.max_sessions is not None and args.max_sessions < 1:
+        parser.error(f"--max-sessions {args.max_sessions}: at least 1")
+    if args.max_sessions is None:
+        args.max_sessions = default_max_sessions()
     if not is_loopback(args.host) and not args.public:
         parser.error(f"--host {args.host} is reachable from other machines: add --public to mean it")
     if "--reset-progress" in app_argv:
         parser.error("--reset-progress asks on a terminal: run `optcourse-tui --reset-progress` instead")
     app_parse_args(app_argv)  # errors (unknown flag, bad section...) now, not in every tab
     return args, app_argv
+
+
+def default_max_sessions(available: int | None = None) -> int:
+    """As many sessions as the memory available now holds at SESSION_BYTES each (at least 1)."""
+    if available is None:
+        from engine.resources import available_ram
+
+        available = available_ram() or SESSION_BYTES
+    return max(1, available // SESSION_BYTES)
+
+
+def full_page(limit: int) -> str:
+    return (
+        "<!doctype html><meta charset=utf-8><title>optcourse-tui: the server is full</title>"
+        "<body style='font-family: monospace; margin: 3em'><h1>The server is full</h1>"
+        f"<p>{limit} session{'s' if limit != 1 else ''} already run{'' if limit != 1 else 's'} here, as many as "
+        "this machine's memory holds (optcourse-tui serve --max-sessions sets it).</p>"
+        "<p>Try again when someone closes their tab: reload this page.</p></body>"
+    )
 
 
 def app_command(app_argv: list[str]) -> str:
@@ -111,7 +147,20 @@ def watch_server() -> None:
     threading.Thread(target=watch, name="optcourse-watch-server", daemon=True).start()
 
 
-def make_server(host: str, port: int, app_argv: list[str]):
+def warm_template() -> None:
+    """Start the engines' template now, in the background: the first tab's engine is then a fork, not a cold
+    start, and every tab shares it (stopped with the server)."""
+
+    def start() -> None:
+        with contextlib.suppress(Exception):  # each app reports what keeps its engine from starting
+            from engine.template_client import ensure_template
+
+            ensure_template()
+
+    threading.Thread(target=start, name="optcourse-warm-template", daemon=True).start()
+
+
+def make_server(host: str, port: int, app_argv: list[str], max_sessions: int | None = None):
     """The textual-serve Server, with this module's process handling and request checks."""
     from aiohttp import web
     from textual_serve.app_service import AppService
@@ -167,6 +216,7 @@ def make_server(host: str, port: int, app_argv: list[str]):
     class CourseServer(Server):
         def __init__(self) -> None:
             super().__init__(app_command(app_argv), host=host, port=port, title="optcourse-tui")
+            self.max_sessions = max_sessions or default_max_sessions()
             self.services: set[CourseAppService] = set()
             self.sockets: set[web.WebSocketResponse] = set()
 
@@ -183,6 +233,8 @@ def make_server(host: str, port: int, app_argv: list[str]):
         async def handle_index(self, request: web.Request):
             if why := self._allowed(request):
                 raise web.HTTPForbidden(text=why)
+            if len(self.services) >= self.max_sessions:
+                return web.Response(text=full_page(self.max_sessions), content_type="text/html", status=503)
             # The page's websocket and static addresses as the browser reached us (any forwarded port).
             self.public_url = f"{request.scheme}://{request.host}"
             return await super().handle_index(request)
@@ -198,6 +250,11 @@ def make_server(host: str, port: int, app_argv: list[str]):
             try:
                 await websocket.prepare(request)
                 self.sockets.add(websocket)
+                if len(self.services) >= self.max_sessions:  # the page was served before the last place went
+                    n = self.max_sessions
+                    full = f"\r\n  The server is full ({n} session{'s' if n != 1 else ''}): reload the page later.\r\n"
+                    await websocket.send_bytes(full.encode())
+                    return websocket
                 service = CourseAppService(
                     self.command,
                     write_bytes=websocket.send_bytes,
@@ -226,6 +283,9 @@ def make_server(host: str, port: int, app_argv: list[str]):
             # Before aiohttp waits (60 s) for open websockets: stop every tab's app, then close them.
             await asyncio.gather(*(s.stop() for s in list(self.services)), return_exceptions=True)
             await asyncio.gather(*(ws.close() for ws in list(self.sockets)), return_exceptions=True)
+            from engine.template_client import stop_template
+
+            await asyncio.get_running_loop().run_in_executor(None, stop_template)
 
     return CourseServer()
 
@@ -235,10 +295,11 @@ def main(argv: list[str]) -> int:
     if not is_loopback(args.host):
         print(public_warning(args.host, args.port), file=sys.stderr)
     try:
-        server = make_server(args.host, args.port, app_argv)
+        server = make_server(args.host, args.port, app_argv, args.max_sessions)
     except ImportError as exc:
         print(f"optcourse-tui serve needs textual-serve ({exc}); pip install textual-serve", file=sys.stderr)
         return 2
+    warm_template()
     try:
         server.serve()
     except OSError as exc:  # the port is taken, or the address is not this machine's

@@ -255,16 +255,26 @@ async def test_section_4_and_its_editor_run_in_headless_chromium_and_nothing_is_
             await browser.close()
 
 
-async def test_an_app_whose_server_was_killed_exits_by_itself(tmp_path):
+async def test_a_full_server_says_so_and_an_app_whose_server_was_killed_exits_by_itself(tmp_path):
     import aiohttp
 
-    with running_server(tmp_path, "--device", "cpu") as (server, port):
+    assert serve.default_max_sessions(10 * serve.SESSION_BYTES + 1) == 10 and serve.default_max_sessions(0) == 1
+    with running_server(tmp_path, "--device", "cpu", "--max-sessions", "1") as (server, port):
         async with aiohttp.ClientSession() as http:
             ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24")
             first = await asyncio.wait_for(ws.receive(), 30)  # the app's first screen: it runs
             assert first.type == aiohttp.WSMsgType.BINARY
             apps = started_by(server.pid)
             assert apps
+            # A second tab: the page says the server is full, and a websocket opened anyway gets no app.
+            async with http.get(f"http://127.0.0.1:{port}/") as page:
+                assert page.status == 503 and "The server is full" in await page.text()
+            other = await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24")
+            said = await asyncio.wait_for(other.receive(), 30)
+            assert said.type == aiohttp.WSMsgType.BINARY and b"The server is full (1 session)" in said.data
+            await other.close()
+            tabs = lambda: {p for p, parent in children().items() if parent == server.pid}
+            assert len(tabs()) == 1  # one tab's app: none for the second
             try:
                 server.kill()  # no chance to stop anything: its apps must notice and quit
                 server.wait(timeout=10)
