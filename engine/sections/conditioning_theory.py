@@ -110,9 +110,19 @@ def method_theory(label: str, lam: np.ndarray, offsets: np.ndarray, lr: float, b
     )
 
 
+def as_typed(lr: float, beta: float) -> tuple[float, float]:
+    """A setting as the Theory tab writes it and its keys set it: lr to 3 significant digits, β to 3 decimals.
+
+    The best settings are rounded so before anything is computed from them: the Demo then runs, shows
+    and measures exactly the setting the tab names (β 0.107, not 0.106574 beside a tab saying 0.107).
+    """
+    return float(f"{lr:.3g}"), round(beta, 3)
+
+
 def best_settings(problem: Problem, optimum, lam: np.ndarray, offsets: np.ndarray, steps: int) -> tuple:
     out = []
-    for method, (label, (lr, beta)) in enumerate(zip(LABELS, (best_gd(lam), best_heavy_ball(lam)))):
+    for method, (label, exact) in enumerate(zip(LABELS, (best_gd(lam), best_heavy_ball(lam)))):
+        lr, beta = as_typed(*exact)
         m = method_theory(label, lam, offsets, lr, beta)
         out.append(
             BestSetting(

@@ -152,7 +152,8 @@ def test_best_heavy_ball_beats_best_gd_on_the_real_slice(subset, default_theory)
 def test_best_settings_against_the_course_sliders(default_theory):
     gd, hb = default_theory.best
     lam_min, lam_max = default_theory.eigenvalues
-    assert gd.lr == pytest.approx(2 / (lam_min + lam_max))
+    assert gd.lr == float(f"{2 / (lam_min + lam_max):.3g}") == 17.0  # as the tab writes it and g sets it
+    assert (hb.lr, hb.beta) == T.as_typed(*T.best_heavy_ball(np.array([lam_min, lam_max]))) == (18.8, 0.107)
     assert not gd.lr_in_slider and gd.lr_decades_outside == pytest.approx(math.log10(gd.lr / LR_SLIDER[1]))
     assert not hb.lr_in_slider and hb.lr_decades_outside > 0
     assert hb.beta_in_slider and 0 < hb.beta < 1

@@ -28,18 +28,23 @@ async def test_the_theory_beside_the_measurement_and_its_best_settings_by_key():
         gd, mom = th.methods
         assert f"{gd.predicted_at:,}" in text and f"{mom.predicted_at:,}" in text
         assert text.count("not within 300 steps") == 2  # measured by the Demo's run, beside the predictions
-        assert "lr 17.0" in text and "lr 18.8, β 0.107" in text and "past the lr slider's end (5.01)" in text
+        assert "GD         lr 17 " in text and "lr 18.8, β 0.107" in text and "past the lr slider's end (5.01)" in text
+        assert "At the Demo's settings lr 0.1, β 0.90:" in text  # as the Demo's steppers write them
         await pilot.press("b")  # the theory's best for momentum, beyond the slider: set as a typed value
         await settle(pilot)
         best = th.best[1]
         lr, beta = screen.query_one("#lr", Stepper), screen.query_one("#beta", Stepper)
-        assert (lr.value, beta.value) == (best.lr, best.beta) and lr.value > lr.maximum
-        assert screen.shown == (300, best.lr, best.beta)
+        assert (lr.value, beta.value) == (18.8, 0.107) == (best.lr, best.beta) and lr.value > lr.maximum
+        assert screen.shown == (300, 18.8, 0.107)
+        # Both tabs write β alike: the Demo showed 0.106574 while the Theory said 0.107.
+        assert beta.format_value(beta.value) == "0.107" and "At the Demo's settings lr 18.8, β 0.107:" in theory_text(
+            screen
+        )
         assert screen.trajs["Momentum"].converged_at == best.measured_at == 25
         assert f"Momentum   {best.rate:.4f}      {best.predicted_at:<29} 25" in theory_text(screen)
         await pilot.press("g")  # GD's best lr; β stays
         await settle(pilot)
-        assert screen.shown == (300, th.best[0].lr, best.beta)
+        assert screen.shown == (300, 17.0, 0.107)
         assert screen.trajs["GD"].converged_at == th.best[0].measured_at == 37
         await pilot.press("left_square_bracket")
         await settle(pilot)
@@ -70,5 +75,5 @@ async def on_theory_tab(pilot) -> None:
 def test_theory_snapshot(snap_compare, size):
     """The Theory tab at the course's defaults: the Hessian at the optimum, its eigenvalues along the weight
     and the bias, κ 3.88, each method's rate and predicted iteration beside the Demo's 'not within 300 steps',
-    and the best settings (lr 17.0; lr 18.8, β 0.107) with their keys g and b, past the slider's end."""
+    and the best settings (lr 17; lr 18.8, β 0.107) with their keys g and b, past the slider's end."""
     assert snap_compare(make_app(section="conditioning"), terminal_size=size, run_before=on_theory_tab)

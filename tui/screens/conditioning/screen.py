@@ -162,11 +162,14 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         if self.theory is None:
             return
         best = next(b for b in self.theory.best if b.label == label)
-        self.query_one("#lr", Stepper).set_value(best.lr)
+        lr, beta = self.query_one("#lr", Stepper), self.query_one("#beta", Stepper)
+        lr.set_value(best.lr)  # as the tab writes it (the engine rounds the best settings so)
+        setting = f"lr {lr.format_value(best.lr)}"
         if label == "Momentum":
-            self.query_one("#beta", Stepper).set_value(best.beta)
-        where = "" if best.lr_in_slider else f" (beyond the slider's {LR.maximum:.3g}, as a typed value)"
-        self.notify(f"the theory's best for {label}: lr {best.lr:.3g}{where}", timeout=4)
+            beta.set_value(best.beta)
+            setting += f", β {beta.format_value(best.beta)}"
+        where = "" if best.lr_in_slider else f" (lr beyond the slider's {LR.maximum:.3g}, as a typed value)"
+        self.notify(f"the theory's best for {label}: {setting}{where}", timeout=4)
         self.rerun()
 
     def action_slice_kappa(self) -> None:
@@ -227,7 +230,9 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         th, measured = self.theory, None
         if th is not None and self.shown is not None and self.shown[1:] == (th.lr, th.beta):
             measured = self.trajs
-        self.query_one("#theory-text", Static).update(theory_text(th, measured, self._theory_error))
+        lr, beta = self.query_one("#lr", Stepper), self.query_one("#beta", Stepper)
+        text = theory_text(th, measured, self._theory_error, lr.format_value, beta.format_value)
+        self.query_one("#theory-text", Static).update(text)
 
     # -- drawing ----------------------------------------------------------------------------
     def show_surface(self, s) -> None:

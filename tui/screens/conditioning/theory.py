@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 
 from engine.contracts.conditioning import LR, Trajectory
 from engine.contracts.conditioning_theory import BestSetting, MethodTheory, Theory
 
 BEST_KEYS = {"GD": "g", "Momentum": "b"}  # the keys that set the Demo's controls to a method's best setting
+Format = Callable[[float], str]
+
+
+def _lr_text(lr: float) -> str:
+    return f"{lr:.3g}"  # as the Demo's log-scale lr stepper writes it
+
+
+def _beta_text(beta: float) -> str:
+    return f"{beta:.2f}" if round(beta, 2) == beta else f"{beta:.6g}"  # as the Demo's β stepper (steps of 0.01)
 
 
 def _count(n: int | None) -> str:
@@ -43,10 +54,10 @@ def _model(th: Theory) -> list[Text]:
     ]
 
 
-def _now(th: Theory, measured: dict[str, Trajectory] | None) -> list[Text]:
+def _now(th: Theory, measured: dict[str, Trajectory] | None, lr_text: Format, beta_text: Format) -> list[Text]:
     head = f"  {'method':<10} {'rate/step':<11} {'predicted iteration to 1e-6':<29} measured (Demo)"
     lines = [
-        Text.assemble(("At the Demo's settings ", "bold"), f"lr {th.lr:.3g}, β {th.beta:.2f}:"),
+        Text.assemble(("At the Demo's settings ", "bold"), f"lr {lr_text(th.lr)}, β {beta_text(th.beta)}:"),
         Text(head, style="dim"),
     ]
     for m in th.methods:
@@ -59,10 +70,10 @@ def _rate(m: MethodTheory | BestSetting) -> str:
     return f"{m.rate:.4f}" if m.rate < 1 else f"{m.rate:.3f} ≥ 1"
 
 
-def _best(th: Theory) -> list[Text]:
+def _best(th: Theory, lr_text: Format, beta_text: Format) -> list[Text]:
     lines = [Text.assemble(("The theory's best settings", "bold"), " (quadratic model):")]
     for best in th.best:
-        setting = f"lr {best.lr:.1f}" + (f", β {best.beta:.3f}" if best.label == "Momentum" else "")
+        setting = f"lr {lr_text(best.lr)}" + (f", β {beta_text(best.beta)}" if best.label == "Momentum" else "")
         lines.append(
             Text.assemble(
                 f"  {best.label:<10} {setting:<17} rate {best.rate:.3f}  predicted {_count(best.predicted_at):<4}"
@@ -88,14 +99,23 @@ def measured_text_best(best: BestSetting) -> str:
     return "—" if best.measured_at is None else f"{best.measured_at:,}"
 
 
-def theory_text(th: Theory | None, measured: dict[str, Trajectory] | None, error: str = "") -> Text:
+def theory_text(
+    th: Theory | None,
+    measured: dict[str, Trajectory] | None,
+    error: str = "",
+    lr_text: Format = _lr_text,
+    beta_text: Format = _beta_text,
+) -> Text:
     """The whole tab: the model, the predictions at the Demo's settings beside its measurement, the best settings.
 
     `measured` is the Demo's last run when it used the theory's lr and β (None: not yet / other settings).
+    `lr_text` and `beta_text` write the settings as the Demo's steppers do, so both tabs read the same.
     """
     if error:
         return Text(f"The theory could not be computed: {error}", style="bold red")
     if th is None:
         return Text("computing the quadratic model at the optimum…", style="dim")
     blank = [Text("")]
-    return Text("\n").join([*_model(th), *blank, *_now(th, measured), *blank, *_best(th)])
+    return Text("\n").join(
+        [*_model(th), *blank, *_now(th, measured, lr_text, beta_text), *blank, *_best(th, lr_text, beta_text)]
+    )
