@@ -60,6 +60,9 @@ async def test_tab_and_shift_tab_indent_and_dedent_the_line_or_the_selection():
     assert area.text == "x = 1\n" and area.cursor_location == (0, 2)
     _, area = await typed(["tab", *"y"], "x\n", cursor=(0, 1))  # no selection: spaces to the next tab stop
     assert area.text == "x   y\n"
+    long = "    x = " + "1 + " * 30 + "1\n"  # wider than the area: the view stays where it was
+    _, area = await typed(["shift+tab"], long, cursor=(0, 5))
+    assert area.text == long[4:] and area.cursor_location == (0, 1) and area.scroll_offset.x == 0
 
 
 async def test_backspace_in_the_leading_spaces_removes_one_level():

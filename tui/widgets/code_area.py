@@ -97,7 +97,7 @@ class CodeArea(TextArea):
         if not any(shifts):
             return
         new = [self.indent_text + line if shift > 0 else line[-shift:] for line, shift in zip(lines, shifts)]
-        selection = self.selection
+        selection, scrolled = self.selection, self.scroll_offset
         self.replace("\n".join(new), (rows[0], 0), (rows[-1], len(lines[-1])), maintain_selection_offset=False)
 
         def moved(location: tuple[int, int]) -> tuple[int, int]:
@@ -107,6 +107,9 @@ class CodeArea(TextArea):
             return row, column
 
         self.selection = Selection(moved(selection.start), moved(selection.end))
+        # The replace put the cursor at the end of the last line, scrolling a long one sideways: back where it was.
+        self.scroll_to(scrolled.x, scrolled.y, animate=False, immediate=True)
+        self.scroll_cursor_visible()
 
     def _shift(self, line: str, levels: int) -> int:
         """How many characters the line gains (> 0) or loses (< 0) for one level in or out."""
