@@ -15,6 +15,7 @@ from .lessons import exercises, questions
 from .sections import BY_KEY, SECTIONS
 
 VISITED, PASSED, ANSWERED = "●", "✔", "✎"
+CURSOR = "editor_cursor"  # the progress store's kind for where the editor's cursor was, per exercise
 
 
 class CourseProgress:
@@ -125,6 +126,22 @@ class CourseProgress:
         loads it with engine.exercises.learner.load_learner_functions (the reference is used for the rest)."""
         path = str(self.workspace_path())
         return {ex: path for ex in exercise_ids if self.use_mine(ex) and self.exercise_ready(ex)}
+
+    # -- the exercise editor -------------------------------------------------------------------
+    def editor_cursor(self, exercise_id: str) -> tuple[int, int] | None:
+        """Where the learner left the editor's cursor in this exercise (row, column), if they did."""
+        raw = self.store.get(CURSOR, exercise_id) or ""
+        row, _, column = raw.partition(",")
+        if not (row.isdigit() and column.isdigit()):
+            return None
+        return int(row), int(column)
+
+    def set_editor_cursor(self, exercise_id: str, location: tuple[int, int]) -> None:
+        value = "{},{}".format(*location)
+        if self.store.get(CURSOR, exercise_id) != value and not self.store.put(
+            CURSOR, exercise_id, value, "where the editor's cursor was"
+        ):
+            self.show_notices()
 
     # -- answers --------------------------------------------------------------------------------
     def answer_for(self, question_id: str) -> str:

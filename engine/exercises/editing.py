@@ -111,3 +111,17 @@ def function_line(text: str, name: str) -> int | None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             return (node.decorator_list[0] if node.decorator_list else node).lineno - 1
     return None
+
+
+def start_line(text: str, name: str) -> int | None:
+    """Where the learner's work on `name` is: the first line of it still raising NotImplementedError (the stub's
+    placeholder), else its `def` line; None when the file has no such function. 0-based."""
+    lines = text.splitlines()
+    first = function_line(text, name)
+    if first is None:
+        return None
+    end = next(
+        (i for i in range(first + 1, len(lines)) if re.match(r"(async\s+)?def\s|class\s|@", lines[i])), len(lines)
+    )
+    pattern = re.compile(r"\s*raise\s+NotImplementedError\b")
+    return next((i for i in range(first, end) if pattern.match(lines[i])), first)

@@ -66,3 +66,16 @@ def test_function_line_finds_the_def_also_in_a_file_that_does_not_parse():
     assert broken.splitlines()[line].startswith("def momentum_update(")
     assert editing.function_line("@wrap\ndef f():\n    pass\n", "f") == 0
     assert editing.function_line("x = 1\n", "f") is None
+
+
+def test_start_line_is_the_stubs_raise_line_else_the_def():
+    text = workspace.render()
+    lines = text.splitlines()
+    row = editing.start_line(text, "momentum_update")
+    assert lines[row].strip() == 'raise NotImplementedError("Implement momentum_update")'
+    assert editing.function_line(text, "momentum_update") < row
+    done = text.replace('raise NotImplementedError("Implement momentum_update")', "pass")
+    assert editing.start_line(done, "momentum_update") == editing.function_line(done, "momentum_update")
+    broken = text + "\ndef (:\n"  # does not parse: found by the text alone
+    assert editing.start_line(broken, "momentum_update") == row
+    assert editing.start_line(text, "no_such_function") is None

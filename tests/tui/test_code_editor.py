@@ -42,8 +42,9 @@ async def test_e_without_an_editor_focuses_the_function_in_the_app():
     async with app.run_test(size=(100, 30)) as pilot:
         pane, editor = await edit_here(app, pilot)
         assert isinstance(app.focused, CodeArea) and app.focused is editor.area
-        row = editor.area.cursor_location[0]
-        assert editor.area.document[row].startswith("def gradient_update(")
+        row, column = editor.area.cursor_location  # on the stub's placeholder, the def at the top
+        assert editor.area.document[row][column:].startswith("raise NotImplementedError")
+        assert editor.area.document[editor.area.scroll_offset.y].startswith("def gradient_update(")
         assert editor.area.text == disk()  # the whole file, as it is on disk
         assert "No editor is set" in status(pane) and "ctrl+s" in status(pane)
         assert editor.region.y >= 0 and pane.region.contains_region(editor.area.region)  # scrolled into view
@@ -65,7 +66,8 @@ async def test_printable_keys_are_text_and_fire_no_binding():
         assert screen.query_one("#tabs").active == "exercise"  # [ and ] switched no tab
         assert not pane.checking and not pane.has_class("-solution")  # c and s did nothing but type
         row = editor.area.cursor_location[0]
-        assert editor.area.document[row].startswith("nphqosw[]c?eidef gradient_update(")
+        line = editor.area.document[row]  # Shift+Tab dedented the line
+        assert line == '        nphqosw[]c?eiraise NotImplementedError("Implement gradient_update")'
         assert editor.area.text != before and editor.dirty and disk() == before  # typed, not saved
         assert app.is_running
 
@@ -124,6 +126,7 @@ async def test_the_editor_stays_at_the_top_when_the_text_above_it_changes():
     async with app.run_test(size=(100, 30)) as pilot:
         pane, editor = await edit_here(app, pilot)
         assert editor.region.y == pane.region.y  # filling the tab
+        editor.area.move_cursor((editing.function_line(editor.area.text, "gradient_update"), 0))
         await pilot.press("#", "ctrl+s")  # the def commented out: the 'add this stub back' notice appears above
         await settle(pilot)
         assert pane.query_one("#ex-stub").display and "#def gradient_update(" in disk()
@@ -182,6 +185,36 @@ async def test_unsaved_edits_come_back_after_visiting_another_section():
         editor = pane.query_one(ExerciseEditor)
         assert "# draft" in editor.area.text and editor.dirty and "# draft" not in disk()
         assert "unsaved edits from before" in status(pane)
+
+
+async def test_the_editor_opens_where_the_cursor_was_left_across_visits_and_restarts():
+    """Restored edits used to open at line 1 (the issue's case); the place is kept per exercise."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        _, editor = await edit_here(app, pilot)
+        row = editing.function_line(editor.area.text, "gradient_update") + 1  # its docstring
+        editor.area.move_cursor((row, 2))
+        await pilot.press(*"# here", "escape", "n")  # unsaved edits, and Section 4
+        await pilot.pause()
+        pane = await open_exercise(app, pilot)  # momentum_update: its own place, the stub's raise line
+        await pilot.press("e")
+        await pilot.pause()
+        area = pane.query_one(ExerciseEditor).area
+        assert (
+            area.document[area.cursor_location[0]].strip().startswith('raise NotImplementedError("Implement momentum')
+        )
+        await pilot.press("escape", "p")
+        await pilot.pause()
+        pane = await open_exercise(app, pilot)
+        await pilot.press("e")  # the draft is back, and so is the place
+        await pilot.pause()
+        area = pane.query_one(ExerciseEditor).area
+        assert area.cursor_location == (row, 8) and area.document[row][2:8] == "# here"
+        assert area.scroll_offset.y <= row < area.scroll_offset.y + area.size.height
+    again = make_app()  # a restart
+    async with again.run_test(size=(100, 30)) as pilot:
+        _, editor = await edit_here(again, pilot)
+        assert editor.area.cursor_location == (row, 8)
 
 
 async def test_q_with_unsaved_edits_asks_before_quitting():
@@ -263,12 +296,13 @@ async def test_a_file_that_is_not_utf8_is_never_edited_and_lets_no_key_through()
 # -- snapshots ----------------------------------------------------------------------------------------
 async def _editing(pilot) -> None:
     await edit_here(pilot.app, pilot)
-    await pilot.press(*"    ", "ctrl+e")  # an unsaved edit, so the info line says so
+    await pilot.press("enter")  # a line opened above the stub's raise: an unsaved edit, so the info line says so
     await settle(pilot)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_editor_snapshot(snap_compare, size):
     """The in-app editor filling the Exercise tab: info line (unsaved edits) over line-numbered,
-    highlighted Python, the cursor on gradient_update's def line; the Footer offers ^s save and Esc."""
+    highlighted Python, the cursor on gradient_update's raise NotImplementedError line (pushed down by
+    an Enter, at its indentation); the key bar offers ^s save and says Esc leaves the editor."""
     assert snap_compare(make_app(), terminal_size=size, run_before=_editing)

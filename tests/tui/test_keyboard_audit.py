@@ -207,8 +207,8 @@ class Audit:
         await self.press(*taken, "tab", "shift+tab", "enter")
         self.unchanged(screen, tab, "typing in the editor")
         self.check(self.app.focused is area, f"a key moved the focus out of the editor to {where(self.app)}")
-        typed = [area.document[row][column:].rstrip(" "), area.document[row + 1]]
-        want = [free.strip(" ") + taken.rstrip(" "), line[column:]]
+        typed = [area.document[row].strip(" "), area.document[row + 1].strip(" ")]  # Shift+Tab dedented them
+        want = [line[:column].strip(" ") + free.strip(" ") + taken.rstrip(" "), line[column:].strip(" ")]
         self.check(typed == want, f"not every key arrived as text: {typed!r}, not {want!r}")
         await self.help_opens(screen, tab, "f1")
         await self.press("escape")

@@ -19,6 +19,7 @@ from textual.widgets import Static, TextArea
 
 from engine.exercises import editing
 
+from ..progress import CourseProgress
 from .code_area import CodeArea
 
 __all__ = ["CodeArea", "ExerciseEditor", "has_drafts"]
@@ -44,9 +45,10 @@ class ExerciseEditor(Vertical):
     ExerciseEditor CodeArea { height: 1fr; }
     """
 
-    def __init__(self, function: str, **kwargs):
+    def __init__(self, function: str, course: CourseProgress | None = None, **kwargs):
         super().__init__(**kwargs)
         self.function = function
+        self.course = course  # where the cursor was left is kept there, per exercise
         self.path: Path | None = None
         self._base = ""  # the text as last loaded or saved
         self._fingerprint: str | None = None  # of the file on disk when it was loaded or saved
@@ -151,6 +153,7 @@ class ExerciseEditor(Vertical):
         return _DRAFTS.setdefault(self.app, {})
 
     def on_unmount(self) -> None:
+        self.remember_cursor()
         if self.dirty and self.path is not None:
             self._drafts()[str(self.path)] = (self.area.text, self._base, self._fingerprint)
 
@@ -173,13 +176,32 @@ class ExerciseEditor(Vertical):
 
     # -- where and what -------------------------------------------------------------------------
     def focus_function(self) -> None:
-        """Focus the code with the cursor on the exercise's `def` line, shown at the top."""
+        """Focus the code where the learner works: where they left the cursor in this exercise, else the
+        function's first line still raising NotImplementedError, else its `def`; the `def` at the top when
+        that line fits below it."""
         area = self.area
-        line = editing.function_line(area.text, self.function)
-        if line is not None and not self.dirty:
-            area.move_cursor((line, 0))
-            area.scroll_to(y=line, animate=False, immediate=True)
+        text = area.text
+        start = editing.function_line(text, self.function)
+        remembered = self.course.editor_cursor(self.function) if self.course is not None else None
+        if remembered is not None and remembered[0] < area.document.line_count:
+            row, column = remembered
+        else:
+            row = editing.start_line(text, self.function) or 0
+            line = area.document[row]
+            column = len(line) - len(line.lstrip())
+        area.move_cursor((row, column))
+        height = max(5, area.size.height - 2 if area.size.height else self.size.height - 3)
+        top = start if start is not None and start <= row < start + height else max(0, row - height // 3)
+        area.scroll_to(y=top, animate=False, immediate=True)
         area.focus(scroll_visible=False)  # the pane scrolls it to the top itself (no animation to fight)
+
+    def remember_cursor(self) -> None:
+        if self.course is not None and self._area is not None and self._loaded and not self._error:
+            self.course.set_editor_cursor(self.function, self._area.cursor_location)
+
+    def on_descendant_blur(self, event) -> None:
+        if event.widget is self._area:  # Esc, a dialog, another tab: this is where the learner was
+            self.remember_cursor()
 
     def show_state(self) -> None:
         name = self.path.name if self.path else "exercises.py"

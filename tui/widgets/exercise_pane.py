@@ -101,7 +101,7 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
         yield Static(ex["rule"].strip("\n"), classes="ex-rule", markup=False)
         yield Markdown(" ".join(ex["task"].split()), classes="ex-task")
         yield Markdown("", id="ex-stub")
-        yield ExerciseEditor(self.exercise_id, id="ex-editor")
+        yield ExerciseEditor(self.exercise_id, course=self.course, id="ex-editor")
         yield Markdown(f"**The course's solution**\n\n```python\n{ex['solution'].strip()}\n```", id="ex-solution")
 
     def on_mount(self) -> None:
