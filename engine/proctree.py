@@ -131,7 +131,7 @@ def _prctl(option: int, value: int) -> bool:
         import ctypes
 
         return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
-    except Exception:  # not Linux
+    except (OSError, AttributeError):  # no C library to load, or no prctl in it: not Linux
         return False
 
 

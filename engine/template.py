@@ -69,7 +69,7 @@ class Template:
             _first_uses(torch)
             with contextlib.suppress(Exception):  # a missing or damaged MNIST is each engine's to report
                 load_mnist(None, "cpu")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  a broken install fails torch's import in many ways: apps are told
             self.failed = f"the engine could not start: {type(exc).__name__}: {exc}"
         gc.collect()
         gc.freeze()  # the forks' collections never write to these objects' pages (which stay shared)

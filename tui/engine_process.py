@@ -20,7 +20,7 @@ from pathlib import Path
 
 from engine.context import EngineSettings
 from engine.events import Failed
-from engine.protocol import Batch, DataReady, Ended, Heartbeat, Poisoned, Ready, StartFailed
+from engine.protocol import Batch, DataReady, Ended, Poisoned, StartFailed
 
 from .engines import CANCEL_GRACE, SILENT_LIMIT, Engine, EngineHost, exit_description
 from .runner import Run
@@ -88,14 +88,7 @@ class ProcessExecutor:
             if run is not None:
                 run.deliver(message.events, message.final)
         elif isinstance(message, Ended):
-            with self._lock:
-                run = engine.runs.pop(message.run_id, None)
-            if run is not None and run.cancelled_at is not None:
-                self.last_release = time.monotonic() - run.cancelled_at
-            if engine.role == "learner":
-                self.host.discard(engine)  # its one run is over: nothing of it may reach another
-        elif isinstance(message, Ready):
-            pass
+            self._run_ended(engine, message.run_id)
         elif isinstance(message, StartFailed):
             self._fail_all(engine, message.message)
             if engine.role == "reference":
@@ -105,8 +98,15 @@ class ProcessExecutor:
                 self._notify_ready(engine.device_label, message.error)
         elif isinstance(message, Poisoned):
             self._lost(engine, f"reported a device error ({message.message})")
-        elif isinstance(message, Heartbeat):
-            pass
+        # Ready and Heartbeat: the engine's record (tui.engines.Engine.note) is all they change
+
+    def _run_ended(self, engine: Engine, run_id: int) -> None:
+        with self._lock:
+            run = engine.runs.pop(run_id, None)
+        if run is not None and run.cancelled_at is not None:
+            self.last_release = time.monotonic() - run.cancelled_at
+        if engine.role == "learner":
+            self.host.discard(engine)  # its one run is over: nothing of it may reach another
 
     def _notify_ready(self, label: str | None, error: str | None) -> None:
         with self._lock:

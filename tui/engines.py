@@ -142,7 +142,7 @@ class EngineHost:
                 message = engine.conn.recv()
             except (EOFError, OSError, TypeError, ValueError):  # closed, also by another thread
                 break
-            except Exception as exc:  # a batch the UI cannot unpickle: fail its runs, keep reading
+            except Exception as exc:  # noqa: BLE001  unpickling raises anything (a class the UI lacks): fail its runs
                 self.handle(engine, StartFailed(f"the engine sent something the app cannot read ({exc})"))
                 continue
             engine.note(message)
