@@ -122,3 +122,22 @@ async def test_the_histograms_say_what_they_count_and_show_the_zero_line_over_th
         assert len(bar_rows) > 3
         for row in bar_rows:  # the bars stand on both sides of zero: the line shows between them
             assert "█│█" in row, row
+
+
+async def test_no_bar_stands_beside_a_zero_tick():
+    """Issue 20: at 80x24 the bars of a count of 1 filled the bottom row, which plotext labelled 0."""
+    from tui.charts.chart import Chart
+
+    app = make_app(section="search")
+    app.runner.executor = IdleExecutor()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_compare(pilot)
+        screen = app.screen
+        screen.handle_events("compare", [comparison()])
+        await settle(pilot)
+        lines = [line.plain for line in screen.query_one("#hist-0", Chart).render().split("\n")]
+        rows = [line for line in lines if "┤" in line or "│" in line[:6]]
+        labelled = {line.split("┤")[0].strip(): line for line in rows if "┤" in line}
+        assert "0" not in labelled, labelled.get("0")
+        bottom = rows[-1]  # the count-1 bars still show, on the bottom row, beside no label
+        assert "█" in bottom and "┤" not in bottom, bottom

@@ -67,7 +67,9 @@ def histogram_drawer(c: Comparison | None, panel: str = ""):
         ticks = nice_ticks(lo - pad, hi + pad)
         plt.xticks(ticks, [f"{t:g}" for t in ticks])
         plt.ylim(0, ceiling)
-        plt.yticks(nice_ticks(0, top, 3))
+        # No tick at 0: a character row holds a range of counts, and plotext writes a tick on the row holding
+        # its value, so a "0" stood beside the bars of count 1 on the bottom row. The frame is the zero line.
+        plt.yticks([t for t in nice_ticks(0, top, 4) if t > 0] or [top])
 
     return draw
 
