@@ -133,7 +133,7 @@ def _load_cache(cache_file: Path, key: str) -> dict | None:
     try:
         t = torch.load(cache_file, weights_only=True)
         problem = cache_problem(t, key)
-    except Exception as exc:  # truncated, empty, not a torch file...: rebuilt from the verified source
+    except Exception as exc:  # noqa: BLE001  truncated, empty, not a torch file...: rebuilt from the verified source
         problem = f"unreadable ({type(exc).__name__})"
     if not problem:
         return {entry: t[entry] for entry in CACHED}

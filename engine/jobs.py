@@ -134,7 +134,7 @@ def run_job(job: Job, env: RunEnv) -> Generator[Event, None, None]:
         events = compute_function(job)(job, env)
         for last in events:
             yield last
-    except Exception as exc:  # the screen shows it; the engine keeps running
+    except Exception as exc:  # noqa: BLE001  learner code or a fault of ours: the screen shows it, the engine goes on
         last = Failed(_run_error(job, env, exc))
         yield last
     finally:
@@ -152,6 +152,6 @@ def _run_error(job: Job, env: RunEnv, exc: BaseException) -> str:
         needs = job.estimate(kind, free)
         if free is None and needs is not None:
             free = needs.available_bytes
-    except Exception:
+    except Exception:  # noqa: BLE001  the figures only add to the message; never hide the run's own error
         needs, free = None, None
     return friendly_error(exc, needs.peak_bytes if needs is not None else None, free)

@@ -43,7 +43,7 @@ UPSERT = (
     "INSERT INTO items (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value"
 )
 
-__all__ = ["ANSWERS_FILE", "DB_FILE", "PROGRESS_FILE", "Progress", "clear_progress"]
+__all__ = ["ANSWERS_FILE", "DB_FILE", "PROGRESS_FILE", "ProgressStore", "clear_progress"]
 
 
 def problem_of(exc: BaseException) -> str:
@@ -67,7 +67,7 @@ def problem_of(exc: BaseException) -> str:
     return "other"
 
 
-class Progress:
+class ProgressStore:
     """Visited sections, the last one opened, passed exercises (with the passing code's digest), the
     "use my implementation" choices, the answers to the questions, and any other (kind, key) -> text.
 
@@ -391,7 +391,7 @@ def clear_progress(home: Path | None = None) -> tuple[int, list[str]]:
         with contextlib.suppress(FileNotFoundError):
             (home / name).unlink()
             cleared += 1
-    progress = Progress(home)
+    progress = ProgressStore(home)
     for kind, items in progress.all_items().items():
         for key in items:
             progress.put(kind, key, None, "clearing your progress")

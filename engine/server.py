@@ -101,7 +101,7 @@ class EngineServer:
         """Choose the device and say so (Ready), then load MNIST in the background (DataReady)."""
         try:
             self.context = EngineContext(self.settings)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  no device, a broken torch...: the app says why
             self.send(StartFailed(friendly_error(exc)))
             return False
         import torch
@@ -124,7 +124,7 @@ class EngineServer:
         assert self.context is not None, "start() sets the context before this thread starts"
         try:
             self.context.mnist  # noqa: B018 (loaded once, for every later run)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  missing or damaged data: the app says why
             self.send(DataReady(friendly_error(exc)))
             return
         self.send(DataReady())
@@ -132,7 +132,7 @@ class EngineServer:
             from .training import warm_up
 
             warm_up()
-        except Exception:  # the first run then pays it, and says so
+        except Exception:  # noqa: BLE001  optional: the first run then pays it, and says so
             pass
 
     def _run_context(self):
@@ -203,7 +203,7 @@ class EngineServer:
             run.env.context = self._run_context()
             if self.role == "learner":
                 self._limit(start)
-        except Exception as exc:  # no device or no data: the run says why
+        except Exception as exc:  # noqa: BLE001  no device or no data: the run says why
             self.runs.pop(start.run_id, None)
             if not run.cancelled.is_set():
                 self.send(Batch(start.run_id, [Failed(friendly_error(exc))], True))

@@ -84,7 +84,7 @@ class OptCourseApp(KeysInOrder, CourseApp):
         elif start := self.course.start_section(None):
             try:  # where the learner left off; a screen that cannot open now must not stop the app
                 self.open_section(start)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001  (see above)
                 self.notify(f"Could not reopen {self.course.last_section}: {exc}", severity="warning")
         self.course.show_notices()
         if self.config.warm_up:

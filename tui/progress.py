@@ -9,7 +9,7 @@ from textual.signal import Signal
 
 from engine.exercises import EXERCISE_IDS
 from engine.exercises import workspace as ws
-from engine.progress import Progress
+from engine.progress import ProgressStore
 
 from .lessons import exercises, questions
 from .sections import BY_KEY, SECTIONS
@@ -27,9 +27,9 @@ class CourseProgress:
     aside, a save that failed) are shown as app notifications as soon as they arise.
     """
 
-    def __init__(self, app: App, workspace: Path | None = None, store: Progress | None = None):
+    def __init__(self, app: App, workspace: Path | None = None, store: ProgressStore | None = None):
         self.app = app
-        self.store = store or Progress()
+        self.store = store or ProgressStore()
         self.workspace = workspace
         self.changed: Signal[str] = Signal(app, "progress-changed")
         self._digest_cache: tuple[tuple, dict[str, str]] | None = None

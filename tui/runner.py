@@ -230,7 +230,7 @@ class LocalExecutor:
             ctx = self.context()
             if load_data:
                 ctx.mnist  # noqa: B018 (loads it now)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  no device, no data, a broken torch: said
             from engine.jobs import friendly_error
 
             return None, friendly_error(exc)

@@ -60,7 +60,7 @@ def call(fn, *args, filename: str | None = None, **kwargs):
     """fn(*args, **kwargs), with anything it raises (exit() included) turned into a LearnerError."""
     try:
         return fn(*args, **kwargs)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001  learner code may raise anything, exit() included
         if isinstance(exc, SystemExit):
             text = "Your code called exit() or sys.exit() (raise an exception instead, or return)."
             frames = learner_traceback(exc, filename)

@@ -43,7 +43,7 @@ def note() -> BenchmarkNote:
     """The line under the table that says what the benchmark is."""
     try:
         return BenchmarkNote(benchmark_note(benchmark_info()))
-    except Exception as exc:  # the table still shows; only the description is missing
+    except Exception as exc:  # noqa: BLE001  the table still shows; only the description is missing
         return BenchmarkNote(f"Benchmark = this project's model (its description is unavailable: {exc})")
 
 
@@ -80,7 +80,7 @@ def _train(session: TrainingSession) -> Iterator[Event]:
     if session.record is not None and session.record.train_loss:  # a run stopped before its first step is not kept
         try:
             stored: Event = HistoryAdded(RunHistory().add(session.record))
-        except Exception as exc:  # a damaged or unwritable history (HistoryError), or anything else: say why
+        except Exception as exc:  # noqa: BLE001  a damaged or unwritable history (HistoryError), or anything: say why
             stored = HistoryFailed(friendly_error(exc))
         yield stored
     yield done or Done("completed")

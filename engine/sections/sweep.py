@@ -50,7 +50,7 @@ def sweep_job(job: SweepJob, env) -> Iterator[Event]:
         ]
         try:
             stored: Event = SweepStored(group, tuple(RunHistory().add_all(tagged)))
-        except Exception as exc:  # a damaged or unwritable history, or anything else: say why
+        except Exception as exc:  # noqa: BLE001  a damaged or unwritable history, or anything else: say why
             stored = HistoryFailed(friendly_error(exc))
         yield stored
     yield done or Done("completed")

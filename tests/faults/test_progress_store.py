@@ -8,13 +8,13 @@ import pytest
 
 from engine import progress as store
 from engine.history import RunHistory, RunRecord
-from engine.progress import DB_FILE, Progress
+from engine.progress import DB_FILE, ProgressStore
 
 from .damage import KINDS, damage
 
 
 def seed(home):
-    p = Progress(home)
+    p = ProgressStore(home)
     for key in ("intro", "search"):
         p.visit(key)
     p.set_answer("think-3", "gradient steps go downhill")
@@ -37,7 +37,7 @@ def test_a_damaged_progress_file_is_set_aside_and_a_fresh_one_started(tmp_path, 
     else:
         damage(db, kind)
     bad = db.read_bytes()
-    p = Progress(tmp_path)  # never raises
+    p = ProgressStore(tmp_path)  # never raises
     if kind == "zero length":  # an empty file is an empty database: nothing was left in it to keep
         assert p.visited == [] and not p.notices
     else:
@@ -46,25 +46,25 @@ def test_a_damaged_progress_file_is_set_aside_and_a_fresh_one_started(tmp_path, 
         [kept] = tmp_path.glob(f"{DB_FILE}.corrupt-*[0-9]")
         assert kept.read_bytes() == bad  # kept for the learner
     p.visit("intro")  # and work goes on in a fresh file
-    assert Progress(tmp_path).visited == ["intro"]
+    assert ProgressStore(tmp_path).visited == ["intro"]
     assert [r.id for r in RunHistory(tmp_path / "runs.sqlite3").list()] == [rid]  # nothing else lost
 
 
 def test_a_file_replaced_by_garbage_while_the_app_runs_keeps_what_it_knew(tmp_path):
     seed(tmp_path)
-    p = Progress(tmp_path)
+    p = ProgressStore(tmp_path)
     p.close()
     for extra in ("-wal", "-shm"):
         (tmp_path / f"{DB_FILE}{extra}").unlink(missing_ok=True)
     damage(tmp_path / DB_FILE, "garbage")
     assert p.set_answer("think-4", "written after")
     assert "set aside as" in p.take_notices()[0]
-    again = Progress(tmp_path)
+    again = ProgressStore(tmp_path)
     assert again.visited == ["intro", "search"] and set(again.answers) == {"think-3", "think-4"}
 
 
 def test_a_change_made_while_another_program_holds_the_file_is_kept_and_written_later(tmp_path):
-    p = Progress(tmp_path, timeout=0.05)
+    p = ProgressStore(tmp_path, timeout=0.05)
     p.set_answer("q1", "first")
     other = sqlite3.connect(tmp_path / DB_FILE, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
@@ -77,7 +77,7 @@ def test_a_change_made_while_another_program_holds_the_file_is_kept_and_written_
     p.refresh()  # ...also after reading the file again
     assert p.answers["q2"] == "while locked"
     assert p.set_answer("q3", "after")  # and written with the next change
-    assert Progress(tmp_path).answers == {"q1": "first", "q2": "while locked", "q3": "after"}
+    assert ProgressStore(tmp_path).answers == {"q1": "first", "q2": "while locked", "q3": "after"}
 
 
 def _connect_as(monkeypatch, setup) -> None:
@@ -92,26 +92,26 @@ def _connect_as(monkeypatch, setup) -> None:
 
 
 def test_a_full_disk_is_named_and_loses_nothing(tmp_path, monkeypatch):
-    Progress(tmp_path).set_answer("q1", "kept")
+    ProgressStore(tmp_path).set_answer("q1", "kept")
     # No page may be added: what SQLite reports when the disk is full.
     _connect_as(
         monkeypatch, lambda c: c.execute(f"PRAGMA max_page_count = {c.execute('PRAGMA page_count').fetchone()[0]}")
     )
-    p = Progress(tmp_path)
+    p = ProgressStore(tmp_path)
     assert not p.set_answer("q2", "a long answer " * 2000)
     [notice] = p.take_notices()
     assert "is full" in notice and DB_FILE in notice and "Free some space" in notice
     assert p.answers["q2"].startswith("a long answer")
     monkeypatch.undo()
-    assert Progress(tmp_path).answers == {"q1": "kept"}  # nothing else lost
+    assert ProgressStore(tmp_path).answers == {"q1": "kept"}  # nothing else lost
     assert p.set_answer("q3", "room again")
-    assert set(Progress(tmp_path).answers) == {"q1", "q2", "q3"}
+    assert set(ProgressStore(tmp_path).answers) == {"q1", "q2", "q3"}
 
 
 def test_a_read_only_file_is_read_and_named_with_the_fix(tmp_path, monkeypatch):
-    Progress(tmp_path).set_answer("q1", "kept")
+    ProgressStore(tmp_path).set_answer("q1", "kept")
     _connect_as(monkeypatch, lambda c: c.execute("PRAGMA query_only = ON"))  # as a file without write permission
-    p = Progress(tmp_path)
+    p = ProgressStore(tmp_path)
     assert p.answers == {"q1": "kept"}
     assert not p.set_answer("q2", "new")
     [notice] = p.take_notices()

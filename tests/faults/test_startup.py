@@ -6,7 +6,7 @@ import types
 
 from textual.widgets import DataTable
 
-from engine.progress import ANSWERS_FILE, DB_FILE, PROGRESS_FILE, Progress
+from engine.progress import ANSWERS_FILE, DB_FILE, PROGRESS_FILE, ProgressStore
 from tui.screens.home import HomeScreen
 
 from ..tui.snap import make_app, settle
@@ -35,7 +35,7 @@ async def test_the_app_starts_on_damaged_progress_and_answers_and_names_both(fre
         [note] = [n for n in notes if name in n]
         assert why in note and "set aside as" in note and str(fresh_home) in note
     assert not any("Traceback" in n for n in notes)
-    assert Progress(fresh_home).visited == ["intro"]
+    assert ProgressStore(fresh_home).visited == ["intro"]
     assert len(list(fresh_home.glob("*.corrupt-*"))) == 2
 
 
@@ -52,7 +52,7 @@ async def test_the_app_starts_on_a_damaged_progress_database_and_names_it(fresh_
     assert app.return_code in (None, 0)
     [note] = [n for n in notes if DB_FILE in n]
     assert str(fresh_home) in note and "set aside as" in note
-    assert Progress(fresh_home).visited == ["intro"]
+    assert ProgressStore(fresh_home).visited == ["intro"]
 
 
 async def test_the_runs_tab_on_a_garbage_history_says_which_file_and_the_fix(fresh_home):

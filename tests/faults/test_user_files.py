@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from engine.history import HistoryError, RunHistory, RunRecord
-from engine.progress import ANSWERS_FILE, DB_FILE, PROGRESS_FILE, Progress
+from engine.progress import ANSWERS_FILE, DB_FILE, PROGRESS_FILE, ProgressStore
 
 from .damage import KINDS, damage
 
@@ -45,7 +45,7 @@ def test_a_damaged_progress_or_answers_file(tmp_path, name, kind):
         else:
             bad = shape.encode()
             path.write_bytes(bad)
-        p = Progress(tmp_path)  # never raises
+        p = ProgressStore(tmp_path)  # never raises
         [notice] = p.take_notices()
         assert name in notice and str(tmp_path) in notice  # names the file
         assert "set aside as" in notice  # and what was done about it
@@ -106,7 +106,7 @@ def test_a_damaged_run_history(tmp_path, kind):
         conn.close()
     else:
         assert db.read_bytes() == before  # the damaged file is left for the learner to keep or move
-    p = Progress(tmp_path)  # nothing else lost
+    p = ProgressStore(tmp_path)  # nothing else lost
     assert p.visited == GOOD_PROGRESS["visited"] and p.answers == GOOD_ANSWERS["answers"] and not p.notices
 
 

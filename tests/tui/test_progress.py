@@ -7,7 +7,7 @@ import io
 import pytest
 
 from engine.exercises import workspace
-from engine.progress import DB_FILE, Progress
+from engine.progress import DB_FILE, ProgressStore
 from tui.args import parse_args
 from tui.cli import reset_progress
 from tui.screens.home import HomeScreen
@@ -26,7 +26,7 @@ async def test_an_answer_is_saved_as_typed_and_back_after_a_restart(fresh_home):
         card.query_one("TextArea").focus()
         await pilot.press(*"proxy goals")
         await pilot.pause(QuestionCard.SAVE_DELAY + 0.3)  # the debounce has passed: on disk already
-        assert Progress(fresh_home).answers == {card.question.id: "proxy goals"}
+        assert ProgressStore(fresh_home).answers == {card.question.id: "proxy goals"}
     again = make_app(section="intro")
     async with again.run_test(size=(100, 30)) as pilot:
         again.screen.show_pane("questions")
@@ -46,7 +46,7 @@ async def test_an_answer_typed_just_before_leaving_is_not_lost(fresh_home):
         app.screen.query_one("TextArea").focus()
         await pilot.press(*"quick", "escape")  # leaves within the debounce delay
         await pilot.pause()
-    assert "quick" in Progress(fresh_home).answers.values()
+    assert "quick" in ProgressStore(fresh_home).answers.values()
 
 
 async def test_an_answer_written_in_another_window_appears_when_the_question_is_shown_again(fresh_home):
@@ -58,7 +58,7 @@ async def test_an_answer_written_in_another_window_appears_when_the_question_is_
         card.query_one("TextArea").focus()
         await pilot.press(*"mine")
         await pilot.pause(QuestionCard.SAVE_DELAY + 0.3)
-        other = Progress(fresh_home)  # another window on the same data folder
+        other = ProgressStore(fresh_home)  # another window on the same data folder
         other.set_answer(card.question.id, "mine, and more from the other window")
         other.set_answer("think-3", "only there")
         app.screen.show_pane("lesson")
@@ -110,7 +110,7 @@ async def test_a_corrupt_progress_file_is_set_aside_with_a_notice(fresh_home):
 # -- --reset-progress ---------------------------------------------------------------------------------
 def _seed_progress(home):
     home.mkdir(parents=True, exist_ok=True)
-    p = Progress(home)
+    p = ProgressStore(home)
     p.visit("intro")
     p.set_answer("think-3", "a")
     p.close()
@@ -123,7 +123,7 @@ def test_reset_refuses_without_a_terminal(fresh_home, capsys):
     exercise_file = _seed_progress(fresh_home)
     assert not reset_progress(None, ask=lambda q: "y", interactive=False)
     assert "no terminal" in capsys.readouterr().err
-    assert Progress(fresh_home).visited == ["intro"] and exercise_file.read_text() == "# my work\n"
+    assert ProgressStore(fresh_home).visited == ["intro"] and exercise_file.read_text() == "# my work\n"
 
 
 def test_reset_clears_progress_but_keeps_the_exercise_file_unless_confirmed(fresh_home):
@@ -133,7 +133,7 @@ def test_reset_clears_progress_but_keeps_the_exercise_file_unless_confirmed(fres
     out = io.StringIO()
     assert reset_progress(None, ask=lambda q: questions.append(q) or next(answers), interactive=True, out=out)
     assert questions[0].startswith("Clear your progress, answers") and questions[0].endswith("[y/N] ")
-    assert Progress(fresh_home).all_items() == {} and "Cleared 3 item(s)" in out.getvalue()
+    assert ProgressStore(fresh_home).all_items() == {} and "Cleared 3 item(s)" in out.getvalue()
     assert exercise_file.read_text() == "# my work\n" and "was kept" in out.getvalue()
 
 
@@ -141,7 +141,7 @@ def test_reset_of_the_exercise_file_keeps_a_backup(fresh_home):
     exercise_file = _seed_progress(fresh_home)
     answers = iter(["n", "yes"])
     assert reset_progress(None, ask=lambda q: next(answers), interactive=True, out=io.StringIO())
-    assert Progress(fresh_home).visited == ["intro"]  # the first question was declined
+    assert ProgressStore(fresh_home).visited == ["intro"]  # the first question was declined
     assert not exercise_file.exists()
     assert exercise_file.with_name("exercises.py.bak").read_text() == "# my work\n"
 
@@ -157,7 +157,7 @@ def test_home_with_progress_snapshot(snap_compare, size, fresh_home):
     """Marks after the sections: ● visited (1-4), ✔ exercise passed (3), ✎ answered n/m (1, 3, 4); the
     line under the list counts 4/10 sections, 1/4 exercises, 3/8 questions."""
     fresh_home.mkdir(parents=True, exist_ok=True)
-    p = Progress(fresh_home)
+    p = ProgressStore(fresh_home)
     for key in ("intro", "casestudy", "search", "conditioning"):
         p.put("visited", key, "")  # visited, but none opened last: the app starts at home
     p.mark_passed("gradient_update", "0")
