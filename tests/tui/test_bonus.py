@@ -88,6 +88,20 @@ async def test_settings_controls_and_validation(fake_engine):
         assert errors == [] and config["hidden"] == (100, 100) and config["seed"] == 5
 
 
+async def test_enter_in_the_text_settings_moves_on_but_never_starts_training(fake_engine):
+    """Issue 20: Enter in the seed field focused Start, so a second Enter started a run; only s starts."""
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot)
+        screen.query_one("#hidden", Input).focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        assert app.focused.id == "seed"
+        await pilot.press("enter", "enter", "enter")
+        await pilot.pause()
+        assert app.focused.id == "seed" and not screen.busy("train") and FakeSession.instances == []
+
+
 async def test_the_defaults_hint_shows_only_while_the_settings_are_the_defaults(fake_engine):
     """Issue 10: "These are the course's defaults…" stayed after the settings changed."""
     app = bonus_app()

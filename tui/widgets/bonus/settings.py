@@ -192,8 +192,13 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
+        """Enter goes on to the next setting, never onto a button: from the last field it moved to Start,
+        and a second Enter started training (the screen says s starts)."""
         event.stop()
-        self.screen.focus_next()
+        chain = self.screen.focus_chain
+        following = chain[chain.index(event.input) + 1 :] if event.input in chain else []
+        if following and not isinstance(following[0], Button) and following[0] in self.query("*"):
+            following[0].focus()
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#settings-error", Static)
