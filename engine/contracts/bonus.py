@@ -58,6 +58,15 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _unknown(what: str, value, known) -> list[str]:
+    """[the message] when `value` is not one of `known`, else []."""
+    return [] if value in known else [f"unknown {what} {value!r}; choose one of {', '.join(known)}"]
+
+
 def check_hidden(hidden: Sequence[int]) -> tuple[int, ...]:
     """Hidden sizes that are already numbers, by engine.hidden's rules; HiddenSizesError says why not."""
     if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
@@ -90,38 +99,39 @@ class TrainConfig:
 
     def validate(self) -> list[str]:
         """Human messages for impossible values; [] when the run can start."""
-        errors: list[str] = []
-
-        def finite(name: str) -> bool:
-            value = getattr(self, name)
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            if not ok:
-                errors.append(f"{name.replace('_', ' ')} must be a finite number, got {value!r}")
-            return ok
-
-        if self.optimizer not in OPTIMIZERS:
-            errors.append(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-        if finite("lr") and self.lr <= 0:
-            errors.append(f"learning rate must be greater than 0, got {self.lr:g}")
-        if finite("momentum") and not 0 <= self.momentum < 1:
-            errors.append(f"momentum must be in [0, 1), got {self.momentum:g}")
-        if self.optimizer == "Nesterov" and finite("momentum") and self.momentum == 0:
-            errors.append("Nesterov needs momentum greater than 0")
-        if finite("alpha") and not 0 <= self.alpha < 1:
-            errors.append(f"alpha (RMSprop averaging) must be in [0, 1), got {self.alpha:g}")
-        for name in ("beta1", "beta2"):
-            if finite(name) and not 0 <= getattr(self, name) < 1:
-                errors.append(f"{name} must be in [0, 1), got {getattr(self, name):g}")
-        if finite("weight_decay") and self.weight_decay < 0:
-            errors.append(f"weight decay cannot be negative, got {self.weight_decay:g}")
+        errors = _unknown("optimizer", self.optimizer, OPTIMIZERS)
+        errors += self._rate_errors()
         if not _is_int(self.batch_size) or not 1 <= self.batch_size <= MAX_BATCH:
             errors.append(f"batch size must be a whole number from 1 to {MAX_BATCH:,}, got {self.batch_size!r}")
         if not _is_int(self.epochs) or not 1 <= self.epochs <= MAX_EPOCHS:
             errors.append(f"epochs must be a whole number from 1 to {MAX_EPOCHS}, got {self.epochs!r}")
-        if self.schedule not in SCHEDULES:
-            errors.append(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
-        if self.augment not in AUGMENTATIONS:
-            errors.append(f"unknown augmentation {self.augment!r}; choose one of {', '.join(AUGMENTATIONS)}")
+        errors += _unknown("schedule", self.schedule, SCHEDULES)
+        errors += _unknown("augmentation", self.augment, AUGMENTATIONS)
+        return errors + self._run_errors()
+
+    def _rate_errors(self) -> list[str]:
+        """The learning rate and the optimizers' coefficients: finite, and each in its range."""
+        names = ("lr", "momentum", "alpha", "beta1", "beta2", "weight_decay")
+        finite = {name: _finite(getattr(self, name)) for name in names}
+        errors = [
+            f"{n.replace('_', ' ')} must be a finite number, got {getattr(self, n)!r}" for n in names if not finite[n]
+        ]
+        if finite["lr"] and self.lr <= 0:
+            errors.append(f"learning rate must be greater than 0, got {self.lr:g}")
+        if finite["momentum"] and not 0 <= self.momentum < 1:
+            errors.append(f"momentum must be in [0, 1), got {self.momentum:g}")
+        if self.optimizer == "Nesterov" and finite["momentum"] and self.momentum == 0:
+            errors.append("Nesterov needs momentum greater than 0")
+        for name, label in (("alpha", "alpha (RMSprop averaging)"), ("beta1", "beta1"), ("beta2", "beta2")):
+            if finite[name] and not 0 <= getattr(self, name) < 1:
+                errors.append(f"{label} must be in [0, 1), got {getattr(self, name):g}")
+        if finite["weight_decay"] and self.weight_decay < 0:
+            errors.append(f"weight decay cannot be negative, got {self.weight_decay:g}")
+        return errors
+
+    def _run_errors(self) -> list[str]:
+        """How the run is watched and seeded, how much data it sees, and the network's hidden sizes."""
+        errors = []
         if not _is_int(self.val_every) or self.val_every < 1:
             errors.append(f"validation interval must be at least 1 batch, got {self.val_every!r}")
         if not _is_int(self.seed) or self.seed < 0:

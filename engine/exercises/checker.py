@@ -167,18 +167,8 @@ def _wait(proc, read_fd, out: OutputCap, exercise, timeout, startup_timeout, can
         if cancel.is_set():
             return CheckReport(exercise, "cancelled", "Check stopped.")
         if time.monotonic() > deadline:
-            if not ready:
-                return CheckReport(exercise, "broken", f"The checker did not start within {startup_timeout:.0f} s.")
-            return CheckReport(
-                exercise,
-                "timeout",
-                f"Your code ran for more than {timeout:g} s and was stopped: is there a loop that never ends?",
-                output=_drain(proc, out, 0.1),
-            )
-        watched = [fd for fd, done in ((read_fd, eof), (out_fd, out_eof)) if not done]
-        readable = select.select(watched, [], [], 0.05)[0] if watched else []
-        if not watched:
-            time.sleep(0.05)
+            return _overdue(proc, out, exercise, ready, timeout, startup_timeout)
+        readable = _readable([fd for fd, done in ((read_fd, eof), (out_fd, out_eof)) if not done])
         if out_fd in readable:  # drained as it comes, so a check that prints a lot never blocks
             chunk = os.read(out_fd, 65536)
             out_eof = not chunk
@@ -186,38 +176,77 @@ def _wait(proc, read_fd, out: OutputCap, exercise, timeout, startup_timeout, can
         if read_fd in readable:
             chunk = os.read(read_fd, 65536)
             eof = not chunk
-            buffer += chunk
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
-                try:
-                    message = json.loads(line)
-                    phase = message["phase"]
-                except (ValueError, KeyError, TypeError):  # not the runner's (their code wrote there)
-                    continue
-                if phase == "ready":
+            messages, buffer = _messages(buffer + chunk)
+            for message in messages:
+                if message["phase"] == "ready":
                     ready, deadline = True, time.monotonic() + timeout
-                elif phase == "done":
-                    report = CheckReport.from_dict(message["report"])
-                    output = _drain(proc, out)
-                    return CheckReport(**{**report.__dict__, "output": output}) if output else report
-                elif phase == "broken":
-                    return CheckReport(exercise, "broken", message.get("message", "the checker failed"))
+                elif (report := _finished(proc, out, exercise, message)) is not None:
+                    return report
         code = proc.poll()
         if code is not None and (eof or not select.select([read_fd], [], [], 0)[0]):
-            if not ready:
-                return CheckReport(
-                    exercise,
-                    "broken",
-                    f"The checker ended before it started (exit code {code}).",
-                    output=_drain(proc, out),
-                )
-            if code < 0:
-                why = f"it was killed by {_signal_name(code)}" + (" (a crash)" if code == -signal.SIGSEGV else "")
-            else:
-                why = f"it exited with code {code} (os._exit or exit() at the top level?)"
-            return CheckReport(
-                exercise,
-                "crashed",
-                f"Your code ended the checking process before the checks finished: {why}.",
-                output=_drain(proc, out),
-            )
+            return _ended(proc, out, exercise, code, ready)
+
+
+def _readable(fds: list[int]) -> list[int]:
+    """Those of `fds` with something to read within 50 ms (after 50 ms when none is left to watch)."""
+    if not fds:
+        time.sleep(0.05)
+        return []
+    return select.select(fds, [], [], 0.05)[0]
+
+
+def _messages(buffer: bytes) -> tuple[list[dict], bytes]:
+    """The runner's messages in the complete lines of `buffer`, and what is left of it."""
+    messages = []
+    while b"\n" in buffer:
+        line, buffer = buffer.split(b"\n", 1)
+        try:
+            message = json.loads(line)
+            message["phase"]
+        except (ValueError, KeyError, TypeError):  # not the runner's (their code wrote there)
+            continue
+        messages.append(message)
+    return messages, buffer
+
+
+def _finished(proc, out: OutputCap, exercise, message: dict) -> CheckReport | None:
+    """The report a "done" or "broken" message ends the check with; None for any other phase."""
+    if message["phase"] == "done":
+        report = CheckReport.from_dict(message["report"])
+        output = _drain(proc, out)
+        return CheckReport(**{**report.__dict__, "output": output}) if output else report
+    if message["phase"] == "broken":
+        return CheckReport(exercise, "broken", message.get("message", "the checker failed"))
+    return None
+
+
+def _overdue(proc, out: OutputCap, exercise, ready: bool, timeout, startup_timeout) -> CheckReport:
+    if not ready:
+        return CheckReport(exercise, "broken", f"The checker did not start within {startup_timeout:.0f} s.")
+    return CheckReport(
+        exercise,
+        "timeout",
+        f"Your code ran for more than {timeout:g} s and was stopped: is there a loop that never ends?",
+        output=_drain(proc, out, 0.1),
+    )
+
+
+def _ended(proc, out: OutputCap, exercise, code: int, ready: bool) -> CheckReport:
+    """The report when the checking process ended before it sent one."""
+    if not ready:
+        return CheckReport(
+            exercise,
+            "broken",
+            f"The checker ended before it started (exit code {code}).",
+            output=_drain(proc, out),
+        )
+    if code < 0:
+        why = f"it was killed by {_signal_name(code)}" + (" (a crash)" if code == -signal.SIGSEGV else "")
+    else:
+        why = f"it exited with code {code} (os._exit or exit() at the top level?)"
+    return CheckReport(
+        exercise,
+        "crashed",
+        f"Your code ended the checking process before the checks finished: {why}.",
+        output=_drain(proc, out),
+    )

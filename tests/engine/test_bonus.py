@@ -182,3 +182,10 @@ def runs_home():
     from engine.history import RunHistory
 
     return RunHistory()
+
+
+def test_a_value_that_is_not_a_number_is_said_once():
+    """Nesterov checked its momentum again after the range check: a NaN momentum was reported twice."""
+    assert TrainConfig(optimizer="Nesterov", momentum=float("nan")).validate() == [
+        "momentum must be a finite number, got nan"
+    ]
