@@ -16,12 +16,15 @@ os.environ.pop("OPTCOURSE_DATA", None)
 # For the app processes tests start; apps in this process keep "full" (pytest-textual-snapshot
 # imports textual, which reads it, before this file runs).
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
-# The engines' warm template (one per test worker: its socket is named after the cache folder) stays
-# between tests, so each test's engines are forks (~0.1 s), not cold starts (~3 s); stopped at the end.
+# The engines' warm template stays between tests, so each test's engines are forks (~0.1 s), not cold
+# starts (~3 s). Its socket is named after the cache folder, which xdist's workers inherit from the
+# controller: they share one template, stopped by the controller once every worker has finished.
 os.environ.setdefault("OPTCOURSE_TEMPLATE_LINGER", "60")
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the others may still use the template
     from engine.template_client import stop_template
 
     stop_template()
