@@ -215,7 +215,7 @@ _held: list[TemplateClient] = []
 
 def ensure_template(log: Path | None = None) -> TemplateClient:
     """Connect to this install's template, starting it if none runs; held, the connection keeps it warm
-    (`optcourse-tui serve` holds one for its tabs, and stops the template when it stops)."""
+    (`optcourse-tui serve` holds one for its tabs, released when it stops: release_templates)."""
     client = TemplateClient(lambda pid, code: None, log or paths.cache_dir() / "engine.log")
     with client._connecting:
         client._connect()
@@ -223,8 +223,15 @@ def ensure_template(log: Path | None = None) -> TemplateClient:
     return client
 
 
+def release_templates() -> None:
+    """Let go of the templates ensure_template held: each exits once no app uses it."""
+    while _held:
+        _held.pop().close()
+
+
 def stop_template(path: Path | None = None) -> bool:
-    """Ask the template at `path` (default: this install's) to end its engines and exit (tests, benchmarks)."""
+    """Ask the template at `path` (default: this install's) to end every app's engines and exit (tests and
+    benchmarks only: an app's own engines end with the app, and the template once no app is left)."""
     from .protocol import Shutdown
 
     sock = _try_connect(path or socket_path())

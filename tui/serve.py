@@ -148,16 +148,12 @@ def watch_server() -> None:
 
 
 def warm_template() -> None:
-    """Start the engines' template now, in the background: the first tab's engine is then a fork, not a cold
-    start, and every tab shares it (stopped with the server)."""
+    """Start the engines' template before the first tab (it listens within a second, then imports torch): every
+    tab's engines are forks of it, and it is the server's, not the first tab's (which would mark it as its own)."""
+    from engine.template_client import TemplateError, ensure_template
 
-    def start() -> None:
-        with contextlib.suppress(Exception):  # each app reports what keeps its engine from starting
-            from engine.template_client import ensure_template
-
-            ensure_template()
-
-    threading.Thread(target=start, name="optcourse-warm-template", daemon=True).start()
+    with contextlib.suppress(TemplateError, OSError):  # each app reports what keeps its engine from starting
+        ensure_template()
 
 
 def make_server(host: str, port: int, app_argv: list[str], max_sessions: int | None = None):
@@ -283,9 +279,9 @@ def make_server(host: str, port: int, app_argv: list[str], max_sessions: int | N
             # Before aiohttp waits (60 s) for open websockets: stop every tab's app, then close them.
             await asyncio.gather(*(s.stop() for s in list(self.services)), return_exceptions=True)
             await asyncio.gather(*(ws.close() for ws in list(self.sockets)), return_exceptions=True)
-            from engine.template_client import stop_template
+            from engine.template_client import release_templates
 
-            await asyncio.get_running_loop().run_in_executor(None, stop_template)
+            release_templates()  # the template exits once no app of this user needs it (a terminal's may)
 
     return CourseServer()
 
