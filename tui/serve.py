@@ -1,19 +1,18 @@
 """`optcourse-tui serve`: the app in a web browser through textual-serve, one app process per browser tab.
 
 textual-serve (1.1.x, read for this) runs the app command through a shell for each websocket,
-speaks to it over stdin/stdout, and stops it only by asking it to quit. This module adds what
-a course that runs learner code needs: the app command is exec'd (so the app is the server's
-own child and can be killed), an app that does not quit when asked is terminated, every app
-is stopped when the server stops, an app whose server died exits by itself, the page's
-websocket address follows the address the browser used (so any SSH forwarded port works), and
-a websocket from another web site or a rebound DNS name is refused (browsers let any page
-open a websocket to 127.0.0.1).
+speaks to it over stdin/stdout, and stops it only by asking it to quit. This module (with its
+server, tui/serve_server.py) adds what a course that runs learner code needs: the app command
+is exec'd (so the app is the server's own child and can be killed), an app that does not quit
+when asked is terminated, every app is stopped when the server stops, an app whose server died
+exits by itself, the page's websocket address follows the address the browser used (so any SSH
+forwarded port works), and a websocket from another web site or a rebound DNS name is refused
+(browsers let any page open a websocket to 127.0.0.1).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import ipaddress
 import logging
@@ -158,132 +157,25 @@ def warm_template() -> None:
 
 def make_server(host: str, port: int, app_argv: list[str], max_sessions: int | None = None):
     """The textual-serve Server, with this module's process handling and request checks."""
-    from aiohttp import web
-    from textual_serve.app_service import AppService
-    from textual_serve.server import Server, to_int
+    from .serve_server import CourseServer, Policy
 
-    class CourseAppService(AppService):
-        """One tab's app: exec'd in its own process group, terminated if it does not quit when asked."""
+    policy = Policy(
+        max_sessions=max_sessions or default_max_sessions(),
+        env={"PYTHONPATH": _ROOT, SERVED_ENV: str(os.getpid())},
+        quit_grace=QUIT_GRACE,
+        refusal=refusal,
+        full_page=full_page,
+    )
+    return CourseServer(app_command(app_argv), host, port, policy)
 
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._stopping: asyncio.Task | None = None
 
-        def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
-            env = super()._build_environment(width, height)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, env.get("PYTHONPATH")]))
-            env[SERVED_ENV] = str(os.getpid())
-            return env
-
-        async def _open_app_process(self, width: int = 80, height: int = 24):
-            self._process = process = await asyncio.create_subprocess_shell(
-                self.command,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=self._build_environment(width=width, height=height),
-                start_new_session=True,  # its own process group: a kill reaches whatever it started
-            )
-            self._stdin = process.stdin
-            return process
-
-        async def stop(self) -> None:
-            if self._stopping is None:  # the websocket's end and the server's shutdown may both ask
-                self._stopping = asyncio.ensure_future(self._stop())
-            await asyncio.shield(self._stopping)
-
-        async def _stop(self) -> None:
-            task, process = self._task, self._process
-            if task is None or process is None:
-                return
-            with contextlib.suppress(Exception):
-                await self.send_meta({"type": "quit"})
-            for sig in (None, signal.SIGTERM, signal.SIGKILL):
-                if sig is not None and process.returncode is None:
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.killpg(process.pid, sig)
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(process.wait(), QUIT_GRACE)
-                    break
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(task, QUIT_GRACE)
-            self._task = None
-
-    class CourseServer(Server):
-        def __init__(self) -> None:
-            super().__init__(app_command(app_argv), host=host, port=port, title="optcourse-tui")
-            self.max_sessions = max_sessions or default_max_sessions()
-            self.services: set[CourseAppService] = set()
-            self.sockets: set[web.WebSocketResponse] = set()
-
-        def _allowed(self, request: web.Request) -> str:
-            """Why a request is refused ("" if allowed): a rebound DNS name, or a websocket from another site."""
-            host = request.host
-            if is_loopback(self.host) and not is_loopback(urlsplit(f"//{host}").hostname or ""):
-                return f"this server answers only to a loopback address, not {host!r}"
-            origin = request.headers.get("Origin")
-            if origin is not None and urlsplit(origin).netloc != host:
-                return f"a page from {origin!r} may not open a session"
-            return ""
-
-        async def handle_index(self, request: web.Request):
-            if why := self._allowed(request):
-                raise web.HTTPForbidden(text=why)
-            if len(self.services) >= self.max_sessions:
-                return web.Response(text=full_page(self.max_sessions), content_type="text/html", status=503)
-            # The page's websocket and static addresses as the browser reached us (any forwarded port).
-            self.public_url = f"{request.scheme}://{request.host}"
-            return await super().handle_index(request)
-
-        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
-            # As textual-serve 1.1.3's, plus the request check and the bookkeeping used at shutdown.
-            if why := self._allowed(request):
-                raise web.HTTPForbidden(text=why)
-            websocket = web.WebSocketResponse(heartbeat=15)
-            width = to_int(request.query.get("width", "80"), 80)
-            height = to_int(request.query.get("height", "24"), 24)
-            service: CourseAppService | None = None
-            try:
-                await websocket.prepare(request)
-                self.sockets.add(websocket)
-                if len(self.services) >= self.max_sessions:  # the page was served before the last place went
-                    n = self.max_sessions
-                    full = f"\r\n  The server is full ({n} session{'s' if n != 1 else ''}): reload the page later.\r\n"
-                    await websocket.send_bytes(full.encode())
-                    return websocket
-                service = CourseAppService(
-                    self.command,
-                    write_bytes=websocket.send_bytes,
-                    write_str=websocket.send_str,
-                    close=websocket.close,
-                    download_manager=self.download_manager,
-                    debug=self.debug,
-                )
-                self.services.add(service)
-                await service.start(width, height)
-                await self._process_messages(websocket, service)
-            except asyncio.CancelledError:
-                pass
-            except Exception as error:
-                log.exception(error)
-            finally:
-                if service is not None:
-                    await service.stop()
-                    self.services.discard(service)
-                self.sockets.discard(websocket)
-                with contextlib.suppress(Exception):
-                    await websocket.close()
-            return websocket
-
-        async def on_shutdown(self, app: web.Application) -> None:
-            # Before aiohttp waits (60 s) for open websockets: stop every tab's app, then close them.
-            await asyncio.gather(*(s.stop() for s in list(self.services)), return_exceptions=True)
-            await asyncio.gather(*(ws.close() for ws in list(self.sockets)), return_exceptions=True)
-            from engine.template_client import release_templates
-
-            release_templates()  # the template exits once no app of this user needs it (a terminal's may)
-
-    return CourseServer()
+def refusal(server_host: str, host: str, origin: str | None) -> str:
+    """Why a request is refused ("" if allowed): a rebound DNS name, or a websocket from another site."""
+    if is_loopback(server_host) and not is_loopback(urlsplit(f"//{host}").hostname or ""):
+        return f"this server answers only to a loopback address, not {host!r}"
+    if origin is not None and urlsplit(origin).netloc != host:
+        return f"a page from {origin!r} may not open a session"
+    return ""
 
 
 def main(argv: list[str]) -> int:
