@@ -18,6 +18,12 @@ from pathlib import Path
 
 from . import syntax
 
+MAX_EDIT_BYTES = 256 * 1024  # larger files are refused: typing in a bigger TextArea lags (0.35 s a key at 1 MB)
+HIGHLIGHT_BYTES = 64 * 1024  # tree-sitter reparses the whole file at each key: ~40 ms at 64 KB
+# tree-sitter-python looks ahead over a run of comment lines at each of them: a key costs ~25 ms after 80
+# such lines, ~450 ms after 300 (the issue's 2 MB comment block froze the app); longer runs go unhighlighted.
+MAX_COMMENT_RUN = 100
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -25,7 +31,9 @@ class Loaded:
 
     text: str
     fingerprint: str | None  # None: the file does not exist (or could not be read)
-    error: str = ""  # why it could not be read, in words
+    error: str = ""  # why it cannot be edited here, with the way out
+    plain: str = ""  # why it is shown without highlighting ("" when it is highlighted)
+    link: str = ""  # where the file really is, when the path is a symbolic link
 
 
 @dataclass(frozen=True)
@@ -39,32 +47,70 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def size_text(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
+
+
 def fingerprint(path: Path) -> str | None:
-    """The digest of the file's bytes now; None if it does not exist or cannot be read."""
+    """The digest of the file's bytes now (of its size and time for a file too large to edit: reading it all
+    every poll would cost the UI); None if it does not exist or cannot be read."""
     try:
+        st = os.stat(path)
+        if st.st_size > MAX_EDIT_BYTES:
+            return f"stat:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
         return _digest(Path(path).read_bytes())
     except OSError:
         return None
 
 
+def link_target(path: Path) -> str:
+    """Where a symbolic link at `path` points (resolved), else ""."""
+    return str(Path(path).resolve()) if Path(path).is_symlink() else ""
+
+
 def load(path: Path) -> Loaded:
     """Read the file as UTF-8 text, keeping its line endings (the editor writes them back as they were)."""
+    path = Path(path)
+    link = link_target(path)
     try:
-        data = Path(path).read_bytes()
+        size = os.stat(path).st_size
+        if size > MAX_EDIT_BYTES:
+            return Loaded(
+                "",
+                fingerprint(path),
+                f"{path.name} is {size_text(size)}; the app's editor opens files up to {size_text(MAX_EDIT_BYTES)}: "
+                "edit it in another editor, or shorten it",
+                link=link,
+            )
+        data = path.read_bytes()
     except FileNotFoundError:
-        return Loaded("", None, f"{Path(path).name} does not exist")
+        return Loaded("", None, f"{path.name} does not exist", link=link)
     except OSError as exc:
-        return Loaded("", None, f"cannot read {Path(path).name}: {exc.strerror or exc}")
+        return Loaded("", None, f"cannot read {path.name}: {exc.strerror or exc}", link=link)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Loaded(
             "",
             _digest(data),
-            f"{Path(path).name} is not UTF-8 text (byte {exc.start}): save it as UTF-8 in another editor, "
+            f"{path.name} is not UTF-8 text (byte {exc.start}): save it as UTF-8 in another editor, "
             "or move it away to get a fresh copy with every stub",
+            link=link,
         )
-    return Loaded(text, _digest(data))
+    return Loaded(text, _digest(data), plain=highlight_problem(text), link=link)
+
+
+def highlight_problem(text: str) -> str:
+    """Why highlighting `text` would make typing lag, or ""."""
+    if len(text.encode("utf-8")) > HIGHLIGHT_BYTES:
+        return f"larger than {size_text(HIGHLIGHT_BYTES)}"
+    run = longest = 0
+    for line in text.splitlines():
+        run = run + 1 if line.lstrip().startswith("#") or not line.strip() else 0
+        longest = max(longest, run)
+    if longest > MAX_COMMENT_RUN:
+        return f"a block of {longest} comment lines"
+    return ""
 
 
 def save(path: Path, text: str, expected: str | None, *, force: bool = False) -> Saved:
@@ -72,9 +118,10 @@ def save(path: Path, text: str, expected: str | None, *, force: bool = False) ->
 
     Written through a temporary file in the same folder, flushed to disk and renamed over the
     old one, so a reader (the checker, the learner's own editor) never sees half a file; the
-    file's permission bits are kept.
+    file's permission bits are kept. A symbolic link stays a link: its file is written.
     """
-    path = Path(path)
+    link = Path(path)
+    path = link.resolve() if link.is_symlink() else link  # through a link to its file, never over the link
     current = fingerprint(path)
     if not force and current != expected:
         return Saved("conflict", current, f"{path.name} changed on disk since it was loaded")
@@ -96,7 +143,8 @@ def save(path: Path, text: str, expected: str | None, *, force: bool = False) ->
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        return Saved("error", current, f"could not save {path.name}: {exc.strerror or exc}")
+        what = f"{path}, the file {link.name} links to" if path != link else path.name
+        return Saved("error", current, f"could not save {what}: {exc.strerror or exc}")
     return Saved("saved", _digest(data))
 
 

@@ -71,7 +71,8 @@ def ensure(folder: Path | None = None) -> WorkspaceState:
     path = workspace_file(folder)
     created = False
     if not path.exists():
-        atomic_write_text(path, render())
+        # A link to a file not there yet: the file is made where it points, and the link stays a link.
+        atomic_write_text(path.resolve() if path.is_symlink() else path, render())
         created = True
     state = read(path)
     return WorkspaceState(path, created, state.missing, state.syntax_error, state.digests)

@@ -79,3 +79,52 @@ def test_start_line_is_the_stubs_raise_line_else_the_def():
     broken = text + "\ndef (:\n"  # does not parse: found by the text alone
     assert editing.start_line(broken, "momentum_update") == row
     assert editing.start_line(text, "no_such_function") is None
+
+
+def test_a_file_too_large_to_edit_is_refused_by_its_size_and_fingerprinted_cheaply(tmp_path):
+    path = tmp_path / "exercises.py"
+    path.write_text(workspace.render() + "# a long comment\n" * (2 * 2**20 // 17))  # the issue's 2 MB file
+    loaded = editing.load(path)
+    assert loaded.text == "" and "2.0 MB" in loaded.error and "256 KB" in loaded.error
+    assert "another editor" in loaded.error and "shorten it" in loaded.error
+    assert loaded.fingerprint == editing.fingerprint(path) and loaded.fingerprint.startswith("stat:")
+
+
+def test_highlighting_is_left_off_where_it_would_make_typing_lag(tmp_path):
+    stubs = workspace.render()
+    assert editing.highlight_problem(stubs) == ""
+    assert editing.highlight_problem(stubs + "# note\n" * 150) == "a block of 150 comment lines"
+    assert editing.highlight_problem(stubs + "x = 1\n" * 12000).startswith("larger than 64 KB")
+    path = tmp_path / "exercises.py"
+    path.write_text(stubs + "# note\n" * 150)
+    assert editing.load(path).plain == "a block of 150 comment lines" and not editing.load(path).error
+
+
+def test_a_symbolic_link_stays_a_link_and_saving_writes_its_file(tmp_path):
+    real = tmp_path / "elsewhere" / "mine.py"
+    real.parent.mkdir()
+    real.write_text("x = 1\n")
+    path = tmp_path / "exercises.py"
+    path.symlink_to(real)
+    loaded = editing.load(path)
+    assert loaded.text == "x = 1\n" and loaded.link == str(real)
+    assert editing.save(path, "x = 2\n", loaded.fingerprint).status == "saved"
+    assert path.is_symlink() and real.read_text() == "x = 2\n"  # the issue: the link became a plain file
+    real.parent.chmod(0o500)  # the link's folder cannot take a new file: refused, saying where
+    try:
+        result = editing.save(path, "x = 3\n", editing.fingerprint(path))
+        if os.geteuid() != 0:
+            assert result.status == "error" and str(real) in result.message and "links to" in result.message
+    finally:
+        real.parent.chmod(0o700)
+    assert path.is_symlink()
+
+
+def test_a_link_to_a_file_not_there_yet_gets_the_stubs_where_it_points(tmp_path):
+    target = tmp_path / "repo" / "exercises.py"
+    target.parent.mkdir()
+    folder = tmp_path / "workspace"
+    folder.mkdir()
+    (folder / "exercises.py").symlink_to(target)
+    state = workspace.ensure(folder)
+    assert state.created and (folder / "exercises.py").is_symlink() and target.read_text() == workspace.render()

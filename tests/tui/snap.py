@@ -30,14 +30,16 @@ def make_app(section: str | None = None, **config) -> OptCourseApp:
 
 
 def no_blink(app) -> None:
-    """Cursor blink makes screenshots depend on timing."""
-    for widget in app.query("*"):
-        if isinstance(widget, (Input, TextArea)):
-            widget.cursor_blink = False
+    """Cursor blink makes screenshots depend on timing. A TextArea's line cache (Textual 8.2) keys a line
+    without its cursor the same whether the cursor was in its blink's off phase or blink is off: it is
+    emptied, or a line drawn in the off phase would stay cursor-less."""
     for screen in app.screen_stack:
         for widget in screen.query("*"):
-            if isinstance(widget, (Input, TextArea)):
+            if isinstance(widget, (Input, TextArea)) and widget.cursor_blink:
                 widget.cursor_blink = False
+                if isinstance(widget, TextArea):
+                    widget._line_cache.clear()
+                    widget.refresh()
 
 
 async def settle(pilot, rounds: int = 3, limit: int = 50) -> None:

@@ -293,6 +293,37 @@ async def test_a_file_that_is_not_utf8_is_never_edited_and_lets_no_key_through()
     assert editing.load(path).error
 
 
+async def test_a_2_mb_file_is_refused_by_its_size_and_the_app_keeps_answering():
+    """The issue's case: Section 3's Exercise tab on a 2 MB exercises.py froze the app while memory grew."""
+    path = workspace.workspace_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(workspace.render() + "# a long comment block\n" * (2 * 2**20 // 23))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane, editor = await edit_here(app, pilot)
+        assert app.focused is pane and "2.0 MB" in status(pane) and "up to 256 KB" in status(pane)
+        assert "another editor" in status(pane) and editor.area.text == ""
+        await pilot.press("s")  # and the keys act at once
+        assert "Try it yourself first" in status(pane)
+
+
+async def test_a_linked_exercise_file_is_said_as_such_and_saving_keeps_the_link(tmp_path):
+    real = tmp_path / "repo" / "mine.py"
+    real.parent.mkdir()
+    real.write_text(workspace.render())
+    path = workspace.workspace_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(real)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane, editor = await edit_here(app, pilot)
+        assert f"a link to {real}" in str(pane.query_one("#ex-file").render())
+        assert f"→ {real} (a link: saving writes there)" in str(editor.query_one("#ed-info").render())
+        await pilot.press(*"# mine", "ctrl+s")
+        await pilot.pause()
+        assert path.is_symlink() and "# mine" in real.read_text()
+
+
 # -- snapshots ----------------------------------------------------------------------------------------
 async def _editing(pilot) -> None:
     await edit_here(pilot.app, pilot)

@@ -57,6 +57,8 @@ class ExerciseEditor(Vertical):
         self._area: CodeArea | None = None  # made when the file is first loaded (see `area`)
         self._error = ""  # why the file cannot be edited here (then the editor is read-only)
         self._sticky = False  # the info line holds news (saved, reloaded, an error) until the next edit
+        self._plain = ""  # why the text is shown without highlighting
+        self._link = ""  # where the file really is, when its path is a symbolic link
 
     def compose(self) -> ComposeResult:
         yield Static("", id="ed-info", markup=False)
@@ -125,7 +127,7 @@ class ExerciseEditor(Vertical):
         self._base = loaded.text
         self._set_text(loaded.text)
         self._loaded = True
-        self._error = loaded.error
+        self._error, self._link = loaded.error, loaded.link
         self.show_state()
         return "error" if loaded.error else outcome
 
@@ -137,7 +139,13 @@ class ExerciseEditor(Vertical):
     def _set_text(self, text: str) -> None:
         area = self.area
         row = area.cursor_location[0]
+        self._plain = editing.highlight_problem(text)
+        language = None if self._plain else "python"
+        if area.language != language:
+            area.language = None  # before the text: highlighting a long one would be slow (see editing)
         area.load_text(text)
+        if area.language != language:
+            area.language = language
         if row:
             area.move_cursor((min(row, area.document.line_count - 1), 0))
 
@@ -205,6 +213,8 @@ class ExerciseEditor(Vertical):
 
     def show_state(self) -> None:
         name = self.path.name if self.path else "exercises.py"
+        if self._link:
+            name += f" → {self._link} (a link: saving writes there)"
         if self._error:
             self.say(f"Cannot edit here: {self._error}.", "-bad", sticky=True)
         elif self._disk_changed and self.dirty:
@@ -214,7 +224,8 @@ class ExerciseEditor(Vertical):
         else:
             line = editing.function_line(self.area.text, self.function)
             where = f" · {self.function} at line {line + 1}" if line is not None else ""
-            self.say(f"{name} · saved{where}")
+            plain = f" · no highlighting ({self._plain}: it would slow typing)" if self._plain else ""
+            self.say(f"{name} · saved{where}{plain}")
 
     def say(self, text: str, tone: str = "", *, sticky: bool = False) -> None:
         """Show `text` on the info line; a sticky one stays until the learner edits again."""

@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.widgets import Markdown, Static
 
 from engine import paths
-from engine.exercises import catalog, checker, workspace
+from engine.exercises import catalog, checker, editing, workspace
 from engine.exercises.report import CheckReport
 
 from ..course_app import CourseApp
@@ -130,6 +130,8 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
             self.set_status(f"Could not create your exercise file {self.path}: {exc.strerror or exc}.", "missing")
             return
         line = f"Your file: {shown_path(state.path)}"
+        if link := editing.link_target(state.path):
+            line += f", a link to {link}"
         self.query_one("#ex-file", Static).update(line)
         stub = self.query_one("#ex-stub", Markdown)
         if state.created:
