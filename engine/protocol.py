@@ -100,8 +100,9 @@ class Poisoned:
 class Spawn:
     """Fork an engine; the app's end of its socket follows as a passed file descriptor.
 
-    `role`: "reference" (long-lived, never runs learner code) or "learner" (one run, then discarded,
-    under limits). `env` and `cwd` are the app's, so the engine behaves as if the app had started it.
+    `role`: "reference" (long-lived, never runs learner code), "learner" (one run, then discarded,
+    under limits) or "check" (engine.exercises.runner on `args`). `env` and `cwd` are the app's, so
+    the process behaves as if the app had started it.
     """
 
     request: int
@@ -110,6 +111,8 @@ class Spawn:
     env: Mapping[str, str]
     cwd: str
     log: str
+    args: tuple[str, ...] = ()  # a check's: the learner's file, the exercise, the data folder
+    fds: int = 1  # file descriptors that follow: an engine's socket; a check's status and output pipes
 
 
 @dataclass(frozen=True)

@@ -120,15 +120,16 @@ class Template:
 
         try:
             message = client.conn.recv()
-            fds = recvfds(client.sock, 1) if isinstance(message, Spawn) else []
+            fds = recvfds(client.sock, message.fds) if isinstance(message, Spawn) else []
         except (EOFError, OSError, pickle.UnpicklingError, RuntimeError):
             self._drop(client)
             return True
         if isinstance(message, Spawn):
             try:
-                self._spawn(client, message, fds[0])
+                self._spawn(client, message, fds)
             finally:
-                os.close(fds[0])
+                for fd in fds:
+                    os.close(fd)
         elif isinstance(message, Shutdown):  # tests and benchmarks: end every engine and exit now
             for other in list(self.clients.values()):
                 self._drop(other)
@@ -155,7 +156,7 @@ class Template:
         client.sock.close()
 
     # -- engines --------------------------------------------------------------------------------
-    def _spawn(self, client: _Client, request, fd: int) -> None:
+    def _spawn(self, client: _Client, request, fds: list[int]) -> None:
         from engine.protocol import Spawned
 
         if self.failed:
@@ -165,14 +166,14 @@ class Template:
         if pid == 0:
             code = 1
             try:
-                code = self._become_engine(request, fd)
+                code = self._become(request, fds)
             finally:
                 os._exit(code)
         self.engines[pid] = client
         client.engines.add(pid)
         self._tell(client, Spawned(request.request, pid))
 
-    def _become_engine(self, request, fd: int) -> int:
+    def _become(self, request, fds: list[int]) -> int:
         """In the forked child: shed the template's sockets and signals, take the app's surroundings, serve."""
         from engine.proctree import become_subreaper, die_with_parent
 
@@ -197,9 +198,11 @@ class Template:
             os.dup2(log, 1)
             os.dup2(log, 2)
             os.close(log)
+        if request.role == "check":
+            return _check(request, fds)
         from engine.server import EngineServer
 
-        conn = Connection(fd)
+        conn = Connection(fds[0])
         server = EngineServer(conn.send, request.settings, role=request.role)
         if server.start():
             server.serve(conn)
@@ -231,6 +234,22 @@ class Template:
 
         for orphan in children_of(os.getpid()) - set(self.engines):
             end_tree(orphan, group=False)
+
+
+def _check(request, fds: list[int]) -> int:
+    """A check (engine.exercises.runner): its status on fds[0], what the learner's code prints on fds[1]."""
+    import io
+
+    status, out = fds
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.close(out)
+    sys.stdout = io.TextIOWrapper(open(1, "wb", buffering=0, closefd=False), write_through=True)  # noqa: SIM115
+    sys.stderr = io.TextIOWrapper(open(2, "wb", buffering=0, closefd=False), write_through=True)  # noqa: SIM115
+    from engine.exercises.runner import main as check
+
+    path, exercise, data_dir = request.args
+    return check([path, exercise, str(status), data_dir])
 
 
 def _first_uses(torch) -> None:

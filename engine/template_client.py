@@ -152,14 +152,24 @@ class TemplateClient:
             event.set()
 
     # -- engines --------------------------------------------------------------------------------
-    def spawn(self, settings: EngineSettings, role: str, theirs: socket.socket, token: str) -> int:
-        """Fork an engine that talks over `theirs` (the caller keeps the other end); its pid.
+    def spawn(
+        self,
+        settings: EngineSettings,
+        role: str,
+        fds: list[int],
+        token: str,
+        *,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> int:
+        """Fork a process of `role` (an engine talking over fds[0]; a check: its status and output pipes); its pid.
 
         Blocks until the template has forked it: a template that is just starting imports torch first.
         """
         if self.closed:
             raise TemplateError("the app is closing")
-        env = dict(os.environ)
+        env = dict(os.environ if env is None else env)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ENGINE_DIR.parent), env.get("PYTHONPATH", "")) if p)
         from .proctree import TOKEN_VAR
 
@@ -177,8 +187,8 @@ class TemplateClient:
                 raise TemplateError("the engine's template has gone")
             self._waiting[request] = waiting
             try:
-                conn.send(Spawn(request, settings, role, env, os.getcwd(), str(self.log)))
-                sendfds(sock, [theirs.fileno()])
+                conn.send(Spawn(request, settings, role, env, cwd or os.getcwd(), str(self.log), args, len(fds)))
+                sendfds(sock, fds)
             except OSError as exc:
                 self._waiting.pop(request, None)
                 raise TemplateError(f"cannot reach the engine's template: {exc}") from exc

@@ -126,7 +126,7 @@ class EngineHost:
 
     def _run(self, engine: Engine, theirs: socket.socket) -> None:
         try:
-            engine.pid = self.client.spawn(self.settings, engine.role, theirs, engine.token)
+            engine.pid = self.client.spawn(self.settings, engine.role, [theirs.fileno()], engine.token)
         except TemplateError as exc:
             engine.note(StartFailed(str(exc)))
             self.handle(engine, StartFailed(str(exc)))

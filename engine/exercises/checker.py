@@ -12,14 +12,12 @@ import os
 import secrets
 import select
 import signal
-import subprocess
-import sys
 import threading
 import time
 import traceback
 from pathlib import Path
 
-from . import workspace
+from . import forked, workspace
 from .processes import FILE_VAR, MEMORY_VAR, TOKEN_VAR, OutputCap, end_check
 from .report import CheckReport
 
@@ -85,25 +83,10 @@ def check(
         PYTHONUNBUFFERED="1",
         **{TOKEN_VAR: token, MEMORY_VAR: str(int(memory_limit)), FILE_VAR: str(file_limit or "")},
     )
-    try:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "engine.exercises.runner",
-                str(path.resolve()),
-                exercise,
-                str(write_fd),
-                str(data_dir or ""),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,  # read as it comes, only its start and end kept
-            stderr=subprocess.STDOUT,
-            pass_fds=(write_fd,),
-            cwd=path.parent,
-            env=env,
-            start_new_session=True,
-        )
+    try:  # forked from the warm template (torch and MNIST loaded), else started afresh
+        proc = forked.start(path, exercise, write_fd, env, str(data_dir or ""), token)
+        if proc is None:
+            proc = forked.popen(path, exercise, write_fd, env, str(data_dir or ""))
     except OSError as exc:
         os.close(read_fd)
         return CheckReport(exercise, "broken", f"The checker could not start: {exc}.")

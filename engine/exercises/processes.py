@@ -7,8 +7,6 @@ every descendant and every process carrying the token, until none is left (as fo
 
 from __future__ import annotations
 
-import subprocess
-
 from ..proctree import TOKEN_VAR, alive, become_subreaper, end_tree, limit_memory
 
 __all__ = ["FILE_VAR", "MEMORY_VAR", "TOKEN_VAR", "OutputCap", "alive", "become_subreaper", "end_check", "limit_memory"]
@@ -67,8 +65,9 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def end_check(proc: subprocess.Popen, token: str, seconds: float = 3.0) -> None:
-    """Kill the checking process, its process group and everything it started (proctree.end_tree); reap it."""
+def end_check(proc, token: str, seconds: float = 3.0) -> None:
+    """Kill the checking process (a subprocess.Popen or a forked.ForkedCheck), its process group and everything
+    it started (proctree.end_tree); reap it."""
     end_tree(proc.pid, token, seconds)
     if proc.poll() is None:
         proc.kill()
