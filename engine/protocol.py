@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .context import EngineSettings
 from .contracts.base import Job
+from .settings import EngineSettings
 
 
 # -- app -> engine ----------------------------------------------------------------------------------

@@ -25,8 +25,8 @@ from multiprocessing.reduction import sendfds
 from pathlib import Path
 
 from . import paths
-from .context import EngineSettings
 from .protocol import Exited, Spawn, Spawned, TemplateFailed
+from .settings import EngineSettings
 
 ENGINE_DIR = Path(__file__).resolve().parent
 START_LIMIT = 20.0  # seconds for a new template to listen (it binds before importing torch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.context import EngineSettings
+from engine.settings import EngineSettings
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class AppConfig:
 
     def engine_settings(self) -> EngineSettings:
         data_dir = self.data_dir.expanduser().resolve() if self.data_dir is not None else None
-        from engine.context import default_threads
+        from engine.settings import default_threads
 
         # One core stays with the interface: measured on 2 cores, a second torch thread spinning
         # against the UI's redraws made Section 7 7x slower (benchmarks/bench_in_app.py).

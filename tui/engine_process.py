@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.context import EngineSettings
 from engine.events import Failed
 from engine.protocol import Batch, DataReady, Ended, Poisoned, StartFailed
+from engine.settings import EngineSettings
 
 from .engines import CANCEL_GRACE, SILENT_LIMIT, Engine, EngineHost, exit_description
 from .runner import Run

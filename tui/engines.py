@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from engine.context import EngineSettings
 from engine.proctree import end_tree, state_of
 from engine.protocol import Ready, StartFailed
+from engine.settings import EngineSettings
 from engine.template_client import TemplateClient, TemplateError
 
 CANCEL_GRACE = 0.5  # seconds a cancelled run may take to let go before its engine is replaced

@@ -17,9 +17,9 @@ from typing import Protocol
 from textual.message import Message
 from textual.widget import Widget
 
-from engine.context import EngineSettings
 from engine.contracts.base import Job
 from engine.resources import Estimate
+from engine.settings import EngineSettings
 
 
 class EngineEvents(Message):

@@ -13,7 +13,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from ..context import EngineSettings
+from ..settings import EngineSettings
 from ..template_client import TemplateClient, TemplateError
 
 _lock = threading.Lock()

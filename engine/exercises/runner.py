@@ -13,8 +13,8 @@ import json
 import os
 import sys
 
-from ..context import Limits
 from ..proctree import file_limit_as_error, limit_file_size
+from ..settings import Limits
 from .processes import FILE_VAR, MEMORY_VAR, become_subreaper, limit_memory
 
 
