@@ -47,6 +47,7 @@ class Template:
         self.engines: dict[int, _Client] = {}  # pid -> the app that asked for it
         self.selector = selectors.DefaultSelector()
         self.failed: str | None = None
+        self.warm = False  # the first uses done (_first_uses): once the first apps' engines are forked
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -66,7 +67,6 @@ class Template:
 
             for module in pkgutil.iter_modules(sections.__path__):  # every job's compute function
                 __import__(f"engine.sections.{module.name}")
-            _first_uses(torch)
             with contextlib.suppress(Exception):  # a missing or damaged MNIST is each engine's to report
                 load_mnist(None, "cpu")
         except Exception as exc:  # noqa: BLE001  a broken install fails torch's import in many ways: apps are told
@@ -87,7 +87,10 @@ class Template:
                 idle_since = time.monotonic()
             elif time.monotonic() - idle_since >= self.linger:
                 return
-            for key, _ in self.selector.select(timeout=0.5):
+            ready = self.selector.select(timeout=0.5 if self.warm else 0.2)
+            if not ready and not self.warm:
+                self._warm_up()
+            for key, _ in ready:
                 if key.data == "accept":
                     self._accept()
                 elif key.data == "wake":
@@ -99,6 +102,20 @@ class Template:
             if self._reap() or time.monotonic() - swept > 5.0:
                 self._sweep()
                 swept = time.monotonic()
+
+    def _warm_up(self) -> None:
+        """Once idle, do what torch does only on first use (an optimizer's first step imports torch._dynamo:
+        seconds), so that engines forked from now on start warm. Not before the first engines: an app's
+        first engine comes as soon as on a cold start, and pays this on its first optimizer step instead."""
+        self.warm = True
+        if self.failed:
+            return
+        with contextlib.suppress(Exception):  # then each engine does it on first use
+            import torch
+
+            _first_uses(torch)
+        gc.collect()
+        gc.freeze()
 
     def _accept(self) -> None:
         try:
