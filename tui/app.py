@@ -141,6 +141,12 @@ class OptCourseApp(KeysInOrder, CourseApp):
         where = self.screen.title or "home" if not isinstance(self.screen, HomeScreen) else "home"
         self.push_screen(HelpScreen(key_groups(self.screen), where))
 
+    def action_command_palette(self) -> None:
+        from .dialogs.palette import CommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(id="--command-palette"))  # as Textual's App does, guarded
+
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
         for s in SECTIONS:

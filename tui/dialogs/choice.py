@@ -11,6 +11,8 @@ from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from .once import DismissedOnce
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -19,7 +21,7 @@ class Choice:
     value: str  # what the dialog dismisses with
 
 
-class ChoiceDialog(ModalScreen[str]):
+class ChoiceDialog(DismissedOnce, ModalScreen[str]):
     """Dismisses with the value of the answer chosen by its key or button; Esc gives `cancel`."""
 
     CSS_PATH = "choice.tcss"

@@ -8,8 +8,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from .once import DismissedOnce
 
-class ConfirmDialog(ModalScreen[bool]):
+
+class ConfirmDialog(DismissedOnce, ModalScreen[bool]):
     """A question answered with y (or Enter) / n (or Escape)."""
 
     CSS_PATH = "confirm.tcss"

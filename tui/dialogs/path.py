@@ -12,9 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ..validation import check_save_path
+from .once import DismissedOnce
 
 
-class PathDialog(ModalScreen[tuple[Path, bool] | None]):
+class PathDialog(DismissedOnce, ModalScreen[tuple[Path, bool] | None]):
     """Ask for a file path; dismisses with (path, overwrite) or None on Escape.
 
     For writing, the folder must exist and an existing file is overwritten only after a

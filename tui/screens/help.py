@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static, TextArea
 
+from ..dialogs.once import DismissedOnce
 from ..widgets.field_input import FieldInput
 from ..widgets.key_bar import is_own
 from ..widgets.stepper import Stepper, StepperEdit
@@ -111,7 +112,7 @@ def key_groups(screen: Screen) -> list[tuple[str, Rows]]:
     return [(title, rows) for title, rows in groups if rows]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DismissedOnce, ModalScreen[None]):
     """A modal listing, in groups, the keys that act on the screen below it."""
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "close")]

@@ -16,11 +16,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..course_links import Link
+from ..dialogs.once import DismissedOnce
 from ..widgets.links_line import link_text
 from ..widgets.qr import QRCode
 
 
-class LinksDialog(ModalScreen[None]):
+class LinksDialog(DismissedOnce, ModalScreen[None]):
     """↑/↓ choose a link; its QR code is drawn on the left; Esc, q or u closes."""
 
     BINDINGS = [Binding("escape,q,u", "dismiss", "close")]

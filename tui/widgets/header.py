@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from textual.content import Content
+from textual.events import Mount
+from textual.widget import Widget
 from textual.widgets import Header
 from textual.widgets._header import HeaderTitle
 
@@ -38,6 +40,20 @@ class CourseHeader(Header):
         title, sub = fitted_title(self.screen_title, self.screen_sub_title, room)
         return self.app.format_title(title, sub)
 
-    def on_resize(self) -> None:
+    def _on_mount(self, event: Mount) -> None:
+        # Textual 8.2's Header._on_mount watches the four titles with a coroutine that query_one()s its
+        # HeaderTitle: run late, by the app or the screen, for a header whose screen was already being
+        # taken down (a section opened and left in one burst of keys), it raised NoMatches and ended the
+        # app. The same watches here, synchronous and quiet when the title is gone.
+        event.prevent_default()  # not Header's own
+        Widget._on_mount(self, event)
+        for node in (self.app, self.screen):
+            self.watch(node, "title", self._show_title)
+            self.watch(node, "sub_title", self._show_title)
+
+    def _show_title(self) -> None:
         for title in self.query(HeaderTitle):
             title.update(self.format_title())
+
+    def on_resize(self) -> None:
+        self._show_title()
