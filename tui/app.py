@@ -130,6 +130,19 @@ class OptCourseApp(KeysInOrder, CourseApp):
     def action_go_home(self) -> None:
         self.go_home()
 
+    def keep_unsaved(self) -> None:
+        """Write what the learner has not saved yet: the editors' edits to their recovery files, the answers
+        still waiting for their typing pause. Called from a signal handler (tui.signals): files only."""
+        from .widgets.code_editor import ExerciseEditor
+        from .widgets.lesson import QuestionCard
+
+        for screen in self.screen_stack:
+            for editor in screen.query(ExerciseEditor):
+                editor.keep_edits()
+            if not self.course.store.writing:  # interrupted mid-write: that write finishes after the handler
+                for card in screen.query(QuestionCard):
+                    card.save_if_pending()
+
     async def action_quit(self) -> None:
         from .quitting import quit_or_ask
 

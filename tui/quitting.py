@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .dialogs.choice import Choice, ChoiceDialog
-from .widgets.code_editor import has_drafts
+from .widgets.code_editor import discard_drafts, has_drafts
 from .widgets.exercise_pane import ExercisePane
 
 
@@ -26,7 +26,10 @@ def quit_or_ask(app) -> None:
     def answer(choice: str | None) -> None:
         if choice == "save":
             panes[0].save_editor(then=app.exit)
-        elif choice == "quit":
+        elif choice == "quit":  # nothing of the edits is kept: no recovery file offers them at the next start
+            for pane in panes:
+                pane.editor.discard()
+            discard_drafts(app)
             app.exit()
 
     app.push_screen(ChoiceDialog("Unsaved edits", text, choices, cancel="keep"), answer)

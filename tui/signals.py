@@ -1,4 +1,7 @@
-"""How the app ends: SIGTERM and SIGHUP quit it as `q` does (terminal restored), a crash exits non-zero.
+"""How the app ends: SIGTERM, SIGHUP and SIGINT quit it as `q` does (terminal restored), a crash exits non-zero.
+
+Unsaved work (the exercise editor's edits, an answer typed in the last half second) is written
+first, at once, in the handler: after a hang-up nothing else may get the chance.
 
 A shell reports a process ended by signal N as 128 + N (143 for TERM, 129 for HUP), so the app
 returns that code after restoring the terminal. If the normal shutdown does not finish within
@@ -17,7 +20,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None)
+SIGNALS = tuple(s for s in (getattr(signal, name, None) for name in ("SIGTERM", "SIGHUP", "SIGINT")) if s is not None)
 GRACE = 5.0
 # What Textual's driver switches on, switched off: mouse reports, bracketed paste, focus events,
 # the kitty keyboard protocol; then leave the alternate screen and show the cursor.
@@ -68,6 +71,10 @@ class Ending:
         if self.signum is not None:  # a second signal: the learner (or the system) insists
             self.force()
         self.signum = signum
+        keep = getattr(self.app, "keep_unsaved", None)
+        if keep is not None:  # before anything that may hang (a terminal gone after a hang-up)
+            with contextlib.suppress(Exception):  # never in the way of ending; each write is atomic
+                keep()
         loop = getattr(self.app, "_loop", None)
         if loop is None or loop.is_closed():
             raise SystemExit(self.code)  # the app is not (or no longer) running: nothing to restore

@@ -2,7 +2,8 @@
 
 The file on disk is the single source of truth: an editor remembers the fingerprint of what it
 loaded, and `save` refuses (status "conflict") when the file on disk no longer has that
-fingerprint, so an edit made elsewhere is never overwritten without the learner saying so.
+fingerprint, so an edit made elsewhere is never overwritten without the learner saying so; a file
+deleted meanwhile is written again.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Saved:
     status: str  # "saved" | "conflict" (changed on disk since it was loaded) | "error"
     fingerprint: str | None = None  # of the file on disk after the attempt
     message: str = ""
+    recreated: bool = False  # the file had been deleted since it was loaded: it is written again
 
 
 def _digest(data: bytes) -> str:
@@ -123,7 +125,7 @@ def save(path: Path, text: str, expected: str | None, *, force: bool = False) ->
     link = Path(path)
     path = link.resolve() if link.is_symlink() else link  # through a link to its file, never over the link
     current = fingerprint(path)
-    if not force and current != expected:
+    if not force and current != expected and current is not None:  # one deleted meanwhile is written again
         return Saved("conflict", current, f"{path.name} changed on disk since it was loaded")
     data = text.encode("utf-8")
     try:
@@ -145,7 +147,7 @@ def save(path: Path, text: str, expected: str | None, *, force: bool = False) ->
             Path(tmp).unlink(missing_ok=True)
         what = f"{path}, the file {link.name} links to" if path != link else path.name
         return Saved("error", current, f"could not save {what}: {exc.strerror or exc}")
-    return Saved("saved", _digest(data))
+    return Saved("saved", _digest(data), recreated=current is None and expected is not None)
 
 
 def function_line(text: str, name: str) -> int | None:

@@ -107,10 +107,13 @@ async def test_an_edit_made_elsewhere_is_offered_never_overwritten():
         assert "changed on disk" in str(editor.query_one("#ed-info").render())
         await pilot.press("ctrl+s")
         await pilot.pause()
-        await pilot.press("r")  # reload: the version on disk, the edits dropped
+        await pilot.press("r")  # reload: the version on disk...
         await pilot.pause()
         assert editor.area.text == elsewhere and not editor.dirty
-        await pilot.press(*"# mine", "ctrl+s")  # no change on disk since the reload: saved at once
+        await pilot.press("ctrl+z")  # ...and the edits are one undo away, never lost
+        await pilot.pause()
+        assert "# mine" in editor.area.text and editor.dirty
+        await pilot.press("ctrl+s")  # no change on disk since the reload: saved at once
         await pilot.pause()
         assert not isinstance(app.screen, ChoiceDialog) and "# mine" in disk()
         workspace.workspace_file().write_text(elsewhere)
@@ -119,6 +122,48 @@ async def test_an_edit_made_elsewhere_is_offered_never_overwritten():
         await pilot.press("o")  # overwrite: the editor's text replaces the other edit
         await pilot.pause()
         assert disk() == editor.area.text and "!" in disk() and not editor.dirty
+
+
+async def test_a_file_deleted_while_edited_is_said_and_saving_writes_it_again():
+    """The issue's case: rm exercises.py, then ctrl+s: the dialog said "changed on disk" and reload emptied
+    the editor (the whole content lost from the buffer)."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane, editor = await edit_here(app, pilot)
+        await pilot.press(*"# mine")
+        path = workspace.workspace_file()
+        path.unlink()
+        editor.poll()  # what the 2 s timer does
+        await pilot.pause()
+        assert "was deleted outside the app" in str(editor.query_one("#ed-info").render())
+        assert "# mine" in editor.area.text and editor.dirty  # every line still here
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, ChoiceDialog) and "# mine" in path.read_text()
+        assert "had been deleted outside the app: it is written again" in status(pane) and not editor.dirty
+        path.unlink()  # deleted with nothing unsaved here: the text stays, and is unsaved now
+        await pilot.press(*"!", "ctrl+s")  # saved before the poll noticed: written again, no dialog
+        await pilot.pause()
+        assert not isinstance(app.screen, ChoiceDialog) and "# mine!" in path.read_text()
+
+
+async def test_a_file_replaced_while_edited_is_said_as_such():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        _, editor = await edit_here(app, pilot)
+        await pilot.press(*"# mine")
+        path = workspace.workspace_file()
+        other = path.with_name("other.py")
+        other.write_text(disk() + "# another file\n")
+        other.replace(path)  # moved over it, as a git checkout or a copy does
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog) and "replaced by another file" in app.screen.title_text
+        await pilot.press("r")
+        await pilot.pause()
+        assert "# another file" in editor.area.text and "ctrl+z brings your edits back" in str(
+            editor.query_one("#ed-info").render()
+        )
 
 
 async def test_the_editor_stays_at_the_top_when_the_text_above_it_changes():

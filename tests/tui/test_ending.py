@@ -63,7 +63,7 @@ STUCK = textwrap.dedent(
 class Terminal:
     """A program on a 100x30 pseudo-terminal; `out` is everything it wrote."""
 
-    def __init__(self, args: list[str], tmp_path: Path) -> None:
+    def __init__(self, args: list[str], tmp_path: Path, env: dict[str, str] | None = None) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         env = dict(
@@ -72,12 +72,17 @@ class Terminal:
             OPTCOURSE_HOME=str(tmp_path / "home"),
             PYTHONPATH=str(ROOT),
             TEXTUAL_ANIMATIONS="none",
+            **(env or {}),
         )
         self.proc = subprocess.Popen(
             args, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env, start_new_session=True
         )
         os.close(slave)
         self.out = b""
+
+    def send(self, keys: bytes) -> None:
+        """Type `keys` (as the terminal sends them)."""
+        os.write(self.master, keys)
 
     def read_until(self, wanted: bytes, seconds: float) -> bool:
         deadline = time.monotonic() + seconds

@@ -5,19 +5,25 @@ so an error anywhere in it must be visible and fixable here, and what is on scre
 what is on disk once saved (no splicing of a fragment back into the file). The file on disk
 stays the single source of truth: the editor remembers the fingerprint of what it loaded and
 `save` reports a conflict instead of overwriting an edit made elsewhere meanwhile.
+
+While the text differs from the file it is also kept on disk (engine.exercises.recovery), a
+moment after typing stops, when the section is left, and when the app is told to end: a
+dropped connection, a kill or a crash loses nothing, and the next visit offers it back.
 """
 
 from __future__ import annotations
 
+import os
 import weakref
 from pathlib import Path
 from typing import cast
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
-from engine.exercises import editing
+from engine.exercises import editing, recovery
 
 from ..progress import CourseProgress
 from .code_area import CodeArea
@@ -25,12 +31,27 @@ from .code_area import CodeArea
 __all__ = ["CodeArea", "ExerciseEditor", "has_drafts"]
 
 POLL_SECONDS = 2.0  # how often the file on disk is compared with what was loaded
+KEEP_SECONDS = 0.5  # quiet typing before the unsaved edits are written to their recovery file
 _DRAFTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # app -> its editors' unsaved edits
 
 
 def has_drafts(app) -> bool:
     """Whether an editor left unsaved edits behind (its section was left; they come back when it reopens)."""
     return bool(_DRAFTS.get(app))
+
+
+def discard_drafts(app) -> None:
+    """The learner quits without saving: the edits of the sections left are dropped, recovery files too."""
+    for path, (*_, exercise) in _DRAFTS.pop(app, {}).items():
+        recovery.remove(Path(path), exercise)
+
+
+def _inode(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 class ExerciseEditor(Vertical):
@@ -59,6 +80,13 @@ class ExerciseEditor(Vertical):
         self._sticky = False  # the info line holds news (saved, reloaded, an error) until the next edit
         self._plain = ""  # why the text is shown without highlighting
         self._link = ""  # where the file really is, when its path is a symbolic link
+        self._keep_timer: Timer | None = None
+        self._keep_problem = ""  # why the edits could not be kept on disk (said once)
+        self.recovered: recovery.Recovered | None = None  # found on disk, waiting for the learner's choice
+        self.elsewhere: recovery.Recovered | None = None  # another window's unsaved edits to this exercise
+        self._discarded = False
+        self._deleted = False  # the file was deleted on disk while loaded here: the buffer is its only copy
+        self._inode: tuple[int, int] | None = None  # of the file loaded or saved (another one: it was replaced)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="ed-info", markup=False)
@@ -84,7 +112,12 @@ class ExerciseEditor(Vertical):
 
     @property
     def dirty(self) -> bool:
-        return self._loaded and self._area is not None and self._area.text != self._base
+        """Whether the text is not on disk: edited since loaded or saved, or its file deleted meanwhile."""
+        return self._loaded and self._area is not None and (self._deleted or self._area.text != self._base)
+
+    def replaced(self) -> bool:
+        """Whether the file on disk is another one than the one loaded or saved (moved or copied over it)."""
+        return self.path is not None and self._inode not in (None, _inode(self.path))
 
     # -- loading --------------------------------------------------------------------------------
     def attach(self, path: Path) -> str:
@@ -96,9 +129,11 @@ class ExerciseEditor(Vertical):
     def sync(self) -> str:
         """Bring the editor up to date with the file on disk, never discarding unsaved edits.
 
-        Returns "loaded", "restored" (unsaved edits kept from an earlier visit), "reloaded"
-        (changed on disk and nothing unsaved here), "unchanged", "conflict" (changed on disk
-        and there are unsaved edits: a save will ask) or "error".
+        Returns "loaded", "restored" (unsaved edits kept from an earlier visit), "recovered" (edits a
+        window left when it ended are on disk: see `recovered`), "elsewhere" (a running window holds
+        some), "reloaded" (changed on disk and nothing unsaved here), "unchanged", "conflict" (changed
+        on disk and there are unsaved edits: a save will ask), "deleted" (the text here is kept, a
+        save writes the file again) or "error".
         """
         path = self.path
         if path is None:
@@ -106,13 +141,22 @@ class ExerciseEditor(Vertical):
         if not self._loaded:
             draft = self._drafts().pop(str(path), None)
             if draft is None:
-                return self._load(path, "loaded")
-            text, self._base, self._fingerprint = draft
+                outcome = self._load(path, "loaded")
+                return self._look_for_recovered(path) if outcome == "loaded" else outcome
+            text, self._base, self._fingerprint, exercise = draft
             self._set_text(text)
             self._loaded, outcome = True, "restored"
             self._disk_changed = editing.fingerprint(path) != self._fingerprint
-        elif editing.fingerprint(path) == self._fingerprint:
+            if exercise != self.function:  # another exercise's editor held them: this one keeps them now
+                recovery.remove(path, exercise)
+                self.keep_edits()
+        elif (current := editing.fingerprint(path)) == self._fingerprint:
             self._disk_changed, outcome = False, "unchanged"
+        elif current is None and self._fingerprint is not None:  # deleted: the text here is all there is
+            deleted_now, outcome = not self._deleted, "deleted"
+            self._deleted, self._disk_changed = True, False
+            if deleted_now:
+                self.keep_edits()
         elif not self.dirty:
             return self._load(path, "reloaded")
         else:
@@ -120,21 +164,71 @@ class ExerciseEditor(Vertical):
         self.show_state()
         return outcome
 
+    def _look_for_recovered(self, path: Path) -> str:
+        """ "recovered" when unsaved edits of a window that ended are on disk, "elsewhere" when a window still
+        running holds some, else "loaded"."""
+        found = recovery.read(path, self.function)
+        if found is None or found.process == recovery.this_process():
+            return "loaded"
+        if recovery.alive(found.process):
+            self.elsewhere = found
+            return "elsewhere"
+        if found.text == self._base:  # saved after all (the app ended between the save and the clean-up)
+            recovery.remove(path, self.function)
+            return "loaded"
+        self.recovered = found
+        self.area.read_only = True  # until the learner chooses: typing here would replace them
+        return "recovered"
+
+    def restore_recovered(self) -> None:
+        """Put the recovered edits in the editor, unsaved; saving asks first if the file changed since."""
+        found, self.recovered = self.recovered, None
+        if found is None or self.path is None:
+            return
+        self.area.read_only = False
+        self._fingerprint = found.base  # what the edits started from: a save compares the file with it
+        self._disk_changed = editing.fingerprint(self.path) != found.base
+        self._set_text(found.text)
+        if self.course is not None:
+            self.course.set_editor_cursor(self.function, found.cursor)
+        self.keep_edits()  # this window keeps them from now on
+        self.show_state()
+
+    def discard_recovered(self) -> None:
+        if self.recovered is not None and self.path is not None:
+            recovery.remove(self.path, self.function)
+        self.recovered = None
+        self.area.read_only = bool(self._error)
+
     def _load(self, path: Path, outcome: str) -> str:
         loaded = editing.load(path)
         self._fingerprint, self._disk_changed = loaded.fingerprint, False
-        self.area.read_only = bool(loaded.error)
+        self.area.read_only = bool(loaded.error) or self.recovered is not None
         self._base = loaded.text
         self._set_text(loaded.text)
-        self._loaded = True
+        self._loaded, self._deleted, self._inode = True, False, _inode(path)
         self._error, self._link = loaded.error, loaded.link
         self.show_state()
         return "error" if loaded.error else outcome
 
-    def reload(self) -> None:
-        """Drop the unsaved edits and show the file as it is on disk."""
-        if self.path is not None:
-            self._load(self.path, "reloaded")
+    def reload(self, undoable: bool = False) -> None:
+        """Show the file as it is on disk instead of the unsaved edits; `undoable`: as one edit that ctrl+z
+        takes back (a file that cannot be shown here leaves the edits as they are)."""
+        path = self.path
+        if path is None:
+            return
+        loaded = editing.load(path)
+        if not undoable or not self._loaded:
+            self._load(path, "reloaded")
+            recovery.remove(path, self.function)
+            return
+        if loaded.error:
+            self.say(f"Not reloaded: {loaded.error}. Your edits are kept", "-bad", sticky=True)
+            return
+        area = self.area
+        area.replace(loaded.text, (0, 0), area.document.end, maintain_selection_offset=True)
+        self._base, self._fingerprint, self._disk_changed = loaded.text, loaded.fingerprint, False
+        self._deleted, self._inode = False, _inode(path)
 
     def _set_text(self, text: str) -> None:
         area = self.area
@@ -162,8 +256,51 @@ class ExerciseEditor(Vertical):
 
     def on_unmount(self) -> None:
         self.remember_cursor()
-        if self.dirty and self.path is not None:
-            self._drafts()[str(self.path)] = (self.area.text, self._base, self._fingerprint)
+        if self.dirty and self.path is not None and not self._discarded:
+            self._drafts()[str(self.path)] = (self.area.text, self._base, self._fingerprint, self.function)
+            self.keep_edits()
+
+    # -- keeping unsaved edits on disk -----------------------------------------------------------
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()  # the question cards listen for Changed too; this one is ours
+        if self._loaded and (self.dirty or not self._sticky):
+            self.show_state()
+        if self._loaded:
+            if self._keep_timer is not None:
+                self._keep_timer.stop()
+            self._keep_timer = self.set_timer(KEEP_SECONDS, self.keep_edits)
+
+    def keep_edits(self) -> None:
+        """Write the unsaved edits to their recovery file now (remove it when there are none). Also called
+        from a signal handler: it only writes a file."""
+        if self._keep_timer is not None:
+            self._keep_timer.stop()
+            self._keep_timer = None
+        path = self.path
+        if path is None or not self._loaded or self._error or self.recovered is not None or self._discarded:
+            return
+        if not self.dirty:
+            recovery.remove(path, self.function)
+            return
+        area = self.area
+        try:
+            recovery.write(path, self.function, area.text, self._fingerprint, area.cursor_location)
+        except OSError as exc:
+            problem = f"{recovery.folder()}: {exc.strerror or exc}"
+            if problem != self._keep_problem:
+                self._keep_problem = problem
+                self.app.notify(
+                    f"Your unsaved edits could not be kept on disk ({problem}); ctrl+s saves them.",
+                    title="Unsaved edits",
+                    severity="warning",
+                    timeout=10,
+                )
+
+    def discard(self) -> None:
+        """The learner quits without saving: nothing of this editor's edits is kept."""
+        self._discarded = True
+        if self.path is not None:
+            recovery.remove(self.path, self.function)
 
     # -- saving ---------------------------------------------------------------------------------
     def save(self, *, force: bool = False) -> editing.Saved:
@@ -174,6 +311,8 @@ class ExerciseEditor(Vertical):
         result = editing.save(self.path, text, self._fingerprint, force=force)
         if result.status == "saved":
             self._base, self._fingerprint, self._disk_changed = text, result.fingerprint, False
+            self._deleted, self._inode = False, _inode(self.path)
+            recovery.remove(self.path, self.function)
             self.say(f"Saved {self.path.name} · Esc, then c checks it", "-good", sticky=True)
         elif result.status == "error":
             self.say(f"Not saved: {result.message}.", "-bad", sticky=True)
@@ -217,6 +356,8 @@ class ExerciseEditor(Vertical):
             name += f" → {self._link} (a link: saving writes there)"
         if self._error:
             self.say(f"Cannot edit here: {self._error}.", "-bad", sticky=True)
+        elif self._deleted:
+            self.say(f"⚠ {name} was deleted outside the app: ctrl+s writes it again from here", "-bad")
         elif self._disk_changed and self.dirty:
             self.say(f"⚠ {name} changed on disk: ctrl+s asks to reload or overwrite", "-bad")
         elif self.dirty:
@@ -239,11 +380,8 @@ class ExerciseEditor(Vertical):
     def on_code_area_refused(self, event: CodeArea.Refused) -> None:
         event.stop()
         self.app.bell()
-        self.say(
-            f"Cannot edit here: {self._error or 'the file is read-only'}. Esc leaves the editor.", "-bad", sticky=True
-        )
-
-    def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        event.stop()  # the question cards listen for Changed too; this one is ours
-        if self._loaded and (self.dirty or not self._sticky):
-            self.show_state()
+        if self.recovered is not None:
+            why = f"unsaved edits from {self.recovered.when()} were recovered: Esc, then e to restore or discard them"
+        else:
+            why = f"Cannot edit here: {self._error or 'the file is read-only'}. Esc leaves the editor"
+        self.say(why[:1].upper() + why[1:] + ".", "-bad", sticky=True)

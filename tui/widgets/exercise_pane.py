@@ -31,6 +31,7 @@ from ..progress import CourseProgress
 from .check_result import CheckResult
 from .code_area import CodeArea
 from .code_editor import ExerciseEditor
+from .exercise_saving import SaveFlow
 from .focus_style import FocusStylesSelf
 
 TONE = {
@@ -89,6 +90,7 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
         self.report: CheckReport | None = None
         self._cancel: threading.Event | None = None
         self._solution_asks = 0
+        self.saving = SaveFlow(self)
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -111,7 +113,7 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
     def activate(self) -> None:
         """The tab is shown: focus here (so e, c and s work) and make the learner's file on first use."""
         self.focus()
-        self._refresh_file()
+        self.refresh_file()
         self._sync_editor()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -122,8 +124,11 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
     def path(self) -> Path:
         return self.course.workspace_path()
 
-    def _refresh_file(self, created: bool = False) -> None:
+    def refresh_file(self, created: bool = False) -> None:
         """Create the learner's file on first use (never overwriting it) and say what is in it."""
+        if not self.path.exists() and self.editor.dirty:  # deleted while edited here: the editor writes it again
+            self.set_status(f"{self.path.name} was deleted outside the app: ctrl+s in the editor writes it again.")
+            return
         try:
             state = workspace.ensure(self.path.parent)
         except OSError as exc:
@@ -163,12 +168,11 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
 
     def _sync_editor(self) -> str:
         outcome = self.editor.attach(self.path)
-        if outcome == "restored":
-            self.set_status("Your unsaved edits from before are back in the editor below (ctrl+s saves them).")
+        self.saving.say_sync(outcome)
         return outcome
 
     def action_edit(self) -> None:
-        self._refresh_file()
+        self.refresh_file()
         external = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if self.app.is_web or not external:
             why = "" if self.app.is_web else "No editor is set ($VISUAL or $EDITOR), so you edit here: "
@@ -200,14 +204,17 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
         """Focus the in-app editor on the exercise's function, scrolled into view."""
         self._sync_editor()
         editor = self.editor
+        if editor.recovered is not None:  # the learner chose "later": e asks again
+            self.saving.offer_recovered()
+            return
         if editor.error:  # the keys stay here: the editor would only refuse them
             self.set_status(f"The app's editor cannot open your file: {editor.error}.", "missing")
             return
         self.set_status(status)
         editor.focus_function()
-        self._editor_to_top()
+        self.editor_to_top()
 
-    def _editor_to_top(self) -> None:
+    def editor_to_top(self) -> None:
         """Once the layout has settled: the editor at the top, filling the tab (it holds the focus)."""
 
         async def to_top() -> None:
@@ -219,12 +226,12 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if isinstance(event.widget, CodeArea):  # by e, Tab, a click, or back from a dialog
-            self._editor_to_top()
+            self.editor_to_top()
 
     def watch_virtual_size(self) -> None:
         # Text above the editor changed height (the status, the stub notice): keep the editor in place.
         if self.is_mounted and isinstance(self.screen.focused, CodeArea):
-            self._editor_to_top()
+            self.editor_to_top()
 
     def on_code_area_leave(self, event: CodeArea.Leave) -> None:
         event.stop()
@@ -236,48 +243,7 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
 
     def save_editor(self, then=None) -> None:
         """Save the editor's text; if the file changed on disk meanwhile, ask before anything is lost."""
-        result = self.editor.save()
-        if result.status == "saved":
-            self.set_status(f"Saved {self.path.name}. Press c (outside the editor: Esc first) to check it.")
-            self._refresh_file()
-            self._editor_to_top()
-            if then is not None:
-                then()
-        elif result.status == "conflict":
-            self.app.push_screen(
-                ChoiceDialog(
-                    f"{self.path.name} changed on disk",
-                    f"{self.path.name} was changed outside this editor since it was loaded here "
-                    "(in another editor, or another tab of the app). Saving now would replace those changes.",
-                    [
-                        Choice("r", "Reload from disk", "reload"),
-                        Choice("o", "Overwrite with mine", "overwrite"),
-                        Choice("k", "Keep editing", "keep"),
-                    ],
-                    cancel="keep",
-                ),
-                lambda answer: self._resolve_conflict(answer, then),
-            )
-        else:
-            self.set_status(f"Not saved: {result.message}.", "error")
-
-    def _resolve_conflict(self, answer: str | None, then) -> None:
-        editor = self.editor
-        if answer == "reload":
-            editor.reload()
-            editor.say(f"Reloaded {self.path.name} from disk: your unsaved edits were dropped", sticky=True)
-            self.set_status(f"Reloaded {self.path.name} from disk.")
-            editor.area.focus()
-        elif answer == "overwrite":
-            if editor.save(force=True).status == "saved":
-                self.set_status(f"Saved {self.path.name} over the version on disk.")
-                self._refresh_file()
-                self._editor_to_top()
-                if then is not None:
-                    then()
-        else:
-            editor.show_state()
-            editor.area.focus()
+        self.saving.save(then)
 
     def _edit_without_terminal(self, command: list[str]) -> None:
         try:
@@ -297,7 +263,7 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
         if problem:
             self.set_status(problem, "missing")
             return
-        self._refresh_file()
+        self.refresh_file()
         self._sync_editor()
         if self.query_one("#ex-stub", Markdown).display:
             return
@@ -336,7 +302,7 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
 
     def start_check(self) -> None:
         """Check the file as it is on disk now, in a separate process."""
-        self._refresh_file()
+        self.refresh_file()
         self._sync_editor()
         self.scroll_home(animate=False)  # where the status and the result are shown
         path, ex = self.path, self.exercise_id

@@ -109,10 +109,14 @@ class QuestionCard(FocusStylesSelf, Vertical, can_focus=True):
                 self.answer_box().load_text(stored)
             self._set_hint(self._hint())
 
-    def on_unmount(self) -> None:
+    def save_if_pending(self) -> None:
+        """Write the answer now if it waits for the typing pause (leaving the screen, the app told to end)."""
         if self._save_timer is not None:
             self._save_timer.stop()
             self.save_answer()
+
+    def on_unmount(self) -> None:
+        self.save_if_pending()
 
     def answer_box(self) -> TextArea:
         return self.query_one(TextArea)
