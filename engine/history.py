@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -77,6 +78,28 @@ def now_iso() -> str:
 def _json_safe(values) -> list:
     """JSON has no NaN/inf; a non-finite value (a diverged step) is stored as null."""
     return [v if isinstance(v, (int, float)) and math.isfinite(v) else None for v in values]
+
+
+def _sweep_tag(rec: RunRecord) -> dict:
+    tag = rec.config.get("sweep")
+    return tag if isinstance(tag, dict) else {}
+
+
+def _cell(v) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else repr(float(v))
+
+
+def _curve_rows(rec: RunRecord) -> list[list]:
+    """[step, train_loss, train_acc, val_loss, val_acc] per step (val cells empty except at validation steps)."""
+    val = {s: (loss, a) for s, loss, a in zip(rec.val_steps, rec.val_loss, rec.val_acc)}
+    n = max(len(rec.train_loss), max(rec.val_steps, default=0))
+    rows = []
+    for step in range(1, n + 1):
+        tl = rec.train_loss[step - 1] if step <= len(rec.train_loss) else None
+        ta = rec.train_acc[step - 1] if step <= len(rec.train_acc) else None
+        vl, va = val.get(step, (None, None))
+        rows.append([step, _cell(tl), _cell(ta), _cell(vl), _cell(va)])
+    return rows
 
 
 class RunHistory:
@@ -171,7 +194,7 @@ class RunHistory:
         """Store a run in one transaction and return its id (HistoryError if the file cannot take it)."""
         return self.add_all([record])[0]
 
-    def add_all(self, records: list[RunRecord]) -> list[int]:
+    def add_all(self, records: Sequence[RunRecord]) -> list[int]:
         """Store runs in one transaction (a sweep's copies: all of them or none) and return their ids."""
         conn = self._connect()
         try:
@@ -203,10 +226,14 @@ class RunHistory:
             conn.close()
 
     def delete(self, run_id: int) -> None:
+        self.delete_all([run_id])
+
+    def delete_all(self, run_ids: Sequence[int]) -> None:
+        """Delete runs in one transaction (a sweep's copies: all of them or none)."""
         conn = self._connect()
         try:
             with conn:
-                conn.execute("DELETE FROM runs WHERE id = ?", (int(run_id),))
+                conn.executemany("DELETE FROM runs WHERE id = ?", [(int(i),) for i in run_ids])
         except sqlite3.Error as exc:
             raise HistoryError(self._explain(exc)) from exc
         finally:
@@ -262,26 +289,31 @@ class RunHistory:
 
     def export_csv(self, run_id: int, path: str | os.PathLike) -> Path:
         """Write step,train_loss,train_acc,val_loss,val_acc (val columns empty except at validation steps)."""
-        rec = self.get(run_id)
-        if "curves" in rec.problem:
-            raise HistoryError(f"run #{run_id} cannot be exported: its stored curves are unreadable ({rec.problem})")
+        return self.export_group_csv([run_id], path)
+
+    def export_group_csv(self, run_ids: Sequence[int], path: str | os.PathLike) -> Path:
+        """One run's curves as export_csv; several (a sweep's copies) in one file, each row led by its run's
+        id and, for a sweep's copy, its label and swept values: run,copy,<swept settings>,step,train_loss,..."""
+        records = [self.get(i) for i in run_ids]
+        for rec in records:
+            if "curves" in rec.problem:
+                raise HistoryError(f"run #{rec.id} cannot be exported: its curves are unreadable ({rec.problem})")
+        swept: list[str] = []
+        for rec in records:
+            swept += [k for k in (_sweep_tag(rec).get("values") or {}) if k not in swept]
+        lead = ["run", "copy", *swept] if len(records) > 1 else []
         path = Path(path).expanduser()
-        val = {s: (loss, a) for s, loss, a in zip(rec.val_steps, rec.val_loss, rec.val_acc)}
-        n = max(len(rec.train_loss), max(rec.val_steps, default=0))
-
-        def cell(v):
-            return "" if v is None or (isinstance(v, float) and math.isnan(v)) else repr(float(v))
-
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("w", newline="") as fh:
                 w = csv.writer(fh)
-                w.writerow(["step", "train_loss", "train_acc", "val_loss", "val_acc"])
-                for step in range(1, n + 1):
-                    tl = rec.train_loss[step - 1] if step <= len(rec.train_loss) else None
-                    ta = rec.train_acc[step - 1] if step <= len(rec.train_acc) else None
-                    vl, va = val.get(step, (None, None))
-                    w.writerow([step, cell(tl), cell(ta), cell(vl), cell(va)])
+                w.writerow([*lead, "step", "train_loss", "train_acc", "val_loss", "val_acc"])
+                for rec in records:
+                    tag = _sweep_tag(rec)
+                    values = tag.get("values") or {}
+                    first = [rec.id, tag.get("label", ""), *(values.get(k, "") for k in swept)] if lead else []
+                    for row in _curve_rows(rec):
+                        w.writerow(first + row)
         except OSError as exc:
             raise ValueError(f"cannot write {path}: {exc.strerror or exc}") from exc
         return path

@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import paths
 from ..resources import human_seconds
 from .bonus import EvalRow, TrainConfig
+from .sweep import value_text
 
 LABEL = "Benchmark (this project's model)"
 METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "val_loss", "val_acc")
@@ -85,7 +86,8 @@ def recipe_line(info: dict) -> str:
     """What the benchmark used and what it cost, in one sentence for the Lesson and Train tabs."""
     r = RECIPE
     text = (
-        f"The benchmark: {r.optimizer}, one-cycle schedule up to lr {r.lr:g}, weight decay {r.weight_decay:g}, "
+        f"The benchmark: {r.optimizer}, one-cycle schedule up to lr {value_text(r.lr)}, "
+        f"weight decay {value_text(r.weight_decay)}, "
         f"batch {r.batch_size}, {r.epochs} epochs, affine augmentation"
     )
     metrics: dict = info["metrics"] if isinstance(info.get("metrics"), dict) else {}
@@ -96,7 +98,7 @@ def recipe_line(info: dict) -> str:
         recipe: dict = info["recipe"] if isinstance(info.get("recipe"), dict) else {}
         threads = recipe.get("threads")
         on = f" on {threads} CPU thread{'s' if threads != 1 else ''}" if isinstance(threads, int) else ""
-        text += f", trained in {human_seconds(seconds).removeprefix('about ')}{on}"
+        text += f"; its script trained it in {human_seconds(seconds).removeprefix('about ')}{on}"
     return text + "."
 
 
@@ -113,6 +115,9 @@ def benchmark_note(info: dict) -> str:
         how.append(f"batch {recipe['batch_size']}")
     if recipe.get("augmentation"):
         how.append("augmented images")
+    seconds = train_seconds(info)
+    if seconds is not None:
+        how.append(human_seconds(seconds).removeprefix("about "))
     if info.get("date"):
         how.append(str(info["date"])[:10])
     text = f"† Benchmark = this project's model, MLP {'-'.join(str(h) for h in hidden)}"

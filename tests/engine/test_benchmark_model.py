@@ -96,3 +96,21 @@ def test_the_recipe_in_the_settings_is_the_one_in_the_file():
     assert (recipe["epochs"], recipe["batch_size"], recipe["seed"]) == (RECIPE.epochs, RECIPE.batch_size, RECIPE.seed)
     assert recipe["augmentation"].startswith("per-image random affine") and RECIPE.augment == "affine"
     assert f"rotation +-{AFFINE[0]:g} deg, scale 1+-{AFFINE[1]:g}, shift +-{AFFINE[2]:g} px" in recipe["augmentation"]
+
+
+def test_the_lesson_says_what_the_benchmark_used_and_the_recipes_measured():
+    """The Lesson tab's figures are the file's and the recipes' (a retrained benchmark or a new measurement
+    must update the lesson too)."""
+    from engine.contracts.benchmark import RECIPE, train_seconds
+    from engine.contracts.recipes import RECIPES
+    from engine.paths import assets_dir
+
+    lesson = " ".join((assets_dir() / "lessons" / "bonus.md").read_text().split())
+    info = benchmark_info()
+    assert f"{100 * info['metrics']['test_acc']:.2f}% on the test set" in lesson
+    assert f"took {round(train_seconds(info) / 60)} minutes on one CPU thread" in lesson
+    assert f"batches of {RECIPE.batch_size}, {RECIPE.epochs} epochs" in lesson and "weight decay 1e-4" in lesson
+    for key in ("benchmark", "cpu-10", "cpu-30"):
+        measured = RECIPES[key].measured
+        assert measured is not None and f"{100 * measured.test_acc:.2f}%" in lesson, key
+    assert f"took {round(RECIPES['benchmark'].measured.seconds / 60)} minutes" in lesson

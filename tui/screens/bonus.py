@@ -1,4 +1,5 @@
-"""Bonus, "Putting it all together": train your own MLP against this project's benchmark, and compare runs."""
+"""Bonus, "Putting it all together": train your own MLP against this project's benchmark, sweep a setting, and
+compare runs."""
 
 from __future__ import annotations
 
@@ -28,14 +29,17 @@ from ..dialogs.path import PathDialog
 from ..runner import EngineRestarted
 from ..weigh import Gate, cost_note
 from ..widgets.bonus.history import RunsView
-from ..widgets.bonus.live import BonusMemory, LiveRun
+from ..widgets.bonus.live import LiveRun
 from ..widgets.bonus.settings import SettingsPanel
 from ..widgets.bonus.train import TrainView
 from ..widgets.header import device_variants
-from .section import SectionScreen
+from .bonus_recipes import Recipe, show_recipes
+from .bonus_sweep import GROUP, SweepTab
 
-TRAIN_ACTIONS = {"start", "smoothing", "accuracy", "log", "save", "load"}
-DIMMED_KEYS = {"s": "start", "w": "save", "o": "load"}  # shown dimmed when they cannot act; pressed, they say why
+TRAIN_ACTIONS = {"smoothing", "log", "save", "load", "recipes"}
+SWEEP_ACTIONS = {"best", "sweep_chart"}
+# Shown dimmed when they cannot act; pressed, they say why.
+DIMMED_KEYS = {"s": "start", "w": "save", "o": "load", "b": "recipes", "t": "best", "p": "best"}
 ESCAPE_GRACE_S = 1.0  # an Escape this soon after a stopped run ended was meant for the run, not "go home"
 
 
@@ -48,13 +52,18 @@ def default_folder() -> Path:
     return folder
 
 
-class BonusScreen(SectionScreen):
-    """Train tab: settings, live curves, progress, log, final table; Runs tab: the kept runs."""
+class BonusScreen(SweepTab):
+    """Train tab: settings, live curves, progress, log, final table; Sweep tab: copies side by side; Runs tab: the
+    kept runs."""
 
     BINDINGS = [
         Binding("s", "start", "start"),
         Binding("w", "save", "save model"),
         Binding("o", "load", "load model"),
+        Binding("b", "recipes", "recipes"),
+        Binding("t", "best(True)", "train best"),
+        Binding("p", "best(False)", "best to Train"),
+        Binding("v", "sweep_chart", "curves / result", show=False),
         # Shown in the chart legend and in help (?) rather than in the key bar, which has no room left.
         Binding("m", "smoothing", "smoothing on/off", show=False),
         Binding("a", "accuracy", "loss / accuracy / both charts", show=False),
@@ -63,21 +72,11 @@ class BonusScreen(SectionScreen):
     ]
     CSS_PATH = "bonus.tcss"
 
-    train_limit: int | None = None  # tests and quick tries: train on only the first N examples
-
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
         self.stopping = ""  # "" | "stop" (Escape once: evaluate what was learned) | "skip" (twice: do not)
         self._stopped_at: float | None = None  # when the last stopped run ended (time.monotonic)
         self.gate = Gate("s or Start again starts it anyway")  # heavy settings: refused, or started when asked twice
-
-    @property
-    def memory(self) -> BonusMemory:
-        """The settings and last run the app keeps for the Bonus while it runs (this screen is rebuilt per visit)."""
-        kept = self.app.memory.get(self.section.key)
-        if not isinstance(kept, BonusMemory):
-            kept = self.app.memory[self.section.key] = BonusMemory()
-        return kept
 
     @property
     def live(self) -> LiveRun:
@@ -93,28 +92,22 @@ class BonusScreen(SectionScreen):
             view = TrainView(self.memory.live, id="train-view")
             view.log_y = self.memory.log_y
             yield view
+        with TabPane("Sweep", id="sweep"), Horizontal(id="sweep-body"):
+            yield from self.sweep_widgets()
         with TabPane("Runs", id="runs"):
             runs = RunsView(id="runs-view")
             runs.log_y = self.memory.log_y
             yield runs
 
     @property
-    def settings(self) -> SettingsPanel:
-        return self.query_one("#settings", SettingsPanel)
-
-    @property
     def view(self) -> TrainView:
         return self.query_one("#train-view", TrainView)
-
-    @property
-    def runs(self) -> RunsView:
-        return self.query_one("#runs-view", RunsView)
 
     def active_tab(self) -> str:
         return self.query_one("#tabs", TabbedContent).active
 
     # -- tabs and keys ------------------------------------------------------------------
-    FOCUS = {"train": "#optimizer", "runs": "#runs-table"}
+    FOCUS = {"train": "#optimizer", "sweep": "#sweep-first", "runs": "#runs-table"}
 
     def show_device(self, label: str | None = None) -> None:
         """Where training runs, under the settings (the engine's name for it once a run has started)."""
@@ -130,12 +123,23 @@ class BonusScreen(SectionScreen):
             self.runs.reload()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        tab = self.active_tab()
         if action in TRAIN_ACTIONS:
-            if self.active_tab() != "train":
+            if tab != "train":
                 return False
-            if action in ("start", "load") and self.busy("train"):
+            if action in ("load", "recipes") and self.busy():
                 return None  # shown dimmed: Escape first
             if action == "save" and not self.can_save():
+                return None
+        if action in ("start", "accuracy"):
+            if tab not in ("train", "sweep"):
+                return False
+            if action == "start" and self.busy():
+                return None
+        if action in SWEEP_ACTIONS:
+            if tab != "sweep":
+                return False
+            if action == "best" and (self.best_config() is None or self.busy()):
                 return None
         if action == "log_y":
             return self.active_tab() in ("train", "runs")
@@ -154,10 +158,12 @@ class BonusScreen(SectionScreen):
             self.notify(self.why_not(action), timeout=4)
 
     def why_not(self, action: str) -> str:
-        """Why s, o or w cannot act now, and what to do."""
+        """Why s, o, w, t or p cannot act now, and what to do."""
         live = self.live
-        if self.busy("train"):
+        if self.busy():
             return "A run is in progress: Escape stops it first."
+        if action == "best":
+            return "No best copy yet: a sweep that ends with a validated copy has one (s starts a sweep)."
         if live.diverged_at is not None:
             return "This run diverged: its weights are not finite, so there is nothing worth saving. Train again (s)."
         if live.evaluating_only:
@@ -176,7 +182,16 @@ class BonusScreen(SectionScreen):
         self.view.toggle_smoothing()
 
     def action_accuracy(self) -> None:
-        self.view.cycle_charts()
+        if self.active_tab() == "sweep":
+            self.sweep_view.toggle_metric()
+        else:
+            self.view.cycle_charts()
+
+    def action_sweep_chart(self) -> None:
+        self.sweep_view.toggle_chart()
+
+    def action_best(self, train: bool) -> None:
+        self.use_best(train)
 
     def action_log(self) -> None:
         self.view.toggle_log()
@@ -195,7 +210,10 @@ class BonusScreen(SectionScreen):
         self.settings.disabled = True
 
     def action_start(self) -> None:
-        if self.busy("train"):
+        if self.active_tab() == "sweep":
+            self.start_sweep()
+            return
+        if self.busy():
             self.notify("A run is in progress: Escape stops it.", timeout=3)
             return
         config, errors = self.settings.config()
@@ -237,7 +255,10 @@ class BonusScreen(SectionScreen):
 
     def action_escape(self) -> None:
         """Once the engine holds the run's model: the first Escape stops after this batch and evaluates,
-        the second skips the evaluation (both keep and store what was trained), a third cancels now."""
+        the second skips the evaluation (both keep and store what was trained), a third cancels now. A sweep: the
+        first stops every copy (each still validated and kept), the second cancels."""
+        if self.escape_sweep():
+            return
         training = self.busy("train") and self.live.token is not None and not self.live.evaluating_only
         if training and not self.stopping:
             self.request_stop("train")
@@ -255,6 +276,9 @@ class BonusScreen(SectionScreen):
         self.view.show(self.live, set(), stopping=self.stopping)
 
     def handle_events(self, group: str, events: list) -> None:
+        if group == GROUP:
+            self.handle_sweep(events)
+            return
         if group == "save":
             for ev in events:
                 if isinstance(ev, SavedModel):
@@ -284,12 +308,16 @@ class BonusScreen(SectionScreen):
 
     def on_unmount(self) -> None:
         # The base screen cancels every run next (Textual calls its on_unmount after this one).
+        if self.busy(GROUP):
+            self.sweep_memory.live.done = "left"
         if self.busy("train") and not self.live.evaluating_only:
             self.live.done = "left"
         elif self.busy("train"):
             self.live.done = "cancelled"
 
     def on_cancelled(self, group: str) -> None:
+        if group == GROUP:
+            self.sweep_cancelled()
         if group == "train":
             self.live.done = "cancelled"
             self.view.show(self.live, {"progress"})
@@ -321,7 +349,7 @@ class BonusScreen(SectionScreen):
         )
 
     def action_load(self) -> None:
-        if self.busy("train"):
+        if self.busy():
             self.notify("A run is in progress: Escape stops it first.", timeout=3)
             return
         default = self.live.saved_to or str(default_folder() / "my_model.pt")
@@ -342,10 +370,24 @@ class BonusScreen(SectionScreen):
             chosen,
         )
 
+    # -- recipes ------------------------------------------------------------------------
+    def action_recipes(self) -> None:
+        """Settings known to work, with what they measured: the benchmark's recipe and shorter ones."""
+        if self.busy():
+            self.notify("A run is in progress: Escape stops it first.", timeout=3)
+            return
+
+        def chosen(recipe: Recipe | None) -> None:
+            if recipe is not None:
+                self.settings.apply(recipe.config.to_dict())
+                self.notify(f"Loaded {recipe.title} ({recipe.summary()}): s trains it.", timeout=6)
+
+        show_recipes(self.app, chosen)
+
     # -- runs tab -----------------------------------------------------------------------
     @on(RunsView.Reuse)
     def _reuse(self, message: RunsView.Reuse) -> None:
-        if self.busy("train"):
+        if self.busy():
             self.notify("A run is in progress: Escape stops it first.", timeout=3)
             return
         self.settings.apply(message.config)

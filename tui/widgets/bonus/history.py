@@ -18,18 +18,21 @@ from textual.widgets import DataTable, Static
 from ...charts.chart import Chart
 from ...dialogs.confirm import ConfirmDialog
 from ...dialogs.path import PathDialog
+from .history_rows import (
+    CELL_PADDING,
+    HEADERS,
+    columns_that_fit,
+    detail_line,
+    group_runs,
+    row_cells,
+    sweep_label,
+    sweep_tag,
+    unreadable_cell,
+)
 from .plots import RICH, RUN_COLOURS, draw_overlay, run_label
-from .train import clock
 
 if TYPE_CHECKING:
     from engine.history import RunRecord
-
-COLUMNS = ("mark", "date", "optimizer", "lr", "batch", "ep", "hidden", "status", "test acc", "device", "time")
-HEADERS = {"mark": ""}  # a column's header is its name, except these
-# Left out of a table too narrow for every column, in this order: the legend names them for the highlighted run.
-DROP_ORDER = ("date", "device", "time")
-CELL_PADDING = 1  # DataTable's, on each side of each cell
-SCROLLBAR = 2  # columns kept free for the table's vertical scrollbar
 
 
 def history(path=None):
@@ -37,64 +40,6 @@ def history(path=None):
     from engine.history import RunHistory
 
     return RunHistory(path)
-
-
-UNREADABLE_WIDTH = 32  # the reason in the table is cut here; the legend shows it whole
-
-
-def unreadable_cell(record) -> str:
-    text = f"unreadable: {record.problem}"
-    return text if len(text) <= UNREADABLE_WIDTH else text[: UNREADABLE_WIDTH - 1] + "…"
-
-
-def run_date(record) -> str:
-    return record.created[5:16].replace("T", " ")  # month-day hour:minute
-
-
-def device_kind(device: str) -> str:
-    """ "cpu: AMD EPYC (2 threads)" -> "cpu": the table's column; the legend gives the whole name."""
-    return device.split(":", 1)[0].strip() or device
-
-
-def row_cells(record, marked: bool, colour: str | None) -> dict:
-    """The row of `record`, by column name."""
-    cells: dict[str, Text | str] = dict.fromkeys(COLUMNS, "")
-    cells["mark"] = Text("●", style=colour or "") if marked else ""
-    cells.update(date=run_date(record), status=record.status, device=device_kind(record.device))
-    if not record.readable:  # the engine said why; only what is safe to show, so the row can be deleted
-        return cells | {"optimizer": unreadable_cell(record), "test acc": "–"}
-    c = record.config
-    acc = record.final.get("test_acc") if record.final else None
-    return cells | {
-        "optimizer": c.get("optimizer", "?"),
-        "lr": f"{c.get('lr', 0):.3g}",
-        "batch": str(c.get("batch_size", "?")),
-        "ep": str(c.get("epochs", "?")),
-        "hidden": "-".join(str(h) for h in c.get("hidden", ())) or "linear",
-        "test acc": f"{100 * acc:.2f}%" if acc is not None else "–",
-        "time": clock(record.seconds),
-    }
-
-
-def columns_that_fit(rows: list[dict], width: int) -> list[str]:
-    """The columns to show in `width` cells: all of them, else without DROP_ORDER's first, and so on."""
-
-    def need(names: list[str]) -> int:
-        cells = lambda name: [len(str(HEADERS.get(name, name)))] + [Text(str(r[name])).cell_len for r in rows]
-        return sum(max(cells(n)) + 2 * CELL_PADDING for n in names) + SCROLLBAR
-
-    names = list(COLUMNS)
-    for name in DROP_ORDER:
-        if need(names) <= width:
-            break
-        names.remove(name)
-    return names
-
-
-def detail_line(record) -> str:
-    """What the table may not have room for: when the run was made, on which device, how long it took."""
-    took = f" · {clock(record.seconds)}" if record.readable else ""
-    return f"{run_date(record)} · {record.device or 'device unknown'}{took}"
 
 
 class RunsView(Vertical):
@@ -128,7 +73,8 @@ class RunsView(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.records: list = []  # as listed: best test accuracy first
+        self.records: list = []  # the rows, as listed (best test accuracy first); a sweep is its best copy
+        self.members: dict[int, list] = {}  # a sweep's row (its best copy's id) -> the sweep's runs
         self.full: dict[int, RunRecord] = {}  # run id -> record with its curves
         self.marked: list[int] = []  # in marking order, so colours stay put
         self.metric = "loss"
@@ -166,11 +112,11 @@ class RunsView(Vertical):
             self.app.notify(message.error, title="Run history", severity="error", timeout=15)
         self.notice = message.error
         self.loaded = True
-        self.records = message.records
-        ids = {r.id for r in self.records}
-        self.marked = [i for i in self.marked if i in ids]
+        self.records, self.members = group_runs(message.records)
+        ids = {r.id for r in message.records}
+        self.marked = [i for i in self.marked if i in {r.id for r in self.records}]
         self.full = {i: r for i, r in self.full.items() if i in ids}
-        for r in self.records:
+        for r in message.records:
             if r.train_loss:  # list() may already carry the curves
                 self.full[r.id] = r
         self._fill_table()
@@ -184,7 +130,7 @@ class RunsView(Vertical):
         """(Re)build the table with the columns that fit its width; the cursor stays on its run."""
         table = self.query_one("#runs-table", DataTable)
         current = self.current_id()
-        rows = [row_cells(r, r.id in self.marked, self._colour(r.id)) for r in self.records]
+        rows = self._rows()
         names = columns_that_fit(rows, self.size.width or self.app.size.width)
         table.clear(columns=True)
         for name in names:
@@ -198,9 +144,12 @@ class RunsView(Vertical):
     def on_resize(self) -> None:
         if not self.loaded:
             return
-        rows = [row_cells(r, r.id in self.marked, self._colour(r.id)) for r in self.records]
+        rows = self._rows()
         if columns_that_fit(rows, self.size.width) != self._columns:
             self._fill_table()
+
+    def _rows(self) -> list[dict]:
+        return [row_cells(r, r.id in self.marked, self._colour(r.id), self.members.get(r.id)) for r in self.records]
 
     def current_id(self) -> int | None:
         table = self.query_one("#runs-table", DataTable)
@@ -217,14 +166,23 @@ class RunsView(Vertical):
         return [current] if current is not None else []
 
     def _colour(self, run_id: int) -> str | None:
-        """The Rich colour of a marked run (the same as its plotext curve), None if unmarked."""
+        """The Rich colour of a marked run (the same as its plotext curve; a sweep's first copy's), None if unmarked."""
         if run_id not in self.marked:
             return None
-        colour = RUN_COLOURS[self.marked.index(run_id) % len(RUN_COLOURS)]
+        before = sum(len(self._copies(i)) for i in self.marked[: self.marked.index(run_id)])
+        colour = RUN_COLOURS[before % len(RUN_COLOURS)]
         return RICH.get(colour, colour)
 
+    def _copies(self, run_id: int) -> list[int]:
+        """The runs a row stands for: a sweep's copies, or the run itself."""
+        return [r.id for r in self.members[run_id]] if run_id in self.members else [run_id]
+
+    def drawn_ids(self) -> list[int]:
+        """The runs the overlay draws, in its colour order: the shown rows, each sweep expanded to its copies."""
+        return [c for i in self.shown_ids() for c in self._copies(i)]
+
     def _need_curves(self) -> None:
-        missing = [i for i in self.shown_ids() if i not in self.full]
+        missing = [i for i in self.drawn_ids() if i not in self.full]
         if missing:
             self._fetch(missing)
         self._redraw()
@@ -253,7 +211,7 @@ class RunsView(Vertical):
 
     # -- drawing ------------------------------------------------------------------------
     def _draw(self, plt) -> None:
-        records = [self.full[i] for i in self.shown_ids() if i in self.full and self.full[i].readable]
+        records = [self.full[i] for i in self.drawn_ids() if i in self.full and self.full[i].readable]
         draw_overlay(plt, records, self.metric, self.log_y and self.metric == "loss")
 
     def set_log_y(self, on: bool) -> None:
@@ -272,18 +230,28 @@ class RunsView(Vertical):
             for i in self.marked:
                 rec = self.full.get(i) or next((r for r in self.records if r.id == i), None)
                 if rec is not None:
-                    parts += [("■ ", self._colour(i)), run_label(rec) + "  "]
+                    parts += [("■ ", self._colour(i)), self._label(rec) + "  "]
         else:
             rec = next((r for r in self.records if r.id == self.current_id()), None)
             if rec is not None and not rec.readable:
                 parts += [(f"run #{rec.id} is unreadable: {rec.problem}", "bold"), ("  (d deletes it)", "dim")]
             elif rec is not None:
+                what = "its copies drawn in turn" if rec.id in self.members else "highlighted"
                 parts += [
                     ("■ ", RICH.get(RUN_COLOURS[0], RUN_COLOURS[0])),
-                    f"{run_label(rec)} · {detail_line(rec)}",
-                    ("  (highlighted; space marks runs to compare)", "dim"),
+                    f"{self._label(rec)} · {detail_line(rec)}",
+                    (f"  ({what}; space marks runs to compare)", "dim"),
                 ]
         self.query_one("#runs-legend", Static).update(Text.assemble(*parts))
+
+    def _label(self, rec) -> str:
+        """How the legend names a row: the run, or the sweep and its best copy."""
+        if rec.id not in self.members:
+            return run_label(rec)
+        best = sweep_tag(rec).get("label", "")
+        acc = rec.final.get("val_acc") if rec.final else None
+        shown = f": {100 * acc:.2f}% val" if isinstance(acc, (int, float)) else ""
+        return f"{sweep_label(rec, len(self.members[rec.id]))} (best {best}{shown})"
 
     @on(DataTable.RowHighlighted, "#runs-table")
     def _highlighted(self) -> None:
@@ -314,7 +282,9 @@ class RunsView(Vertical):
         if rec is not None and not rec.readable:
             self.app.notify(f"run #{rec.id}'s settings are unreadable ({rec.problem})", severity="warning")
         elif rec is not None:
-            self.post_message(self.Reuse(dict(rec.config)))
+            config = dict(rec.config)
+            config.pop("sweep", None)  # a sweep's row: its best copy's settings
+            self.post_message(self.Reuse(config))
 
     def action_delete(self) -> None:
         run_id = self.current_id()
@@ -322,22 +292,26 @@ class RunsView(Vertical):
         if rec is None:
             return
 
+        ids = self._copies(run_id)
+
         def answered(yes: bool | None) -> None:
             if yes:
-                self._delete(run_id)
+                self._delete(ids)
 
-        self.app.push_screen(
-            ConfirmDialog(f"Delete run {run_label(rec)} ({rec.status})? Its curves are lost.", "Delete run"), answered
-        )
+        if run_id in self.members:
+            question = f"Delete the {sweep_label(rec, len(ids))}: all its {len(ids)} runs? Their curves are lost."
+        else:
+            question = f"Delete run {run_label(rec)} ({rec.status})? Its curves are lost."
+        self.app.push_screen(ConfirmDialog(question, "Delete"), answered)
 
     @work(thread=True, group="runs-edit", exit_on_error=False)
-    def _delete(self, run_id: int) -> None:
+    def _delete(self, run_ids: list[int]) -> None:
         try:
             h = history()
-            h.delete(run_id)
+            h.delete_all(run_ids)
             records = h.list()
         except Exception as exc:
-            self.post_message(self.Loaded(None, f"could not delete run #{run_id}: {exc}"))
+            self.post_message(self.Loaded(None, f"could not delete run #{run_ids[0]}: {exc}"))
             return
         self.post_message(self.Loaded(records))
 
@@ -350,23 +324,24 @@ class RunsView(Vertical):
         folder = data_dir()
         folder.mkdir(parents=True, exist_ok=True)
 
+        ids = self._copies(run_id)
+
         def chosen(result: tuple[Path, bool] | None) -> None:
             if result is not None:
-                self._export(run_id, result[0])
+                self._export(ids, result[0])
 
-        self.app.push_screen(
-            PathDialog(
-                f"Export run #{run_id}'s curves to CSV",
-                str(folder / f"run-{run_id}.csv"),
-                help="columns: step, train_loss, train_acc, val_loss, val_acc",
-            ),
-            chosen,
-        )
+        if run_id in self.members:
+            title, name = f"Export the sweep's {len(ids)} runs to one CSV", f"sweep-{run_id}.csv"
+            columns = "run, copy, the swept settings, step, train_loss, train_acc, val_loss, val_acc"
+        else:
+            title, name = f"Export run #{run_id}'s curves to CSV", f"run-{run_id}.csv"
+            columns = "step, train_loss, train_acc, val_loss, val_acc"
+        self.app.push_screen(PathDialog(title, str(folder / name), help=f"columns: {columns}"), chosen)
 
     @work(thread=True, group="runs-edit", exit_on_error=False)
-    def _export(self, run_id: int, path: Path) -> None:
+    def _export(self, run_ids: list[int], path: Path) -> None:
         try:
-            written = history().export_csv(run_id, path)
+            written = history().export_group_csv(run_ids, path)
         except Exception as exc:
             self.app.call_from_thread(self.app.notify, f"export failed: {exc}", severity="error")
             return

@@ -22,6 +22,7 @@ from engine.contracts.bonus import (
 from engine.events import Diverged, Done, Event, Failed, Status
 
 from ...charts.smoothing import Ema
+from .sweep_live import SweepMemory
 
 SMOOTHING = 0.9  # TensorBoard-style debiased EMA weight of the smoothed curves
 
@@ -152,6 +153,7 @@ class BonusMemory:
     settings: dict = field(default_factory=dict)
     live: LiveRun = field(default_factory=LiveRun)
     log_y: bool = False  # the loss charts on a log axis (y): good runs that hug 0 come apart
+    sweep: SweepMemory = field(default_factory=SweepMemory)  # the Sweep tab's fields and last sweep
 
     def engine_restarted(self) -> None:
         """The engine was replaced: the model it held for the last run is gone, so nothing offers to save it."""

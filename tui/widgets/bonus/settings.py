@@ -1,4 +1,5 @@
-"""The Bonus training settings: optimizer, its hyper-parameters, batch, epochs, hidden sizes and seed."""
+"""The Bonus training settings: optimizer, its hyper-parameters, batch, epochs, schedule, augmentation, hidden sizes
+and seed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.widgets import Button, Input, Static
 
 from engine.contracts.bonus import (
     ALPHA,
+    AUGMENTATIONS,
     BATCH_SIZE,
     BETA1,
     BETA2,
@@ -19,6 +21,7 @@ from engine.contracts.bonus import (
     LR,
     MOMENTUM,
     OPTIMIZERS,
+    SCHEDULES,
     WEIGHT_DECAY,
     TrainConfig,
 )
@@ -51,8 +54,15 @@ def hyper_steppers() -> list[Stepper]:
         Stepper("beta2", **BETA2.stepper_args(), fmt=".4f", id="beta2"),
         Stepper("w. decay", **WEIGHT_DECAY.stepper_args(), id="weight_decay"),
         Stepper("batch", **BATCH_SIZE.stepper_args(), id="batch_size"),
-        Stepper("epochs", **EPOCHS.stepper_args(), id="epochs"),
+        Stepper("epochs", **EPOCHS.stepper_args(), typed_max=EPOCHS.highest, id="epochs"),
     ]
+
+
+def schedule_note(schedule: str, optimizer: str) -> str:
+    """What the schedule does, in a line the settings column can hold."""
+    if schedule == "one-cycle" and optimizer in ("Adam", "AdamW"):
+        return "lr/25 → lr in 20% → ~0; β1 ±0.05"
+    return SCHEDULES[schedule]
 
 
 class TextSetting(Horizontal):
@@ -117,6 +127,12 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
         yield Cycler("optimizer", list(OPTIMIZERS), optimizer, id="optimizer")
         yield Static(NOTES[optimizer], id="opt-note", markup=False)
         yield from self.steppers.values()
+        schedule = self.kept.get("schedule") if self.kept.get("schedule") in SCHEDULES else DEFAULTS.schedule
+        yield Cycler("schedule", list(SCHEDULES), schedule, id="schedule")
+        yield Static(schedule_note(schedule, optimizer), id="schedule-note", classes="setting--note", markup=False)
+        augment = self.kept.get("augment") if self.kept.get("augment") in AUGMENTATIONS else DEFAULTS.augment
+        yield Cycler("augment", list(AUGMENTATIONS), augment, id="augment")
+        yield Static(AUGMENTATIONS[augment], id="augment-note", classes="setting--note", markup=False)
         yield TextSetting("hidden", hidden, parse_hidden, id="hidden")
         yield TextSetting("seed", self.kept.get("seed", str(DEFAULTS.seed)), parse_seed, id="seed")
         yield Button("Start  (s)", id="start", compact=True, variant="primary")
@@ -124,7 +140,7 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
         yield Static("", id="settings-error", markup=False)
         yield Static(
             "These are the course's defaults: Adam with lr 1e-5 reaches only about 83% test "
-            "accuracy in 2 epochs. Change them and beat the benchmark.",
+            "accuracy in 2 epochs. Change them and beat the benchmark (b: its recipe, or a shorter one).",
             id="settings-tip",
         )
 
@@ -139,7 +155,9 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
         return self.query_one("#optimizer", Cycler).value
 
     @on(Cycler.Changed, "#optimizer")
-    def _optimizer_changed(self) -> None:
+    @on(Cycler.Changed, "#schedule")
+    @on(Cycler.Changed, "#augment")
+    def _choice_changed(self) -> None:
         self._show_applicable()
 
     @on(Cycler.Changed)
@@ -152,6 +170,8 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
         """Every setting as shown: the optimizer, the steppers' values, the hidden sizes and seed as typed."""
         values: dict = {"optimizer": self.optimizer}
         values.update({name: stepper.value for name, stepper in self.steppers.items()})
+        values["schedule"] = self.query_one("#schedule", Cycler).value
+        values["augment"] = self.query_one("#augment", Cycler).value
         values["hidden"] = self.query_one("#hidden", Input).value
         values["seed"] = self.query_one("#seed", Input).value
         return values
@@ -189,6 +209,9 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
         for name in HYPER:
             self.steppers[name].display = name in applies
         self.query_one("#opt-note", Static).update(NOTES[self.optimizer])
+        schedule = self.query_one("#schedule", Cycler).value
+        self.query_one("#schedule-note", Static).update(schedule_note(schedule, self.optimizer))
+        self.query_one("#augment-note", Static).update(AUGMENTATIONS[self.query_one("#augment", Cycler).value])
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
@@ -216,6 +239,8 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
         if errors:
             return None, errors
         config: dict[str, object] = {"optimizer": self.optimizer}
+        config["schedule"] = self.query_one("#schedule", Cycler).value
+        config["augment"] = self.query_one("#augment", Cycler).value
         for name, stepper in self.steppers.items():
             config[name] = int(stepper.value) if stepper.integer else float(stepper.value)
         config["hidden"] = tuple(values["hidden"])
@@ -226,6 +251,10 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
         """Show a run's settings (to repeat or vary it); unknown keys are ignored."""
         if config.get("optimizer") in OPTIMIZERS:
             self.query_one("#optimizer", Cycler).value = config["optimizer"]
+        for key, choices in (("schedule", SCHEDULES), ("augment", AUGMENTATIONS)):  # older runs had neither
+            self.query_one(f"#{key}", Cycler).value = (
+                config[key] if config.get(key) in choices else getattr(DEFAULTS, key)
+            )
         for name, stepper in self.steppers.items():
             if isinstance(config.get(name), (int, float)):
                 stepper.set_value(config[name])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from rich.text import Text
@@ -9,13 +10,19 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, DataTable, ProgressBar, RichLog
 
+from engine.contracts.benchmark import benchmark_info, recipe_line
+from engine.contracts.bonus import EvalRow
+
 from ...charts.chart import Chart
 from ..fitted import FittedLine
 from ..status_line import StatusLine
 from .live import SMOOTHING, LiveRun
 from .plots import draw_live
 
-EVAL_COLUMNS = ("model", "train\nloss", "test\nloss", "train\nacc", "test\nacc")  # two-line headers: fits 46 columns
+# Two-line headers; a narrow table leaves out losses, validation's first (EVAL_DROP), and shows accuracies to 0.01%.
+EVAL_COLUMNS = ("model", "train\nloss", "val\nloss", "test\nloss", "train\nacc", "val\nacc", "test\nacc")
+EVAL_DROP = ("val\nloss", "train\nloss", "test\nloss")
+EVAL_NOTE = "val: what you choose on; test: scored once."
 SHORT_HEIGHT = 24  # below this many rows (80x24 screens) one chart shows at a time; a switches it
 
 
@@ -118,6 +125,38 @@ def progress_text(live: LiveRun) -> tuple[str, ...]:
     )
 
 
+def eval_cells(row: EvalRow, decimals: int = 3) -> dict[str, str]:
+    """The final table's row of `row`, by column name ("–" for what is not known)."""
+
+    def loss(v: float) -> str:
+        return f"{v:.3f}" if math.isfinite(v) else "–"
+
+    def acc(v: float) -> str:
+        return f"{100 * v:.{decimals}f}%" if math.isfinite(v) else "–"
+
+    name = "Benchmark†" if row.model.lower().startswith("benchmark") else row.model
+    losses = {f"{k}\nloss": loss(getattr(row, f"{k}_loss")) for k in ("train", "val", "test")}
+    return {"model": name, **losses, **{f"{k}\nacc": acc(getattr(row, f"{k}_acc")) for k in ("train", "val", "test")}}
+
+
+def eval_layout(rows: tuple[EvalRow, ...], width: int) -> tuple[list[str], int]:
+    """The columns of the final table that fit `width` cells, and the accuracies' decimals."""
+
+    def need(names: list[str], cells: list[dict]) -> int:
+        return sum(max([len(n.split("\n")[0])] + [len(c[n]) for c in cells]) + 2 for n in names)
+
+    names = list(EVAL_COLUMNS)
+    for decimals in (3, 2):
+        cells = [eval_cells(r, decimals) for r in rows]
+        names = list(EVAL_COLUMNS)
+        for drop in (None, *EVAL_DROP):
+            if drop is not None:
+                names.remove(drop)
+            if need(names, cells) <= width:
+                return names, decimals
+    return names, 2
+
+
 def fitted_note(note: str, width: int) -> str:
     """The benchmark note, without its recipe in brackets when whole it would take more than two lines."""
     if width <= 0 or len(note) <= 2 * width:
@@ -141,6 +180,7 @@ class TrainView(Vertical):
         self.charts = "both"  # both | loss | acc
         self._logged = 0
         self._note = ""  # the benchmark note, whole (shown shorter in a narrow column)
+        self._columns: tuple[list[str], int] = ([], 3)  # the final table's columns and decimals as shown
 
     def compose(self) -> ComposeResult:
         yield StatusLine("", id="status", markup=False)
@@ -157,7 +197,6 @@ class TrainView(Vertical):
                 table: DataTable[str] = DataTable(
                     id="eval-table", cursor_type="none", zebra_stripes=True, header_height=2
                 )
-                table.add_columns(*EVAL_COLUMNS)
                 yield table
                 yield StatusLine("", id="bench-note", markup=False)
 
@@ -166,9 +205,10 @@ class TrainView(Vertical):
 
     def reset(self, live: LiveRun) -> None:
         """Show `live` from scratch: a new run's empty charts, log and table, or a kept run's."""
-        self.query_one("#log", RichLog).clear().write(
-            Text("The course's [VALID] and [TRAIN] lines appear here every 200 batches.", style="dim")
-        )
+        log = self.query_one("#log", RichLog).clear()
+        log.auto_scroll = False  # the benchmark's line stays in view, whole: it is what to beat
+        log.write(Text(f"{recipe_line(benchmark_info())} b loads it, or a shorter recipe.", style="dim"))
+        log.write(Text("The course's [VALID] and [TRAIN] lines appear here every 200 batches.", style="dim"))
         self._logged = 0  # lines of live.log already written to the RichLog
         self.query_one("#eval-table", DataTable).clear()
         self._note = ""
@@ -204,6 +244,7 @@ class TrainView(Vertical):
             log = self.query_one("#log", RichLog)
             if self._logged == 0 and live.log:
                 log.clear()  # drop the placeholder
+                log.auto_scroll = True
             for line in live.log[self._logged :]:
                 log.write(log_line(line))
             self._logged = len(live.log)
@@ -234,16 +275,13 @@ class TrainView(Vertical):
 
     def _table(self, live: LiveRun) -> None:
         table = self.query_one("#eval-table", DataTable)
-        table.clear()
+        names, decimals = eval_layout(live.eval_rows, (self.size.width or 46) - 2)
+        table.clear(columns=True)
+        table.add_columns(*names)
         for r in live.eval_rows:
-            name = "Benchmark†" if r.model.lower().startswith("benchmark") else r.model
-            table.add_row(
-                name,
-                f"{r.train_loss:.3f}",
-                f"{r.test_loss:.3f}",
-                f"{100 * r.train_acc:.3f}%",
-                f"{100 * r.test_acc:.3f}%",
-            )
+            cells = eval_cells(r, decimals)
+            table.add_row(*(cells[n] for n in names))
+        self._columns = (names, decimals)
         has_benchmark = any(r.model.lower().startswith("benchmark") for r in live.eval_rows)
         self._note = live.benchmark if has_benchmark else f"No benchmark row: {live.status}" if live.status else ""
         self._show_note()
@@ -251,7 +289,9 @@ class TrainView(Vertical):
             self.query_one(ContentSwitcher).current = "results"
 
     def _show_note(self) -> None:
-        self.query_one("#bench-note", StatusLine).show(fitted_note(self._note, self.size.width - 1))
+        note = fitted_note(self._note, self.size.width - 1)
+        shown = f"{note} {EVAL_NOTE}".strip() if self._live.eval_rows and self._note else note
+        self.query_one("#bench-note", StatusLine).show(shown)
 
     def toggle_smoothing(self) -> None:
         self.smooth = not self.smooth
@@ -276,6 +316,8 @@ class TrainView(Vertical):
     def on_resize(self) -> None:
         self._layout_charts()
         self._legend()
+        if self._live.eval_rows and eval_layout(self._live.eval_rows, self.size.width - 2) != self._columns:
+            self._table(self._live)
         self._show_note()
 
     def _layout_charts(self) -> None:

@@ -1,0 +1,61 @@
+"""Ready-made Bonus settings: the benchmark's recipe and shorter ones for a CPU, each with what it measured."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ..resources import human_seconds
+from .benchmark import RECIPE
+from .bonus import TrainConfig
+
+HERE = "1 thread of this project's 2-core Xeon 2.8 GHz, shared with other work"
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One real run of a recipe through the app's own training (scripts/run_recipe.py): accuracies in 0..1."""
+
+    val_acc: float
+    test_acc: float
+    seconds: float
+    where: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Recipe:
+    key: str  # scripts/run_recipe.py's name for it
+    letter: str  # its key in the Bonus's recipes dialog
+    title: str
+    config: TrainConfig
+    measured: Measured | None = None  # None: not run through the app yet (nothing is claimed)
+
+    def summary(self) -> str:
+        """ "99.00% test (99.00% val) in 2.6 min here", or what is known."""
+        m = self.measured
+        if m is None:
+            return "not measured in the app"
+        took = human_seconds(m.seconds).removeprefix("about ")
+        return f"{100 * m.test_acc:.2f}% test ({100 * m.val_acc:.2f}% val) in {took} here"
+
+
+def _short(epochs: int, **changes) -> TrainConfig:
+    return dataclasses.replace(RECIPE, epochs=epochs, **changes)
+
+
+RECIPES: dict[str, Recipe] = {
+    r.key: r
+    for r in (
+        Recipe("benchmark", "b", "the benchmark's recipe", RECIPE, Measured(0.9924, 0.9908, 1982, HERE, "2026-12-07")),
+        Recipe("cpu-10", "t", "the recipe, 10 epochs", _short(10), Measured(0.9857, 0.9869, 39, HERE, "2026-12-07")),
+        Recipe("cpu-30", "m", "the recipe, 30 epochs", _short(30), Measured(0.9900, 0.9900, 159, HERE, "2026-12-07")),
+        Recipe(
+            "wide-60",
+            "w",
+            "a wider MLP, 800-400-200, 60 epochs",
+            _short(60, hidden=(800, 400, 200)),
+            Measured(0.9931, 0.9907, 898, HERE, "2026-12-07"),
+        ),
+    )
+}
