@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from textual.widgets import DataTable, Input, Static
 
@@ -119,7 +121,7 @@ async def test_a_real_sweep_ranks_its_copies_and_the_best_trains_in_full(runs):
 
 
 @pytest.mark.slow
-async def test_escape_stops_every_copy_and_they_are_kept_then_a_second_cancels():
+async def test_escape_stops_every_copy_and_each_is_validated_and_kept():
     app = bonus_app(fake_context=False)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_tab(pilot, "sweep")
@@ -133,12 +135,42 @@ async def test_escape_stops_every_copy_and_they_are_kept_then_a_second_cancels()
         await wait_for(pilot, lambda: live.done is not None, seconds=120)
         await settle(pilot)
         assert live.done == "stopped" and {r.status for r in live.result} == {"stopped"} and live.run_ids
+
+
+class SlowSweep:
+    """A SweepSession stand-in: starts, trains a little, then keeps "validating" until it is cancelled."""
+
+    def __init__(self, plan, device, mnist, *, should_stop) -> None:
+        self.plan, self.should_stop = plan, should_stop
+        self.records, self.result = [], None
+
+    def run(self):
+        events = canned.sweep_run(upto=300)
+        yield from events
+        while True:  # a polite stop is asked for and ignored: only a cancel ends it
+            time.sleep(0.01)
+            yield canned.Status("validating every copy…")
+
+
+async def test_a_second_escape_cancels_the_sweep_and_nothing_is_kept(monkeypatch, runs):
+    from engine.sections import sweep as jobs
+
+    monkeypatch.setattr(jobs, "SweepSession", SlowSweep)
+    app = bonus_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot, "sweep")
         await pilot.press("s")
         live = screen.sweep_memory.live
-        await wait_for(pilot, lambda: any(live.steps.values()), seconds=120)
-        await pilot.press("escape", "escape")
-        await wait_for(pilot, lambda: not screen.busy(), seconds=10)
+        await wait_for(pilot, lambda: live.started)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.sweep_view.stopping and screen.busy("sweep")
+        assert "Stopping every copy" in str(screen.query_one("#sweep-status", Static).render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.busy())
         assert live.done == "cancelled" and not live.run_ids and not screen.sweep_panel.disabled
+        assert "Sweep cancelled" in str(screen.query_one("#sweep-status", Static).render())
+        assert runs[0]().list() == [] and app.screen is screen
 
 
 async def test_p_puts_the_best_in_the_train_tab_and_diverged_copies_are_said():

@@ -75,7 +75,6 @@ class BonusScreen(SweepTab):
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
         self.stopping = ""  # "" | "stop" (Escape once: evaluate what was learned) | "skip" (twice: do not)
-        self._stopped_at: float | None = None  # when the last stopped run ended (time.monotonic)
         self.gate = Gate("s or Start again starts it anyway")  # heavy settings: refused, or started when asked twice
 
     @property
@@ -266,8 +265,8 @@ class BonusScreen(SweepTab):
         elif training and self.stopping == "stop":
             self.skip_rest("train")
             self.stopping = "skip"
-        elif not self.running and self._stopped_at is not None and time.monotonic() - self._stopped_at < ESCAPE_GRACE_S:
-            self._stopped_at = None  # a double Escape whose run ended first stays here; the next goes home
+        elif not self.running and self.stopped_at is not None and time.monotonic() - self.stopped_at < ESCAPE_GRACE_S:
+            self.stopped_at = None  # a double Escape whose run ended first stays here; the next goes home
             self.notify("The run has stopped. Escape again goes back home.", timeout=3)
             return
         else:
@@ -296,7 +295,7 @@ class BonusScreen(SweepTab):
         if ended:
             changed.add("progress")
             if self.stopping:
-                self._stopped_at = time.monotonic()
+                self.stopped_at = time.monotonic()
         self.view.show(self.live, changed, "" if ended else self.stopping)
         if any(isinstance(ev, HistoryAdded) for ev in events) and self.runs.loaded:
             self.runs.reload()

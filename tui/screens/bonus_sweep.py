@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 from textual import on
 from textual.widgets import Button
@@ -31,6 +32,7 @@ class SweepTab(SectionScreen):
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
+        self.stopped_at: float | None = None  # when the last stopped run or sweep ended (time.monotonic)
         self.sweep_gate = Gate("s or Start sweep again starts it anyway")
 
     @property
@@ -97,7 +99,7 @@ class SweepTab(SectionScreen):
                 job = self._sweep_job(plan)
             except SettingError as exc:
                 errors = [str(exc)]
-        if job is None:
+        if job is None or plan is None:
             panel.show_error("\n".join(errors))
             self.notify("; ".join(errors), title="Fix the sweep first", severity="error", timeout=6)
             return
@@ -105,9 +107,10 @@ class SweepTab(SectionScreen):
         if verdict.text:
             panel.show_cost(verdict.text, verdict.error)
         if not verdict.start:
-            title = "Too large for this device" if verdict.error else "A heavy sweep"
-            severity = "error" if verdict.error else "warning"
-            self.notify(verdict.text, title=title, severity=severity, timeout=8)
+            if verdict.error:
+                self.notify(verdict.text, title="Too large for this device", severity="error", timeout=8)
+            else:
+                self.notify(verdict.text, title="A heavy sweep", severity="warning", timeout=8)
             return
         live = self.sweep_memory.live = SweepLive(axes=tuple(k for k, _ in plan.axes), status="Starting the sweep…")
         view = self.sweep_view
@@ -177,6 +180,8 @@ class SweepTab(SectionScreen):
         self._sweep_finished()
 
     def _sweep_finished(self) -> None:
+        if self.sweep_view.stopping:
+            self.stopped_at = time.monotonic()  # an Escape just after this was meant for the sweep, not "go home"
         self.sweep_view.stopping = False
         self.sweep_panel.disabled = False
         self.refresh_bindings()

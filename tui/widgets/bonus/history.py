@@ -289,7 +289,7 @@ class RunsView(Vertical):
     def action_delete(self) -> None:
         run_id = self.current_id()
         rec = next((r for r in self.records if r.id == run_id), None)
-        if rec is None:
+        if rec is None or run_id is None:
             return
 
         ids = self._copies(run_id)

@@ -127,10 +127,10 @@ class SettingsPanel(FocusStylesSelf, VerticalScroll):
         yield Cycler("optimizer", list(OPTIMIZERS), optimizer, id="optimizer")
         yield Static(NOTES[optimizer], id="opt-note", markup=False)
         yield from self.steppers.values()
-        schedule = self.kept.get("schedule") if self.kept.get("schedule") in SCHEDULES else DEFAULTS.schedule
+        schedule = str(self.kept.get("schedule")) if self.kept.get("schedule") in SCHEDULES else DEFAULTS.schedule
         yield Cycler("schedule", list(SCHEDULES), schedule, id="schedule")
         yield Static(schedule_note(schedule, optimizer), id="schedule-note", classes="setting--note", markup=False)
-        augment = self.kept.get("augment") if self.kept.get("augment") in AUGMENTATIONS else DEFAULTS.augment
+        augment = str(self.kept.get("augment")) if self.kept.get("augment") in AUGMENTATIONS else DEFAULTS.augment
         yield Cycler("augment", list(AUGMENTATIONS), augment, id="augment")
         yield Static(AUGMENTATIONS[augment], id="augment-note", classes="setting--note", markup=False)
         yield TextSetting("hidden", hidden, parse_hidden, id="hidden")

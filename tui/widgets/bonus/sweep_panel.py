@@ -60,8 +60,8 @@ class SweepPanel(FocusStylesSelf, VerticalScroll):
         self.base, self.weigh = base, weigh
 
     def compose(self) -> ComposeResult:
-        first = self.kept.get("first") if self.kept.get("first") in SWEEPABLE else "lr"
-        second = self.kept.get("second") if self.kept.get("second") in SWEEPABLE else NOTHING
+        first = str(self.kept.get("first")) if self.kept.get("first") in SWEEPABLE else "lr"
+        second = str(self.kept.get("second")) if self.kept.get("second") in SWEEPABLE else NOTHING
         yield Cycler("vary", list(NAMES.values()), NAMES[first], id="sweep-first")
         yield TextSetting("values", self._text(first), self._parser("first"), id="sweep-values-1")
         names = [NOTHING, *NAMES.values()]
