@@ -28,6 +28,7 @@ from .history_rows import (
     read_curves,
     text_column,
 )
+from .typed_paths import writable_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -302,9 +303,8 @@ class RunHistory:
         for rec in records:
             swept += [k for k in (_sweep_tag(rec).get("values") or {}) if k not in swept]
         lead = ["run", "copy", *swept] if len(records) > 1 else []
-        path = Path(path).expanduser()
+        path = writable_file(path, make_folder=True)  # PathError (a ValueError): said, nothing written
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("w", newline="") as fh:
                 w = csv.writer(fh)
                 w.writerow([*lead, "step", "train_loss", "train_acc", "val_loss", "val_acc"])

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from . import paths
+from .typed_paths import PathError, expand, shown
 
 # md5 of the *uncompressed* IDX files, the digests every MNIST loader checks, and their shapes.
 FILES = {
@@ -76,8 +77,12 @@ def resolve_source(data_dir: str | os.PathLike | None = None) -> tuple[Path, str
     env = os.environ.get("OPTCOURSE_DATA")
     wanted, origin = (data_dir, "--data-dir") if data_dir is not None else (env, "OPTCOURSE_DATA")
     if wanted:
-        root = Path(wanted).expanduser()
-        if not root.is_dir():
+        try:
+            root = expand(wanted)
+            is_dir = root.is_dir()
+        except (PathError, OSError) as exc:
+            raise DataError(f"{origin} {shown(wanted)}: {getattr(exc, 'strerror', None) or exc}") from None
+        if not is_dir:
             what = "is not a folder" if root.exists() else "is not a folder (it does not exist)"
             raise DataError(
                 f"{origin} {root} {what}: give a folder holding MNIST (DIR/MNIST/raw, as torchvision "

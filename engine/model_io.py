@@ -11,6 +11,7 @@ import torch
 from . import atomic
 from .model import MLP, HiddenSizesError
 from .training_config import check_hidden
+from .typed_paths import expand, readable_file, writable_file
 
 FORMAT = "optcourse-tui model"
 
@@ -21,18 +22,20 @@ def config_path(path: str | os.PathLike) -> Path:
 
 
 def save_model(model: torch.nn.Module, path: str | os.PathLike, info: dict, overwrite: bool = False) -> Path:
-    """torch.save the state dict (on CPU) to `path` and `info` as JSON next to it; both written atomically."""
-    path = Path(path).expanduser()
+    """torch.save the state dict (on CPU) to `path` and `info` as JSON next to it; both written atomically.
+
+    ValueError (a PathError, or one naming the OS's reason) when it cannot be written: nothing is lost."""
+    path = expand(path)
     if path.suffix != ".pt":
         path = path.with_name(path.name + ".pt")
-    meta = config_path(path)
+    path = writable_file(path, make_folder=True)  # no system file (a model over /dev/null), the folder made
+    meta = writable_file(config_path(path))
     if not overwrite:
         for p in (path, meta):
             if p.exists():
                 raise FileExistsError(f"{p} already exists; choose another name or allow overwriting")
     state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         atomic.write_with(path, lambda f: torch.save(state, f))  # a reader never sees half a file
         atomic.write_text(meta, json.dumps({"format": FORMAT, **info}, indent=2) + "\n")
     except OSError as exc:
@@ -93,9 +96,7 @@ def _read_info(meta: Path) -> dict:
 
 def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> tuple[MLP, dict]:
     """A saved model on `device` and its config (from the JSON next to it; {} if that is missing)."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise ValueError(f"no model file at {path}")
+    path = readable_file(path)  # PathError (a ValueError) for what is no file of the learner's
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001  a damaged file makes torch.load raise almost anything (UnpicklingError...)

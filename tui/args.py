@@ -45,9 +45,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             choices = ", ".join(s.number for s in sections.SECTIONS)
             parser.error(f"unknown section {args.section!r}; choose one of {choices} or a section name")
     from engine.mnist_files import DataError, resolve_source  # torch-free: only looks for the files
+    from engine.typed_paths import PathError, folder_to_use, shown
 
     try:
         resolve_source(args.data_dir)  # a folder without MNIST is refused here, not after the UI starts
     except DataError as exc:
         parser.error(str(exc))
+    if args.workspace is not None:
+        try:  # the exercise file's folder: one the app may write in (or make), never a system folder
+            args.workspace = folder_to_use(args.workspace)
+        except PathError as exc:
+            parser.error(f"--workspace {shown(args.workspace)}: {exc}")
     return args

@@ -11,6 +11,7 @@ from textual.validation import ValidationResult, Validator
 
 from engine.hidden import parse_hidden  # torch-free; HiddenSizesError is a ValueError
 from engine.parsing import NumberError, parse_int
+from engine.typed_paths import PathError, readable_file, writable_file
 
 __all__ = ["FuncValidator", "check_save_path", "parse_hidden", "parse_seed"]
 
@@ -29,22 +30,13 @@ def parse_seed(text: str) -> int:
 
 
 def check_save_path(text: str, *, must_exist: bool = False) -> tuple[Path | None, str]:
-    """(path, "") when the text names a file we may write (or read, with must_exist), else (None, why)."""
-    text = text.strip()
-    if not text:
-        return None, "type a file path"
-    path = Path(text).expanduser()
-    if must_exist:
-        if not path.exists():
-            return None, f"no such file: {path}"
-        if not path.is_file():
-            return None, f"not a file: {path}"
-        return path, ""
-    if path.is_dir():
-        return None, f"{path} is a folder; add a file name"
-    if not path.parent.is_dir():
-        return None, f"folder {path.parent} does not exist"
-    return path, ""
+    """(path, "") when the text names a file we may write (or read, with must_exist), else (None, why).
+
+    Never raises: a name too long, an unknown ~user, a system file or a folder without permission is a reason."""
+    try:
+        return (readable_file(text) if must_exist else writable_file(text)), ""
+    except PathError as exc:
+        return None, str(exc)
 
 
 class FuncValidator(Validator):

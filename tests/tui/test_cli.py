@@ -42,3 +42,22 @@ def test_a_data_dir_without_mnist_is_refused_before_the_ui_starts(tmp_path, caps
     with pytest.raises(SystemExit):
         parse_args([])
     assert f"OPTCOURSE_DATA {tmp_path} holds no MNIST" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flag", "typed", "words"),
+    [
+        ("--data-dir", "~nosuchuser/mnist", "no user 'nosuchuser'"),  # RuntimeError from expanduser before
+        ("--data-dir", "/tmp/" + "d" * 300, "at most 255"),  # OSError Errno 36 from is_dir() before
+        ("--workspace", "~nosuchuser/ws", "no user 'nosuchuser'"),
+        ("--workspace", "/tmp/" + "w" * 300, "at most 255"),
+        ("--workspace", "/proc/self", "system's folders (/proc)"),
+        ("--workspace", "/etc/hostname", "is not a folder"),
+    ],
+)
+def test_a_folder_flag_that_cannot_be_used_is_refused_with_the_reason(flag, typed, words, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        parse_args([flag, typed])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
