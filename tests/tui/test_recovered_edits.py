@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -13,7 +15,7 @@ from tui.dialogs.recovered import CompareDialog
 from tui.widgets.exercise_pane import ExercisePane
 
 from .screen_text import screen_lines
-from .snap import wait_for
+from .snap import SIZE_IDS, SIZES, settle, wait_for
 from .test_code_editor import edit_here
 from .test_exercises import make_app, status
 
@@ -41,8 +43,11 @@ def left_behind(text: str, base: str | None = "same", cursor=(24, 8), process: s
 
         base = editing.fingerprint(path)
     kept = recovery.write(path, "gradient_update", text, base, cursor)
-    data = kept.read_text().replace(recovery.this_process(), process or ended_process())
-    kept.write_text(data)
+    data = json.loads(kept.read_text())
+    today = time.localtime()
+    data["saved_at"] = time.mktime((*today[:3], 14, 2, 0, 0, 0, -1))  # "14:02" on any day the tests run
+    data["process"] = process or ended_process()
+    kept.write_text(json.dumps(data))
     return text
 
 
@@ -79,7 +84,7 @@ async def test_edits_a_window_left_are_offered_compared_and_restored_where_the_c
         assert await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
         text = str(app.screen.query_one("#choice-text").render())
         assert "Unsaved edits from " in text and "were recovered" in text and "exercises.py" in text
-        assert "Exercise 3" in text  # which exercise's editor held them
+        assert "Exercise 3" in text and "changed since" not in text  # which exercise; the file is as it was
         await pilot.press("c")  # compare with the file
         await pilot.pause()
         assert isinstance(app.screen, CompareDialog)
@@ -154,3 +159,18 @@ async def test_quitting_without_saving_keeps_nothing_to_offer():
         await pilot.press(*"# dropped", "escape", "q", "d")
         await pilot.pause()
     assert recovery.read(workspace.workspace_file(), "gradient_update") is None
+
+
+async def _recovered_dialog(pilot) -> None:
+    await open_exercise(pilot.app, pilot)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChoiceDialog))
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_recovered_edits_snapshot(snap_compare, size):
+    """Over the Exercise tab: 'Unsaved edits from 14:02 were recovered', in which file and exercise, why they
+    were not saved, and that the file changed since; the buttons r Restore, c Compare with the file, d Discard,
+    l Later (Esc)."""
+    left_behind(stubs_with_a_line(), base="not the file on disk")
+    assert snap_compare(make_app(), terminal_size=size, run_before=_recovered_dialog)

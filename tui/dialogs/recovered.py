@@ -13,22 +13,23 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from engine.exercises import catalog
+from engine.exercises import catalog, editing
 from engine.exercises.recovery import Recovered
 
 from .choice import Choice, ChoiceDialog
 
 
-def recovered_text(found: Recovered, path: Path, disk: str | None) -> str:
-    """What the dialog says: whose edits, from when, and what the exercise file did meanwhile."""
+def recovered_text(found: Recovered, path: Path, disk: str | None, changed: bool) -> str:
+    """What the dialog says: whose edits, from when, and what the exercise file did meanwhile (`changed`: it is
+    not the file the edits started from)."""
     title = catalog()[found.exercise]["title"] if found.exercise in catalog() else found.exercise
     text = (
-        f"Unsaved edits from {found.when()} were recovered: the editor of {title} held edits to {path.name} "
-        "that were not saved when the app ended (a closed terminal, a lost connection or a crash)."
+        f"Unsaved edits from {found.when()} were recovered. They were made to {path.name} in {title} and not "
+        "saved when the app ended (a closed terminal, a lost connection or a crash)."
     )
     if disk is None:
         text += f" {path.name} was deleted since: restoring them and saving writes it again."
-    elif disk != found.text:
+    elif changed:
         text += (
             f" {path.name} changed since they were made: restoring puts them in the editor, and saving asks "
             "before it replaces the file."
@@ -36,13 +37,16 @@ def recovered_text(found: Recovered, path: Path, disk: str | None) -> str:
     return text
 
 
-def offer(app: App, found: Recovered, path: Path, disk: str | None, answer: Callable[[str], None]) -> None:
+def offer(app: App, found: Recovered, path: Path, answer: Callable[[str], None]) -> None:
     """Ask what to do with `found`; `answer` gets "restore", "discard" or "later" (Esc). Compare shows the
-    differences with the file `disk` (None: deleted) and asks again."""
+    differences with the file as it is on disk and asks again."""
+    loaded = editing.load(path)
+    disk = None if loaded.fingerprint is None else loaded.text
+    changed = loaded.fingerprint != found.base
 
     def chosen(choice: str | None) -> None:
         if choice == "compare":
-            app.push_screen(CompareDialog(found, path, disk), lambda _: offer(app, found, path, disk, answer))
+            app.push_screen(CompareDialog(found, path, disk), lambda _: offer(app, found, path, answer))
         else:
             answer(choice or "later")
 
@@ -53,7 +57,7 @@ def offer(app: App, found: Recovered, path: Path, disk: str | None, answer: Call
         Choice("l", "Later", "later"),
     ]
     app.push_screen(
-        ChoiceDialog("Unsaved edits recovered", recovered_text(found, path, disk), choices, "later"), chosen
+        ChoiceDialog("Unsaved edits recovered", recovered_text(found, path, disk, changed), choices, "later"), chosen
     )
 
 

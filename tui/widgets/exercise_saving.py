@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING
 
 from textual.screen import ModalScreen
 
-from engine.exercises import editing
-
 from ..dialogs import recovered
 from ..dialogs.choice import Choice, ChoiceDialog
 from .code_editor import ExerciseEditor
@@ -111,8 +109,6 @@ class SaveFlow:
         found = self.editor.recovered
         if found is None or isinstance(self.pane.app.screen, ModalScreen):
             return
-        disk = editing.load(self.path)
-        text = None if disk.fingerprint is None else disk.text
         when, name = found.when(), self.path.name
 
         def answer(choice: str) -> None:
@@ -128,4 +124,4 @@ class SaveFlow:
                     f"Unsaved edits from {when} were recovered: e shows them again (restore, compare or discard)."
                 )
 
-        recovered.offer(self.pane.app, found, self.path, text, answer)
+        recovered.offer(self.pane.app, found, self.path, answer)
