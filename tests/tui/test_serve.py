@@ -290,3 +290,57 @@ async def test_a_full_server_says_so_and_an_app_whose_server_was_killed_exits_by
             finally:
                 for pid in apps & set(children()):
                     os.kill(pid, signal.SIGKILL)
+
+
+class Tab:
+    """A browser tab as the server sees it: a websocket that types and reads what its app draws."""
+
+    def __init__(self, ws) -> None:
+        self.ws, self.out = ws, b""
+
+    async def until(self, wanted: bytes, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while wanted not in self.out:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{wanted!r} not drawn within {timeout:g} s: {self.out[-600:]!r}")
+            message = await asyncio.wait_for(self.ws.receive(), left)
+            if isinstance(message.data, bytes):
+                self.out += message.data
+
+    async def type(self, text: str) -> None:
+        await self.ws.send_json(["stdin", text])
+
+
+async def test_two_tabs_answering_different_questions_keep_both(tmp_path):
+    """Each tab is its own app process on one data folder: each save wrote the whole answers.json from that
+    process's memory, so the last one to type dropped the other's answer (issue 19)."""
+    import aiohttp
+
+    from engine.progress import ProgressStore
+
+    with running_server(tmp_path, "--device", "cpu") as (_, port):
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{port}/ws?width=100&height=30"
+            a, b = Tab(await http.ws_connect(url)), Tab(await http.ws_connect(url))
+            await a.until(b"Pick a section")
+            await b.until(b"Pick a section")
+            await a.type("1")
+            await a.until(b"1. Introduction")
+            await a.type("[")  # the Questions tab: the first answer box has the keys
+            await a.until(b"Your answer")
+            await a.type("from tab A")
+            await b.type("3")
+            await b.until(b"3. High-dimensional search")
+            await b.type("[")
+            await b.until(b"Your answer")
+            await b.type("from tab B")
+            await b.until(b"from tab B")
+            await a.type(" and more")
+            want = {"discuss-1": "from tab A and more", "think-3": "from tab B"}
+            deadline = time.monotonic() + 30
+            while (answers := ProgressStore(tmp_path / "home").answers) != want and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            assert answers == want
+            await a.ws.close()
+            await b.ws.close()
