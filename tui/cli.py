@@ -15,6 +15,7 @@ def reset_progress(workspace: Path | None, ask=input, interactive: bool | None =
     Returns False when nothing may be asked (no terminal) and the app should not start.
     """
     from engine import paths
+    from engine.exercises import EXERCISE_IDS, recovery
     from engine.exercises import workspace as ws
     from engine.progress import clear_progress
 
@@ -50,6 +51,8 @@ def reset_progress(workspace: Path | None, ask=input, interactive: bool | None =
         ):
             backup = exercise_file.with_name(f"{exercise_file.name}.bak")
             exercise_file.replace(backup)
+            for exercise in EXERCISE_IDS:  # unsaved edits of the old file are not offered for the fresh one
+                recovery.remove(exercise_file, exercise)
             print(f"Your old file is now {backup}; a fresh one is made when you open an exercise.", file=out)
         else:
             print(f"Your exercise file {exercise_file} was kept.", file=out)

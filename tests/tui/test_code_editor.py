@@ -350,6 +350,9 @@ async def test_a_2_mb_file_is_refused_by_its_size_and_the_app_keeps_answering():
         assert "another editor" in status(pane) and editor.area.text == ""
         await pilot.press("s")  # and the keys act at once
         assert "Try it yourself first" in status(pane)
+        await pilot.press("c")  # the check's message offers no e, which refuses here
+        await settle(pilot)
+        assert "still the stub" in status(pane) and "(e)" not in status(pane) and "another editor" in status(pane)
 
 
 async def test_a_linked_exercise_file_is_said_as_such_and_saving_keeps_the_link(tmp_path):

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from engine.exercises import workspace
+from engine.exercises import recovery, workspace
 from engine.progress import DB_FILE, ProgressStore
 from tui.args import parse_args
 from tui.cli import reset_progress
@@ -139,11 +139,13 @@ def test_reset_clears_progress_but_keeps_the_exercise_file_unless_confirmed(fres
 
 def test_reset_of_the_exercise_file_keeps_a_backup(fresh_home):
     exercise_file = _seed_progress(fresh_home)
+    recovery.write(exercise_file, "gradient_update", "# unsaved\n", None, (0, 0))
     answers = iter(["n", "yes"])
     assert reset_progress(None, ask=lambda q: next(answers), interactive=True, out=io.StringIO())
     assert ProgressStore(fresh_home).visited == ["intro"]  # the first question was declined
     assert not exercise_file.exists()
     assert exercise_file.with_name("exercises.py.bak").read_text() == "# my work\n"
+    assert recovery.read(exercise_file, "gradient_update") is None  # its unsaved edits are not offered anew
 
 
 def test_the_flag_is_parsed():

@@ -333,13 +333,23 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
             return
         self.report = report
         self.query_one(CheckResult).show(report)
-        text = report.summary
+        text = self._offering_keys_that_work(report.summary)
         if report.passed:
             if digest:
                 self.course.record_pass(self.exercise_id, digest)
             text = f"✔ {text} The demos that use it can now run your version (press i there)."
         self.set_status(text, report.status)
         self.scroll_home(animate=False)
+
+    def _offering_keys_that_work(self, text: str) -> str:
+        """A check's message without its hints at e where e would only refuse: the app's own editor edits here
+        and cannot open the file (too large, not UTF-8), so the message points to another editor instead."""
+        external = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not self.editor.error or (external and not self.app.is_web):
+            return text
+        for hint, instead in ((" (e opens it in your editor)", " in another editor"), (" (e)", " in another editor")):
+            text = text.replace(hint, instead)
+        return text
 
     def on_unmount(self) -> None:
         self.cancel_check()  # leaving the section kills a running check
