@@ -116,3 +116,20 @@ def test_a_read_only_file_is_read_and_named_with_the_fix(tmp_path, monkeypatch):
     assert not p.set_answer("q2", "new")
     [notice] = p.take_notices()
     assert "read-only" in notice and f"chmod u+w {tmp_path / DB_FILE}" in notice
+
+
+def test_a_file_that_cannot_be_opened_is_named_with_the_fix_and_never_replaced(tmp_path, monkeypatch):
+    """As a file without read permission (root reads any file, so the refusal is made here)."""
+    ProgressStore(tmp_path).set_answer("q1", "kept")
+    bytes_before = (tmp_path / DB_FILE).read_bytes()
+
+    def refused(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(store.sqlite3, "connect", refused)
+    p = ProgressStore(tmp_path)  # never raises
+    assert not p.set_answer("q2", "new")
+    notices = p.take_notices()
+    assert notices and all(DB_FILE in n and "cannot be opened" in n and "ls -l" in n for n in notices)
+    monkeypatch.undo()
+    assert (tmp_path / DB_FILE).read_bytes() == bytes_before and ProgressStore(tmp_path).answers == {"q1": "kept"}
