@@ -1,7 +1,7 @@
 """The exercise editor's unsaved edits kept on disk, so a dropped connection, a kill or a crash loses nothing.
 
 While the editor's text differs from the file, it is written (atomically, as every write) to one
-JSON file per exercise file and exercise in <data folder>/recovery/, a moment after typing stops
+JSON file per exercise file, exercise and window in <data folder>/recovery/, a moment after typing stops
 and at once when the app is told to end (SIGHUP, SIGTERM, SIGINT). The file names the exercise
 file, the exercise, the fingerprint of the file the edits started from and the process that
 wrote it, so the next visit can tell a crashed window's edits (offered back) from a live
@@ -37,6 +37,7 @@ class Recovered:
     cursor: tuple[int, int]
     saved_at: float  # time.time() of the last write
     process: str  # the writer: "<pid>:<start time>"
+    file: str = ""  # where it was read from
 
     @property
     def pid(self) -> int:
@@ -80,10 +81,15 @@ def folder(home: Path | None = None) -> Path:
     return Path(home if home is not None else paths.data_dir()) / FOLDER
 
 
-def file_for(path: Path, exercise: str, home: Path | None = None) -> Path:
-    """Where the edits of `exercise` in the exercise file `path` are kept (one file per pair)."""
-    key = hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:12]
-    return folder(home) / f"{exercise}-{key}.json"
+def _stem(path: Path, exercise: str) -> str:
+    return f"{exercise}-{hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:12]}"
+
+
+def file_for(path: Path, exercise: str, home: Path | None = None, process: str | None = None) -> Path:
+    """Where this process (or `process`) keeps the edits of `exercise` in the exercise file `path`: one file per
+    pair and window, so two windows editing the same exercise never overwrite each other's."""
+    writer = (process or this_process()).replace(":", "-")  # the pid and its start time: never a later window's
+    return folder(home) / f"{_stem(path, exercise)}-{writer}.json"
 
 
 def write(path: Path, exercise: str, text: str, base: str | None, cursor: tuple[int, int], home=None) -> Path:
@@ -101,10 +107,9 @@ def write(path: Path, exercise: str, text: str, base: str | None, cursor: tuple[
     return write_text(file_for(path, exercise, home), json.dumps(data))
 
 
-def read(path: Path, exercise: str, home: Path | None = None) -> Recovered | None:
-    """The edits kept for `exercise` in `path`, or None (none kept, or a file that is not one of ours)."""
+def _parse(kept: Path, path: Path, exercise: str) -> Recovered | None:
     try:
-        data = json.loads(file_for(path, exercise, home).read_text(encoding="utf-8"))
+        data = json.loads(kept.read_text(encoding="utf-8"))
         cursor = data["cursor"]
         found = Recovered(
             path=str(data["path"]),
@@ -114,6 +119,7 @@ def read(path: Path, exercise: str, home: Path | None = None) -> Recovered | Non
             cursor=(int(cursor[0]), int(cursor[1])),
             saved_at=float(data["saved_at"]),
             process=str(data["process"]),
+            file=str(kept),
         )
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
@@ -122,6 +128,26 @@ def read(path: Path, exercise: str, home: Path | None = None) -> Recovered | Non
     return found
 
 
+def found_for(path: Path, exercise: str, home: Path | None = None) -> list[Recovered]:
+    """Every window's kept edits of `exercise` in `path`, the newest first (a damaged file is left out)."""
+    kept = sorted(folder(home).glob(f"{_stem(path, exercise)}-*.json"))
+    found = [f for f in (_parse(k, path, exercise) for k in kept) if f is not None]
+    return sorted(found, key=lambda f: f.saved_at, reverse=True)
+
+
+def read(path: Path, exercise: str, home: Path | None = None) -> Recovered | None:
+    """The newest kept edits of `exercise` in `path`, of any window, or None."""
+    found = found_for(path, exercise, home)
+    return found[0] if found else None
+
+
 def remove(path: Path, exercise: str, home: Path | None = None) -> None:
+    """Remove this window's kept edits of `exercise` in `path`."""
     with contextlib.suppress(OSError):
         file_for(path, exercise, home).unlink()
+
+
+def discard(found: Recovered) -> None:
+    """Remove the file `found` was read from (another window's, which ended)."""
+    with contextlib.suppress(OSError):
+        Path(found.file).unlink()

@@ -50,3 +50,14 @@ def test_the_time_reads_as_a_learner_reads_it():
     found = recovery.Recovered("p", "e", "", None, (0, 0), time.mktime((2026, 12, 7, 14, 2, 0, 0, 0, -1)), "1:")
     assert found.when(now=found.saved_at + 60) == "14:02"
     assert found.when(now=found.saved_at + 3 * 86400) == "Mon 7 Dec 14:02"
+
+
+def test_two_windows_editing_one_exercise_keep_a_file_each(tmp_path, monkeypatch):
+    path = tmp_path / "exercises.py"
+    recovery.write(path, "gradient_update", "first window\n", None, (0, 0), home=tmp_path)
+    monkeypatch.setattr(recovery, "this_process", lambda: "4242:77")  # another window
+    recovery.write(path, "gradient_update", "second window\n", None, (0, 0), home=tmp_path)
+    found = recovery.found_for(path, "gradient_update", home=tmp_path)
+    assert [f.text for f in found] == ["second window\n", "first window\n"]  # the newest first
+    recovery.discard(found[1])
+    assert [f.text for f in recovery.found_for(path, "gradient_update", home=tmp_path)] == ["second window\n"]

@@ -167,18 +167,22 @@ class ExerciseEditor(Vertical):
     def _look_for_recovered(self, path: Path) -> str:
         """ "recovered" when unsaved edits of a window that ended are on disk, "elsewhere" when a window still
         running holds some, else "loaded"."""
-        found = recovery.read(path, self.function)
-        if found is None or found.process == recovery.this_process():
-            return "loaded"
-        if recovery.alive(found.process):
-            self.elsewhere = found
-            return "elsewhere"
-        if found.text == self._base:  # saved after all (the app ended between the save and the clean-up)
-            recovery.remove(path, self.function)
-            return "loaded"
-        self.recovered = found
-        self.area.read_only = True  # until the learner chooses: typing here would replace them
-        return "recovered"
+        me = recovery.this_process()
+        ended = []
+        for found in recovery.found_for(path, self.function):  # the newest first
+            if found.process == me:
+                continue
+            if recovery.alive(found.process):
+                self.elsewhere = self.elsewhere or found
+            elif found.text == self._base:  # saved after all (the app ended between the save and the clean-up)
+                recovery.discard(found)
+            else:
+                ended.append(found)
+        if ended:  # the newest is offered; an older one at the next visit
+            self.recovered = ended[0]
+            self.area.read_only = True  # until the learner chooses: typing here would replace them
+            return "recovered"
+        return "elsewhere" if self.elsewhere is not None else "loaded"
 
     def restore_recovered(self) -> None:
         """Put the recovered edits in the editor, unsaved; saving asks first if the file changed since."""
@@ -191,12 +195,13 @@ class ExerciseEditor(Vertical):
         self._set_text(found.text)
         if self.course is not None:
             self.course.set_editor_cursor(self.function, found.cursor)
+        recovery.discard(found)
         self.keep_edits()  # this window keeps them from now on
         self.show_state()
 
     def discard_recovered(self) -> None:
-        if self.recovered is not None and self.path is not None:
-            recovery.remove(self.path, self.function)
+        if self.recovered is not None:
+            recovery.discard(self.recovered)
         self.recovered = None
         self.area.read_only = bool(self._error)
 
@@ -251,7 +256,7 @@ class ExerciseEditor(Vertical):
             self.say(f"{self.path.name} changed on disk and was reloaded (nothing was unsaved here)", sticky=True)
 
     def _drafts(self) -> dict:
-        """Unsaved edits (path -> text, base, fingerprint) kept while the learner visits another section."""
+        """Unsaved edits (path -> text, base, fingerprint, exercise) kept while the learner visits another section."""
         return _DRAFTS.setdefault(self.app, {})
 
     def on_unmount(self) -> None:
