@@ -82,7 +82,7 @@ SECTIONS: tuple[Section, ...] = (
         "Bonus: Putting it all together",
         40,
         "Train your own MLP against a benchmark model",
-        "tui.screens.bonus:BonusScreen",
+        "tui.screens.bonus.screen:BonusScreen",
     ),
 )
 

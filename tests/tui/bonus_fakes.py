@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Static
 
 from engine.contracts.bonus import TrainStarted
-from tui.screens.bonus import BonusScreen
+from tui.screens.bonus.screen import BonusScreen
 from tui.widgets.bonus.live import LiveRun
 
 from . import bonus_events as canned

@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Input, Static
 from tui.charts.chart import ema
 from tui.dialogs.confirm import ConfirmDialog
 from tui.dialogs.path import PathDialog
-from tui.screens.bonus import BonusScreen
+from tui.screens.bonus.screen import BonusScreen
 from tui.widgets.bonus.live import LiveRun
 from tui.widgets.bonus.train import status_text
 

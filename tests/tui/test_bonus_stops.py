@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from tui.dialogs.path import PathDialog
-from tui.screens.bonus import BonusScreen
+from tui.screens.bonus.screen import BonusScreen
 from tui.widgets.fitted import FittedLine
 
 from . import bonus_events as canned
@@ -67,7 +67,7 @@ async def test_a_run_that_could_not_be_stored_says_so_on_the_train_tab_every_tim
 
 
 async def test_an_escape_just_after_a_stopped_run_ended_stays_on_the_screen(fake_engine, runs, monkeypatch):
-    monkeypatch.setattr("tui.screens.bonus.ESCAPE_GRACE_S", 60.0)  # "just after", however slow this machine is
+    monkeypatch.setattr("tui.screens.bonus.screen.ESCAPE_GRACE_S", 60.0)  # "just after", however slow this machine is
     app = bonus_app()
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_tab(pilot)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from engine.contracts.benchmark import benchmark_info, recipe_line
 from engine.contracts.recipes import HERE, RECIPES, Recipe
 
-from ..dialogs.choice import Choice, ChoiceDialog
+from ...dialogs.choice import Choice, ChoiceDialog
 
 __all__ = ["Recipe", "show_recipes"]
 CANCEL = "cancel"

@@ -25,16 +25,16 @@ from engine.contracts.bonus import (
 )
 from engine.events import Done, Failed
 
-from ..dialogs.path import PathDialog
-from ..runner import EngineRestarted
-from ..weigh import Gate, cost_note
-from ..widgets.bonus.history import RunsView
-from ..widgets.bonus.live import LiveRun
-from ..widgets.bonus.settings import SettingsPanel
-from ..widgets.bonus.train import TrainView
-from ..widgets.header import device_variants
-from .bonus_recipes import Recipe, show_recipes
-from .bonus_sweep import GROUP, SweepTab
+from ...dialogs.path import PathDialog
+from ...runner import EngineRestarted
+from ...weigh import Gate, cost_note
+from ...widgets.bonus.history import RunsView
+from ...widgets.bonus.live import LiveRun
+from ...widgets.bonus.settings import SettingsPanel
+from ...widgets.bonus.train import TrainView
+from ...widgets.header import device_variants
+from .recipes import Recipe, show_recipes
+from .sweep import GROUP, SweepTab
 
 TRAIN_ACTIONS = {"smoothing", "log", "save", "load", "recipes"}
 SWEEP_ACTIONS = {"best", "sweep_chart"}

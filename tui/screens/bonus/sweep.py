@@ -13,14 +13,14 @@ from engine.contracts.bonus import HistoryFailed
 from engine.contracts.sweep import SweepJob, SweepPlan, SweepStored
 from engine.events import Done, Failed
 
-from ..weigh import Gate, cost_note
-from ..widgets.bonus.history import RunsView
-from ..widgets.bonus.live import BonusMemory
-from ..widgets.bonus.settings import SettingsPanel
-from ..widgets.bonus.sweep_live import SweepLive, SweepMemory
-from ..widgets.bonus.sweep_panel import SweepPanel
-from ..widgets.bonus.sweep_view import SweepView
-from .section import SectionScreen
+from ...weigh import Gate, cost_note
+from ...widgets.bonus.history import RunsView
+from ...widgets.bonus.live import BonusMemory
+from ...widgets.bonus.settings import SettingsPanel
+from ...widgets.bonus.sweep_live import SweepLive, SweepMemory
+from ...widgets.bonus.sweep_panel import SweepPanel
+from ...widgets.bonus.sweep_view import SweepView
+from ..section import SectionScreen
 
 GROUP = "sweep"
 
