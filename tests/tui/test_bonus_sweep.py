@@ -125,13 +125,14 @@ async def test_escape_stops_every_copy_and_each_is_validated_and_kept():
     app = bonus_app(fake_context=False)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_tab(pilot, "sweep")
-        screen.train_limit = 5_000
+        screen.train_limit = None  # the whole split: the copies must still be training when Escape comes (CI ran
+        # 5,000 examples to the end before the key, and Escape then went home)
         await type_values(pilot, screen, 1, "1e-4, 1e-3, 1e-2")
         await pilot.press("s")
         live = screen.sweep_memory.live
         await wait_for(pilot, lambda: any(live.steps.values()), seconds=120)
         await pilot.press("escape")
-        assert screen.sweep_view.stopping or live.done is not None  # the copies finish their batch, then stop
+        assert app.screen is screen and (screen.sweep_view.stopping or live.done is not None)  # the copies finish their batch, then stop
         await wait_for(pilot, lambda: live.done is not None, seconds=120)
         await settle(pilot)
         assert live.done == "stopped" and {r.status for r in live.result} == {"stopped"} and live.run_ids
