@@ -110,7 +110,7 @@ def test_the_lesson_says_what_the_benchmark_used_and_the_recipes_measured():
     assert f"{100 * info['metrics']['test_acc']:.2f}% on the test set" in lesson
     assert f"took {round(train_seconds(info) / 60)} minutes on one CPU thread" in lesson
     assert f"batches of {RECIPE.batch_size}, {RECIPE.epochs} epochs" in lesson and "weight decay 1e-4" in lesson
-    for key in ("benchmark", "cpu-10", "cpu-30"):
+    for key in ("benchmark", "cpu-10", "cpu-30", "wide-120"):
         measured = RECIPES[key].measured
         assert measured is not None and f"{100 * measured.test_acc:.2f}%" in lesson, key
     assert f"took {round(RECIPES['benchmark'].measured.seconds / 60)} minutes" in lesson
