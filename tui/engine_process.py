@@ -70,7 +70,10 @@ class ProcessExecutor:
         """A fresh engine for one run of learner code: the spare if one stands ready; a new spare is made."""
         with self._lock:
             spare, self._spare = self._spare, None
-            engine = spare if spare is not None and not spare.dead and not spare.error else self._spawn("learner")
+            usable = spare is not None and not spare.dead and not spare.error and not spare.stopped()
+            if spare is not None and not usable:
+                self.host.discard(spare)
+            engine = spare if spare is not None and usable else self._spawn("learner")
             if not self._closed:
                 self._spare = self._spawn("learner")
             return engine

@@ -16,7 +16,7 @@ import pytest
 from engine.context import EngineSettings
 from engine.contracts.conditioning import MomentumDemoJob, Trajectory
 from engine.events import Done, Failed, Status
-from engine.proctree import alive, state_of
+from engine.proctree import alive, parent_of, state_of
 from tui.engine_process import CANCEL_GRACE, SILENT_LIMIT, ProcessExecutor
 from tui.runner import Run
 
@@ -92,7 +92,10 @@ def test_a_job_streams_its_events_from_a_forked_engine_with_its_own_threads(exec
     assert [t.label for t in trajs] == ["GD", "Momentum"] and len(trajs[0].points) == 60
     assert isinstance(events[-1], Done)
     assert executor.pid != os.getpid()
-    # Fork-safety: the template did its work on one thread, so an engine of 2 makes its own pool and uses it.
+    # Fork-safety: the template did its work on one thread (it has no other when it forks), so an engine
+    # of 2 threads makes its own pool and uses it.
+    template = parent_of(engine_pid(executor))
+    assert template is not None and len(os.listdir(f"/proc/{template}/task")) == 1
     two = make_executor(tmp_path, threads=2)
     try:
         threads, tasks = map(int, start(two, ThreadsJob())[1].until_final(30)[0].text.split())

@@ -3,6 +3,8 @@ it starts (setsid'd, double-forked) dies with its run and with the app, and a fi
 
 from __future__ import annotations
 
+import os
+import signal
 import textwrap
 
 from engine.context import Limits
@@ -11,7 +13,8 @@ from engine.contracts.conditioning import MomentumDemoJob
 from engine.events import Failed
 from engine.exercises import catalog, workspace
 from engine.history import RunHistory
-from engine.proctree import alive
+from engine.proctree import alive, state_of
+from tui.engine_process import SILENT_LIMIT
 
 from .test_engine_process import engine_pid, make_executor, start, wait_until
 
@@ -114,3 +117,18 @@ with open({str(big)!r}, "wb") as f:
         executor.shutdown()
     assert isinstance(last, Failed) and "reached the size limit (4.0 MB)" in last.message, last
     assert big.stat().st_size <= 4 << 20
+
+
+def test_a_suspended_spare_engine_is_not_given_the_learners_run(tmp_path):
+    executor = make_executor(tmp_path)
+    try:
+        executor.warm_up(lambda label, error: None)  # the reference engine, and a learner engine standing ready
+        spare = executor._spare
+        assert spare is not None and spare.spawned.wait(30) and spare.ready.wait(30)
+        os.kill(spare.pid, signal.SIGSTOP)  # the run must not sit on it until the watch notices (2 s)
+        wait_until(lambda: state_of(spare.pid) == "T", 2.0)
+        events = start(executor, MomentumDemoJob(steps=50, learner=learner_file(tmp_path, MOMENTUM)))[1]
+        assert not isinstance(events.until_final(SILENT_LIMIT)[-1], Failed)
+        wait_until(lambda: not alive(spare.pid), 3.0)  # and it was ended, not left suspended
+    finally:
+        executor.shutdown()
