@@ -122,27 +122,29 @@ class BonusScreen(SweepTab):
             self.runs.reload()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        tab = self.active_tab()
-        if action in TRAIN_ACTIONS:
-            if tab != "train":
-                return False
-            if action in ("load", "recipes") and self.busy():
-                return None  # shown dimmed: Escape first
-            if action == "save" and not self.can_save():
-                return None
-        if action in ("start", "accuracy"):
-            if tab not in ("train", "sweep"):
-                return False
-            if action == "start" and self.busy():
-                return None
-        if action in SWEEP_ACTIONS:
-            if tab != "sweep":
-                return False
-            if action == "best" and (self.best_config() is None or self.busy()):
-                return None
-        if action == "log_y":
-            return self.active_tab() in ("train", "runs")
+        if action in TRAIN_ACTIONS | SWEEP_ACTIONS | {"start", "accuracy", "log_y"}:
+            verdict = self._bonus_action(action, self.active_tab())
+            if verdict is not True:
+                return verdict
         return super().check_action(action, parameters)
+
+    def _bonus_action(self, action: str, tab: str) -> bool | None:
+        """The Bonus's own keys: False off their tabs (hidden), None while they cannot act (dimmed), else True."""
+        if action == "log_y":
+            return tab in ("train", "runs")
+        if action in TRAIN_ACTIONS and tab != "train":
+            return False
+        if action in ("start", "accuracy") and tab not in ("train", "sweep"):
+            return False
+        if action in SWEEP_ACTIONS and tab != "sweep":
+            return False
+        if action in ("load", "recipes", "start") and self.busy():
+            return None  # shown dimmed: Escape first
+        if action == "save" and not self.can_save():
+            return None
+        if action == "best" and (self.best_config() is None or self.busy()):
+            return None
+        return True
 
     def on_engine_restarted(self, message: EngineRestarted) -> None:
         """The engine that held the last run's model is gone (App.memory was told): the status and keys say so."""
@@ -277,15 +279,20 @@ class BonusScreen(SweepTab):
     def handle_events(self, group: str, events: list) -> None:
         if group == GROUP:
             self.handle_sweep(events)
-            return
-        if group == "save":
-            for ev in events:
-                if isinstance(ev, SavedModel):
-                    self.live.saved_to = ev.path
-                    self.notify(f"Model saved to {ev.path}", title="Saved", timeout=6)
-                elif isinstance(ev, Failed):
-                    self.notify(ev.message, title="Not saved", severity="error", timeout=8)
-            return
+        elif group == "save":
+            self._save_events(events)
+        else:
+            self._train_events(events)
+
+    def _save_events(self, events: list) -> None:
+        for ev in events:
+            if isinstance(ev, SavedModel):
+                self.live.saved_to = ev.path
+                self.notify(f"Model saved to {ev.path}", title="Saved", timeout=6)
+            elif isinstance(ev, Failed):
+                self.notify(ev.message, title="Not saved", severity="error", timeout=8)
+
+    def _train_events(self, events: list) -> None:
         changed = self.live.apply(events)
         if any(isinstance(ev, TrainStarted) for ev in events):
             self.settings.apply(self.live.config)  # the panel shows what this run really uses

@@ -94,10 +94,12 @@ class RunsView(Vertical):
 
     @work(thread=True, exclusive=True, group="runs-load", exit_on_error=False)
     def _load(self) -> None:
+        from engine.history import HistoryError
+
         try:
             h = history()
             records = h.list()  # never raises for a damaged file: [] and a notice
-        except Exception as exc:  # anything else is a message too, not a crash
+        except (HistoryError, OSError) as exc:  # a folder that cannot be read: a message, not a crash
             self.post_message(self.Loaded(None, f"could not read the run history: {exc}"))
             return
         self.post_message(self.Loaded(records, " ".join(h.notices)))
@@ -306,11 +308,13 @@ class RunsView(Vertical):
 
     @work(thread=True, group="runs-edit", exit_on_error=False)
     def _delete(self, run_ids: list[int]) -> None:
+        from engine.history import HistoryError
+
         try:
             h = history()
             h.delete_all(run_ids)
             records = h.list()
-        except Exception as exc:
+        except (HistoryError, OSError) as exc:
             self.post_message(self.Loaded(None, f"could not delete run #{run_ids[0]}: {exc}"))
             return
         self.post_message(self.Loaded(records))
@@ -340,9 +344,11 @@ class RunsView(Vertical):
 
     @work(thread=True, group="runs-edit", exit_on_error=False)
     def _export(self, run_ids: list[int], path: Path) -> None:
+        from engine.history import HistoryError
+
         try:
             written = history().export_group_csv(run_ids, path)
-        except Exception as exc:
+        except (HistoryError, KeyError, ValueError, OSError) as exc:  # unreadable, gone, or not writable there
             self.app.call_from_thread(self.app.notify, f"export failed: {exc}", severity="error")
             return
         self.app.call_from_thread(self.app.notify, f"wrote {written}", title="Exported")

@@ -80,11 +80,7 @@ class LiveRun:
         return changed
 
     def _apply(self, ev: Event) -> str:
-        if isinstance(ev, TrainStarted):
-            self.device, self.total_steps = ev.device, ev.total_steps
-            self.batches_per_epoch, self.params, self.n_train = ev.batches_per_epoch, ev.params, ev.n_train
-            self.config = dict(ev.config)
-            return "status"
+        """One event: the curves, log and results here, how the run stands in _apply_status."""
         if isinstance(ev, TrainSteps):
             missing = ev.first_step - 1 - len(self.losses)
             self._extend([math.nan] * max(0, missing), [math.nan] * max(0, missing))
@@ -108,31 +104,33 @@ class LiveRun:
         if isinstance(ev, BenchmarkNote):
             self.benchmark = ev.text
             return "eval"
-        if isinstance(ev, Status):
-            self.status = ev.text
-            return "status"
-        if isinstance(ev, Diverged):
-            self.diverged_at = ev.iteration
-            return "status"
-        if isinstance(ev, Failed):
-            self.failed = ev.message
-            return "status"
-        if isinstance(ev, Done):
-            self.done, self.seconds = ev.reason, ev.seconds
-            return "status"
-        if isinstance(ev, HistoryAdded):
-            self.history_id = ev.run_id
-            return "status"
-        if isinstance(ev, HistoryFailed):
-            self.history_error = ev.reason
-            return "status"
-        if isinstance(ev, SavedModel):
-            self.saved_to = ev.path
-            return "status"
         if isinstance(ev, ModelHeld):
             self.token = ev.token
             return ""
-        return ""
+        return self._apply_status(ev)
+
+    def _apply_status(self, ev: Event) -> str:
+        if isinstance(ev, TrainStarted):
+            self.device, self.total_steps = ev.device, ev.total_steps
+            self.batches_per_epoch, self.params, self.n_train = ev.batches_per_epoch, ev.params, ev.n_train
+            self.config = dict(ev.config)
+        elif isinstance(ev, Status):
+            self.status = ev.text
+        elif isinstance(ev, Diverged):
+            self.diverged_at = ev.iteration
+        elif isinstance(ev, Failed):
+            self.failed = ev.message
+        elif isinstance(ev, Done):
+            self.done, self.seconds = ev.reason, ev.seconds
+        elif isinstance(ev, HistoryAdded):
+            self.history_id = ev.run_id
+        elif isinstance(ev, HistoryFailed):
+            self.history_error = ev.reason
+        elif isinstance(ev, SavedModel):
+            self.saved_to = ev.path
+        else:
+            return ""
+        return "status"
 
     def _extend(self, losses: list[float], accs: list[float]) -> None:
         self.losses += losses

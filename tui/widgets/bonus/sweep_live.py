@@ -59,6 +59,7 @@ class SweepLive:
         return changed
 
     def _apply(self, ev: Event) -> str:
+        """One event: the copies' curves and progress here, how the sweep stands in _apply_status."""
         if isinstance(ev, SweepStarted):
             self.device, self.n_train, self.copies = ev.device, ev.n_train, ev.copies
             self.total_steps, self.groups = ev.total_steps, ev.groups
@@ -80,22 +81,22 @@ class SweepLive:
         if isinstance(ev, SweepResult):
             self.result = ev.rows
             return "result"
+        return self._apply_status(ev)
+
+    def _apply_status(self, ev: Event) -> str:
         if isinstance(ev, SweepStored):
             self.group, self.run_ids = ev.group, ev.run_ids
-            return "status"
-        if isinstance(ev, HistoryFailed):
+        elif isinstance(ev, HistoryFailed):
             self.history_error = ev.reason
-            return "status"
-        if isinstance(ev, Status):
+        elif isinstance(ev, Status):
             self.status = ev.text
-            return "status"
-        if isinstance(ev, Failed):
+        elif isinstance(ev, Failed):
             self.failed = ev.message
-            return "status"
-        if isinstance(ev, Done):
+        elif isinstance(ev, Done):
             self.done, self.seconds = ev.reason, ev.seconds
-            return "status"
-        return ""
+        else:
+            return ""
+        return "status"
 
     def label(self, copy: int) -> str:
         return self.copies[copy].label if 0 <= copy < len(self.copies) else f"copy {copy + 1}"

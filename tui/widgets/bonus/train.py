@@ -41,35 +41,10 @@ def status_text(live: LiveRun, stopping: str = "") -> Text:
         return Text(
             f"✗ diverged at iteration {live.diverged_at} (loss NaN/inf): try a smaller learning rate", style="bold red"
         )
-    saved = f" · kept as run #{live.history_id}" if live.history_id is not None else ""
-    if live.history_error:
-        saved = " · ✗ not stored (see below)"
-    lost = " · its model went with an engine restart" if live.model_lost else ""
-    if live.done == "left":
-        kept = " · w saves the model" if live.token and live.steps else lost
-        return Text(f"Cancelled when you left the Bonus, after {live.steps:,} iterations: not stored{kept}", "yellow")
-    if live.done == "cancelled":
-        if not live.steps:
-            return Text("Cancelled before training started.", style="yellow")
-        kept = " · w saves the model" if live.token else lost
-        return Text(f"Cancelled after {live.steps:,} iterations: not stored{kept}", style="yellow")
-    ended = (
-        "Evaluated"
-        if live.evaluating_only
-        else f"Stopped after {live.steps:,} iterations"
-        if live.done == "stopped"
-        else f"Done in {clock(live.seconds)}"
-    )
-    if live.done and live.eval_rows:
-        mine, bench = live.row("your") or live.eval_rows[0], live.row("bench")
-        vs = f" vs benchmark {100 * bench.test_acc:.2f}%" if bench else ""
-        return Text(f"✓ {ended} · test {100 * mine.test_acc:.2f}%{vs}{saved}", style="bold green")
-    if live.done in ("stopped", "completed") and live.steps and not live.evaluating_only:
-        return Text(f"✓ {ended} · evaluation skipped{saved}", style="bold green")
-    if live.done == "stopped" and not live.evaluating_only:
-        return Text("Stopped before the first iteration: nothing was trained.", style="yellow")
+    if live.done in ("left", "cancelled"):
+        return _cancelled_text(live)
     if live.done:
-        return Text(f"Run ended ({live.done}){saved}", style="yellow")
+        return _ended_text(live)
     if stopping:
         then = "skipping the evaluation (Escape again cancels)" if stopping == "skip" else "then evaluating"
         skips = "" if stopping == "skip" else " (Escape again skips it)"
@@ -81,6 +56,41 @@ def status_text(live: LiveRun, stopping: str = "") -> Text:
     if live.status:
         return Text(live.status)
     return Text("Ready · choose the settings, then s starts training")
+
+
+def _cancelled_text(live: LiveRun) -> Text:
+    """A run cancelled (Escape twice) or left (the learner left the Bonus): not stored, its model maybe kept."""
+    lost = " · its model went with an engine restart" if live.model_lost else ""
+    if live.done == "left":
+        kept = " · w saves the model" if live.token and live.steps else lost
+        return Text(f"Cancelled when you left the Bonus, after {live.steps:,} iterations: not stored{kept}", "yellow")
+    if not live.steps:
+        return Text("Cancelled before training started.", style="yellow")
+    kept = " · w saves the model" if live.token else lost
+    return Text(f"Cancelled after {live.steps:,} iterations: not stored{kept}", style="yellow")
+
+
+def _ended_text(live: LiveRun) -> Text:
+    """A run that ended (completed, stopped or evaluated only): its test accuracy and where it was kept."""
+    saved = f" · kept as run #{live.history_id}" if live.history_id is not None else ""
+    if live.history_error:
+        saved = " · ✗ not stored (see below)"
+    ended = (
+        "Evaluated"
+        if live.evaluating_only
+        else f"Stopped after {live.steps:,} iterations"
+        if live.done == "stopped"
+        else f"Done in {clock(live.seconds)}"
+    )
+    if live.eval_rows:
+        mine, bench = live.row("your") or live.eval_rows[0], live.row("bench")
+        vs = f" vs benchmark {100 * bench.test_acc:.2f}%" if bench else ""
+        return Text(f"✓ {ended} · test {100 * mine.test_acc:.2f}%{vs}{saved}", style="bold green")
+    if live.done in ("stopped", "completed") and live.steps and not live.evaluating_only:
+        return Text(f"✓ {ended} · evaluation skipped{saved}", style="bold green")
+    if live.done == "stopped" and not live.evaluating_only:
+        return Text("Stopped before the first iteration: nothing was trained.", style="yellow")
+    return Text(f"Run ended ({live.done}){saved}", style="yellow")
 
 
 def notice_text(live: LiveRun) -> str:
@@ -234,22 +244,29 @@ class TrainView(Vertical):
             for chart in self.query(Chart):
                 chart.refresh()
         if "progress" in changed:
-            p, bar = live.progress, self.query_one("#progress", ProgressBar)
-            if cut_short(live):
-                bar.update(total=max(1, live.total_steps), progress=live.steps)
-            elif p is not None:
-                bar.update(total=max(1, p.batches), progress=p.batch)
-            self.query_one("#progress-text", FittedLine).say(*progress_text(live))
+            self._progress(live)
         if "log" in changed:
-            log = self.query_one("#log", RichLog)
-            if self._logged == 0 and live.log:
-                log.clear()  # drop the placeholder
-                log.auto_scroll = True
-            for line in live.log[self._logged :]:
-                log.write(log_line(line))
-            self._logged = len(live.log)
+            self._log(live)
         if "eval" in changed:
             self._table(live)
+
+    def _progress(self, live: LiveRun) -> None:
+        p, bar = live.progress, self.query_one("#progress", ProgressBar)
+        if cut_short(live):
+            bar.update(total=max(1, live.total_steps), progress=live.steps)
+        elif p is not None:
+            bar.update(total=max(1, p.batches), progress=p.batch)
+        self.query_one("#progress-text", FittedLine).say(*progress_text(live))
+
+    def _log(self, live: LiveRun) -> None:
+        """The log lines not written yet (the first replaces the placeholder)."""
+        log = self.query_one("#log", RichLog)
+        if self._logged == 0 and live.log:
+            log.clear()
+            log.auto_scroll = True
+        for line in live.log[self._logged :]:
+            log.write(log_line(line))
+        self._logged = len(live.log)
 
     def _legend(self) -> None:
         curves = Text.assemble(
