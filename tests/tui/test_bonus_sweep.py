@@ -132,7 +132,8 @@ async def test_escape_stops_every_copy_and_each_is_validated_and_kept():
         live = screen.sweep_memory.live
         await wait_for(pilot, lambda: any(live.steps.values()), seconds=120)
         await pilot.press("escape")
-        assert app.screen is screen and (screen.sweep_view.stopping or live.done is not None)  # the copies finish their batch, then stop
+        # the copies finish their batch, then stop
+        assert app.screen is screen and (screen.sweep_view.stopping or live.done is not None)
         await wait_for(pilot, lambda: live.done is not None, seconds=120)
         await settle(pilot)
         assert live.done == "stopped" and {r.status for r in live.result} == {"stopped"} and live.run_ids
