@@ -365,7 +365,8 @@ def test_after_snapshot(snap_compare, size):
     assert snap_compare(bonus_app(), terminal_size=size, run_before=at_train(canned.course_run()))
 
 
-def test_diverged_snapshot(snap_compare):
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_diverged_snapshot(snap_compare, size):
     """SGD lr 10: the status says 'diverged at iteration 37'; the loss chart switches to a log scale;
     the settings are usable again."""
 
@@ -375,7 +376,7 @@ def test_diverged_snapshot(snap_compare):
         await settle(pilot)
         assert "diverged at iteration 37" in status(screen) and not screen.settings.disabled
 
-    assert snap_compare(bonus_app(), terminal_size=(100, 30), run_before=run_before)
+    assert snap_compare(bonus_app(), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)

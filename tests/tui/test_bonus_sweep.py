@@ -200,9 +200,10 @@ def at_sweep(events: list | None = None):
     return run_before
 
 
-def test_sweep_before_snapshot(snap_compare):
-    """The Sweep tab before a sweep at 80x24: lr 1e-5..1e-1 x8, 8 copies of the Train tab's settings, Ready."""
-    assert snap_compare(bonus_app(), terminal_size=(80, 24), run_before=at_sweep())
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_sweep_before_snapshot(snap_compare, size):
+    """The Sweep tab before a sweep: lr 1e-5..1e-1 x8, 8 copies of the Train tab's settings, Ready."""
+    assert snap_compare(bonus_app(), terminal_size=size, run_before=at_sweep())
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
@@ -261,8 +262,9 @@ async def test_a_sweep_is_one_row_of_the_runs_overlaid_exported_and_deleted_toge
         assert table.row_count == 5 and len(runs[0]().list()) == 5
 
 
-def test_runs_with_a_sweep_snapshot(snap_compare, runs):
-    """The Runs tab at 100x30: the sweep is one row (sweep ×8, lr 1e-5…0.1, its best 96.74% val), marked: its eight
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_runs_with_a_sweep_snapshot(snap_compare, size, runs):
+    """The Runs tab: the sweep is one row (sweep ×8, lr 1e-5…0.1, its best 96.74% val), marked: its eight
     copies' curves overlaid, the legend naming the sweep and its best copy."""
     seed_with_a_sweep(runs)
 
@@ -275,4 +277,4 @@ def test_runs_with_a_sweep_snapshot(snap_compare, runs):
         await pilot.press("space")
         await settle(pilot)
 
-    assert snap_compare(bonus_app(), terminal_size=(100, 30), run_before=run_before)
+    assert snap_compare(bonus_app(), terminal_size=size, run_before=run_before)
