@@ -53,3 +53,30 @@ def seeded(seed: int | None = SEED) -> Iterator[None]:
             yield
         finally:
             np.random.set_state(state)
+
+
+class GlobalStreams:
+    """A private stream for code that draws from numpy's and torch's global generators (a learner's sampler).
+
+    `call(fn, ...)` runs `fn` with both global generators set to this stream's state and keeps the
+    state it leaves, then puts the global ones back (under the lock of `seeded`): each call goes on
+    from the last, as if the learner's notebook had run np.random.seed(seed) and torch.manual_seed(seed)
+    alone. numpy's stream is the one of np.random.RandomState(seed), so a learner's
+    np.random.choice draws what the reference sampler draws from RandomState(seed).choice.
+    """
+
+    def __init__(self, seed: int):
+        self._np = np.random.RandomState(seed).get_state()
+        self._torch = torch.Generator().manual_seed(seed).get_state()
+
+    def call(self, fn, *args, **kwargs):
+        with _GLOBAL_RNG:
+            np_saved, torch_saved = np.random.get_state(), torch.get_rng_state()
+            np.random.set_state(self._np)
+            torch.set_rng_state(self._torch)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._np, self._torch = np.random.get_state(), torch.get_rng_state()
+                np.random.set_state(np_saved)
+                torch.set_rng_state(torch_saved)

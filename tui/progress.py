@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.app import App
 from textual.signal import Signal
 
-from engine.exercises import EXERCISE_IDS
+from engine.exercises import EXERCISE_IDS, catalog
 from engine.exercises import workspace as ws
 from engine.progress import ProgressStore
 
@@ -15,6 +15,13 @@ from .lessons import exercises, questions
 from .sections import BY_KEY, SECTIONS
 
 VISITED, PASSED, ANSWERED = "●", "✔", "✎"
+
+
+def choice_key(section: str, exercise_id: str) -> str:
+    """The stored key of one section's reference/yours choice for one exercise."""
+    return f"{section}/{exercise_id}"
+
+
 CURSOR = "editor_cursor"  # the progress store's kind for where the editor's cursor was, per exercise
 
 
@@ -112,20 +119,31 @@ class CourseProgress:
         self.show_notices()
         self.changed.publish(exercise_id)
 
-    def use_mine(self, exercise_id: str) -> bool:
-        return self.store.use_mine.get(exercise_id, False)
+    # -- reference or yours: each section's own choice ---------------------------------------------
+    def uses_yours(self, section: str, exercise_id: str) -> bool:
+        """Whether `section`'s demos are to run the learner's `exercise_id` (once it is ready).
 
-    def set_use_mine(self, exercise_ids, value: bool) -> None:
+        Each section keeps its own choice: `i` in Section 3 no longer switches Sections 4 and 7. A
+        choice stored before (one per exercise, for every section) holds where the exercise is taught.
+        """
+        chosen = self.store.use_mine
+        key = choice_key(section, exercise_id)
+        if key in chosen:
+            return chosen[key]
+        return catalog()[exercise_id]["section"] == section and chosen.get(exercise_id, False)
+
+    def choose_yours(self, section: str, exercise_ids, value: bool) -> None:
         for ex in exercise_ids:
-            self.store.set_use_mine(ex, value)
+            self.store.set_use_mine(choice_key(section, ex), value)
             self.changed.publish(ex)
+        self.show_notices()
 
-    def learner_functions(self, exercise_ids) -> dict[str, str]:
-        """{function name: path of the learner's file} for the exercises to run with their own code:
-        passed, unchanged since, and switched to "yours". A Job carries it as `learner`; the engine
+    def learner_functions(self, section: str, exercise_ids) -> dict[str, str]:
+        """{function name: path of the learner's file} for the exercises `section` runs with their own code:
+        passed, unchanged since, and switched to "yours" there. A Job carries it as `learner`; the engine
         loads it with engine.exercises.learner.load_learner_functions (the reference is used for the rest)."""
         path = str(self.workspace_path())
-        return {ex: path for ex in exercise_ids if self.use_mine(ex) and self.exercise_ready(ex)}
+        return {ex: path for ex in exercise_ids if self.uses_yours(section, ex) and self.exercise_ready(ex)}
 
     # -- the exercise editor -------------------------------------------------------------------
     def editor_cursor(self, exercise_id: str) -> tuple[int, int] | None:

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..events import Event
-from .base import Job, Range, SettingError
+from .base import COURSE_SEED, Job, Range, SettingError
 
 OPTIMIZERS = ("SGD", "Momentum", "RMSprop")  # the three curves, in the course's order
 EXERCISES = ("momentum_update", "rmsprop_update", "sample_minibatch")  # gradient_update stays the reference (§14)
@@ -50,14 +50,18 @@ class CompareConfig:
 
 @dataclass(frozen=True)
 class CompareJob(Job):
-    """Demo 7: SGD, momentum and RMSprop from one initial MLP on the full training set, in lockstep."""
+    """Demo 7: SGD, momentum and RMSprop from one initial MLP on the full training set, in lockstep.
+
+    With a seed and the learner's functions, the reference runs beside them from the same model and
+    minibatches, its curves sent as Losses(reference=True): a correct function gives the same curves.
+    """
 
     compute = "engine.sections.adaptive:compare_job"
 
     batch_size: int = int(BATCH.default)
     lr: float = LR.default
     max_steps: int = int(STEPS.default)
-    seed: int | None = None
+    seed: int | None = COURSE_SEED  # the initial model and the minibatches (None: fresh ones, as the course)
 
     def __post_init__(self) -> None:
         # Checked values are stored as the engine wants them (a typed 140.0 becomes the batch size 140).
@@ -75,11 +79,20 @@ class CompareJob(Job):
 
 @dataclass(frozen=True)
 class Losses(Event):
-    """Minibatch losses of one optimizer for iterations start, start + 1, ... (before each update)."""
+    """Minibatch losses of one optimizer for iterations start, start + 1, ... (before each update).
+
+    `reference`: of the reference run beside the learner's (same seed), not of the run itself.
+    """
 
     optimizer: str
     start: int
     values: tuple[float, ...]
+    reference: bool = False
+
+
+def reference_label(optimizer: str) -> str:
+    """How a Diverged event names an optimizer of the reference run beside the learner's."""
+    return f"{optimizer} (reference)"
 
 
 def _number(value) -> bool:

@@ -100,3 +100,9 @@ class Range:
             "scale": self.scale,
             "integer": self.integer,
         }
+
+
+# A demo's run seed: the initial weights and minibatches it draws (the course's seed unless the learner draws
+# another), so two runs with the same settings and seed give the same curves, and a learner's correct
+# function gives the reference's curves.
+RUN_SEED = Range("seed", COURSE_SEED, 0, 9999, 1, integer=True)

@@ -9,7 +9,10 @@ Two ways to run the same experiment:
   with minibatch indices drawn on the device.
 
 Both train in lockstep (iteration i of every optimizer before iteration i + 1 of any), so the
-three curves grow together, and both yield the same events.
+three curves grow together, and both yield the same events. With a seed both draw the same initial
+model and the same minibatches (numpy's RandomState(seed + 1), as the course's sample_minibatch
+after np.random.seed), so the reference's curves and a learner's correct functions' agree; a
+learner's functions run with the reference beside them.
 """
 
 from __future__ import annotations
@@ -26,14 +29,15 @@ import torch
 import torch.nn.functional as F
 
 from engine import updates
-from engine.contracts.adaptive import OPTIMIZERS, CompareConfig, CompareJob, Losses
+from engine.contracts.adaptive import OPTIMIZERS, CompareConfig, CompareJob, Losses, reference_label
 from engine.events import Diverged, Done, Event, Progress, Status
 from engine.exercises.learner import load_learner_functions
 from engine.model import MLP, loss_fn
-from engine.seeding import seeded
+from engine.seeding import GlobalStreams, seeded
 from engine.streaming import LossStream
 
 COURSE = CompareConfig()  # Demo 7 as the course runs it
+Step = Callable[[int, list[bool]], torch.Tensor]  # iteration, which series are alive -> their losses
 
 
 def fresh_seed() -> int:
@@ -49,6 +53,14 @@ def initial_model(hidden: Sequence[int], seed: int | None = None) -> MLP:
     """
     with seeded(fresh_seed() if seed is None else seed):
         return MLP(784, 10, list(hidden))
+
+
+def minibatch_indices(n: int, steps: int, k: int, batch: int, seed: int) -> torch.Tensor:
+    """(steps, k, batch) indices as the plug-in path draws them: RandomState(seed + 1).choice(n, batch),
+    iteration by iteration, optimizer by optimizer (what np.random.choice draws after np.random.seed(seed + 1))."""
+    rng = np.random.RandomState(seed + 1)
+    draws = np.stack([rng.choice(n, batch) for _ in range(steps * k)]).astype(np.int64)
+    return torch.from_numpy(draws.reshape(steps, k, batch))
 
 
 def draw_indices(
@@ -130,12 +142,11 @@ def _fast_steps(
     stack = StackedMLP(base, len(OPTIMIZERS))
     rules = StackedUpdates(stack, cfg)
     flat = x.reshape(len(x), -1)
-    gen = torch.Generator(device=x.device)
-    if cfg.seed is None:
-        gen.seed()
-    else:
-        gen.manual_seed(cfg.seed + 1)
     k, b = len(OPTIMIZERS), cfg.batch_size
+    if indices is None and cfg.seed is not None:  # drawn once, moved once: the plug-in path's minibatches
+        indices = minibatch_indices(len(flat), cfg.max_steps, k, b, cfg.seed).to(x.device)
+    gen = torch.Generator(device=x.device)
+    gen.seed()
 
     def step(i: int, alive: list[bool]) -> torch.Tensor:
         idx = indices[i].reshape(-1) if indices is not None else draw_indices(len(flat), (k * b,), x.device, gen)
@@ -162,10 +173,11 @@ def _plugin_steps(
     def step(i: int, alive: list[bool]) -> torch.Tensor:
         out = []
         for k, model in enumerate(models):
+            # Drawn for a diverged optimizer too: the minibatches stay in step with the reference's.
+            xb, yb = sample_minibatch(x, y, cfg.batch_size)
             if not alive[k]:
                 out.append(nan)
                 continue
-            xb, yb = sample_minibatch(x, y, cfg.batch_size)
             loss = loss_fn(model(xb), yb)
             if k == 0:
                 gradient_update(loss, params[0], lr=cfg.lr)
@@ -180,24 +192,34 @@ def _plugin_steps(
 
 
 # -- the shared driver ----------------------------------------------------------------------------
-def _drive(step: Callable[[int, list[bool]], torch.Tensor], cfg: CompareConfig) -> Iterator[Event]:
-    """Run the iterations, streaming losses every few ms; a non-finite loss ends that optimizer."""
-    stream = LossStream(len(OPTIMIZERS))  # a curve ends before its first non-finite loss
+def _side_by_side(mine: Step, reference: Step) -> Step:
+    """The learner's three optimizers (series 0-2) and the reference's (3-5), one iteration of each in turn."""
+    k = len(OPTIMIZERS)
+    return lambda i, alive: torch.cat([mine(i, alive[:k]), reference(i, alive[k:])])
+
+
+def _drive(step: Step, cfg: CompareConfig, series: int = len(OPTIMIZERS)) -> Iterator[Event]:
+    """Run the iterations, streaming losses every few ms; a non-finite loss ends that optimizer.
+
+    Series beyond the first three are the reference's beside the learner's (Losses with reference=True).
+    """
+    k = len(OPTIMIZERS)
+    stream = LossStream(series)  # a curve ends before its first non-finite loss
     t0 = time.monotonic()
     for i in range(cfg.max_steps):
         stream.add(step(i, stream.alive))
         if i + 1 < cfg.max_steps and not stream.due():
             continue
         for chunk in stream.flush():
-            name = OPTIMIZERS[chunk.series]
+            name, reference = OPTIMIZERS[chunk.series % k], chunk.series >= k
             if chunk.values:
-                yield Losses(name, chunk.start, chunk.values)
+                yield Losses(name, chunk.start, chunk.values, reference=reference)
             if chunk.diverged_at is not None:
-                yield Diverged(chunk.diverged_at, name)
+                yield Diverged(chunk.diverged_at, reference_label(name) if reference else name)
         yield Progress(i + 1, cfg.max_steps, "iterations")
-        if not any(stream.alive):
+        if not any(stream.alive[:k]):
             break
-    yield Done("completed" if any(stream.alive) else "diverged", time.monotonic() - t0)
+    yield Done("completed" if any(stream.alive[:k]) else "diverged", time.monotonic() - t0)
 
 
 def compare_optimizers(
@@ -211,12 +233,17 @@ def compare_optimizers(
     sample_minibatch: Callable | None = None,
     fast: bool | None = None,
     indices: torch.Tensor | None = None,
+    beside_reference: bool = False,
 ) -> Iterator[Event]:
     """Train SGD, momentum and RMSprop from one initial MLP on (x, y), yielding Losses as they come.
 
     Update functions left as None are the course's reference rules. `fast` (default: when no
     function is plugged in) uses the stacked implementation. `indices` (max_steps, 3, batch)
     fixes the minibatches of the fast path (tests); the plug-in path takes a sample_minibatch.
+    A plugged-in sample_minibatch draws from numpy's and torch's global generators set, with a
+    seed, to a private stream that starts at seed + 1 (engine.seeding.GlobalStreams).
+    `beside_reference` (plug-in path): the reference rules train beside, from the same model and
+    minibatches, their curves sent as Losses(reference=True).
     """
     plugged = any(f is not None for f in (gradient_update, momentum_update, rmsprop_update, sample_minibatch))
     if fast is None:
@@ -227,21 +254,33 @@ def compare_optimizers(
     base = initial_model(cfg.hidden, cfg.seed).to(x.device)
     if fast:
         step = _fast_steps(x, y, cfg, base, indices)
-    else:
-        # The reference sampler draws from a private generator, never numpy's global one.
-        rng = np.random.RandomState(None if cfg.seed is None else cfg.seed + 1)
-        sampler = sample_minibatch or partial(updates.sample_minibatch, rng=rng)
-        step = _plugin_steps(
-            x,
-            y,
-            cfg,
-            base,
-            gradient_update or updates.gradient_update,
-            momentum_update or updates.momentum_update,
-            rmsprop_update or updates.rmsprop_update,
-            sampler,
-        )
-    yield from _drive(step, cfg)
+        yield from _drive(step, cfg)
+        return
+    rules = (gradient_update, momentum_update, rmsprop_update)
+    step = _plugin_steps(x, y, cfg, base, *_rules_or_reference(*rules), _sampler(cfg.seed, sample_minibatch))
+    if not beside_reference:
+        yield from _drive(step, cfg)
+        return
+    reference = _plugin_steps(x, y, cfg, base, *_rules_or_reference(None, None, None), _sampler(cfg.seed, None))
+    yield from _drive(_side_by_side(step, reference), cfg, series=2 * len(OPTIMIZERS))
+
+
+def _rules_or_reference(gradient_update, momentum_update, rmsprop_update) -> tuple[Callable, Callable, Callable]:
+    return (
+        gradient_update or updates.gradient_update,
+        momentum_update or updates.momentum_update,
+        rmsprop_update or updates.rmsprop_update,
+    )
+
+
+def _sampler(seed: int | None, sample_minibatch: Callable | None) -> Callable:
+    """The reference sampler on a private RandomState(seed + 1), or the learner's on global streams from seed + 1."""
+    start = None if seed is None else seed + 1
+    if sample_minibatch is None:
+        return partial(updates.sample_minibatch, rng=np.random.RandomState(start))  # never numpy's global one
+    if start is None:
+        return sample_minibatch
+    return partial(GlobalStreams(start).call, sample_minibatch)
 
 
 def compare_job(job: CompareJob, env) -> Iterator[Event]:
@@ -255,4 +294,5 @@ def compare_job(job: CompareJob, env) -> Iterator[Event]:
         momentum_update=mine.get("momentum_update"),
         rmsprop_update=mine.get("rmsprop_update"),
         sample_minibatch=mine.get("sample_minibatch"),
+        beside_reference=bool(mine) and job.seed is not None,
     )

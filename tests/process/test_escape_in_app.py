@@ -27,7 +27,7 @@ async def test_escape_stops_a_learners_endless_loop_and_the_screen_stays_usable(
         while app.runner.device_label is None and time.monotonic() < deadline:
             await pilot.pause(0.05)
         reference = executor.pid
-        app.course.learner_functions = lambda ids: {"momentum_update": str(learner)}
+        app.course.learner_functions = lambda section, ids: {"momentum_update": str(learner)}
         await pilot.press("right_square_bracket")  # the demo runs with the learner's looping momentum
         screen = app.screen
         while not executor.busy() and time.monotonic() < deadline:
@@ -43,7 +43,7 @@ async def test_escape_stops_a_learners_endless_loop_and_the_screen_stays_usable(
         assert not alive(learner_engine.pid) and time.monotonic() - t0 < 2.0  # killed at once, no grace
         assert executor.restarts == 0 and executor.pid == reference  # the reference engine never knew
         assert app.screen is screen and not screen.running  # still on the demo, nothing running
-        app.course.learner_functions = lambda ids: {}
+        app.course.learner_functions = lambda section, ids: {}
         screen.rerun()  # the next run uses the reference engine
         while screen.shown is None and time.monotonic() < deadline:
             await pilot.pause(0.05)

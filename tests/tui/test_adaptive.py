@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
 from engine.contracts.adaptive import CompareJob, Losses
+from engine.contracts.base import COURSE_SEED, SettingError
 from engine.events import Diverged, Done, Failed, Progress, Status
 from tui.playback import DEFAULT_SPEED
 from tui.widgets.optimizer_curves import OptimizerCurves
@@ -116,11 +117,11 @@ async def test_the_tab_starts_a_run_with_the_course_defaults_and_toggles_redraw(
         assert runs == [] and app.screen.check_action("run", ()) is False
         await open_compare(pilot)
         screen = app.screen
-        assert [settings(j) for j in runs] == [(135, 0.002, 275, None)] and runs[0].learner == {}
+        assert [settings(j) for j in runs] == [(135, 0.002, 275, COURSE_SEED)] and runs[0].learner == {}
         assert screen.query_one("#batch", Stepper).has_focus
         curves = screen.query_one(OptimizerCurves)
         assert {n: len(v) for n, v in curves.losses.items()} == dict.fromkeys(NAMES, 275)
-        assert text(screen, "#status") == "■ iteration 274 · 100 it/s · done: 275 iterations each"
+        assert text(screen, "#status") == "■ iteration 274 · 100 it/s · the reference · done"
         assert screen.query_one("#progress", ProgressBar).percentage == 1.0
         summary = text(screen, "#summary")
         assert summary.startswith("EMA loss") and "RMSprop 0." in summary
@@ -167,11 +168,11 @@ async def test_every_control_change_runs_again_and_bad_values_are_refused_where_
         assert len(runs) == 5 and runs[4] == runs[3]
 
 
-async def test_the_job_carries_the_learners_functions_and_a_refused_job_is_said_not_raised(runs, tmp_path):
+async def test_the_job_carries_the_learners_functions_and_a_refused_job_is_said_not_raised(runs, tmp_path, monkeypatch):
     app = make_app(section="adaptive")
     asked: list[tuple] = []
 
-    def learner_functions(ids):  # as if rmsprop_update passed and "yours" was picked
+    def learner_functions(section, ids):  # as if rmsprop_update passed and "yours" was picked
         asked.append(tuple(ids))
         return {"rmsprop_update": str(tmp_path / "exercises.py")}
 
@@ -179,9 +180,13 @@ async def test_the_job_carries_the_learners_functions_and_a_refused_job_is_said_
     async with app.run_test(size=(100, 30)) as pilot:
         await open_compare(pilot)
         screen = app.screen
-        assert asked[-1] == ("momentum_update", "rmsprop_update", "sample_minibatch")
+        assert asked[-1] == ("momentum_update", "sample_minibatch", "rmsprop_update")  # the course's order
         assert dict(runs[-1].learner) == {"rmsprop_update": str(tmp_path / "exercises.py")}
-        screen.seed = -1  # a value no CompareJob takes: the status says so and nothing starts
+
+        def refused(**settings):
+            raise SettingError("the seed must be between 0 and 4294967294, got -1")
+
+        monkeypatch.setattr("tui.screens.adaptive.CompareJob", refused)  # a job the contract refuses
         await pilot.press("r")
         await settle(pilot)
         assert len(runs) == 1 and text(screen, "#status").startswith("cannot run: the seed must be between 0 and")
@@ -253,6 +258,76 @@ async def _real_run(monkeypatch) -> None:
         assert curves.diverged_at == {} and not app.screen.running
 
 
+def passed_workspace(slip: str = "") -> None:
+    """The learner's file holds the course's solutions (one with a sign slip), each recorded as passed."""
+    from engine.exercises import EXERCISE_IDS, catalog, workspace
+    from engine.progress import ProgressStore
+
+    path = workspace.workspace_file(None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sources = [catalog()[ex]["solution"] for ex in EXERCISE_IDS]
+    if slip:
+        sources = [src.replace("par.data -= lr *", "par.data += lr *") if slip in src else src for src in sources]
+    path.write_text(workspace.HEADER + "\n\n" + "\n\n".join(sources))
+    store = ProgressStore()
+    for ex in EXERCISE_IDS:
+        store.mark_passed(ex, workspace.digest_of(path, ex))
+
+
+async def test_yours_runs_beside_the_reference_of_the_same_seed_and_says_so(monkeypatch):
+    """Issue 20: which rules ran was only a colour, and a learner's curves could not be compared with the
+    reference's (another model, other minibatches each run). With a sign slip in rmsprop_update, the
+    reference's curve of the same seed is drawn beside, and the summary gives its value."""
+    import torch
+
+    from engine.contracts.adaptive import CompareConfig
+    from engine.data import course_subset
+    from engine.exercises.learner import load_learner_functions
+    from engine.sections.adaptive import compare_optimizers
+
+    passed_workspace(slip="def rmsprop_update")
+
+    def small(job, env):  # the job's seed and learner, on the course's subset with a small network
+        x, y = course_subset(env.context.mnist)
+        cfg = CompareConfig(batch_size=25, lr=0.01, max_steps=30, hidden=(20,), seed=job.seed)
+        fns = load_learner_functions(dict(job.learner))
+        return compare_optimizers(x, y, cfg, **fns, beside_reference=bool(fns))
+
+    use_engine(monkeypatch, small)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    app = make_app(section="adaptive")
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_compare(pilot)
+            screen = app.screen
+            toggle_line = str(screen.query_one("ImplementationToggle").render())
+            assert "update rules: the reference · i: your momentum_update" in toggle_line
+            assert "· the reference · done" in text(screen, "#status")
+            screen.query_one("ImplementationToggle").focus()  # where the key bar has room for i
+            await pilot.press("i")
+            await settle(pilot)
+            assert "your momentum_update, sample_minibatch, rmsprop_update · done" in text(screen, "#status")
+            assert "runs yours" in screen.query_one("KeyBar").shown_text()
+            curves = screen.query_one(OptimizerCurves)
+            assert curves.reference.keys() == set(NAMES)
+            assert curves.losses["SGD"] == curves.reference["SGD"]  # the course's rules give the reference's
+            assert curves.losses["Momentum"] == curves.reference["Momentum"]
+            assert "RMSprop" in curves.diverged_at or max(curves.losses["RMSprop"]) > 10
+            summary = text(screen, "#summary")
+            assert (
+                "RMSprop " in summary and "(ref 0." in summary and summary.count("(ref") == 1
+            )  # only where it differs
+            seed = screen.query_one("#seed", Stepper)
+            assert seed.value == COURSE_SEED
+            await pilot.press("d")  # another seed: another model, the reference beside it again
+            await settle(pilot)
+            assert seed.value != COURSE_SEED and screen.job.seed == seed.value
+            assert curves.losses["SGD"] == curves.reference["SGD"]
+    finally:
+        torch.set_num_threads(before)
+
+
 async def test_lesson_and_questions_carry_the_course_text():
     from tui.lessons import lesson_text
 
@@ -295,7 +370,7 @@ async def compare_overlay(pilot) -> None:
 def test_panels_snapshot(snap_compare, monkeypatch, size):
     """Three panels (SGD, Momentum, RMSprop), loss 0-2.5 over 275 iterations, raw curves faint under
     the smoothed ones; the controls at the course defaults, the RMSprop rule, the playback keys' hint,
-    after End the status '■ iteration 274 · 100 it/s · done: 275 iterations each' with a full
+    after End the status '■ iteration 274 · 100 it/s · the reference · done' with a full
     progress bar, and the smoothed final losses in the optimizers' colours."""
     patched(monkeypatch)
     assert snap_compare(

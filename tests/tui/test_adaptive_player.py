@@ -53,7 +53,7 @@ async def test_each_playback_key(runs):
         screen = app.screen
         playback, curves = screen.playback, screen.query_one(OptimizerCurves)
         assert playback.playing and playback.frame == 0 and curves.upto == 0
-        assert status(screen) == "▶ iteration 0 · 100 it/s · done: 275 iterations each"
+        assert status(screen) == "▶ iteration 0 · 100 it/s · the reference · done"
         await tick(pilot, clock, 0.5)  # 100 it/s for half a second
         assert playback.frame == 50 and curves.upto == 50
         await pilot.press("space")  # pause
@@ -167,7 +167,7 @@ async def paused_mid_run(pilot) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_paused_mid_run_snapshot(snap_compare, monkeypatch, size):
     """Paused at iteration 120 of 275: each panel's curves end there with a dot, the x axis still runs
-    to 275; the status reads '‖ iteration 120 · 100 it/s · done: 275 iterations each' and the
+    to 275; the status reads '‖ iteration 120 · 100 it/s · the reference · done' and the
     summary gives the smoothed losses at 120; the key hint fits the width."""
     use_engine(monkeypatch, lambda job, env: canned_run(job))
     assert snap_compare(

@@ -18,7 +18,7 @@ def use_sign_slip(app, tmp_path) -> None:
     """As if the learner's momentum_update had the classic slip (par -= vel) and "yours" was picked."""
     learner = tmp_path / "exercises.py"
     learner.write_text(LEARNER_FILE)
-    app.course.learner_functions = lambda ids: {"momentum_update": str(learner)}
+    app.course.learner_functions = lambda section, ids: {"momentum_update": str(learner)}
 
 
 def slowed(delay: float):
@@ -168,7 +168,7 @@ async def test_at_80x24_no_status_line_is_cut_even_with_the_learners_code(tmp_pa
         screen = await open_demo(pilot)
         learner = tmp_path / "exercises.py"
         learner.write_text(LEARNER_FILE)
-        app.course.learner_functions = lambda ids: {name: str(learner) for name in ids}  # both of them
+        app.course.learner_functions = lambda section, ids: {name: str(learner) for name in ids}  # both of them
         screen.rerun()
         await settle(pilot)
         await pilot.press("end")

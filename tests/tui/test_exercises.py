@@ -202,33 +202,58 @@ async def test_the_solution_needs_two_asks():
         assert pane.query_one("#ex-solution").display
 
 
-async def test_the_switch_waits_for_a_pass_then_chooses_yours():
+async def test_the_switch_waits_for_a_pass_then_chooses_yours_in_its_own_section_only():
     write_learner_file(SOLUTION)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        toggle = ImplementationToggle(["gradient_update"], app.course)
+        toggle = ImplementationToggle(["gradient_update"], app.course, "search")
         await app.screen.query_one("#lesson").mount(toggle)
         await pilot.pause()
         await pilot.press("i")  # not passed yet: nothing changes
         assert app.screen.changes == [] and "pass Exercise 3 first" in str(toggle.render())
-        assert app.course.learner_functions(["gradient_update"]) == {}
+        assert "update rules: the reference" in str(toggle.render())
+        assert app.course.learner_functions("search", ["gradient_update"]) == {}
         app.course.record_pass("gradient_update", workspace.digest_of(workspace.workspace_file(), "gradient_update"))
         await pilot.pause()
-        assert "yours" in str(toggle.render()) and "first" not in str(toggle.render())
+        assert "i: your gradient_update" in str(toggle.render()) and "first" not in str(toggle.render())
+        assert toggle.key_label() == "runs the reference"
         await pilot.press("i")
         assert [c.use_mine for c in app.screen.changes] == [True]
-        paths = app.course.learner_functions(["gradient_update", "momentum_update"])
+        assert "update rules: your gradient_update · i: the reference" in str(toggle.render())
+        assert toggle.key_label() == "runs your gradient_update"
+        paths = app.course.learner_functions("search", ["gradient_update", "momentum_update"])
         assert paths == {"gradient_update": str(workspace.workspace_file())}
+        # Issue 20: i in Section 3 made Sections 4 and 5 run "yours" too. Each section keeps its own choice.
+        assert app.course.learner_functions("conditioning", ["gradient_update", "momentum_update"]) == {}
+        assert app.course.learner_functions("nonconvex", ["gradient_update"]) == {}
         from engine.exercises.learner import load_learner_functions
 
         assert callable(load_learner_functions(paths)["gradient_update"])
         write_learner_file(WRONG_SIGN)  # changed since it passed: the reference again, with a hint
-        assert app.course.learner_functions(["gradient_update"]) == {}
+        assert app.course.learner_functions("search", ["gradient_update"]) == {}
         toggle.refresh()
         assert "check Exercise 3 again" in str(toggle.render())
         await pilot.press("i")
         assert len(app.screen.changes) == 1
+
+
+async def test_a_choice_stored_for_every_section_holds_where_the_exercise_is_taught():
+    """Before choices were per section, one "use mine" per exercise was stored: it now means its own section."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        course = app.course
+        course.store.set_use_mine("gradient_update", True)
+        assert course.uses_yours("search", "gradient_update")  # Exercise 3 is Section 3's
+        assert not course.uses_yours("conditioning", "gradient_update")
+        course.choose_yours("conditioning", ["gradient_update"], True)
+        assert course.uses_yours("conditioning", "gradient_update") and not course.uses_yours(
+            "nonconvex", "gradient_update"
+        )
+        course.choose_yours("search", ["gradient_update"], False)
+        assert not course.uses_yours("search", "gradient_update") and course.uses_yours(
+            "conditioning", "gradient_update"
+        )
 
 
 # -- snapshots ----------------------------------------------------------------------------------------

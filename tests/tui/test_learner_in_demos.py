@@ -41,7 +41,7 @@ async def test_conditioning_demo_runs_the_learners_functions_when_chosen(tmp_pat
     app = make_app(section="conditioning")
     chosen: list[list[str]] = []
 
-    def learner_functions(ids):
+    def learner_functions(section, ids):
         chosen.append(list(ids))
         return {name: str(learner) for name in ids}
 

@@ -21,17 +21,18 @@ from engine.contracts.adaptive import (
     STEPS,
     CompareJob,
     Losses,
+    reference_label,
 )
-from engine.contracts.base import SettingError
+from engine.contracts.base import RUN_SEED, SettingError
 from engine.events import Diverged, Done, Failed, Progress, Status
 
 from ..charts.chart import decade_label
 from ..playback import PRIORITY_PLAYER_BINDINGS, Playback, PlayerKeys, starting_speed
-from ..widgets.impl_toggle import ImplementationToggle
+from ..widgets.impl_toggle import ImplementationToggle, runs_text
 from ..widgets.optimizer_curves import OptimizerCurves
 from ..widgets.status_line import StatusLine
 from ..widgets.stepper import Stepper
-from .section import SectionScreen
+from .section import SectionScreen, new_seed
 
 # The course's black, red and fuchsia, with a light blue for black on a dark terminal.
 COLORS = {"SGD": (100, 180, 255), "Momentum": (255, 85, 70), "RMSprop": (235, 90, 235)}
@@ -43,7 +44,9 @@ RULE = (
 # The demo's keys, in the longest wording that fits the screen's width (the short one fits 80 columns).
 HINTS = (
     "space play/pause · ,/. step · +/- speed · Home/End first/last · v panels/overlay · s smoothing"
-    " · y log scale · r new model",
+    " · y log scale · d new seed",
+    "space play/pause · ,/. step · +/- speed · Home/End · v view · s smooth · y log · d seed",
+    "space ▶/‖ · ,/. step · +/- speed · Home/End · v view · s smooth · y · d seed",
     "space play/pause · ,/. step · +/- speed · Home/End · v view · s smooth · y log",
 )
 
@@ -55,6 +58,9 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
     Home and End act on the playback from any control of the demo tab, as priority keys, so a
     focused stepper no longer takes Home/End (minimum/maximum) or '.'/'-' (start typing); typed
     values still start with a digit or Enter. Every control change restarts from iteration 0.
+    The run seed (the initial model and the minibatches) is the course's until `d` draws another or
+    one is typed: the same settings and seed give the same curves, and with the learner's functions
+    the reference's curves of the same seed are drawn beside theirs, dimmed.
     """
 
     BINDINGS = [
@@ -62,12 +68,12 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
         Binding("s", "toggle_smoothing", "smoothing"),
         Binding("y", "toggle_log", "log y"),
         Binding("r", "run", "run again"),
+        Binding("d", "new_seed", "new seed"),
         *PRIORITY_PLAYER_BINDINGS,
     ]
     CSS_PATH = "adaptive.tcss"
     FOCUS = {"compare": "#batch"}
-    DEMO_ACTIONS = ("toggle_view", "toggle_smoothing", "toggle_log", "run")
-    seed: int | None = None  # None: a fresh model and fresh minibatches each run, as the course
+    DEMO_ACTIONS = ("toggle_view", "toggle_smoothing", "toggle_log", "run", "new_seed")
     job: CompareJob | None = None  # the run on screen (or in flight)
 
     def __init__(self, section, course) -> None:
@@ -82,9 +88,10 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
                     yield Stepper("batch", **BATCH.stepper_args(), big_step=5, label_width=7, id="batch")
                     yield Stepper("lr", **LR.stepper_args(), label_width=7, id="lr")
                     yield Stepper("steps", **STEPS.stepper_args(), big_step=5, label_width=7, id="steps")
+                    yield Stepper("seed", **RUN_SEED.stepper_args(), big_step=100, label_width=7, id="seed")
                 yield Static(RULE, id="rule", markup=False)
             yield Static(HINTS[-1], id="hint", markup=False)
-            yield ImplementationToggle(EXERCISES, self.course)
+            yield ImplementationToggle(EXERCISES, self.course, self.section.key)
             with Horizontal(id="status-row"):
                 yield StatusLine("", id="status", markup=False)
                 yield ProgressBar(total=int(STEPS.default), show_eta=False, id="progress")
@@ -121,8 +128,8 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
             batch_size=int(self.query_one("#batch", Stepper).value),
             lr=self.query_one("#lr", Stepper).value,
             max_steps=int(self.query_one("#steps", Stepper).value),
-            seed=self.seed,
-            learner=self.course.learner_functions(EXERCISES),
+            seed=int(self.query_one("#seed", Stepper).value),
+            learner=self.query_one(ImplementationToggle).learner(),
         )
 
     def action_run(self) -> None:
@@ -141,6 +148,11 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
     def on_stepper_changed(self, event: Stepper.Changed) -> None:
         self.action_run()
 
+    def action_new_seed(self) -> None:
+        """Another initial model and other minibatches: a seed drawn at random (it runs at once)."""
+        seed = self.query_one("#seed", Stepper)
+        seed.set_value(new_seed(int(seed.value), RUN_SEED), post=True)
+
     def on_implementation_toggle_changed(self, event: ImplementationToggle.Changed) -> None:
         self.action_run()
 
@@ -151,14 +163,15 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
         for e in events:
             match e:
                 case Losses():
-                    curves.add(e.optimizer, e.start, e.values)
+                    curves.add(e.optimizer, e.start, e.values, reference=e.reference)
                 case Status():
                     self._run_text = e.text
                 case Progress():
                     self.query_one("#progress", ProgressBar).update(progress=e.done, total=e.total)
                     self._run_text = f"computed {e.done} of {e.total}"
                 case Diverged():
-                    curves.diverge(e.label, e.iteration)
+                    name = next((n for n in OPTIMIZERS if e.label == reference_label(n)), None)
+                    curves.diverge(name or e.label, e.iteration, reference=name is not None)
                 case Failed():
                     self._run_text, self._error, complete = f"failed: {e.message}", True, True
                 case Done():
@@ -170,7 +183,7 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
         job = self.job or CompareJob()
         if done.reason == "diverged":
             return f"all three diverged (learning rate {job.lr:.3g}); try a smaller one"
-        return f"done: {job.max_steps} iterations each"
+        return "done"  # the player says the iteration, the bar the rest
 
     def on_cancelled(self, group: str) -> None:
         curves = self.query_one(OptimizerCurves)
@@ -189,7 +202,11 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
 
     def _show_status(self) -> None:
         status = self.query_one("#status", StatusLine)
-        text = self._run_text if self._error else f"{self.playback.label(of_total=False)} · {self._run_text}"
+        job = self.job or CompareJob()
+        runs = runs_text(job.learner)  # what this run uses, in words (the seed shows on its stepper)
+        if len(job.learner) > 1 and status.size.width and len(runs) + 40 > status.size.width:
+            runs = f"your {len(job.learner)} functions"
+        text = self._run_text if self._error else f"{self.playback.label(of_total=False)} · {runs} · {self._run_text}"
         status.show(Text(text))
         status.set_class(self._error, "-error")
         self._show_summary()

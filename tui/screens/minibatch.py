@@ -96,7 +96,7 @@ class MinibatchScreen(SectionScreen):
                         type_to_search=False,
                         id="mb-budget",
                     )
-                yield ImplementationToggle(list(EXERCISES), self.course, label="minibatch sampling")
+                yield ImplementationToggle(list(EXERCISES), self.course, self.section.key, label="minibatch sampling")
                 with Horizontal(id="mb-status-row"):
                     yield Static("", id="mb-status", classes="status", markup=False)
                     yield ProgressBar(total=1, show_eta=False, id="mb-progress")
@@ -221,7 +221,7 @@ class MinibatchScreen(SectionScreen):
             status.update(f"not run: {error}")
             return
         budget = float(self._budget())
-        learner = self.course.learner_functions(list(EXERCISES))
+        learner = self.course.learner_functions(self.section.key, list(EXERCISES))
         try:
             job = MinibatchJob(tuple(sizes), tuple(rates), budget, learner=learner)
         except ValueError as exc:

@@ -109,7 +109,7 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
                     type_to_search=False,
                     id="op-preset",
                 )
-                yield ImplementationToggle(list(EXERCISES), self.course)
+                yield ImplementationToggle(list(EXERCISES), self.course, self.section.key)
                 yield Static("", id="op-params")
                 yield ProgressBar(total=1, show_eta=False, id="op-progress")
                 yield StatusLine("", id="op-status", markup=False)
@@ -160,7 +160,7 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
         steps = int(self.query_one("#op-steps", Stepper).value)
         lr = self.query_one("#op-lr", Stepper).value
         inits = int(self.query_one("#op-inits", Stepper).value)
-        learner = self.course.learner_functions(list(EXERCISES))
+        learner = self.course.learner_functions(self.section.key, list(EXERCISES))
         try:
             job = OverparamJob(tuple(hidden), steps, lr, inits, seed=self.seed, learner=learner)
         except ValueError as exc:  # the contract's refusal, said where the learner looks

@@ -106,7 +106,7 @@ class SearchScreen(SectionScreen):
     def compose_demos(self) -> ComposeResult:
         with TabPane("Compare", id="compare"):
             yield Static(INTRO, id="compare-intro")
-            yield ImplementationToggle(EXERCISES, self.course)
+            yield ImplementationToggle(EXERCISES, self.course, self.section.key)
             with Horizontal(classes="controls"):
                 yield Stepper("noise", **NOISE.stepper_args(), label_width=6, id="noise")
                 yield Stepper(" lr", **LR.stepper_args(), label_width=4, id="lr")
@@ -131,7 +131,7 @@ class SearchScreen(SectionScreen):
     def job(self) -> CompareJob:
         """The comparison the controls describe, with the learner's gradient_update when the toggle says so."""
         value = lambda sid: self.query_one(sid, Stepper).value
-        learner = self.course.learner_functions(EXERCISES)
+        learner = self.course.learner_functions(self.section.key, EXERCISES)
         return CompareJob(value("#noise"), value("#lr"), int(value("#dirs")), self.draw_seed, learner=learner)
 
     def run_compare(self) -> None:

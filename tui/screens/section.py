@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING
 
 from textual import getters
@@ -13,7 +14,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane, Tabs, TextArea
 
-from engine.contracts.base import Job
+from engine.contracts.base import Job, Range
 
 from ..course_app import CourseApp
 from ..lessons import exercises, questions
@@ -68,7 +69,7 @@ class SectionScreen(Screen):
         Binding("ctrl+pageup", "tab(-1)", "prev tab", key_display="ctrl+pgup", show=False, priority=True),
         Binding("ctrl+pagedown", "tab(1)", "next tab", key_display="ctrl+pgdn", show=False, priority=True),
         Binding("f1", "app.help", "help", key_display="F1", show=False, priority=True),
-        Binding("i", "toggle_implementation", "reference/yours"),
+        Binding("i", "toggle_implementation", "the reference or yours"),
         Binding("u", "links", "videos & links (QR codes)", show=False),  # on the Lesson tab's first line
     ]
     # DEFAULT_CSS, not a CSS_PATH file: Textual merges DEFAULT_CSS along the class hierarchy, so every
@@ -252,6 +253,13 @@ class SectionScreen(Screen):
             return None
         return found.first() if found else None
 
+    def binding_label(self, binding: Binding) -> str | None:
+        """The key bar's words for a binding whose meaning changes: i says what the shown demo runs now."""
+        if binding.action == "toggle_implementation":
+            toggle = self._shown_toggle()
+            return toggle.key_label() if toggle is not None else None
+        return None
+
     def action_toggle_implementation(self) -> None:
         toggle = self._shown_toggle()
         if toggle is not None:
@@ -280,3 +288,12 @@ class SectionScreen(Screen):
 
     def action_neighbour(self, offset: int) -> None:
         self.app.open_neighbour(self.section.key, offset)
+
+
+def new_seed(current: int, seeds: Range) -> int:
+    """A run seed drawn at random from the setting's range, never the one shown (a key asked for another)."""
+    low, high = int(seeds.minimum), int(seeds.maximum)
+    seed = current
+    while seed == current:
+        seed = random.randint(low, high)
+    return seed

@@ -1,14 +1,18 @@
-"""A one-line switch between the course's reference update rules and the learner's own (once they pass).
+"""A one-line switch between the course's reference functions and the learner's own (once they pass), in words.
 
-    update rules: [reference] | yours  (i)
+    update rules: the reference · i: your gradient_update, momentum_update
+    update rules: your gradient_update, momentum_update · i: the reference
 
-`i` on the section screen (or Enter/space/click on the switch) flips it; it is disabled, with a
-hint, until one of its exercises has passed and not been changed since. The choice is kept per
-exercise in the learner's progress; a demo reads it with `course.learner_functions(ids)`.
+`i` on the section screen (or Enter/space/click on the switch) flips it; until one of its
+exercises has passed and not been changed since, it says what to pass first. The choice is kept
+per section and per exercise in the learner's progress (a choice in Section 3 never changes
+Section 4); a demo reads it with `course.learner_functions(section, ids)` and says what ran with
+`runs_text`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -30,8 +34,24 @@ def exercises_named(ids) -> str:
     return f"Exercise {', '.join(numbers[:-1])} or {numbers[-1]}"
 
 
+def in_course_order(ids: Iterable[str]) -> list[str]:
+    wanted = set(ids)
+    return [ex for ex in EXERCISE_IDS if ex in wanted]
+
+
+def runs_text(learner: Mapping[str, str], exercise_ids: Iterable[str] = ()) -> str:
+    """What a run used, in words: "the reference", "your momentum_update", or "your momentum_update
+    (the reference's rmsprop_update)" when only some of the demo's exercises (`exercise_ids`) are the learner's."""
+    mine = in_course_order(learner)
+    if not mine:
+        return "the reference"
+    theirs = [ex for ex in in_course_order(exercise_ids) if ex not in learner]
+    text = "your " + ", ".join(mine)
+    return text + (f" (the reference's {', '.join(theirs)})" if theirs else "")
+
+
 class ImplementationToggle(Widget, can_focus=True):
-    """Reference or yours, for the exercises `exercise_ids` that a demo uses."""
+    """Reference or yours, for the exercises `exercise_ids` that a demo of `section` uses."""
 
     BINDINGS = [Binding("enter,space", "switch", "reference/yours", show=False)]
     DEFAULT_CSS = """
@@ -50,10 +70,12 @@ class ImplementationToggle(Widget, can_focus=True):
         def control(self) -> ImplementationToggle:
             return self.toggle
 
-    def __init__(self, exercise_ids, course: CourseProgress, label: str = "update rules", **kwargs):
+    def __init__(
+        self, exercise_ids, course: CourseProgress, section: str, label: str = "update rules", **kwargs
+    ) -> None:
         super().__init__(**kwargs)
-        self.exercise_ids = list(exercise_ids)
-        self.course = course
+        self.exercise_ids = in_course_order(exercise_ids)
+        self.course, self.section = course, section
         self.label = label
 
     def on_mount(self) -> None:
@@ -62,6 +84,7 @@ class ImplementationToggle(Widget, can_focus=True):
     def _progress_changed(self, changed: str) -> None:
         if changed in self.exercise_ids:
             self.refresh()
+            self.screen.refresh_bindings()  # the key bar's hint for i says what runs
 
     # -- state ----------------------------------------------------------------------------------
     def ready(self) -> list[str]:
@@ -70,7 +93,11 @@ class ImplementationToggle(Widget, can_focus=True):
 
     @property
     def use_mine(self) -> bool:
-        return any(self.course.use_mine(ex) for ex in self.ready())
+        return any(self.course.uses_yours(self.section, ex) for ex in self.ready())
+
+    def learner(self) -> dict[str, str]:
+        """What a run started now uses of the learner's: {exercise id: their file} (the reference for the rest)."""
+        return self.course.learner_functions(self.section, self.exercise_ids)
 
     def action_switch(self) -> None:  # not action_toggle: DOMNode's toggles an attribute by name
         self.toggle()
@@ -86,32 +113,48 @@ class ImplementationToggle(Widget, can_focus=True):
             self.notify(self._hint(), title="Your implementation", timeout=5)
             return False
         value = not self.use_mine
-        self.course.set_use_mine(ready, value)
+        self.course.choose_yours(self.section, ready, value)
         self.refresh()
+        self.screen.refresh_bindings()
         self.post_message(self.Changed(self, value, ready if value else []))
         return True
 
-    # -- drawing --------------------------------------------------------------------------------
+    # -- words ----------------------------------------------------------------------------------
     def _hint(self) -> str:
         changed = [ex for ex in self.exercise_ids if self.course.exercise_passed(ex)]
         if changed:
             return f"your code changed since it passed: check {exercises_named(changed)} again"
         return f"pass {exercises_named(self.exercise_ids)} first (Exercise tab)"
 
-    def render(self) -> Text:
-        text = Text(f"{self.label}: ")
+    def key_label(self) -> str:
+        """The key bar's hint for i: what runs now, in words."""
         ready = self.ready()
+        if not ready or not self.use_mine:
+            return "runs the reference"
+        return f"runs your {ready[0]}" if len(ready) == 1 else "runs yours"
+
+    def wordings(self) -> list[Text]:
+        """The line in the longest wording first; render() shows the first that fits."""
+        ready = self.ready()
+        head = f"{self.label}: "
         if not ready:
-            text.append(" reference ", style="reverse")
-            text.append(" | yours", style="dim")
-            text.append(f"  — {self._hint()}", style="dim italic")
-            return text
+            return [
+                Text.assemble(head, ("the reference", "bold"), (f" — {self._hint()} to run yours", "dim italic")),
+                Text.assemble(head, ("the reference", "bold"), (f" — {self._hint()}", "dim italic")),
+                Text.assemble(head, ("the reference", "bold"), (" — yours: Exercise tab", "dim italic")),
+            ]
         mine = self.use_mine
-        text.append(" reference ", style="" if mine else "reverse bold")
-        text.append("|")
-        text.append(" yours ", style="reverse bold" if mine else "")
-        text.append(" (i)", style="dim")
-        missing = [ex for ex in self.exercise_ids if ex not in ready]
-        if missing and mine:
-            text.append(f"  — {exercises_named(missing)}: still the reference", style="dim italic")
-        return text
+        now = runs_text(self.learner(), self.exercise_ids) if mine else "the reference"
+        other = "the reference" if mine else "your " + ", ".join(ready)
+        short_now = f"your {len(ready)} functions" if mine and len(ready) > 1 else now
+        short_other = "yours" if not mine else other
+        return [
+            Text.assemble(head, (now, "bold"), (f" · i: {other}", "dim")),
+            Text.assemble(head, (now, "bold"), (f" · i: {short_other}", "dim")),
+            Text.assemble(head, (short_now, "bold"), (f" · i: {short_other}", "dim")),
+        ]
+
+    def render(self) -> Text:
+        options = self.wordings()
+        width = self.size.width or 80
+        return next((t for t in options if t.cell_len <= width), options[-1])

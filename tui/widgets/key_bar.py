@@ -64,7 +64,10 @@ def context_hints(screen) -> list[KeyHint]:
         if (binding.action, binding.description) in seen:
             continue
         seen.add((binding.action, binding.description))
-        hints.append(KeyHint(short_key(binding, screen.app), binding.description, key, active.enabled))
+        # A node may word a binding whose meaning changes (a section's i says what runs now).
+        describe = getattr(active.node, "binding_label", None)
+        label = (describe(binding) if callable(describe) else None) or binding.description
+        hints.append(KeyHint(short_key(binding, screen.app), label, key, active.enabled))
     return hints
 
 

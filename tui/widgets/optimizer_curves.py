@@ -16,6 +16,12 @@ from ..charts.smoothing import ema
 SMOOTHING = 0.9  # EMA weight: about the last ten iterations
 YLIM = (0.0, 2.5)  # the course's y-limits
 FAINT = (88, 88, 96)  # the raw curve under a smoothed one
+SAME = 5e-4  # a learner's (smoothed) loss this close to the reference's reads "as the reference"
+
+
+def dimmed(color: tuple[int, int, int], amount: float = 0.45) -> tuple[int, int, int]:
+    """`color` faded towards a dark background: the reference's curve under the learner's."""
+    return (round(color[0] * amount), round(color[1] * amount), round(color[2] * amount))
 
 
 class OptimizerCurves(Widget):
@@ -24,7 +30,9 @@ class OptimizerCurves(Widget):
     Data arrives in pieces (`add`); a run that went non-finite is marked with `diverge(name, k)`
     so its curve ends at iteration k. `upto` (None: everything) is the last iteration drawn, for
     playback; a dot marks where each cut curve ends. `log_y` draws the loss on a log axis. Charts
-    coalesce redraws, so data can arrive as often as it likes.
+    coalesce redraws, so data can arrive as often as it likes. Curves added with `reference=True` are
+    the reference's run beside the learner's (same seed): drawn dimmed under theirs, so a wrong rule
+    shows as a second curve, and named in the summary where they differ.
     """
 
     DEFAULT_CSS = """
@@ -55,6 +63,8 @@ class OptimizerCurves(Widget):
         self.max_steps = max_steps
         self.losses: dict[str, list[float]] = {n: [] for n in names}
         self.diverged_at: dict[str, int] = {}
+        self.reference: dict[str, list[float]] = {}  # the reference's run beside the learner's, when there is one
+        self.reference_diverged_at: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -67,16 +77,17 @@ class OptimizerCurves(Widget):
         self.max_steps = max_steps
         self.losses = {n: [] for n in self.names}
         self.diverged_at = {}
+        self.reference, self.reference_diverged_at = {}, {}
         self.redraw()
 
-    def add(self, name: str, start: int, values) -> None:
-        curve = self.losses[name]
+    def add(self, name: str, start: int, values, reference: bool = False) -> None:
+        curve = self.reference.setdefault(name, []) if reference else self.losses[name]
         del curve[start:]  # a repeated chunk replaces, never duplicates
         curve.extend(values)
         self.redraw()
 
-    def diverge(self, name: str, iteration: int) -> None:
-        self.diverged_at[name] = iteration
+    def diverge(self, name: str, iteration: int, reference: bool = False) -> None:
+        (self.reference_diverged_at if reference else self.diverged_at)[name] = iteration
         self.redraw()
 
     @property
@@ -109,9 +120,9 @@ class OptimizerCurves(Widget):
             for chart in self.query(".panel").results(Chart):
                 chart.redraw()
 
-    def _shown(self, name: str) -> tuple[list[float], list[float]]:
+    def _shown(self, name: str, reference: bool = False) -> tuple[list[float], list[float]]:
         """Raw and (if smoothing) smoothed losses up to `upto`; the EMA is causal, so a cut of it is exact."""
-        raw = self.losses[name]
+        raw = self.reference.get(name, []) if reference else self.losses[name]
         smooth = ema(raw, SMOOTHING) if self.smoothed else raw
         stop = len(raw) if self.upto is None else min(len(raw), self.upto + 1)
         return raw[:stop], smooth[:stop]
@@ -147,6 +158,7 @@ class OptimizerCurves(Widget):
             shown_k = k is not None and (self.upto is None or self.upto >= k)
             title = name if not shown_k else (f"{name}: diverged at {k}", f"{name} ✗ at {k}", f"{name} ✗")
             self._frame(plt, title, chart.size, [name])
+            self._reference_curve(plt, name)
             raw, smooth = self._shown(name)
             if not raw:
                 return
@@ -164,10 +176,18 @@ class OptimizerCurves(Widget):
         # No plotext legend: it covers the top-left, where every curve starts; the summary
         # line above the chart names each optimizer in its colour instead.
         for name in self.names:
+            self._reference_curve(plt, name)
+        for name in self.names:
             _, smooth = self._shown(name)
             if smooth:
                 self._curve(plt, list(range(len(smooth))), smooth, self.series_colors[name])
                 self._head(plt, name, smooth)
+
+    def _reference_curve(self, plt, name: str) -> None:
+        """The reference's (smoothed) curve, dimmed: drawn first, so the learner's covers it where they agree."""
+        _, smooth = self._shown(name, reference=True)
+        if smooth:
+            self._curve(plt, list(range(len(smooth))), smooth, dimmed(self.series_colors[name]))
 
     def summary(self) -> Text:
         """One line: each optimizer's (smoothed) loss at the iteration shown, or where it diverged."""
@@ -183,8 +203,38 @@ class OptimizerCurves(Widget):
                 parts.append((f" diverged at {k}", "bold yellow"))
                 continue
             value = smooth[-1] if smooth else None
-            parts.append(" –" if value is None or not math.isfinite(value) else f" {value:.3f}")
+            parts.append(" –" if value is None or not math.isfinite(value) else f" {loss_text(value)}")
+            parts.append(self._against_reference(name, value))
         return Text.assemble(*parts)
+
+    def _against_reference(self, name: str, value: float | None) -> tuple[str, str] | str:
+        """ "" without a reference run; else " (ref 0.172)" where the learner's differs from it."""
+        if not self.reference:
+            return ""
+        _, ref = self._shown(name, reference=True)
+        k = self.reference_diverged_at.get(name)
+        if k is not None and (self.upto is None or self.upto >= k):
+            return (f" (ref diverged at {k})", "dim")
+        if not ref or value is None or not math.isfinite(value) or not math.isfinite(ref[-1]):
+            return ""
+        return "" if abs(ref[-1] - value) <= SAME else (f" (ref {loss_text(ref[-1])})", "bold yellow")
+
+    def gap(self) -> float | None:
+        """The largest difference between the learner's (raw) losses and the reference's so far (None: no reference)."""
+        if not self.reference:
+            return None
+        gaps = [
+            abs(a - b)
+            for name in self.names
+            for a, b in zip(self.losses[name], self.reference.get(name, []))
+            if math.isfinite(a) and math.isfinite(b)
+        ]
+        return max(gaps, default=0.0)
+
+
+def loss_text(value: float) -> str:
+    """0.172, or 7.49e+05 for a loss that blew up (three decimals of a huge number only take room)."""
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.3g}"
 
 
 def iteration_ticks(max_steps: int, most: int) -> list[int]:

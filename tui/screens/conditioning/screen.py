@@ -88,7 +88,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
                 lr_args = {**LR.stepper_args(), "typed_min": LR.lowest, "typed_max": LR.highest}
                 yield Stepper(" lr", **lr_args, label_width=4, id="lr", **player_keys)
                 yield Stepper(" β", **BETA.stepper_args(), label_width=3, id="beta", **player_keys)
-            yield ImplementationToggle(EXERCISES, self.course)
+            yield ImplementationToggle(EXERCISES, self.course, self.section.key)
             yield StatusLine("", id="status")
             with Horizontal(id="charts"):
                 with Vertical(id="distance-panel"):
@@ -140,7 +140,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
     def rerun(self) -> None:
         """Run GD and momentum with the current settings (replacing any run in flight), and the theory at them."""
         steps, lr, beta = self.started = self.settings()
-        self.learner = self.course.learner_functions(EXERCISES)
+        self.learner = self.course.learner_functions(self.section.key, EXERCISES)
         try:
             job = MomentumDemoJob(steps, lr, beta, with_surface=self.surface is None, learner=self.learner)
         except ValueError as exc:  # the contract's refusal, said where the learner looks

@@ -1,0 +1,92 @@
+"""Your run beside the reference: with a seed, the course's solutions give the reference's curves, a sign slip does not.
+
+For every demo that takes learner functions, the run with the course's own solutions (loaded from a
+learner's file, as the app loads them) is compared with the reference run of the same seed; a
+solution with one sign flipped must differ by more than SLIP_MARGIN somewhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.contracts.adaptive import CompareConfig, Losses
+from engine.exercises import catalog, workspace
+from engine.exercises.learner import load_learner_function
+from engine.sections.adaptive import compare_optimizers
+
+TOLERANCE = 1e-5  # the course's solutions against the reference, same seed
+SLIP_MARGIN = 0.05  # a loss curve of a rule with a sign slip differs from the reference's by more than this
+
+SIGN_SLIPS = {  # the solution's line -> the same line with one sign flipped
+    "gradient_update": ("par.data -= lr * par.grad.data", "par.data += lr * par.grad.data"),
+    "momentum_update": ("par.data += vel.data", "par.data -= vel.data"),
+    "rmsprop_update": ("par.data -= lr", "par.data += lr"),
+}
+
+
+def learner(tmp_path, names, slip: str | None = None) -> dict:
+    """The course's solutions of `names` in a learner's file (one with a sign slip), loaded as the app loads them."""
+    sources = []
+    for name in names:
+        source = catalog()[name]["solution"]
+        if name == slip:
+            right, wrong = SIGN_SLIPS[name]
+            assert right in source
+            source = source.replace(right, wrong)
+        sources.append(source)
+    path = tmp_path / "exercises.py"
+    path.write_text(workspace.HEADER + "\n\n" + "\n\n".join(sources))
+    return {name: load_learner_function(path, name) for name in names}
+
+
+def loss_curves(events, reference: bool) -> dict[str, np.ndarray]:
+    out: dict[str, list[float]] = {}
+    for e in events:
+        if isinstance(e, Losses) and e.reference == reference:
+            out.setdefault(e.optimizer, [])[e.start :] = e.values
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def largest_gap(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, float]:
+    assert a.keys() == b.keys()
+    return {k: float(np.max(np.abs(a[k] - b[k]))) for k in a}
+
+
+# -- Section 7: SGD, momentum and RMSprop ----------------------------------------------------------
+ADAPTIVE = CompareConfig(batch_size=25, lr=0.01, max_steps=40, hidden=(20,), seed=7)
+ADAPTIVE_EXERCISES = ("momentum_update", "rmsprop_update", "sample_minibatch")
+
+
+def test_section_7_the_course_solutions_give_the_reference_curves(subset, tmp_path):
+    x, y = subset
+    events = list(compare_optimizers(x, y, ADAPTIVE, **learner(tmp_path, ADAPTIVE_EXERCISES), beside_reference=True))
+    mine, ref = loss_curves(events, False), loss_curves(events, True)
+    assert all(len(v) == ADAPTIVE.max_steps for v in [*mine.values(), *ref.values()])
+    assert max(largest_gap(mine, ref).values()) <= TOLERANCE
+    # The reference beside equals the reference run alone (the fast path, same seed) to float tolerance.
+    alone = loss_curves(compare_optimizers(x, y, ADAPTIVE), False)
+    assert max(largest_gap(alone, ref).values()) <= 1e-3
+    assert loss_curves(compare_optimizers(x, y, ADAPTIVE), False).keys() == alone.keys()
+
+
+@pytest.mark.parametrize("slip, optimizer", [("momentum_update", "Momentum"), ("rmsprop_update", "RMSprop")])
+def test_section_7_a_sign_slip_gives_another_curve(subset, tmp_path, slip, optimizer):
+    x, y = subset
+    fns = learner(tmp_path, ADAPTIVE_EXERCISES, slip=slip)
+    events = list(compare_optimizers(x, y, ADAPTIVE, **fns, beside_reference=True))
+    mine, ref = loss_curves(events, False), loss_curves(events, True)
+    n = min(len(mine[optimizer]), len(ref[optimizer]))  # a slip may blow up: its curve ends early
+    gap = np.nanmax(np.abs(mine[optimizer][:n] - ref[optimizer][:n]))
+    assert not np.isfinite(gap) or gap > SLIP_MARGIN or n < ADAPTIVE.max_steps
+    assert largest_gap({"SGD": mine["SGD"]}, {"SGD": ref["SGD"]})["SGD"] <= TOLERANCE  # SGD is the reference's
+
+
+def test_section_7_same_seed_same_curves_another_seed_others(subset):
+    x, y = subset
+    a = loss_curves(compare_optimizers(x, y, ADAPTIVE), False)
+    b = loss_curves(compare_optimizers(x, y, ADAPTIVE), False)
+    assert largest_gap(a, b) == dict.fromkeys(a, 0.0)
+    other = CompareConfig(**{**ADAPTIVE.__dict__, "seed": 8})
+    c = loss_curves(compare_optimizers(x, y, other), False)
+    assert min(largest_gap(a, c).values()) > SLIP_MARGIN
