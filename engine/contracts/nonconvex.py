@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..events import Event
 from ..hidden import HiddenSizesError, check_sizes, parse_hidden
 from ..resources import Estimate, estimate
-from .base import Job, Range, SettingError
+from .base import COURSE_SEED, Job, Range, SettingError
 from .casestudy import SUBSET_SIZE
 
 # -- Interactive Demo 5: N perturbed copies of one MLP, trained by full-batch GD ------------------
@@ -42,17 +42,20 @@ def _at_least_one(sizes: tuple[int, ...], linear_ok: bool) -> tuple[int, ...]:
     return sizes
 
 
-def copy_label(init: int) -> str:
-    """How events name copy `init` (counted from 0): "init 1" is the first, as the course's legend."""
-    return f"init {init + 1}"
+def copy_label(init: int, reference: bool = False) -> str:
+    """How events name copy `init` (counted from 0): "init 1" is the first, as the course's legend;
+    "init 1 (reference)" is the reference's training of it beside the learner's."""
+    return f"init {init + 1}" + (" (reference)" if reference else "")
 
 
 @dataclass(frozen=True)
 class OverparamJob(Job):
     """Interactive Demo 5: `inits` copies of MLP `hidden`, each moved by N(0, 0.2²) noise, trained for `steps`.
 
-    With the learner's gradient_update the copies train one after another (the course's loop);
-    otherwise all copies train together. `seed` None draws fresh copies each run (as the course).
+    With the learner's gradient_update the copies train one after another (the course's loop), each
+    beside the reference's training of the same copy (LossRows(reference=True)): a correct rule gives
+    the same curves. Otherwise all copies train together. `seed` draws the copies (the course's seed
+    by default; None: fresh ones each run, as the course).
     """
 
     compute = "engine.sections.nonconvex:overparam_job"
@@ -61,7 +64,7 @@ class OverparamJob(Job):
     steps: int = int(STEPS.default)
     lr: float = LR.default
     inits: int = int(INITS.default)
-    seed: int | None = None
+    seed: int | None = COURSE_SEED
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", check_hidden(self.hidden))  # a list becomes the tuple it means
@@ -104,11 +107,13 @@ class LossRows(Event):
     """Losses of copy `init` at steps start, start+1, ... (each recorded before that step's update).
 
     A copy that blew up sends its first non-finite loss last, then a Diverged labelled copy_label(init).
+    `reference`: the reference's training of the copy, beside the learner's.
     """
 
     init: int
     start: int
     losses: tuple[float, ...]
+    reference: bool = False
 
 
 # -- the offline landscape explorer: momentum GD on a toy 2-D surface -------------------------------

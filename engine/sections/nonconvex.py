@@ -84,13 +84,13 @@ def batched_losses(params: Sequence[torch.Tensor], x: torch.Tensor, y: torch.Ten
     return -logp.gather(2, y.view(1, -1, 1).expand(n, -1, 1)).squeeze(2).mean(1)
 
 
-def rows_events(chunks: Sequence[Chunk], offset: int = 0) -> Iterator[Event]:
+def rows_events(chunks: Sequence[Chunk], offset: int = 0, reference: bool = False) -> Iterator[Event]:
     """LossRows for each stream chunk (series k is copy offset + k), each followed by Diverged when its copy blew up."""
     for chunk in chunks:
         init = offset + chunk.series
-        yield LossRows(init, chunk.start, chunk.values)
+        yield LossRows(init, chunk.start, chunk.values, reference)
         if chunk.diverged_at is not None:
-            yield Diverged(chunk.diverged_at, copy_label(init))
+            yield Diverged(chunk.diverged_at, copy_label(init, reference))
 
 
 def train_batched(
@@ -123,23 +123,35 @@ def train_sequential(
     max_steps: int,
     lr: float,
     gradient_update: Callable = reference_gradient_update,
+    beside_reference: bool = False,
 ) -> Iterator[Event]:
-    """The course's way: each copy in turn, loss recorded before each gradient_update(loss, params, lr)."""
-    total = len(models) * max_steps
+    """The course's way: each copy in turn, loss recorded before each gradient_update(loss, params, lr).
+
+    `beside_reference`: after each copy, the reference rule trains a copy of it as it was (same start),
+    its losses sent as LossRows(reference=True).
+    """
+    runs = 2 if beside_reference else 1
+    total = runs * len(models) * max_steps
+    done = 0
     for i, model in enumerate(models):
-        params = list(model.parameters())
-        stream = LossStream(1, max_pending=CHUNK_STEPS, include_bad=True)
-        for step in range(max_steps):
-            loss = loss_fn(model(x), y)
-            stream.add(loss.detach())
-            finite = bool(torch.isfinite(loss))  # the course's loop reads every loss anyway (loss.item())
-            if finite:
-                gradient_update(loss, params, lr)
-            if not finite or stream.due() or step == max_steps - 1:
-                yield from rows_events(stream.flush(), offset=i)
-                if not finite:
-                    break
-                yield Progress(i * max_steps + step + 1, total, "steps")
+        pairs = [(model, gradient_update, False)]
+        if beside_reference:
+            pairs.append((copy.deepcopy(model), reference_gradient_update, True))  # before any step of the learner's
+        for net, update, reference in pairs:
+            params = list(net.parameters())
+            stream = LossStream(1, max_pending=CHUNK_STEPS, include_bad=True)
+            for step in range(max_steps):
+                loss = loss_fn(net(x), y)
+                stream.add(loss.detach())
+                finite = bool(torch.isfinite(loss))  # the course's loop reads every loss anyway (loss.item())
+                if finite:
+                    update(loss, params, lr)
+                if not finite or stream.due() or step == max_steps - 1:
+                    yield from rows_events(stream.flush(), offset=i, reference=reference)
+                    if not finite:
+                        break
+                    yield Progress(done + step + 1, total, "steps")
+            done += max_steps
 
 
 def overparam_events(
@@ -153,11 +165,13 @@ def overparam_events(
     noise: float = NOISE_SCALE,
     seed: int | None = None,
     gradient_update: Callable | None = None,
+    beside_reference: bool = False,
 ) -> Iterator[Event]:
     """The whole demo: OverparamStart, then the copies' loss curves as they train, then Done.
 
     With the reference update rule the copies train batched; a learner's own
-    `gradient_update` runs the course's sequential loop instead.
+    `gradient_update` runs the course's sequential loop instead, each copy followed, with
+    `beside_reference`, by the reference's training of the same copy (LossRows(reference=True)).
     """
     t0 = time.perf_counter()
     hidden = tuple(hidden)
@@ -167,10 +181,10 @@ def overparam_events(
     if gradient_update is None or gradient_update is reference_gradient_update:
         events = train_batched(models, x, y, max_steps, lr)
     else:
-        events = train_sequential(models, x, y, max_steps, lr, gradient_update)
+        events = train_sequential(models, x, y, max_steps, lr, gradient_update, beside_reference)
     n_diverged = 0
     for event in events:
-        n_diverged += isinstance(event, Diverged)
+        n_diverged += isinstance(event, Diverged) and not event.label.endswith("(reference)")
         yield event
     reason = "diverged" if n_diverged == num_inits else "completed"
     yield Done(reason, time.perf_counter() - t0)
@@ -180,13 +194,24 @@ def overparam_job(job: OverparamJob, env) -> Iterator[Event]:
     """The demo on the course's 500-example subset, with the learner's gradient_update when the job names it."""
     mine = load_learner_functions(dict(job.learner)).get(EXERCISES[0])
     x, y = env.context.subset
-    yield from overparam_events(x, y, job.hidden, job.steps, job.lr, job.inits, seed=job.seed, gradient_update=mine)
+    yield from overparam_events(
+        x,
+        y,
+        job.hidden,
+        job.steps,
+        job.lr,
+        job.inits,
+        seed=job.seed,
+        gradient_update=mine,
+        beside_reference=mine is not None and job.seed is not None,
+    )
 
 
-def curves(events: Iterator[Event], num_inits: int, max_steps: int) -> np.ndarray:
-    """(num_inits, max_steps) losses assembled from LossRows events; NaN where a copy stopped."""
+def curves(events: Iterator[Event], num_inits: int, max_steps: int, reference: bool = False) -> np.ndarray:
+    """(num_inits, max_steps) losses assembled from LossRows events (the reference's beside the learner's
+    with `reference`); NaN where a copy stopped."""
     out = np.full((num_inits, max_steps), np.nan)
     for event in events:
-        if isinstance(event, LossRows):
+        if isinstance(event, LossRows) and event.reference == reference:
             out[event.init, event.start : event.start + len(event.losses)] = event.losses
     return out

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from engine.contracts.adaptive import CompareConfig, Losses
 from engine.exercises import catalog, workspace
 from engine.exercises.learner import load_learner_function
+from engine.sections import nonconvex
 from engine.sections.adaptive import compare_optimizers
 
 TOLERANCE = 1e-5  # the course's solutions against the reference, same seed
@@ -23,6 +25,15 @@ SIGN_SLIPS = {  # the solution's line -> the same line with one sign flipped
     "momentum_update": ("par.data += vel.data", "par.data -= vel.data"),
     "rmsprop_update": ("par.data -= lr", "par.data += lr"),
 }
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Small tensors run far faster on one thread, and a loaded CI machine stalls waiting ones."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def learner(tmp_path, names, slip: str | None = None) -> dict:
@@ -90,3 +101,36 @@ def test_section_7_same_seed_same_curves_another_seed_others(subset):
     other = CompareConfig(**{**ADAPTIVE.__dict__, "seed": 8})
     c = loss_curves(compare_optimizers(x, y, other), False)
     assert min(largest_gap(a, c).values()) > SLIP_MARGIN
+
+
+# -- Section 5: perturbed copies trained by full-batch gradient descent -------------------------------
+OVERPARAM = dict(hidden=(10,), max_steps=60, lr=0.05, num_inits=3, seed=4)
+
+
+def overparam(subset, fn=None, **changes):
+    x, y = subset
+    settings = {**OVERPARAM, **changes}
+    events = list(nonconvex.overparam_events(x, y, **settings, gradient_update=fn, beside_reference=fn is not None))
+    n, steps = settings["num_inits"], settings["max_steps"]
+    return nonconvex.curves(iter(events), n, steps), nonconvex.curves(iter(events), n, steps, reference=True)
+
+
+def test_section_5_the_course_solution_gives_the_reference_curves(subset, tmp_path):
+    mine, ref = overparam(subset, learner(tmp_path, ["gradient_update"])["gradient_update"])
+    assert np.isfinite(mine).all() and np.isfinite(ref).all()
+    assert np.max(np.abs(mine - ref)) <= TOLERANCE
+    batched, _ = overparam(subset)  # the reference alone trains the copies batched: the same to float tolerance
+    assert np.max(np.abs(batched - ref)) <= 1e-4
+
+
+def test_section_5_a_sign_slip_gives_other_curves(subset, tmp_path):
+    fn = learner(tmp_path, ["gradient_update"], slip="gradient_update")["gradient_update"]
+    mine, ref = overparam(subset, fn)
+    assert np.nanmax(np.abs(mine - ref)) > SLIP_MARGIN
+
+
+def test_section_5_same_seed_same_copies_another_seed_others(subset):
+    a, _ = overparam(subset)
+    b, _ = overparam(subset)
+    c, _ = overparam(subset, seed=5)
+    assert np.array_equal(a, b) and np.max(np.abs(a - c)) > SLIP_MARGIN

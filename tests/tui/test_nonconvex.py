@@ -7,6 +7,7 @@ import math
 import pytest
 from textual.widgets import Select, Static
 
+from engine.contracts.base import COURSE_SEED, SettingError
 from engine.contracts.nonconvex import DescentJob, LossRows, OverparamJob, OverparamStart
 from engine.events import Diverged, Done, Progress
 from engine.sections.landscape import minima
@@ -21,10 +22,9 @@ from .snap import SIZE_IDS, SIZES, make_app, settle
 
 @pytest.fixture(autouse=True)
 def small_runs(monkeypatch):
-    """The smallest settings the steppers allow, and a fixed seed: real runs stay short and reproducible."""
+    """The smallest settings the steppers allow (the seed is the course's): real runs stay short and reproducible."""
     monkeypatch.setattr(NonConvexScreen, "DEFAULT_STEPS", 50)
     monkeypatch.setattr(NonConvexScreen, "DEFAULT_INITS", 5)
-    monkeypatch.setattr(NonConvexScreen, "seed", 0)
 
 
 async def test_first_run_draws_every_copy_and_escape_stops_a_rerun():
@@ -88,7 +88,7 @@ async def test_presets_and_steppers_rerun_at_once():
         await pilot.press("shift+right")  # 50 -> 100 steps
         await pilot.pause()
         assert len(calls) == 5 and len(screen.curves) == 6 and screen.max_steps == 100
-        assert jobs[-1] == OverparamJob((100, 100), 100, 0.05, 6, seed=0)  # what the engine is asked to run
+        assert jobs[-1] == OverparamJob((100, 100), 100, 0.05, 6, seed=COURSE_SEED)  # what the engine is asked to run
 
 
 async def test_diverged_copies_are_named_in_the_status():
@@ -109,6 +109,27 @@ async def test_diverged_copies_are_named_in_the_status():
             ],
         )
         assert "init 2 diverged at iteration 1" in text_of(screen, "#op-status")
+
+
+async def test_yours_is_drawn_over_the_reference_of_the_same_seed_and_the_status_says_which_is_which():
+    """Issue 20: with the learner's gradient_update, the reference's training of each copy comes beside it."""
+    app = make_app(section="nonconvex")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        screen.autorun = False
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        screen._runs = "your gradient_update"  # as run_overparam says it for a learner's job
+        start = [OverparamStart((10,), 7960, 2, 3, 0.05)]
+        same = [LossRows(i, 0, (2.3, 2.0, 1.8), reference=ref) for i in range(2) for ref in (False, True)]
+        screen.handle_events("overparam", [*start, *same, Done()])
+        status = text_of(screen, "#op-status")
+        assert "your gradient_update · the same curves as the reference" in status
+        slip = [LossRows(i, 0, (2.3, 2.6, 2.9)) for i in range(2)]
+        slip += [LossRows(i, 0, (2.3, 2.0, 1.8), reference=True) for i in range(2)]
+        screen.handle_events("overparam", [*start, *slip, Done()])
+        assert screen.ref_curves == [[2.3, 2.0, 1.8]] * 2 and screen.curves == [[2.3, 2.6, 2.9]] * 2
+        assert "the reference (dimmed) ends at 1.800 … 1.800" in text_of(screen, "#op-status")
 
 
 async def test_arrows_move_the_start_and_the_path_lands_in_a_minimum():
@@ -200,7 +221,10 @@ def test_landscape_snapshot(snap_compare, size):
 
 
 async def test_a_job_the_contract_refuses_is_said_in_the_status_not_raised(monkeypatch):
-    monkeypatch.setattr(NonConvexScreen, "seed", -1)  # no such seed
+    def refused(*settings, **options):
+        raise SettingError("the seed must be a whole number from 0 to 4294967295, got -1")
+
+    monkeypatch.setattr("tui.screens.nonconvex.OverparamJob", refused)  # a job the contract refuses
     app = make_app(section="nonconvex")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen

@@ -239,4 +239,19 @@ def downsample(xs: Sequence[float], ys: Sequence[float], points: int) -> tuple[l
     return out_x, out_y
 
 
-__all__ = ["Chart", "decade_label", "decade_ticks", "downsample", "ema", "log10_clamped", "number_text", "round_ticks"]
+def dimmed(color: tuple[int, int, int], amount: float = 0.45) -> tuple[int, int, int]:
+    """`color` faded towards a dark background: a reference curve drawn under the learner's."""
+    return (round(color[0] * amount), round(color[1] * amount), round(color[2] * amount))
+
+
+__all__ = [
+    "Chart",
+    "decade_label",
+    "decade_ticks",
+    "dimmed",
+    "downsample",
+    "ema",
+    "log10_clamped",
+    "number_text",
+    "round_ticks",
+]

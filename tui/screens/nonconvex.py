@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Select, Static, TabbedContent, TabPane
 
+from engine.contracts.base import RUN_SEED
 from engine.contracts.nonconvex import (
     DEFAULT_HIDDEN,
     EXERCISES,
@@ -33,17 +34,17 @@ from engine.contracts.nonconvex_landscape import LandscapeJob
 from engine.events import Diverged, Done, Failed, Progress
 from engine.hidden import count_params
 
-from ..charts.chart import downsample
+from ..charts.chart import dimmed, downsample
 from ..charts.reveal_chart import RevealChart
 from ..playback import PLAYER_BINDINGS, PLAYER_STEPPER, SHORT_HINT, Playback, PlayerKeys, starting_speed
 from ..weigh import Gate
-from ..widgets.impl_toggle import ImplementationToggle
+from ..widgets.impl_toggle import ImplementationToggle, runs_text
 from ..widgets.landscape_explorer import LandscapeExplorer
 from ..widgets.real_landscape import RealLandscape
 from ..widgets.status_line import StatusLine
 from ..widgets.stepper import Stepper
 from ..widgets.text_field import TextField
-from .section import SectionScreen
+from .section import SectionScreen, new_seed
 
 # matplotlib's tab10, the course's default colour cycle: one colour per init.
 COLOURS = [
@@ -66,24 +67,26 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
     BINDINGS = [
         *PLAYER_BINDINGS,
         Binding("r", "rerun", "run again"),
+        Binding("d", "new_seed", "new seed"),
         Binding("m", "real('model')", "narrow/wide"),
         Binding("v", "real('plane')", "random/path plane"),
     ]
     CSS_PATH = "nonconvex.tcss"
     FOCUS = {"overparam": "#op-steps", "landscape": "#ls-map", "real": "#real-landscape"}
     LANDSCAPE_JOB = LandscapeJob()  # the 10 and 100, 100 networks on 41 x 41 points; tests make it small
-    seed: int | None = None  # unseeded as the course; tests fix it
     autorun = True  # tests may inject canned events instead
     DEFAULT_STEPS, DEFAULT_INITS = int(STEPS.default), int(INITS.default)  # the course's; tests lower them
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
         self.curves: list[list[float]] = []
+        self.ref_curves: list[list[float]] = []  # the reference's training of each copy, beside the learner's
         self.diverged: dict[int, int] = {}  # copy number (from 1) -> iteration it diverged at
         self.max_steps = self.DEFAULT_STEPS
         self.hidden = list(DEFAULT_HIDDEN)
         self.playback = Playback(self._show_curves_frame, speed=starting_speed(self.app))
         self.gate = Gate("Enter or r again runs it anyway")  # heavy settings: refused, or run when asked again
+        self._runs = "the reference"  # what the run on screen uses, in words
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Overparameterization", id="overparam"), Horizontal(id="op-body"):
@@ -93,6 +96,7 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
                 yield Stepper("lr", **LR.stepper_args(), **PLAYER_STEPPER, id="op-lr")
                 inits = {**INITS.stepper_args(), "value": self.DEFAULT_INITS, **PLAYER_STEPPER}
                 yield Stepper("inits", **inits, id="op-inits")
+                yield Stepper("seed", **RUN_SEED.stepper_args(), **PLAYER_STEPPER, big_step=100, id="op-seed")
                 yield TextField(
                     "hidden",
                     PRESETS[0],
@@ -145,6 +149,8 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "rerun":
             return self._active() in ("overparam", "real")
+        if action == "new_seed":
+            return self._active() == "overparam"
         if action == "real":
             return self._active() == "real"
         return super().check_action(action, parameters)
@@ -160,9 +166,10 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
         steps = int(self.query_one("#op-steps", Stepper).value)
         lr = self.query_one("#op-lr", Stepper).value
         inits = int(self.query_one("#op-inits", Stepper).value)
-        learner = self.course.learner_functions(self.section.key, list(EXERCISES))
+        learner = self.query_one(ImplementationToggle).learner()
+        seed = int(self.query_one("#op-seed", Stepper).value)
         try:
-            job = OverparamJob(tuple(hidden), steps, lr, inits, seed=self.seed, learner=learner)
+            job = OverparamJob(tuple(hidden), steps, lr, inits, seed=seed, learner=learner)
         except ValueError as exc:  # the contract's refusal, said where the learner looks
             self._status(f"cannot run: {exc}")
             return
@@ -172,13 +179,15 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
             self._status("not run: too large (see under hidden)" if verdict.error else "not run yet: see under hidden")
             return
         self._start(hidden, steps, inits)
-        self._status(f"training {inits} copies of MLP {list(hidden)}, lr {lr:.3g}…")
+        self._runs = runs_text(learner)
+        self._status(f"training {inits} copies of MLP {list(hidden)}, lr {lr:.3g}, seed {seed}: {self._runs}…")
         self.start_run(job, group="overparam")
 
     def _start(self, hidden, steps: int, inits: int) -> None:
         """Clear the chart for a run of `inits` copies of MLP `hidden` over `steps` steps; play it as it streams."""
         self.hidden, self.max_steps = list(hidden), steps
         self.curves, self.diverged = [[] for _ in range(inits)], {}
+        self.ref_curves = [[] for _ in range(inits)]
         self.query_one("#op-params", Static).update(
             f"Number of parameters in model:  {count_params(784, 10, hidden):,}"
         )
@@ -186,7 +195,12 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
         self.query_one("#op-chart", RevealChart).draw_growing(self._draw_curves, upto=0)
         self.playback.load(0, total=steps, complete=False)
 
-    @on(Stepper.Changed, "#op-steps, #op-lr, #op-inits")
+    def action_new_seed(self) -> None:
+        """Other copies: a seed drawn at random (the run starts at once)."""
+        seed = self.query_one("#op-seed", Stepper)
+        seed.set_value(new_seed(int(seed.value), RUN_SEED), post=True)
+
+    @on(Stepper.Changed, "#op-steps, #op-lr, #op-inits, #op-seed")
     @on(ImplementationToggle.Changed)
     def _overparam_changed(self) -> None:
         self.run_overparam()
@@ -221,10 +235,13 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
         plt.ylim(0, 3)
         plt.xlim(0, self.max_steps)
         width = max(20, self.query_one("#op-chart").size.width)
-        for i, losses in enumerate(self.curves):
-            if losses:
-                xs, ys = downsample(range(len(losses)), [min(v, 3.5) for v in losses], 2 * width)
-                plt.plot(xs, ys, color=COLOURS[i % len(COLOURS)], marker="braille")
+        # The reference's curves first, dimmed: the learner's cover them where they agree.
+        for curves, fade in ((self.ref_curves, True), (self.curves, False)):
+            for i, losses in enumerate(curves):
+                if losses:
+                    xs, ys = downsample(range(len(losses)), [min(v, 3.5) for v in losses], 2 * width)
+                    colour = COLOURS[i % len(COLOURS)]
+                    plt.plot(xs, ys, color=dimmed(colour) if fade else colour, marker="braille")
 
     # -- events --------------------------------------------------------------------------------
     def handle_events(self, group: str, events: list) -> None:
@@ -245,7 +262,7 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
             case OverparamStart():
                 self._start(e.hidden, e.max_steps, e.num_inits)
             case LossRows():
-                curve = self.curves[e.init]
+                curve = (self.ref_curves if e.reference else self.curves)[e.init]
                 del curve[e.start :]
                 curve.extend(e.losses)
             case Progress():
@@ -281,9 +298,26 @@ class NonConvexScreen(PlayerKeys, SectionScreen):
         parts = []
         if finals:
             parts.append(f"final loss {min(finals):.3f} … {max(finals):.3f} over {len(finals)} copies")
-        for init, it in sorted(self.diverged.items()):
-            parts.append(f"init {init} diverged at iteration {it}")
-        return "; ".join(parts) or reason
+        if self.diverged:
+            inits, its = sorted(self.diverged), sorted(self.diverged.values())
+            which = (
+                f"all {len(inits)} copies" if len(inits) == len(self.curves) else "init " + ", ".join(map(str, inits))
+            )
+            when = f"at iteration {its[0]}" if its[0] == its[-1] else f"at iterations {its[0]}–{its[-1]}"
+            parts.append(f"{which} diverged {when}")
+        return f"{'; '.join(parts) or reason} · {self._runs}{self._against_reference()}"
+
+    def _against_reference(self) -> str:
+        """ "" without the reference beside; else whether the learner's curves are the reference's."""
+        pairs = [(a, b) for mine, ref in zip(self.curves, self.ref_curves) for a, b in zip(mine, ref)]
+        if not any(self.ref_curves):
+            return ""
+        gap = max((abs(a - b) for a, b in pairs if math.isfinite(a) and math.isfinite(b)), default=math.inf)
+        if gap <= 5e-4 and all(len(m) == len(r) for m, r in zip(self.curves, self.ref_curves)):
+            return " · the same curves as the reference (dimmed under yours)"
+        finals = [r[-1] for r in self.ref_curves if r and math.isfinite(r[-1])]
+        ref = f" {min(finals):.3f} … {max(finals):.3f}" if finals else ""
+        return f" · the reference (dimmed) ends at{ref}" if ref else " · the reference diverged"
 
     def on_cancelled(self, group: str) -> None:
         if group == "overparam":

@@ -10,18 +10,13 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..charts.chart import Chart
+from ..charts.chart import Chart, dimmed
 from ..charts.smoothing import ema
 
 SMOOTHING = 0.9  # EMA weight: about the last ten iterations
 YLIM = (0.0, 2.5)  # the course's y-limits
 FAINT = (88, 88, 96)  # the raw curve under a smoothed one
 SAME = 5e-4  # a learner's (smoothed) loss this close to the reference's reads "as the reference"
-
-
-def dimmed(color: tuple[int, int, int], amount: float = 0.45) -> tuple[int, int, int]:
-    """`color` faded towards a dark background: the reference's curve under the learner's."""
-    return (round(color[0] * amount), round(color[1] * amount), round(color[2] * amount))
 
 
 class OptimizerCurves(Widget):
