@@ -27,6 +27,7 @@ class Measured:
 class Recipe:
     key: str  # scripts/run_recipe.py's name for it
     letter: str  # its key in the Bonus's recipes dialog
+    label: str  # its button there: short, so that every recipe's button fits in a row at 80 columns
     title: str
     config: TrainConfig
     measured: Measured | None = None  # None: not run through the app yet (nothing is claimed)
@@ -47,13 +48,35 @@ def _short(epochs: int, **changes) -> TrainConfig:
 RECIPES: dict[str, Recipe] = {
     r.key: r
     for r in (
-        Recipe("benchmark", "b", "the benchmark's recipe", RECIPE, Measured(0.9924, 0.9908, 1982, HERE, "2026-12-07")),
-        Recipe("cpu-10", "t", "the recipe, 10 epochs", _short(10), Measured(0.9857, 0.9869, 39, HERE, "2026-12-07")),
-        Recipe("cpu-30", "m", "the recipe, 30 epochs", _short(30), Measured(0.9900, 0.9900, 159, HERE, "2026-12-07")),
+        Recipe(
+            "benchmark",
+            "b",
+            "benchmark",
+            "the benchmark's recipe",
+            RECIPE,
+            Measured(0.9924, 0.9908, 1982, HERE, "2026-12-07"),
+        ),
+        Recipe(
+            "cpu-10",
+            "t",
+            "10 epochs",
+            "the recipe, 10 epochs",
+            _short(10),
+            Measured(0.9857, 0.9869, 39, HERE, "2026-12-07"),
+        ),
+        Recipe(
+            "cpu-30",
+            "m",
+            "30 epochs",
+            "the recipe, 30 epochs",
+            _short(30),
+            Measured(0.9900, 0.9900, 159, HERE, "2026-12-07"),
+        ),
         Recipe(
             "wide-120",
             "w",
-            "the recipe with a wider MLP, 800-400-200",
+            "wider MLP",
+            "the recipe, MLP 800-400-200",
             dataclasses.replace(RECIPE, hidden=(800, 400, 200)),
             Measured(0.9931, 0.9917, 7014, HERE, "2026-12-07"),
         ),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.containers import Vertical
+from textual.widgets import Button, DataTable, Input, Static
 
+from engine.contracts.recipes import RECIPES
 from tui.charts.chart import ema
+from tui.dialogs.choice import ChoiceDialog
 from tui.dialogs.confirm import ConfirmDialog
 from tui.dialogs.path import PathDialog
 from tui.screens.bonus.screen import BonusScreen
@@ -124,6 +127,19 @@ async def test_the_defaults_hint_shows_only_while_the_settings_are_the_defaults(
         assert not tip.display
         screen.settings.apply({"seed": 2021, "optimizer": "SGD"})  # a run's settings (r on the Runs tab)
         assert not tip.display
+        # b offers the recipes; w loads the README's winning one into every setting, ready for s
+        screen.query_one("#optimizer").focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.pause()
+        box = app.screen.query_one(Vertical).content_region
+        buttons = list(app.screen.query(Button))
+        assert len(buttons) == len(RECIPES) and all(box.contains_region(b.region) for b in buttons)  # none cut
+        await pilot.press("w")
+        await wait_for(pilot, lambda: app.screen is screen)
+        wide = RECIPES["wide-120"].config.to_dict()
+        wide = {k: tuple(v) if k == "hidden" else v for k, v in wide.items() if k not in ("val_every", "train_limit")}
+        assert screen.settings.config() == (pytest.approx(wide), []) and not screen.busy("train")
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -22,7 +22,7 @@ def recipes_text() -> str:
 
 def show_recipes(app, chosen: Callable[[Recipe | None], None]) -> None:
     """Ask which recipe to load; `chosen` gets it (None when the learner cancels)."""
-    choices = [Choice(r.letter, r.title.removeprefix("the "), r.key) for r in RECIPES.values()]
+    choices = [Choice(r.letter, r.label, r.key) for r in RECIPES.values()]
     app.push_screen(
         ChoiceDialog("Recipes", recipes_text(), choices, cancel=CANCEL), lambda key: chosen(RECIPES.get(key))
     )
