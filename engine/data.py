@@ -152,7 +152,8 @@ def load_raw(data_dir: str | os.PathLike | None = None) -> RawMnist:
         return RawMnist(**cached, source=source)
     arrays = {name: torch.from_numpy(_read_idx(_present(folder, name), name).copy()) for name in FILES}
     tensors = {entry: arrays[name].to(dtype) for entry, (name, dtype) in CACHED.items()}
-    with contextlib.suppress(Exception):  # an unwritable or full cache folder only costs time on the next start
+    # an unwritable or full cache folder (OSError; torch.save says RuntimeError) only costs time on the next start
+    with contextlib.suppress(OSError, RuntimeError):
         atomic.write_with(cache_file, lambda f: torch.save({"key": key, **tensors}, f))
     return RawMnist(**tensors, source=source)
 

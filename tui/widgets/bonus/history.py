@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import CellDoesNotExist
 
 from ...charts.chart import Chart
 from ...dialogs.confirm import ConfirmDialog
@@ -191,10 +192,13 @@ class RunsView(Vertical):
 
     @work(thread=True, group="runs-fetch", exit_on_error=False)
     def _fetch(self, ids: list[int]) -> None:
+        from engine.history import HistoryError
+
         h = history()
         records = []
         for i in ids:
-            with contextlib.suppress(Exception):  # deleted meanwhile: it disappears at the next reload
+            # deleted meanwhile (KeyError): gone at the next reload; the file unreadable now: its curves stay undrawn
+            with contextlib.suppress(KeyError, HistoryError):
                 records.append(h.get(i))
         self.post_message(self.Fetched(records))
 
@@ -206,7 +210,7 @@ class RunsView(Vertical):
         for r in message.records:  # curves found unreadable only now: the row says so from now on
             if not r.readable and r.id in {x.id for x in self.records}:
                 self.records = [r if x.id == r.id else x for x in self.records]
-                with contextlib.suppress(Exception):  # the row went away meanwhile
+                with contextlib.suppress(CellDoesNotExist):  # the row went away meanwhile
                     if "optimizer" in self._columns:
                         table.update_cell(str(r.id), "optimizer", unreadable_cell(r), update_width=True)
         self._redraw()
