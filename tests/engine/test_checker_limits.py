@@ -53,6 +53,9 @@ BODIES = {
     "spawner": SPAWNER + SOLUTION.replace(":\n", ":\n    _spawn(PID_DIR)\n", 1),
     "spawner looping": SPAWNER
     + "def gradient_update(loss, params, lr=1e-3):\n    _spawn(PID_DIR)\n    while True:\n        pass\n",
+    # 2 GB written at import, a megabyte at a time (it passed the check and stayed on disk: issue 18).
+    "writer": "import os\nwith open(os.path.join(PID_DIR, 'big.bin'), 'wb') as f:\n"
+    "    for _ in range(2048):\n        f.write(bytes(1 << 20))\n" + SOLUTION,
     "memory": "def gradient_update(loss, params, lr=1e-3):\n    big = bytearray(1 << 30)\n    return big\n",
 }
 
@@ -72,6 +75,8 @@ def checked(tmp_path_factory, mnist):
         kwargs = {"timeout": LIMIT if name == "spawner looping" else 60.0}
         if name == "memory":
             kwargs["memory_limit"] = 512 << 20
+        if name == "writer":
+            kwargs["file_limit"] = 4 << 20
         return checker.check(folders[name] / "exercises.py", "gradient_update", **kwargs)
 
     with ThreadPoolExecutor(len(folders) - 1) as pool:
@@ -134,6 +139,14 @@ def test_a_check_using_too_much_memory_is_stopped_with_a_message(checked):
     report = checked[0]["memory"]
     assert report.status == "error"
     assert "more memory than a check may use (512 MB)" in report.summary
+
+
+def test_a_check_writing_2_gb_is_stopped_at_the_file_size_limit_with_a_message(checked):
+    reports, folders, _ = checked
+    report = reports["writer"]
+    assert report.status == "error", report.summary
+    assert "reached the size limit (4.0 MB)" in report.summary, report.summary
+    assert (folders["writer"] / "big.bin").stat().st_size <= 4 << 20
 
 
 def test_the_output_cap_keeps_small_outputs_whole():
