@@ -162,8 +162,10 @@ class TemplateClient:
         args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
         cwd: str | None = None,
+        log: Path | None = None,
     ) -> int:
         """Fork a process of `role` (an engine talking over fds[0]; a check: its status and output pipes); its pid.
+        Its standard output and error go to `log` (default: this client's).
 
         Blocks until the template has forked it: a template that is just starting imports torch first.
         """
@@ -187,7 +189,7 @@ class TemplateClient:
                 raise TemplateError("the engine's template has gone")
             self._waiting[request] = waiting
             try:
-                conn.send(Spawn(request, settings, role, env, cwd or os.getcwd(), str(self.log), args, len(fds)))
+                conn.send(Spawn(request, settings, role, env, cwd or os.getcwd(), str(log or self.log), args, len(fds)))
                 sendfds(sock, fds)
             except OSError as exc:
                 self._waiting.pop(request, None)

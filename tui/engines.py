@@ -23,6 +23,10 @@ CANCEL_GRACE = 0.5  # seconds a cancelled run may take to let go before its engi
 SILENT_LIMIT = 2.0  # seconds without a word (engines send a Heartbeat every 0.5 s) before an engine is replaced
 EXIT_CODE_WAIT = 1.0  # seconds to wait for the template to tell how a dead engine ended
 LOG_ROTATE_BYTES = 8 << 20  # engine.log beyond this is moved to engine.log.1 when the app starts
+# What learner code prints in a demo goes to learner.log beside engine.log (checked before each learner engine
+# starts): a learner engine may write no file past its size limit, and engine.log, grown by prints past it,
+# would make every later run of the learner's code fail with that limit's message.
+LEARNER_LOG = "learner.log"
 
 
 def exit_description(code: int | None) -> str:
@@ -118,7 +122,8 @@ class EngineHost:
     def spawn(self, role: str) -> Engine:
         """A new engine (returns at once: the template forks it in the background)."""
         ours, theirs = socket.socketpair()
-        engine = Engine(role, Connection(ours.detach()), self.log, secrets.token_hex(8))
+        log = _rotated(self.log.with_name(LEARNER_LOG)) if role == "learner" else self.log
+        engine = Engine(role, Connection(ours.detach()), log, secrets.token_hex(8))
         with self._lock:
             self.engines.append(engine)
         threading.Thread(target=self._run, args=(engine, theirs), name=f"engine-{role}", daemon=True).start()
@@ -126,7 +131,7 @@ class EngineHost:
 
     def _run(self, engine: Engine, theirs: socket.socket) -> None:
         try:
-            engine.pid = self.client.spawn(self.settings, engine.role, [theirs.fileno()], engine.token)
+            engine.pid = self.client.spawn(self.settings, engine.role, [theirs.fileno()], engine.token, log=engine.log)
         except TemplateError as exc:
             engine.note(StartFailed(str(exc)))
             self.handle(engine, StartFailed(str(exc)))
@@ -207,8 +212,12 @@ def _log_path(log_dir: Path | None) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         folder = Path("/tmp")
-    log = folder / "engine.log"
+    return _rotated(folder / "engine.log")
+
+
+def _rotated(log: Path) -> Path:
+    """`log`, moved to its .1 first if it has grown past LOG_ROTATE_BYTES."""
     with contextlib.suppress(OSError):
-        if log.stat().st_size > LOG_ROTATE_BYTES:  # learner engines may not write files past their limit
+        if log.stat().st_size > LOG_ROTATE_BYTES:
             os.replace(log, log.with_suffix(".log.1"))
     return log

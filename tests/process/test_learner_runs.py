@@ -132,3 +132,18 @@ def test_a_suspended_spare_engine_is_not_given_the_learners_run(tmp_path):
         wait_until(lambda: not alive(spare.pid), 3.0)  # and it was ended, not left suspended
     finally:
         executor.shutdown()
+
+
+def test_what_learner_code_prints_never_meets_the_size_limit_through_the_engines_log(tmp_path):
+    """engine.log had grown past the file size limit (prints of earlier runs): every print of a learner run
+    failed with "File too large", as if the learner's code had written a large file."""
+    (tmp_path / "engine.log").write_bytes(bytes(5 << 20))
+    executor = make_executor(tmp_path, limits=Limits(file_bytes=4 << 20))
+    try:
+        printing = 'print("x" * 100_000)\n'  # past the output buffer: written at once
+        events = start(executor, MomentumDemoJob(steps=50, learner=learner_file(tmp_path, printing + MOMENTUM)))[1]
+        last = events.until_final(30)[-1]
+    finally:
+        executor.shutdown()
+    assert not isinstance(last, Failed), last
+    assert (tmp_path / "engine.log").stat().st_size < (5 << 20) + 10_000
