@@ -26,13 +26,7 @@ from engine.sections.adaptive import (
 B = 25
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny tensors gain nothing from threads, and on a shared CPU waiting threads stall every op."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/engine/conftest.py
 
 
 def curves(events) -> tuple[dict[str, list[float]], list]:

@@ -32,16 +32,7 @@ from engine.events import Done, Failed
 from engine.hidden import HiddenSizesError, parse_hidden
 from engine.jobs import RunEnv, run_job
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny batches gain nothing from a second thread, and on a busy CPU its spinning costs a lot."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/engine/conftest.py
 
 
 QUICK = TrainConfig(lr=1e-3, train_limit=500, batch_size=50, epochs=1, val_every=5, hidden=(20,))

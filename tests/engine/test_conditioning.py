@@ -16,15 +16,7 @@ from engine.sections import conditioning_course as course
 from engine.sections import conditioning_math as M
 from engine.updates import gradient_update, momentum_update
 
-
-def drain(gen):
-    """Run a generator that returns a value; return (yielded items, returned value)."""
-    items = []
-    try:
-        while True:
-            items.append(next(gen))
-    except StopIteration as stop:
-        return items, stop.value
+from .helpers import drain
 
 
 @pytest.fixture(scope="module")

@@ -13,16 +13,7 @@ from engine.exercises.learner import LearnerCodeError, load_learner_function
 
 from .test_fidelity import BEFORE_B, BEFORE_W, GD_B, GD_W, MOM_B, MOM_W, RMS_B, RMS_W
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """As in the checking process: tiny tensors run far faster without a thread pool."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/engine/conftest.py
 
 
 def learner(tmp_path, body: str, name: str):

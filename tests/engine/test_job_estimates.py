@@ -21,6 +21,8 @@ from tui.engine_process import ProcessExecutor
 from tui.engines import Engine
 from tui.runner import LocalExecutor
 
+from .helpers import drain
+
 GB = 10**9
 WIDE = (4096, 4096)
 DEEP = (4096,) * 8
@@ -45,12 +47,7 @@ def test_the_real_landscape_counts_the_path_the_engine_records(subset):
     job = LandscapeJob(hidden=((20,), (30, 10)), steps=12, grid=5)
     x, y = subset
     params = init_params((30, 10), job.noise, torch.Generator().manual_seed(0))
-    steps = train(params, x.reshape(len(x), -1), y, job.steps, job.lr)
-    try:
-        while True:
-            next(steps)
-    except StopIteration as done:
-        path = done.value[0]
+    _, (path, *_) = drain(train(params, x.reshape(len(x), -1), y, job.steps, job.lr))
     counted = dict(job.estimate("cpu", 1 << 40).parts)["data"] - MEMORY_FLOATS * 4
     assert counted == path.numel() * path.element_size() == 13 * (784 * 30 + 30 + 30 * 10 + 10 + 10 * 10 + 10) * 4
     assert too_large(LandscapeJob(hidden=((250,),), steps=500, grid=81), "cpu", 300 << 20) is not None

@@ -24,14 +24,7 @@ from engine.model import MLP, loss_fn
 from engine.sections import nonconvex_landscape as L
 from engine.updates import gradient_update
 
-
-def drain(gen):
-    items = []
-    try:
-        while True:
-            items.append(next(gen))
-    except StopIteration as stop:
-        return items, stop.value
+from .helpers import drain
 
 
 def model_with(params, hidden) -> MLP:

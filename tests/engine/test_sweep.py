@@ -8,7 +8,6 @@ import pickle
 from types import SimpleNamespace
 
 import pytest
-import torch
 
 from engine.contracts.base import SettingError, too_large
 from engine.contracts.bonus import HistoryFailed, TrainConfig
@@ -29,13 +28,7 @@ from engine.jobs import RunEnv, run_job
 from engine.sweep import SweepSession
 from engine.training import TrainingSession
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/engine/conftest.py
 
 
 TINY = TrainConfig(lr=1e-3, train_limit=600, batch_size=50, epochs=2, val_every=5, hidden=(20,))

@@ -14,14 +14,7 @@ from engine.model import MLP, loss_fn
 from engine.training import TrainingSession, evaluate_saved, init_model, load_model
 from engine.training_config import build_optimizer, build_scheduler, course_split
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny batches gain nothing from a second thread, and on a busy CPU its spinning costs a lot."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/engine/conftest.py
 
 
 SMALL = dict(lr=1e-3, train_limit=2000, batch_size=50, epochs=2, val_every=15)  # 40 batches an epoch

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from engine.contracts.adaptive import CompareConfig, Losses
 from engine.exercises import catalog, workspace
@@ -27,13 +26,7 @@ SIGN_SLIPS = {  # the solution's line -> the same line with one sign flipped
 }
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors run far faster on one thread, and a loaded CI machine stalls waiting ones."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/engine/conftest.py
 
 
 def learner(tmp_path, names, slip: str | None = None) -> dict:
