@@ -11,9 +11,12 @@ import numpy as np
 import pytest
 
 from engine.contracts.adaptive import CompareConfig, Losses
+from engine.contracts.conditioning import EXERCISES as CONDITIONING_EXERCISES
+from engine.contracts.conditioning import Trajectory
+from engine.contracts.search import Comparison
 from engine.exercises import catalog, workspace
 from engine.exercises.learner import load_learner_function
-from engine.sections import nonconvex
+from engine.sections import conditioning, nonconvex, search
 from engine.sections.adaptive import compare_optimizers
 
 TOLERANCE = 1e-5  # the course's solutions against the reference, same seed
@@ -127,3 +130,47 @@ def test_section_5_same_seed_same_copies_another_seed_others(subset):
     b, _ = overparam(subset)
     c, _ = overparam(subset, seed=5)
     assert np.array_equal(a, b) and np.max(np.abs(a - c)) > SLIP_MARGIN
+
+
+# -- Section 3: random directions against one gradient step --------------------------------------
+def gradient_steps(subset, fn=None) -> np.ndarray:
+    """Each panel's loss change after one gradient step (the course's draws, a few random moves)."""
+    x, y = subset
+    fns = {"gradient_update": fn} if fn else {}
+    events = search.compare_events(x, y, n=5, draw_seed=3, train_steps=5, **fns)  # a briefly trained model: quick
+    return np.array([e.gd_delta for e in events if isinstance(e, Comparison)])
+
+
+def test_section_3_the_course_solution_gives_the_reference_step_and_a_sign_slip_does_not(subset, tmp_path):
+    reference = gradient_steps(subset)
+    assert len(reference) == 2 and (reference < 0).all()  # the reference's step lowers the loss
+    mine = gradient_steps(subset, learner(tmp_path, ["gradient_update"])["gradient_update"])
+    assert np.max(np.abs(mine - reference)) <= TOLERANCE
+    slip = gradient_steps(subset, learner(tmp_path, ["gradient_update"], slip="gradient_update")["gradient_update"])
+    # Uphill on both panels, by more than the margin on the untrained one.
+    assert (slip > 0).all() and np.max(np.abs(slip - reference)) > SLIP_MARGIN
+
+
+# -- Section 4: gradient descent and momentum on the badly scaled problem (no random draw) --------
+def paths(subset, fns: dict | None = None) -> dict[str, np.ndarray]:
+    x, y = subset
+    mine = {conditioning.ARGUMENTS[name]: fn for name, fn in (fns or {}).items()}
+    events = conditioning.momentum_demo(x, y, 60, 0.1, 0.9, with_surface=False, **mine)
+    return {e.label: np.array(e.points) for e in events if isinstance(e, Trajectory)}
+
+
+def test_section_4_the_course_solutions_give_the_reference_paths(subset, tmp_path):
+    reference = paths(subset)
+    mine = paths(subset, learner(tmp_path, list(CONDITIONING_EXERCISES)))
+    assert {k: v.shape for k, v in mine.items()} == {k: v.shape for k, v in reference.items()}
+    assert max(largest_gap(mine, reference).values()) <= TOLERANCE
+
+
+@pytest.mark.parametrize("slip", CONDITIONING_EXERCISES)
+def test_section_4_a_sign_slip_gives_another_path(subset, tmp_path, slip):
+    reference = paths(subset)
+    mine = paths(subset, learner(tmp_path, list(CONDITIONING_EXERCISES), slip=slip))
+    label = "Momentum" if slip == "momentum_update" else "GD"
+    n = min(len(mine[label]), len(reference[label]))
+    assert np.max(np.abs(mine[label][:n] - reference[label][:n])) > SLIP_MARGIN
+

@@ -15,7 +15,7 @@ from engine.contracts.search import DIRECTIONS, EXERCISES, LR, NOISE, PANELS, Co
 from engine.events import Done, Failed, Progress, Status
 
 from ..charts.chart import Chart
-from ..widgets.impl_toggle import ImplementationToggle
+from ..widgets.impl_toggle import ImplementationToggle, runs_text
 from ..widgets.stepper import Stepper
 from .section import SectionScreen
 
@@ -101,6 +101,7 @@ class SearchScreen(SectionScreen):
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
         self.draw_seed = 0
+        self.runs = "the reference"  # what the run on screen uses, in words
         self.results: dict[str, Comparison] = {}  # panel -> its latest Comparison
 
     def compose_demos(self) -> ComposeResult:
@@ -132,6 +133,7 @@ class SearchScreen(SectionScreen):
         """The comparison the controls describe, with the learner's gradient_update when the toggle says so."""
         value = lambda sid: self.query_one(sid, Stepper).value
         learner = self.course.learner_functions(self.section.key, EXERCISES)
+        self.runs = runs_text(learner)  # what the run uses, in words
         return CompareJob(value("#noise"), value("#lr"), int(value("#dirs")), self.draw_seed, learner=learner)
 
     def run_compare(self) -> None:
@@ -162,9 +164,16 @@ class SearchScreen(SectionScreen):
             elif isinstance(e, Failed):
                 status = f"failed: {e.message}"
             elif isinstance(e, Done) and e.reason == "completed":
-                status = f"green: no change · red: gradient step · left is better · draws #{self.draw_seed}"
+                status = self._done_text()
         if status is not None:
             self.query_one("#compare-status", Static).update(status)
+
+    def _done_text(self) -> str:
+        """What ran, its draws and how to read the histograms, in the longest wording that fits one line."""
+        head = f"{self.runs} · draws #{self.draw_seed}"
+        width = self.query_one("#compare-status", Static).content_size.width or 78
+        long = f"{head} · green: no change · red: gradient step · left is better"
+        return long if len(long) <= width else f"{head} · red: gradient step · left is better"
 
     def on_cancelled(self, group: str) -> None:
         self.query_one("#compare-status", Static).update("stopped (Escape). Change a setting or press r to run again.")

@@ -36,7 +36,7 @@ from ...charts.reveal_chart import RevealChart
 from ...playback import PLAYER_BINDINGS, PLAYER_STEPPER, Playback, PlayerKeys, starting_speed
 from ...widgets.conditioning_axes import AxisColumn, AxisRow
 from ...widgets.heatmap import HeatMap, colorbar_text
-from ...widgets.impl_toggle import ImplementationToggle
+from ...widgets.impl_toggle import ImplementationToggle, runs_text
 from ...widgets.status_line import StatusLine
 from ...widgets.stepper import Stepper
 from ..section import SectionScreen
@@ -277,10 +277,10 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         self._state = state
         status = self.query_one("#status", StatusLine)
         width = status.content_size.width or 78
-        if self.learner:
-            names = ", ".join(sorted(self.learner))
-            prefix = f"your {names}" if len(names) + 8 + len(state) <= width else "yours"
-            state = Text.assemble((prefix, "italic"), " · ", state)
+        runs = runs_text(self.learner)  # what runs, in words, where it fits
+        short = "yours" if self.learner else "the reference"
+        prefix = runs if len(runs) + 3 + len(state) <= width else short
+        state = Text.assemble((prefix, "italic"), " · ", state)
         frame = self.playback.frame if self.playback.length else None
         methods = [method_line(label, self.trajs.get(label), frame) for label in LABELS]
         player = player_line(self.playback.label(), width) if self.playback.length else Text("")
