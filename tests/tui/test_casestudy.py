@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from textual import events
 from textual.widgets import Input, Static
 
 from engine.events import Status
@@ -122,6 +123,12 @@ async def test_bad_hidden_sizes_are_refused_where_typed():
             assert reason in str(message.render())
             assert app.screen.summary.total == 7850  # the last good model stays on screen
             assert "2.4708" in text_of(app.screen, "#model-loss")
+        box = app.screen.query_one("#hidden", Input)
+        box.value = ""
+        app.post_message(events.Paste("9, " * 300_000))  # kept up to its bound, said where typed
+        await pilot.pause()
+        assert box.value == ("9, " * 30)[:80] and "at most 80 characters" in str(message.render())
+        assert message.has_class("-error")
 
 
 async def test_refused_sizes_stop_the_run_of_the_sizes_typed_before(monkeypatch):

@@ -4,6 +4,7 @@ trained model stays to be saved (the engine's own checks: tests/engine/test_type
 from __future__ import annotations
 
 import pytest
+from textual import events
 from textual.widgets import Input, Static
 
 from tui.dialogs.path import PathDialog
@@ -62,6 +63,13 @@ async def test_the_bonus_dialogs_say_why_and_the_model_is_saved_after(fake_engin
                 await pilot.press("enter")
                 assert app.screen is dialog, f"{typed!r} was taken"
                 assert words in str(dialog.query_one("#path-error", Static).render())
+            field.value = ""
+            app.post_message(events.Paste("/tmp/" + "m" * 1_000_000))  # kept up to PATH_MAX, said, then refused
+            await pilot.pause()
+            error = dialog.query_one("#path-error", Static)
+            assert len(field.value) == 4096 and "at most 4096 characters" in str(error.render())
+            await pilot.press("enter")
+            assert app.screen is dialog and "at most 255" in str(error.render())
             await pilot.press("escape")
             await pilot.pause()
         await pilot.press("w")  # the model was kept through every refusal

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from ..typed_text import PATH_CHARS, BoundedInput
 from ..validation import check_save_path
 from .once import DismissedOnce
 
@@ -34,7 +35,7 @@ class PathDialog(DismissedOnce, ModalScreen[tuple[Path, bool] | None]):
         with Vertical() as box:
             box.border_title = self.title_text
             yield Static(self.help or "Enter accepts, Escape cancels", id="path-help", markup=False)
-            yield Input(self.default, id="path", select_on_focus=False)
+            yield BoundedInput(self.default, id="path", select_on_focus=False, max_length=PATH_CHARS)
             yield Static("", id="path-error", markup=False)
 
     def on_mount(self) -> None:
@@ -52,6 +53,10 @@ class PathDialog(DismissedOnce, ModalScreen[tuple[Path, bool] | None]):
     def _edited(self) -> None:
         self._confirm = None
         self._say("")
+
+    @on(BoundedInput.Clipped)
+    def _clipped(self, event: BoundedInput.Clipped) -> None:
+        self._say(event.reason)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -31,6 +31,7 @@ from engine.contracts.casestudy import (
 from engine.events import Diverged, Done, Failed, Progress, Status
 
 from ..charts.chart import Chart, log10_clamped
+from ..typed_text import LIST_CHARS, BoundedInput
 from ..widgets.field_input import FieldInput
 from ..widgets.filter_grid import FULL, SIDE, FilterGrid, grid_size, side_that_fits
 from ..widgets.heatmap import HeatMap
@@ -110,7 +111,11 @@ class CaseStudyScreen(SectionScreen):
         with TabPane("Model", id="model"):
             with Horizontal(id="hidden-row"):
                 yield Static("hidden sizes")
-                yield FieldInput(placeholder="e.g. 200, 100, 50   (empty: the course's linear model)", id="hidden")
+                yield FieldInput(
+                    placeholder="e.g. 200, 100, 50   (empty: the course's linear model)",
+                    id="hidden",
+                    max_length=LIST_CHARS,
+                )
             yield Static(
                 "Type sizes, then Enter runs them (empty: the linear model); Esc puts back what ran, leaving the box.",
                 id="hidden-message",
@@ -193,6 +198,12 @@ class CaseStudyScreen(SectionScreen):
             self._refuse_hidden(str(exc))
             return
         self.run_model(job)
+
+    @on(BoundedInput.Clipped, "#hidden")
+    def _hidden_clipped(self, event: BoundedInput.Clipped) -> None:
+        message = self.query_one("#hidden-message", Static)
+        message.update(f"✗ {event.reason}")
+        message.add_class("-error")
 
     def _refuse_hidden(self, reason: str) -> None:
         """Say under the box why the sizes describe no network; the last model that ran stays on screen."""

@@ -5,15 +5,18 @@ from __future__ import annotations
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Input
+
+from ..typed_text import BoundedInput
 
 # Keys that are never text in a one-line box of this app: what is typed there (sizes, lists of
 # numbers, seeds, values) never needs them, and the learner expects them to change tab and open help.
 NAVIGATION_CHARS = frozenset("[]?")
 
 
-class FieldInput(Input):
+class FieldInput(BoundedInput):
     """An Input whose `[`, `]` and `?` go on to the screen's bindings, and where Esc cancels the edit.
+
+    It holds a number, or a short list of them: at most `max_length` characters (tui.typed_text).
 
     Esc puts back the text the box had when the learner entered it (or last pressed Enter in
     it) and posts `Left`: the screen then moves the focus out of the box, so that the next Esc

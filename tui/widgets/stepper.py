@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 
 from engine.parsing import NumberError, parse_float, parse_int  # torch-free
 
+from ..typed_text import BoundedInput
 from .field_input import FieldInput
 
 EDIT_START_CHARS = "0123456789.-"  # keys that open the entry box with themselves typed (default)
@@ -281,6 +282,11 @@ class Stepper(Widget, can_focus=True):
             return
         self.cancel_edit()
         self.set_value(v, post=True)
+
+    @on(BoundedInput.Clipped)
+    def _clipped(self, event: BoundedInput.Clipped) -> None:
+        event.stop()
+        self._show_error(event.reason)
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:

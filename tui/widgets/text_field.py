@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from ..typed_text import LIST_CHARS, BoundedInput
 from .field_input import FieldInput
 
 
@@ -56,7 +57,7 @@ class TextField(Vertical):
         self._label = Static(label, classes="field--label")
         if label_width is not None:
             self._label.styles.width = label_width
-        self.input = FieldInput(value, compact=True, select_on_focus=False)
+        self.input = FieldInput(value, compact=True, select_on_focus=False, max_length=LIST_CHARS)
         self._message = Static(hint, markup=False, classes="field--message")
         self._message.display = bool(hint)
 
@@ -91,6 +92,11 @@ class TextField(Vertical):
         event.stop()
         _, error = self.check()
         self.show(error or self.hint, error=bool(error))
+
+    @on(BoundedInput.Clipped)
+    def _clipped(self, event: BoundedInput.Clipped) -> None:
+        event.stop()
+        self.show(event.reason, error=True)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -26,6 +26,7 @@ from engine.contracts.bonus import (
     TrainConfig,
 )
 
+from ...typed_text import LIST_CHARS, BoundedInput
 from ...validation import FuncValidator, parse_hidden, parse_seed
 from ..cycler import Cycler
 from ..field_input import FieldInput
@@ -78,6 +79,7 @@ class TextSetting(Horizontal):
             validate_on=["changed", "submitted"],
             id=id,
             select_on_focus=False,
+            max_length=LIST_CHARS,
         )
         self.error = Static("", markup=False, classes="setting--error")
         self.label = label
@@ -86,6 +88,12 @@ class TextSetting(Horizontal):
         yield Static(self.label, classes="setting--label")
         yield self.input
         yield self.error
+
+    @on(BoundedInput.Clipped)
+    def _clipped(self, event: BoundedInput.Clipped) -> None:
+        event.stop()
+        self.error.update(event.reason)
+        self.error.display = True
 
     @on(Input.Changed)
     def _show(self, event: Input.Changed) -> None:
