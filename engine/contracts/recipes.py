@@ -82,3 +82,11 @@ RECIPES: dict[str, Recipe] = {
         ),
     )
 }
+
+# The lesson's "What to try first" (assets/lessons/bonus.md): the Train tab's defaults and two changes, each
+# measured with scripts/run_recipe.py defaults [--lr 1e-3 | --optimizer SGD --lr 0.1].
+FIRST_TRIES: dict[str, tuple[TrainConfig, Measured]] = {
+    "defaults": (TrainConfig(), Measured(0.8157, 0.8185, 27, HERE, "2026-12-07")),
+    "adam-1e-3": (TrainConfig(lr=1e-3), Measured(0.9701, 0.9717, 27, HERE, "2026-12-07")),
+    "sgd-0.1": (TrainConfig(optimizer="SGD", lr=0.1), Measured(0.9288, 0.9352, 24, HERE, "2026-12-07")),
+}
