@@ -44,6 +44,19 @@ def state_of(pid: int) -> str:
         return ""
 
 
+def exit_status(pid: int) -> int | None:
+    """How a dead process that its parent has not yet reaped (a zombie) ended, as subprocess's returncode
+    (-N: killed by signal N); None if it is not a zombie, or gone. Its parent may be busy: this needs no parent."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if fields[0] != "Z" or len(fields) < 50:
+            return None
+        status = int(fields[49])  # field 52, exit_code: the status waitpid would report (Linux 3.5+)
+    except (OSError, ValueError, IndexError):
+        return None
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
 def _has_token(pid: int, marker: bytes) -> bool:
     try:
         return marker in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
@@ -185,6 +198,13 @@ def limit_file_size(limit: int) -> bool:
 def file_limit_as_error() -> None:
     """A write past RLIMIT_FSIZE raises OSError(EFBIG) instead of SIGXFSZ killing the process unexplained."""
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def no_core_files() -> bool:
+    """A process that learner code ends by a signal (SIGXCPU, SIGSEGV) leaves no core file in the learner's folder."""
+    import resource
+
+    return _lower(resource.RLIMIT_CORE, 0)
 
 
 def limit_cpu(seconds: int) -> bool:

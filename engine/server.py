@@ -228,9 +228,10 @@ class EngineServer:
 
     def _limit(self, start: Start) -> None:
         """Before the learner's code runs: its processor time, file sizes and (on the CPU) memory."""
-        from .proctree import limit_cpu, limit_file_size, limit_memory
+        from .proctree import limit_cpu, limit_file_size, limit_memory, no_core_files
 
         limits = self.settings.limits
+        no_core_files()
         limit_cpu(limits.cpu_seconds)
         limit_file_size(limits.file_bytes)
         ctx = self.context

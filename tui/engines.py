@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from engine.proctree import end_tree, state_of
+from engine.proctree import end_tree, exit_status, state_of
 from engine.protocol import Ready, StartFailed
 from engine.settings import EngineSettings
 from engine.template_client import TemplateClient, TemplateError
@@ -117,6 +117,7 @@ class EngineHost:
         self.engines: list[Engine] = []
         self._lock = threading.Lock()
         self._codes: dict[int, int] = {}
+        self._read_dead: set[int] = set()  # exit codes read from the dead process: the template's word comes later
         self._code_known = threading.Condition(self._lock)
 
     def spawn(self, role: str) -> Engine:
@@ -160,15 +161,27 @@ class EngineHost:
 
     def _exited(self, pid: int, code: int) -> None:
         with self._code_known:
+            if pid in self._read_dead:
+                self._read_dead.discard(pid)
+                return
             self._codes[pid] = code
             self._code_known.notify_all()
 
     def _exit_code(self, pid: int | None) -> int | None:
+        """How engine `pid` ended: told by the template, or read from the dead process while the template,
+        busy (its warm-up takes seconds), has not yet reaped it; None if neither comes within EXIT_CODE_WAIT."""
+        if pid is None:
+            return None
         deadline = time.monotonic() + EXIT_CODE_WAIT
         with self._code_known:
-            while pid not in self._codes and time.monotonic() < deadline:
-                self._code_known.wait(max(0.0, deadline - time.monotonic()))
-            return self._codes.pop(pid, None) if pid is not None else None
+            while pid not in self._codes:
+                if (code := exit_status(pid)) is not None:
+                    self._read_dead.add(pid)
+                    return code
+                if time.monotonic() >= deadline:
+                    return None
+                self._code_known.wait(0.05)
+            return self._codes.pop(pid)
 
     def _forget(self, engine: Engine) -> None:
         with self._lock:

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-from ..proctree import file_limit_as_error, limit_file_size
+from ..proctree import file_limit_as_error, limit_file_size, no_core_files
 from ..settings import Limits
 from .processes import FILE_VAR, MEMORY_VAR, become_subreaper, limit_memory
 
@@ -54,6 +54,7 @@ def main(argv: list[str]) -> int:
     become_subreaper()  # what their code forks and leaves behind stays ours, so the checker can end it
     file_limit_as_error()  # a write past the limit fails with a message instead of killing the check
     limit_file_size(int(os.environ.get(FILE_VAR) or Limits().file_bytes))
+    no_core_files()
     try:
         import torch
 

@@ -171,6 +171,25 @@ def test_learner_code_that_exits_ends_only_its_own_run(executor, tmp_path):
     assert engine_pid(executor) == pid and executor.restarts == restarts  # the reference engine never knew
 
 
+def test_how_learner_code_ended_its_process_is_said_while_the_template_is_busy(executor, tmp_path):
+    """The template reaps dead engines and tells how they ended; busy (its warm-up takes seconds on a loaded
+    machine), it told too late, and a learner's SIGXCPU or exit read "its process stopped responding"."""
+    learner = tmp_path / "exercises.py"
+    learner.write_text("import os\ndef momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):\n    os._exit(7)\n")
+    executor.warm_up(lambda label, error: None)
+    spare = executor._spare
+    assert spare is not None and spare.ready.wait(30)
+    template = parent_of(spare.pid)
+    assert template is not None
+    os.kill(template, signal.SIGSTOP)
+    try:
+        events = start(executor, MomentumDemoJob(steps=60, learner={"momentum_update": str(learner)}))[1]
+        last = events.until_final(10)[-1]
+    finally:
+        os.kill(template, signal.SIGCONT)
+    assert isinstance(last, Failed) and "its process exited with code 7" in last.message, last
+
+
 def test_a_crash_in_the_middle_of_a_run_is_reported_and_the_engine_comes_back(executor):
     events = start(executor, CrashJob(sig=SEGV))[1].until_final()
     assert [e.text for e in events if isinstance(e, Status)][:2] == ["event 0", "event 1"]

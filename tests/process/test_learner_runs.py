@@ -14,7 +14,7 @@ from engine.events import Failed
 from engine.exercises import catalog, workspace
 from engine.history import RunHistory
 from engine.proctree import alive, state_of
-from tui.engine_process import SILENT_LIMIT
+from tui.engine_process import SILENT_LIMIT, exit_description
 
 from .test_engine_process import engine_pid, make_executor, start, wait_until
 
@@ -147,3 +147,20 @@ def test_what_learner_code_prints_never_meets_the_size_limit_through_the_engines
         executor.shutdown()
     assert not isinstance(last, Failed), last
     assert (tmp_path / "engine.log").stat().st_size < (5 << 20) + 10_000
+
+
+def test_learner_code_runs_under_limits_of_memory_processor_time_and_core_files(tmp_path):
+    hungry = "\nheld = bytearray(3 << 30)  # 3 GB at import\n"
+    # What the learner's code runs under, said through its run's failure (no second of processor time burnt).
+    telling = "\nimport resource as r\nraise ValueError([r.getrlimit(x)[0] for x in (r.RLIMIT_CPU, r.RLIMIT_CORE)])\n"
+    executor = make_executor(tmp_path, limits=Limits(memory=256 << 20, cpu_seconds=7))
+    try:
+        events = start(executor, MomentumDemoJob(steps=50, learner=learner_file(tmp_path, hungry + MOMENTUM)))[1]
+        oom = events.until_final(30)[-1]
+        events = start(executor, MomentumDemoJob(steps=50, learner=learner_file(tmp_path, telling + MOMENTUM)))[1]
+        told = events.until_final(30)[-1]
+    finally:
+        executor.shutdown()
+    assert isinstance(oom, Failed) and "could not be imported (MemoryError" in oom.message, oom
+    assert isinstance(told, Failed) and "ValueError: [7, 0]" in told.message, told
+    assert exit_description(-signal.SIGXCPU) == "it was ended by SIGXCPU: it used up its processor time"
