@@ -10,7 +10,7 @@ from ..events import Event
 from ..hidden import check_sizes, parse_hidden
 from ..parsing import NumberError, parse_float, parse_int
 from ..resources import FLOAT, Estimate, estimate
-from .base import Job, SettingError
+from .base import COURSE_SEED, Job, SettingError
 
 # -- Interactive Demo 6.1: the cost of a forward and a backward pass --------------------------------
 COST_CHOICES = ("1", "100", "50, 50")  # the course's dropdown of hidden sizes...
@@ -158,7 +158,9 @@ class CostJob(Job):
 class MinibatchJob(Job):
     """Interactive Demo 6.2: one fresh MLP [100, 100], a copy per batch size, each trained for `budget` seconds.
 
-    `seed` None draws a fresh model and fresh minibatches each run (as the course).
+    `seed` draws the model and the minibatches (the course's seed by default; None: fresh ones each
+    run, as the course). With the learner's sample_minibatch and a seed, the reference's sampler
+    trains a copy of the same model beside each batch size's run, for the same steps.
     """
 
     compute = "engine.sections.minibatch:minibatch_job"
@@ -166,7 +168,7 @@ class MinibatchJob(Job):
     batch_sizes: tuple[int, ...] = tuple(parse_batch_sizes(DEFAULT_BATCH_SIZES))
     lrs: tuple[float, ...] = tuple(parse_lrs(DEFAULT_LRS))
     budget: float = BUDGETS[0]
-    seed: int | None = None
+    seed: int | None = COURSE_SEED
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.batch_sizes) <= MAX_BATCH_SIZES:
@@ -231,11 +233,16 @@ class BatchStart(Event):
 
 @dataclass(frozen=True)
 class LossPoints(Event):
-    """Losses of run `index` and the elapsed seconds at which each was computed."""
+    """Losses of run `index` and the elapsed seconds at which each was computed.
+
+    `reference`: the reference's training beside a learner's sampler, step for step, placed at the
+    seconds of the learner's steps (the same curve for a correct sample_minibatch).
+    """
 
     index: int
     times: tuple[float, ...]
     losses: tuple[float, ...]
+    reference: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+import math
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 
+import numpy as np
 import torch
 
+from .. import updates
 from ..contracts.minibatch import (
     BUDGETS,
     EXERCISES,
@@ -22,10 +26,12 @@ from ..contracts.minibatch import (
 from ..events import Diverged, Done, Event, Progress, Status
 from ..exercises.learner import load_learner_functions
 from ..model import MLP, loss_fn
-from ..seeding import seeded
+from ..seeding import GlobalStreams, seeded
 from ..streaming import LossStream
 from ..updates import gradient_update as reference_gradient_update
 from ..updates import sample_minibatch_on_device
+
+REFERENCE_CHUNK = 100  # the reference's steps per event beside a learner's sampler
 
 
 def minibatch_events(
@@ -39,6 +45,7 @@ def minibatch_events(
     sample_minibatch: Callable | None = None,
     gradient_update: Callable = reference_gradient_update,
     clock: Callable[[], float] = time.perf_counter,
+    beside_reference: bool = False,
 ) -> Iterator[Event]:
     """The course's minibatch_experiment: one fresh MLP [100, 100], deep-copied per batch size, each
     trained until `budget` seconds have passed; every step records (elapsed, loss before the update).
@@ -47,6 +54,12 @@ def minibatch_events(
     plugs in the course's (or a learner's) sampler. Losses stay on the device and are copied out about
     every 50 ms (engine.streaming.LossStream), which is also when a GPU is synchronised, so the loop
     never waits per step. Seed None draws a fresh model and fresh minibatches (the course is unseeded).
+
+    A plugged-in sample_minibatch draws from numpy's and torch's global generators set to a private
+    stream from seed + 1 (engine.seeding.GlobalStreams), as after np.random.seed(seed + 1) in the
+    notebook. `beside_reference`: after each batch size, the course's sampler on RandomState(seed + 1)
+    (the same stream) trains a copy of the same model for as many steps, its losses sent as
+    LossPoints(reference=True) at the seconds of the learner's steps: a correct sampler gives the same curve.
     """
     match_lrs(lrs, len(batch_sizes))
     device = train_x.device
@@ -55,6 +68,9 @@ def minibatch_events(
         base = MLP(784, 10, list(HIDDEN))
     base = base.to(device)
     generator = torch.Generator(device=device).manual_seed(seed)
+    if sample_minibatch is not None:
+        sample_minibatch = partial(GlobalStreams(seed + 1).call, sample_minibatch)
+    reference_sampler = partial(updates.sample_minibatch, rng=np.random.RandomState(seed + 1))
     t_all = clock()
     for index, (bs, lr) in enumerate(zip(batch_sizes, lrs)):
         yield BatchStart(index, len(batch_sizes), bs, lr, budget)
@@ -63,6 +79,7 @@ def minibatch_events(
         params = list(model.parameters())
         steps = 0
         times: list[float] = []  # elapsed seconds of the steps not yet flushed
+        step_times: list[float] = []  # of every step: where the reference's losses go beside the learner's
         stream = LossStream(1, include_bad=True, clock=clock)  # the first non-finite loss is drawn too
         t0 = clock()
         elapsed = 0.0
@@ -77,6 +94,7 @@ def minibatch_events(
             stream.add(loss)
             elapsed = clock() - t0
             times.append(elapsed)
+            step_times.append(elapsed)
             if stream.due() or elapsed >= budget:
                 for chunk in stream.flush():
                     yield LossPoints(index, tuple(times[: len(chunk.values)]), chunk.values)
@@ -84,8 +102,41 @@ def minibatch_events(
                     if chunk.diverged_at is not None:
                         yield Diverged(chunk.diverged_at, f"batch size {bs}")
                 times = []
+        if beside_reference:
+            yield Status(f"batch size {bs}: the reference's sampler, for comparison")
+            yield from reference_run(base, train_x, train_y, bs, lr, step_times, reference_sampler, index)
         yield BatchEnd(index, steps, elapsed)
     yield Done("completed", clock() - t_all)
+
+
+def reference_run(
+    base: MLP,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    bs: int,
+    lr: float,
+    times: Sequence[float],
+    sampler: Callable,
+    index: int,
+) -> Iterator[Event]:
+    """The reference's steps from `base` with `sampler`, one per learner's step (at its `times`), as
+    LossPoints(reference=True) every REFERENCE_CHUNK steps (a stop is never long in coming); it stops
+    at its first non-finite loss."""
+    model = copy.deepcopy(base)
+    params = list(model.parameters())
+    for start in range(0, len(times), REFERENCE_CHUNK):
+        losses = []
+        for _ in times[start : start + REFERENCE_CHUNK]:
+            xb, yb = sampler(x, y, bs)
+            loss = loss_fn(model(xb), yb)
+            losses.append(loss.detach())
+            if not torch.isfinite(loss):
+                break
+            reference_gradient_update(loss, params, lr)
+        values = tuple(torch.stack(losses).tolist())
+        yield LossPoints(index, tuple(times[start : start + len(values)]), values, reference=True)
+        if not math.isfinite(values[-1]):
+            return
 
 
 def minibatch_job(job: MinibatchJob, env) -> Iterator[Event]:
@@ -93,5 +144,12 @@ def minibatch_job(job: MinibatchJob, env) -> Iterator[Event]:
     mine = load_learner_functions(dict(job.learner)).get(EXERCISES[0])
     mnist = env.context.mnist
     yield from minibatch_events(
-        mnist.train_x, mnist.train_y, job.batch_sizes, job.lrs, job.budget, seed=job.seed, sample_minibatch=mine
+        mnist.train_x,
+        mnist.train_y,
+        job.batch_sizes,
+        job.lrs,
+        job.budget,
+        seed=job.seed,
+        sample_minibatch=mine,
+        beside_reference=mine is not None and job.seed is not None,
     )

@@ -13,10 +13,11 @@ import pytest
 from engine.contracts.adaptive import CompareConfig, Losses
 from engine.contracts.conditioning import EXERCISES as CONDITIONING_EXERCISES
 from engine.contracts.conditioning import Trajectory
+from engine.contracts.minibatch import LossPoints
 from engine.contracts.search import Comparison
 from engine.exercises import catalog, workspace
 from engine.exercises.learner import load_learner_function
-from engine.sections import conditioning, nonconvex, search
+from engine.sections import conditioning, minibatch, nonconvex, search
 from engine.sections.adaptive import compare_optimizers
 
 TOLERANCE = 1e-5  # the course's solutions against the reference, same seed
@@ -26,6 +27,8 @@ SIGN_SLIPS = {  # the solution's line -> the same line with one sign flipped
     "gradient_update": ("par.data -= lr * par.grad.data", "par.data += lr * par.grad.data"),
     "momentum_update": ("par.data += vel.data", "par.data -= vel.data"),
     "rmsprop_update": ("par.data -= lr", "par.data += lr"),
+    # no sign in a sampler: the slip draws from the first num_points examples only
+    "sample_minibatch": ("np.random.choice(len(input_data), num_points)", "np.random.choice(num_points, num_points)"),
 }
 
 
@@ -174,3 +177,34 @@ def test_section_4_a_sign_slip_gives_another_path(subset, tmp_path, slip):
     n = min(len(mine[label]), len(reference[label]))
     assert np.max(np.abs(mine[label][:n] - reference[label][:n])) > SLIP_MARGIN
 
+
+# -- Section 6: minibatches under a time budget (a stepping clock: a fixed number of steps) -------
+def budget_curves(subset, fn=None, seed: int = 5) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """(the run's losses, the reference's beside it) per batch size, with 40 steps per batch size."""
+    ticks = iter(range(10**6))
+    x, y = subset
+    events = minibatch.minibatch_events(
+        x, y, [20, 100], [0.05, 0.05], budget=40.0, seed=seed, sample_minibatch=fn,
+        clock=lambda: float(next(ticks)) / 2,  # two readings per step (the loop's and the stream's): 1 s a step
+        beside_reference=fn is not None,
+    )  # fmt: skip
+    out: tuple[dict, dict] = ({}, {})
+    for e in events:
+        if isinstance(e, LossPoints):
+            out[e.reference].setdefault(e.index, []).extend(e.losses)
+    return tuple({k: np.array(v) for k, v in side.items()} for side in out)  # type: ignore[return-value]
+
+
+def test_section_6_the_course_sampler_gives_the_reference_curves_and_a_slip_does_not(subset, tmp_path):
+    mine, ref = budget_curves(subset, learner(tmp_path, ["sample_minibatch"])["sample_minibatch"])
+    assert mine.keys() == ref.keys() == {0, 1} and all(len(v) >= 20 for v in mine.values())
+    assert max(largest_gap(mine, ref).values()) <= TOLERANCE
+    slip = learner(tmp_path, ["sample_minibatch"], slip="sample_minibatch")["sample_minibatch"]
+    mine, ref = budget_curves(subset, slip)
+    assert max(largest_gap(mine, ref).values()) > SLIP_MARGIN
+
+
+def test_section_6_same_seed_same_curves_another_seed_others(subset):
+    a, b, c = (budget_curves(subset, seed=seed)[0] for seed in (5, 5, 6))
+    k = min(len(a[0]), len(b[0]), len(c[0]))
+    assert np.array_equal(a[0][:k], b[0][:k]) and np.max(np.abs(a[0][:k] - c[0][:k])) > SLIP_MARGIN

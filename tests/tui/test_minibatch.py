@@ -8,6 +8,7 @@ import time
 import pytest
 from textual.widgets import Select, Static
 
+from engine.contracts.base import COURSE_SEED
 from engine.contracts.minibatch import (
     NUM_POINTS,
     BatchEnd,
@@ -130,7 +131,7 @@ async def test_lists_are_validated_and_a_mismatch_does_not_run():
         lrs.set_text("0.1, 0.05")
         await pilot.press("enter")
         await pilot.pause()
-        assert calls == ["minibatch"] and jobs == [MinibatchJob((20, 250), (0.1, 0.05), 2.5)]
+        assert calls == ["minibatch"] and jobs == [MinibatchJob((20, 250), (0.1, 0.05), 2.5, seed=COURSE_SEED)]
         panels = screen.query_one(BudgetPanels)
         assert [p.batch_size for p in panels.query("BudgetPanel") if p.display] == [20, 250]
         sizes.input.focus()
@@ -158,6 +159,42 @@ async def test_real_minibatch_run_draws_and_judges_each_panel():
         assert panel.state == "done" and len(panel.times) == len(panel.losses) > 1
         assert 2.5 <= panel.times[-1] < 4
         assert "steps" in text_of(panel, ".verdict") and "done" in text_of(screen, "#mb-status")
+
+
+async def test_the_seed_is_typed_or_drawn_and_yours_is_judged_against_the_reference_beside_it():
+    """Issue 20: a run seed (the course's by default; d draws another), and the reference's curve of the same
+    seed beside a learner's sampler: the verdict says whether theirs is the reference's."""
+    app = make_app(section="minibatch")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        jobs: list = []
+        calls = record_runs(screen, jobs)
+        screen.show_pane("minibatch")
+        await pilot.pause()
+        seed = screen.query_one("#mb-seed", TextField)
+        seed.input.focus()
+        seed.set_text("a seed")
+        await pilot.press("enter")
+        assert calls == [] and "such as 2021" in str(seed.query_one(".field--message", Static).render())
+        seed.set_text("42")
+        await pilot.press("enter")
+        assert (
+            calls == ["minibatch"] and jobs[-1].seed == 42 and "the reference, seed 42" in text_of(screen, "#mb-status")
+        )
+        screen.set_focus(None)
+        await pilot.press("d")
+        assert len(calls) == 2 and jobs[-1].seed != 42 and seed.input.value == str(jobs[-1].seed)
+        times, mine = (0.1, 0.2, 0.3), (2.3, 2.1, 1.9)
+        screen.handle_events(
+            "minibatch",
+            [BatchStart(0, 3, 20, 5e-3, 2.5), LossPoints(0, times, mine), LossPoints(0, times, mine, reference=True)]
+            + [BatchEnd(0, 3, 0.3), BatchStart(1, 3, 250, 5e-3, 2.5), LossPoints(1, times, mine)]
+            + [LossPoints(1, times, (2.3, 2.2, 2.1), reference=True), BatchEnd(1, 3, 0.3)],
+        )
+        panels = screen.query_one(BudgetPanels)
+        assert "= the reference" in text_of(panels.panel(0), ".verdict")
+        assert "reference 2.100" in text_of(panels.panel(1), ".verdict")
+        assert panels.panel(1).ref_losses == [2.3, 2.2, 2.1] and panels.panel(1).losses == list(mine)
 
 
 async def test_a_diverging_batch_size_is_shown_as_diverged():

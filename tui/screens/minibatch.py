@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Select, Static, TabbedContent, TabPane
 
+from engine.contracts.base import RUN_SEED
 from engine.contracts.minibatch import (
     BUDGETS,
     COST_CHOICES,
@@ -34,13 +35,20 @@ from engine.contracts.minibatch import (
 )
 from engine.events import Diverged, Done, Failed, Progress, Status
 from engine.hidden import count_params
+from engine.parsing import parse_int
 
 from ..charts.chart import Chart
 from ..weigh import Gate
 from ..widgets.budget_panels import BudgetPanels
-from ..widgets.impl_toggle import ImplementationToggle
+from ..widgets.impl_toggle import ImplementationToggle, runs_text
 from ..widgets.text_field import TextField
-from .section import SectionScreen
+from .section import SectionScreen, new_seed
+
+
+def parse_seed(text: str) -> int:
+    """A run seed as typed: a whole number in RUN_SEED's range."""
+    low, high = int(RUN_SEED.minimum), int(RUN_SEED.maximum)
+    return parse_int(text, minimum=low, maximum=high, example=str(RUN_SEED.default), show=str)
 
 
 def budget_text(seconds: float) -> str:
@@ -53,7 +61,7 @@ class MinibatchScreen(SectionScreen):
 
     FOCUS = {"cost": "#cost-hidden", "minibatch": "#mb-sizes Input"}
 
-    BINDINGS = [Binding("r", "rerun", "run again")]
+    BINDINGS = [Binding("r", "rerun", "run again"), Binding("d", "new_seed", "new seed")]
     CSS_PATH = "minibatch.tcss"
     autorun = True  # tests inject canned events instead of timing this machine
     cost_sizes: tuple[int, ...] | None = None  # None: the course's 12 sizes; tests use fewer
@@ -63,6 +71,7 @@ class MinibatchScreen(SectionScreen):
         self.points: list[CostPoint] = []  # of the current measurement
         self.cost_label = ""
         self._mb_index, self._mb_budget, self._mb_total = 0, 0.0, 0.0  # the run in flight: batch, seconds each, all
+        self._mb_runs = f"the reference, seed {int(RUN_SEED.default)}"  # what the run on screen used, in words
         self.gate = Gate("Enter or r again runs it anyway")  # heavy batch sizes: refused, or run when asked again
         self.cost_gate = Gate("r again runs it anyway")
 
@@ -88,6 +97,7 @@ class MinibatchScreen(SectionScreen):
                 with Horizontal(id="mb-fields"):
                     yield TextField("batch sizes", DEFAULT_BATCH_SIZES, parse_batch_sizes, id="mb-sizes")
                     yield TextField("lrs", DEFAULT_LRS, parse_lrs, id="mb-lrs")
+                    yield TextField("seed", str(int(RUN_SEED.default)), parse_seed, id="mb-seed")
                     yield Select(
                         [(f"{budget_text(b)} s", budget_text(b)) for b in BUDGETS],
                         value=budget_text(BUDGETS[0]),
@@ -118,7 +128,16 @@ class MinibatchScreen(SectionScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "rerun":
             return self.is_mounted and self.query_one("#tabs", TabbedContent).active in ("cost", "minibatch")
+        if action == "new_seed":
+            return self.is_mounted and self.query_one("#tabs", TabbedContent).active == "minibatch"
         return super().check_action(action, parameters)
+
+    def action_new_seed(self) -> None:
+        """Another model and other minibatches: a seed drawn at random, run at once."""
+        field = self.query_one("#mb-seed", TextField)
+        seed, _ = field.check()
+        field.input.value = str(new_seed(seed if seed is not None else -1, RUN_SEED))
+        self.run_minibatch()
 
     def action_rerun(self) -> None:
         tab = self.query_one("#tabs", TabbedContent).active
@@ -199,7 +218,7 @@ class MinibatchScreen(SectionScreen):
         return str(self.query_one("#mb-budget", Select).value)
 
     def _settings(self) -> tuple[list[int], list[float], str]:
-        """(batch sizes, lrs, "") when both fields are usable and agree, else ([], [], why not)."""
+        """(batch sizes, lrs, "") when both fields (and the seed) are usable and agree, else ([], [], why not)."""
         sizes, error = self.query_one("#mb-sizes", TextField).check()
         if error:
             return [], [], f"batch sizes: {error}"
@@ -210,20 +229,24 @@ class MinibatchScreen(SectionScreen):
             match_lrs(rates, len(sizes))
         except ListError as exc:
             return [], [], f"lrs: {exc}"
+        _, error = self.query_one("#mb-seed", TextField).check()
+        if error:
+            return [], [], f"seed: {error}"
         return sizes, rates, ""
 
     def run_minibatch(self) -> None:
         sizes, rates, error = self._settings()
         status = self.query_one("#mb-status", Static)
         if error:
-            field = self.query_one("#mb-sizes" if error.startswith("batch") else "#mb-lrs", TextField)
-            field.show(error.split(": ", 1)[1], error=True)
+            which = {"batch sizes": "#mb-sizes", "lrs": "#mb-lrs", "seed": "#mb-seed"}[error.split(": ", 1)[0]]
+            self.query_one(which, TextField).show(error.split(": ", 1)[1], error=True)
             status.update(f"not run: {error}")
             return
         budget = float(self._budget())
         learner = self.course.learner_functions(self.section.key, list(EXERCISES))
+        seed, _ = self.query_one("#mb-seed", TextField).check()
         try:
-            job = MinibatchJob(tuple(sizes), tuple(rates), budget, learner=learner)
+            job = MinibatchJob(tuple(sizes), tuple(rates), budget, seed=seed, learner=learner)
         except ValueError as exc:
             status.update(f"cannot run: {exc}")
             return
@@ -236,11 +259,12 @@ class MinibatchScreen(SectionScreen):
         self.query_one(BudgetPanels).prepare(sizes, rates, budget)
         self._mb_index, self._mb_budget, self._mb_total = 0, budget, len(sizes) * budget
         self.query_one("#mb-progress", ProgressBar).update(total=self._mb_total, progress=0)
-        status.update(f"0.0 of {self._mb_total:g} s")
+        self._mb_runs = f"{runs_text(learner)}, seed {seed}"
+        status.update(f"0.0 of {self._mb_total:g} s · {self._mb_runs}")
         self.cancel_runs("cost")
         self.start_run(job, group="minibatch")
 
-    @on(TextField.Accepted, "#mb-sizes, #mb-lrs")
+    @on(TextField.Accepted, "#mb-sizes, #mb-lrs, #mb-seed")
     @on(ImplementationToggle.Changed)
     def _fields_accepted(self) -> None:
         self.run_minibatch()
@@ -266,8 +290,10 @@ class MinibatchScreen(SectionScreen):
                 self._mb_index, self._mb_budget, self._mb_total = e.index, e.budget, e.count * e.budget
                 panels.panel(e.index).state = "running"
             case LossPoints():
-                panels.panel(e.index).add(e.times, e.losses)
+                panels.panel(e.index).add(e.times, e.losses, e.reference)
                 return e.index
+            case Status():
+                status.update(e.text)
             case Progress():
                 done, total = self._mb_index * self._mb_budget + e.done / 1000, self._mb_total
                 self.query_one("#mb-progress", ProgressBar).update(total=total, progress=done)
@@ -283,7 +309,7 @@ class MinibatchScreen(SectionScreen):
                 status.update(f"failed: {e.message}")
             case Done():
                 self.query_one("#mb-progress", ProgressBar).update(total=self._mb_total, progress=self._mb_total)
-                status.update(f"done: {self._mb_total:g} s of training in all (r runs again)")
+                status.update(f"done · {self._mb_runs} · d: new seed")
         return None
 
     # -- shared ------------------------------------------------------------------------------

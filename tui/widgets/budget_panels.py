@@ -10,10 +10,12 @@ from textual.widgets import Static
 
 from engine.contracts.minibatch import MAX_BATCH_SIZES, TARGET_LOSS, target_met
 
-from ..charts.chart import Chart
+from ..charts.chart import Chart, dimmed
 
 MAX_PANELS = MAX_BATCH_SIZES
 LOSS_CAP = 1e3  # a diverging run's losses are clipped here (and the chart says so), so 2.3 .. 0.4 stays readable
+BLUE = (31, 119, 180)
+SAME = 5e-4  # a learner's losses this close to the reference's, step for step, read "as the reference"
 
 
 class BudgetPanel(Vertical):
@@ -35,6 +37,8 @@ class BudgetPanel(Vertical):
         self.batch_size, self.lr, self.budget = batch_size, lr, budget
         self.times: list[float] = []
         self.losses: list[float] = []
+        self.ref_times: list[float] = []  # the reference's steps beside a learner's sampler (at their seconds)
+        self.ref_losses: list[float] = []
         self.state = "waiting"  # waiting, running, done, diverged
 
     def compose(self) -> ComposeResult:
@@ -46,9 +50,22 @@ class BudgetPanel(Vertical):
         if isinstance(self.parent, BudgetPanels):
             self.parent.align()
 
-    def add(self, times, losses) -> None:
-        self.times.extend(times)
-        self.losses.extend(losses)
+    def add(self, times, losses, reference: bool = False) -> None:
+        (self.ref_times if reference else self.times).extend(times)
+        (self.ref_losses if reference else self.losses).extend(losses)
+
+    def against_reference(self) -> str:
+        """ "" without the reference beside; else "= reference" or the reference's own verdict."""
+        if not self.ref_losses:
+            return ""
+        pairs = list(zip(self.losses, self.ref_losses))
+        same = len(self.ref_losses) == len(self.losses) and all(
+            abs(a - b) <= SAME for a, b in pairs if math.isfinite(a) and math.isfinite(b)
+        )
+        if same and all(math.isfinite(a) == math.isfinite(b) for a, b in pairs):
+            return "= the reference"
+        _, mean = target_met(self.ref_times, self.ref_losses)
+        return f"reference {mean:.3f}" if math.isfinite(mean) else "reference diverged"
 
     def verdict_parts(self) -> list[str]:
         """What the panel says under its chart, in pieces that may go on separate lines."""
@@ -58,7 +75,8 @@ class BudgetPanel(Vertical):
         if self.state == "diverged":
             return ["✗ diverged", f"after {len(self.losses) - 1:,} steps", f"lr {self.lr:g}"]
         verdict = f"✓ {mean:.3f} < {TARGET_LOSS:g}" if met else f"✗ {mean:.3f} ≥ {TARGET_LOSS:g}"
-        return [verdict, f"lr {self.lr:g}", f"{len(self.losses):,} steps"]
+        reference = self.against_reference()
+        return [verdict, *([reference] if reference else []), f"lr {self.lr:g}", f"{len(self.losses):,} steps"]
 
     def verdict_lines(self) -> list[str]:
         """The parts joined by " · " into as few lines as the panel's width allows (never cut)."""
@@ -88,8 +106,10 @@ class BudgetPanel(Vertical):
         if self.budget:
             plt.xlim(0, self.budget)
         # The Chart drops NaN/inf, clips huge values and keeps two points per pixel column.
+        if self.ref_losses:  # first, dimmed: the learner's curve covers it where they agree
+            plt.plot(self.ref_times, self.ref_losses, marker="braille", color=dimmed(BLUE))
         if self.losses:
-            plt.plot(self.times, self.losses, marker="braille", color=(31, 119, 180))
+            plt.plot(self.times, self.losses, marker="braille", color=BLUE)
             finite = [v for v in self.losses if math.isfinite(v)]
             if finite and min(finite) < TARGET_LOSS < max(finite) * 1.5:
                 plt.horizontal_line(TARGET_LOSS, color="gray")
