@@ -8,17 +8,53 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 log = logging.getLogger("textual-serve")
+
+MAX_CELLS = 1000  # the most columns or rows a tab may ask for: no browser window is larger, and an app drawn
+# at 100000x100000 would take the server's memory
+
+
+class BadMessage(ValueError):
+    """A websocket message that textual-serve's page never sends; its text says what it was, in one line."""
+
+
+def read_message(text: str) -> tuple[str, object]:
+    """(type, data) of a tab's message, as textual-serve 1.1.3's page sends them: ["stdin", text],
+    ["resize", {"width": w, "height": h}] (data then a (w, h) tuple), ["ping", data], ["blur"], ["focus"];
+    any other type is passed on for the caller to ignore. Else BadMessage."""
+    shown = repr(text[:40]) + ("..." if len(text) > 40 else "")
+    try:
+        envelope = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested deeper than the parser goes
+        raise BadMessage(f"a message that is not JSON: {shown}") from None
+    if not (isinstance(envelope, list) and envelope and isinstance(envelope[0], str)):
+        raise BadMessage(f"a message that is not a [type, data] list: {shown}")
+    kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
+    if kind == "stdin" and not isinstance(data, str):
+        raise BadMessage(f"keys that are not text: {shown}")
+    if kind == "resize":
+        size = [data.get(side) if isinstance(data, dict) else None for side in ("width", "height")]
+        if not all(type(n) is int and 1 <= n <= MAX_CELLS for n in size):
+            raise BadMessage(f"a size that is not two whole numbers from 1 to {MAX_CELLS}: {shown}")
+        data = (size[0], size[1])
+    return kind, data
+
+
+def cells(text: str | None, default: int) -> int:
+    """A width or height from the websocket's address: a whole number within 1..MAX_CELLS, else `default`."""
+    n = to_int(text or "", default)
+    return n if 1 <= n <= MAX_CELLS else default
 
 
 @dataclass(frozen=True)
@@ -109,8 +145,7 @@ class CourseServer(Server):
         if why := self._allowed(request):
             raise web.HTTPForbidden(text=why)
         websocket = web.WebSocketResponse(heartbeat=15)
-        width = to_int(request.query.get("width", "80"), 80)
-        height = to_int(request.query.get("height", "24"), 24)
+        width, height = cells(request.query.get("width"), 80), cells(request.query.get("height"), 24)
         service: CourseAppService | None = None
         try:
             await websocket.prepare(request)
@@ -145,6 +180,30 @@ class CourseServer(Server):
             with contextlib.suppress(Exception):
                 await websocket.close()
         return websocket
+
+    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: AppService) -> None:
+        # As textual-serve 1.1.3's, but a message its page never sends ends the tab's session with one line in
+        # the server's log (it raised there, and the traceback, locals and all, filled the terminal).
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                kind, data = read_message(message.data)
+            except BadMessage as why:
+                log.warning("A tab sent %s: its session is closed.", why)
+                return
+            if kind == "stdin":
+                assert isinstance(data, str)
+                await app_service.send_bytes(data.encode("utf-8", "replace"))  # a lone surrogate: "?", not a raise
+            elif kind == "resize":
+                assert isinstance(data, tuple)
+                await app_service.set_terminal_size(*data)
+            elif kind == "ping":
+                await websocket.send_json(["pong", data])
+            elif kind == "blur":
+                await app_service.blur()
+            elif kind == "focus":
+                await app_service.focus()
 
     async def on_shutdown(self, app: web.Application) -> None:
         # Before aiohttp waits (60 s) for open websockets: stop every tab's app, then close them.
