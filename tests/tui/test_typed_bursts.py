@@ -102,7 +102,7 @@ async def test_a_burst_after_tab_and_a_digit_lands_in_the_steppers_entry_box_the
 
 @pytest.mark.parametrize(
     "section, tabs, fields",
-    [("minibatch", 2, ["#mb-sizes Input", "#mb-lrs Input"]), ("bonus", 1, ["#hidden", "#seed"])],
+    [("minibatch", 2, ["#mb-sizes Input", "#mb-lrs Input", "#mb-seed Input"]), ("bonus", 1, ["#hidden", "#seed"])],
     ids=["section 6", "bonus"],
 )
 async def test_a_burst_lands_whole_in_each_one_line_field(section, tabs, fields):

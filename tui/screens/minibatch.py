@@ -51,6 +51,21 @@ def parse_seed(text: str) -> int:
     return parse_int(text, minimum=low, maximum=high, example=str(RUN_SEED.default), show=str)
 
 
+class SeedField(TextField):
+    """The seed's box is narrow: what is wrong with its text shows on a line of its own under the row of
+    fields (`line`), where it has room, instead of wrapping word by word under the box."""
+
+    def __init__(self, line: Static, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = line
+
+    def show(self, message: str, error: bool = False) -> None:
+        super().show("", error)
+        self.line.update(f"seed: {message}" if message else "")
+        self.line.set_class(error, "-error")
+        self.line.display = bool(message)
+
+
 def budget_text(seconds: float) -> str:
     """A budget as the dropdown shows it and its value: 2.5, 5, 10."""
     return f"{seconds:g}"
@@ -97,7 +112,9 @@ class MinibatchScreen(SectionScreen):
                 with Horizontal(id="mb-fields"):
                     yield TextField("batch sizes", DEFAULT_BATCH_SIZES, parse_batch_sizes, id="mb-sizes")
                     yield TextField("lrs", DEFAULT_LRS, parse_lrs, id="mb-lrs")
-                    yield TextField("seed", str(int(RUN_SEED.default)), parse_seed, id="mb-seed")
+                    seed_line = Static("", id="mb-seed-message", markup=False)
+                    seed_line.display = False
+                    yield SeedField(seed_line, "seed", str(int(RUN_SEED.default)), parse_seed, id="mb-seed")
                     yield Select(
                         [(f"{budget_text(b)} s", budget_text(b)) for b in BUDGETS],
                         value=budget_text(BUDGETS[0]),
@@ -106,6 +123,7 @@ class MinibatchScreen(SectionScreen):
                         type_to_search=False,
                         id="mb-budget",
                     )
+                yield seed_line
                 yield ImplementationToggle(list(EXERCISES), self.course, self.section.key, label="minibatch sampling")
                 with Horizontal(id="mb-status-row"):
                     yield Static("", id="mb-status", classes="status", markup=False)
