@@ -53,6 +53,7 @@ class Ready:
     threads: int
     device_kind: str = "cpu"  # "cpu" or "cuda": what the screens estimate settings against
     free_memory: int | None = None  # bytes free on the device as the engine started (a guess for the screens)
+    warm: bool = False  # forked after the template's warm-up: torch's first-use modules are shared, not its own
 
 
 @dataclass(frozen=True)

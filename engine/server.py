@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -107,7 +108,9 @@ class EngineServer:
         import torch
 
         ctx = self.context
-        self.send(Ready(ctx.device_label, os.getpid(), torch.get_num_threads(), ctx.device_kind, ctx.free_memory()))
+        warm = "torch._dynamo" in sys.modules  # what the template's warm-up imports (engine.template._first_uses)
+        threads = torch.get_num_threads()
+        self.send(Ready(ctx.device_label, os.getpid(), threads, ctx.device_kind, ctx.free_memory(), warm))
         if self.role == "reference":
             _thread(self._load_data, "load-mnist")
         else:

@@ -9,6 +9,9 @@ are forked by engine.template (tui.engines asks it), so a fresh one is ready in 
 - every run that uses the learner's code gets a fresh engine of its own ("learner", under limits),
   discarded with everything it started when the run ends or is cancelled: nothing its code
   patches, prints, starts or allocates reaches another run. One stands ready (the spare).
+- engines forked before the template's warm-up import torch's first-use modules themselves (~115 MB
+  private, against ~5 MB): once a fork comes back warm, such a reference engine, idle and holding
+  nothing for later runs (Job.keeps), is swapped for it unseen, and a cold spare for a fresh one.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from .runner import Run
 
 __all__ = ["CANCEL_GRACE", "SILENT_LIMIT", "ProcessExecutor", "exit_description"]
 WATCH_SECONDS = 0.25  # how often the engines' liveness is looked at
+RENEW_EVERY = 5.0  # seconds between forks that try to replace a cold reference engine with a warm one
+RENEW_TRIES = 12  # then the template is taken to stay cold (its warm-up failed)
 
 
 def learner_names(job) -> str:
@@ -37,7 +42,12 @@ class ProcessExecutor:
     """Runs jobs in engine processes (see the module's docstring); replaces or discards them when it must."""
 
     def __init__(
-        self, settings: EngineSettings, *, on_restart: Callable[[str], None] | None = None, log_dir: Path | None = None
+        self,
+        settings: EngineSettings,
+        *,
+        on_restart: Callable[[str], None] | None = None,
+        log_dir: Path | None = None,
+        renew_cold: bool = True,
     ):
         self.settings = settings
         self.on_restart = on_restart or (lambda reason: None)
@@ -51,6 +61,10 @@ class ProcessExecutor:
         self.last_forced_stop: float | None = None  # seconds from a cancel to its stuck engine killed
         self.last_release: float | None = None  # seconds from a cancel to its engine saying the run let go
         self._watching = False
+        self.renew_cold = renew_cold
+        self._candidate: Engine | None = None  # a fork that may replace a cold reference engine (_renew)
+        self._renew_tries = 0
+        self._renew_at = 0.0
 
     def _spawn(self, role: str) -> Engine:
         if not self._watching:  # with the first engine
@@ -137,18 +151,24 @@ class ProcessExecutor:
                 return
             engine.lost = True
             runs, engine.runs = dict(engine.runs), {}
-            if self._reference is engine:
-                self._reference = None
-            if self._spare is engine:
-                self._spare = None
+            quiet = engine is self._candidate  # no run and nothing of the learner's was on it
+            self._reference, self._spare, self._candidate = (
+                None if e is engine else e for e in (self._reference, self._spare, self._candidate)
+            )
         self.host.discard(engine, wait=cancelled_at is not None)
         if cancelled_at is not None:
             self.last_forced_stop = time.monotonic() - cancelled_at
+        if quiet:
+            return
         if engine.role == "learner":
             for run in runs.values():
                 message = f"the run of your {learner_names(run.job)} was stopped: its process {reason}"
                 run.deliver([Failed(message)], True)
             return
+        self._restart(engine, reason, runs, died)
+
+    def _restart(self, engine: Engine, reason: str, runs: dict, died: bool) -> None:
+        """The reference engine is lost: say so, fail the runs that had shown something, resubmit the others."""
         self.restarts += 1
         self.on_restart(f"the engine {reason}; a fresh one has started")
         details = f"; details in {engine.log}" if died else ""
@@ -158,7 +178,8 @@ class ProcessExecutor:
             if run.delivered:
                 run.deliver([Failed(f"stopped: the engine {reason}{details}; run it again")], True)
             else:
-                self._submit(run, self.engine())
+                with self._lock:  # no swap (_renew) between the choice and the submission
+                    self._submit(run, self.engine())
         self.engine()  # the next run should not wait
 
     # -- liveness -------------------------------------------------------------------------------
@@ -176,6 +197,34 @@ class ProcessExecutor:
                     stuck = [r for r in engine.runs.values() if r.cancelled_at and now - r.cancelled_at > CANCEL_GRACE]
                 if stuck:
                     self._lost(engine, "did not let go of a stopped run in time", cancelled_at=stuck[0].cancelled_at)
+            if self.renew_cold:
+                self._renew(now)
+
+    def _renew(self, now: float) -> None:
+        """Swap a cold reference engine that is idle and holds nothing for a warm fork (see the module's docstring):
+        a fork is tried every RENEW_EVERY seconds; one that comes back cold too is discarded."""
+        with self._lock:
+            old, candidate = self._reference, self._candidate
+            if candidate is None:
+                renewable = old is not None and old.ready.is_set() and not (old.warm or old.kept or old.error)
+                if renewable and self._renew_tries < RENEW_TRIES and now >= self._renew_at:
+                    self._renew_tries += 1
+                    self._renew_at = now + RENEW_EVERY
+                    self._candidate = self._spawn("reference")
+                return
+            if not candidate.ready.is_set():
+                return
+            self._candidate = None
+            swap = candidate.warm and not candidate.error and old is not None and not (old.dead or old.runs or old.kept)
+            spare = self._spare
+            cold_spare = swap and spare is not None and spare.ready.is_set() and not spare.warm and not spare.runs
+            if swap:
+                self._reference = candidate
+            if cold_spare:
+                self._spare = self._spawn("learner")
+        self.host.discard(old if swap and old is not None else candidate)
+        if cold_spare and spare is not None:
+            self.host.discard(spare)
 
     # -- the Executor interface -----------------------------------------------------------------
     def _submit(self, run: Run, engine: Engine) -> None:
@@ -183,6 +232,7 @@ class ProcessExecutor:
 
         with self._lock:
             engine.runs[run.id] = run
+            engine.kept = engine.kept or run.job.keeps
             run.engine = engine
         if not engine.send(Start(run.id, run.job)):
             with self._lock:
@@ -196,8 +246,8 @@ class ProcessExecutor:
         engine = self.engine()
         if engine.stopped():  # a suspended engine would sit on the run: the learner would see the old result
             self._lost(engine, "was suspended (SIGSTOP?)")
-            engine = self.engine()
-        self._submit(run, engine)
+        with self._lock:  # no swap (_renew) between the choice and the submission
+            self._submit(run, self.engine())
 
     def _send(self, run: Run, message) -> None:
         engine = run.engine
@@ -267,7 +317,7 @@ class ProcessExecutor:
         """End every engine and everything they started, then leave the template."""
         self._closed = True
         with self._lock:
-            self._reference = self._spare = None
+            self._reference = self._spare = self._candidate = None
         self.host.close()
 
 

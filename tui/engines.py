@@ -59,6 +59,8 @@ class Engine:
     device_kind: str | None = None  # "cpu" or "cuda", once Ready
     free_memory: int | None = None  # bytes free on its device when it started
     error: str | None = None
+    warm: bool = False  # forked from a warmed-up template (Ready)
+    kept: bool = False  # has run a job that leaves something in it for later runs (Job.keeps)
     runs: dict = field(default_factory=dict)  # run id -> tui.runner.Run, until the engine says it has ended
     last_heard: float = field(default_factory=time.monotonic)
     dead: bool = False  # discarded, or its socket closed
@@ -88,6 +90,7 @@ class Engine:
         if isinstance(message, Ready):
             self.device_label, self.device_kind = message.device_label, message.device_kind
             self.free_memory = message.free_memory
+            self.warm = message.warm
             self.ready.set()
         elif isinstance(message, StartFailed):
             self.error = message.message

@@ -22,6 +22,7 @@ class Job:
     """
 
     compute: ClassVar[str] = ""
+    keeps: ClassVar[bool] = False  # leaves something in its engine for later runs (the Bonus's model)
     learner: Mapping[str, str] = field(default_factory=dict, kw_only=True)
 
     def describe(self) -> str:

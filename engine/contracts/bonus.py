@@ -169,6 +169,7 @@ class TrainJob(Job):
     in the engine (ModelHeld names it for SaveJob)."""
 
     compute = "engine.sections.bonus:train_job"
+    keeps = True  # the trained model, for SaveJob
 
     config: TrainConfig = DEFAULTS
     evaluate_benchmark: bool = True

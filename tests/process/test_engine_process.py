@@ -57,10 +57,13 @@ def start(executor, job) -> tuple[Run, Collector]:
     return run, got
 
 
-def make_executor(tmp_path, **settings) -> ProcessExecutor:
+def make_executor(tmp_path, renew_cold: bool = False, **settings) -> ProcessExecutor:
+    """The app's executor; by default its reference engine is never swapped unseen (the tests compare its pid)."""
     restarts: list[str] = []
     settings = {"device": "cpu", "threads": 1, **settings}
-    ex = ProcessExecutor(EngineSettings(**settings), on_restart=restarts.append, log_dir=tmp_path)
+    ex = ProcessExecutor(
+        EngineSettings(**settings), on_restart=restarts.append, log_dir=tmp_path, renew_cold=renew_cold
+    )
     ex.restart_reasons = restarts  # type: ignore[attr-defined]
     return ex
 

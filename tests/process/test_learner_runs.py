@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import textwrap
+import time
 
 from engine.context import Limits
 from engine.contracts.bonus import Evaluation, HistoryAdded, TrainConfig, TrainJob
@@ -14,6 +15,7 @@ from engine.events import Failed
 from engine.exercises import catalog, workspace
 from engine.history import RunHistory
 from engine.proctree import alive, state_of
+from tui import engine_process
 from tui.engine_process import SILENT_LIMIT, exit_description
 
 from .test_engine_process import engine_pid, make_executor, start, wait_until
@@ -164,3 +166,23 @@ def test_learner_code_runs_under_limits_of_memory_processor_time_and_core_files(
     assert isinstance(oom, Failed) and "could not be imported (MemoryError" in oom.message, oom
     assert isinstance(told, Failed) and "ValueError: [7, 0]" in told.message, told
     assert exit_description(-signal.SIGXCPU) == "it was ended by SIGXCPU: it used up its processor time"
+
+
+def test_a_cold_idle_reference_engine_is_swapped_for_a_warm_fork_unless_it_holds_a_model(tmp_path, monkeypatch):
+    """Engines forked before the template's warm-up cost ~115 MB private each (a class starting at once)."""
+    monkeypatch.setattr(engine_process, "RENEW_EVERY", 0.1)
+    executor = make_executor(tmp_path, renew_cold=True)
+    try:
+        old = engine_pid(executor)
+        executor._reference.warm = False  # as if forked before the template's warm-up
+        wait_until(lambda: executor.pid != old, 30)
+        assert engine_pid(executor) == executor.pid and executor._reference.warm
+        wait_until(lambda: not alive(old), 5)
+        assert executor.restarts == 0 and executor.restart_reasons == []  # unseen by the learner
+        start(executor, TrainJob(QUICK, evaluate_benchmark=False))[1].until_final()  # the model stays in it
+        kept = executor.pid
+        executor._reference.warm = False
+        time.sleep(1.0)  # ten tries' time
+        assert executor.pid == kept and executor._candidate is None
+    finally:
+        executor.shutdown()
