@@ -17,6 +17,7 @@ from tui.widgets.bonus.live import LiveRun
 
 from . import bonus_events as canned
 from .snap import make_app, settle
+from .snap import wait_for as wait_until
 
 
 class FakeSession:
@@ -25,6 +26,7 @@ class FakeSession:
     instances: list = []
     step_s = 0.01  # how long one "batch" takes: the stop is seen between batches
     evaluation_s = 0.3  # the evaluation takes a moment: the screen shows "Stopping…" meanwhile
+    batch_ends: threading.Event | None = None  # set by a test: a batch lasts until the test sets it
 
     def __init__(self, config, device, mnist, *, should_stop, **kwargs) -> None:
         self.config, self.should_stop, self.saved = config, should_stop, []
@@ -41,7 +43,10 @@ class FakeSession:
             yield replace(event, config=self.config.to_dict()) if isinstance(event, TrainStarted) else event
         deadline = time.monotonic() + 10
         while not self.should_stop() and time.monotonic() < deadline:
-            time.sleep(self.step_s)
+            if self.batch_ends is not None:
+                self.batch_ends.wait(10)
+            else:
+                time.sleep(self.step_s)
             yield canned.Status("training…")
         self.record = canned.run_records(canned.RunRecord)[4]
         evaluated = time.monotonic() + self.evaluation_s
@@ -74,6 +79,7 @@ def fake_engine(monkeypatch, runs):
     from engine.sections import bonus as jobs
 
     FakeSession.instances, FakeSession.step_s, FakeSession.evaluation_s = [], 0.01, 0.3
+    FakeSession.batch_ends = None
     evaluated: list[Path] = []
 
     def evaluate_saved(path, device, mnist, **kwargs):
@@ -112,10 +118,8 @@ async def open_tab(pilot, pane: str = "train") -> BonusScreen:
 
 
 async def wait_for(pilot, condition, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
+    """snap.wait_for that fails the test when `condition` does not hold within `seconds`."""
+    assert await wait_until(pilot, condition, timeout=seconds), f"timed out after {seconds:g} s"
 
 
 def inject(screen: BonusScreen, events: list, *, begin: bool = True) -> None:

@@ -3,6 +3,8 @@ screen, a damaged run history, keys that cannot act; and what the screen keeps w
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from textual.widgets import DataTable, Input, Static
 
@@ -85,12 +87,15 @@ async def test_a_third_escape_cancels_at_once_and_says_what_is_kept(fake_engine,
     app = bonus_app()
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_tab(pilot)
-        FakeSession.step_s = 1.0  # a long batch: the run cannot end between the keys
+        # The batch under way outlasts the three keys: the run cannot end between them (a 1 s batch could,
+        # when the stop came late in it: the second Escape's skip then ended the run before the third).
+        batch = FakeSession.batch_ends = threading.Event()
         await pilot.press("s")
         await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
         await pilot.press("escape", "escape", "escape")
         assert not screen.busy("train")
         text = status(screen)
+        batch.set()
         assert "Cancelled after 250 iterations" in text and "not stored" in text and "w saves" in text
         progress = screen.query_one("#progress-text", FittedLine).wordings[0]  # the fullest; the line shows what fits
         assert progress == "cancelled at iteration 250 of 1,564 · epoch 1 of 2"
