@@ -20,10 +20,7 @@ from .test_exercises import ExerciseApp, make_app, open_exercise, status
 SOLUTION = catalog()["gradient_update"]["solution"]
 
 
-@pytest.fixture(autouse=True)
-def no_editor(monkeypatch):
-    monkeypatch.delenv("VISUAL", raising=False)
-    monkeypatch.delenv("EDITOR", raising=False)
+pytestmark = pytest.mark.usefixtures("no_editor")  # tests/tui/conftest.py
 
 
 async def edit_here(app, pilot):

@@ -166,9 +166,7 @@ async def test_escape_stops_a_check_and_the_screen_stays_usable():
         assert not isinstance(app.screen, SectionScreen)
 
 
-async def test_no_editor_set_edits_in_the_app(monkeypatch):
-    monkeypatch.delenv("VISUAL", raising=False)
-    monkeypatch.delenv("EDITOR", raising=False)
+async def test_no_editor_set_edits_in_the_app(no_editor):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_exercise(app, pilot)

@@ -22,10 +22,7 @@ from .test_exercises import make_app, status
 TYPED = "# typed before the connection dropped"
 
 
-@pytest.fixture(autouse=True)
-def no_editor(monkeypatch):
-    monkeypatch.delenv("VISUAL", raising=False)
-    monkeypatch.delenv("EDITOR", raising=False)
+pytestmark = pytest.mark.usefixtures("no_editor")  # tests/tui/conftest.py
 
 
 def ended_process() -> str:
