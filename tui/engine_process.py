@@ -16,12 +16,14 @@ are forked by engine.template (tui.engines asks it), so a fresh one is ready in 
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from engine.events import Failed
+from engine.proctree import oom_kills
 from engine.protocol import Batch, DataReady, Ended, Poisoned, StartFailed
 from engine.settings import EngineSettings
 
@@ -138,12 +140,26 @@ class ProcessExecutor:
             run.deliver([Failed(message)], True)
 
     def _ended(self, engine: Engine, code: int | None) -> None:
-        """An engine's socket closed without the app asking: it exited, crashed or was killed."""
+        """An engine's socket closed without the app asking: it exited, crashed or was killed. Killed while the
+        kernel killed for lack of memory (most machines overcommit: torch's allocations succeed, then a process
+        dies) is said in the learner's terms."""
         if self._closed or engine.error:
+            return
+        base, now = engine.oom_kills, oom_kills()
+        if code == -signal.SIGKILL and base is not None and now is not None and now > base:
+            self._lost(engine, "was ended by the system, which ran out of memory", died=True, memory=True)
             return
         self._lost(engine, _without_it(exit_description(code)), died=True)
 
-    def _lost(self, engine: Engine, reason: str, *, cancelled_at: float | None = None, died: bool = False) -> None:
+    def _lost(
+        self,
+        engine: Engine,
+        reason: str,
+        *,
+        cancelled_at: float | None = None,
+        died: bool = False,
+        memory: bool = False,
+    ) -> None:
         """`engine` "{reason}" (exited with code 7, stopped answering...): kill it if it still runs and tell its
         runs why. A lost reference engine is replaced: its runs that had shown nothing yet go to the fresh one."""
         with self._lock:
@@ -165,9 +181,9 @@ class ProcessExecutor:
                 message = f"the run of your {learner_names(run.job)} was stopped: its process {reason}"
                 run.deliver([Failed(message)], True)
             return
-        self._restart(engine, reason, runs, died)
+        self._restart(engine, reason, runs, died, memory)
 
-    def _restart(self, engine: Engine, reason: str, runs: dict, died: bool) -> None:
+    def _restart(self, engine: Engine, reason: str, runs: dict, died: bool, memory: bool) -> None:
         """The reference engine is lost: say so, fail the runs that had shown something, resubmit the others."""
         self.restarts += 1
         self.on_restart(f"the engine {reason}; a fresh one has started")
@@ -175,9 +191,14 @@ class ProcessExecutor:
         for run in runs.values():
             if run.cancelled_at is not None:
                 continue
-            if run.delivered:
+            if memory:  # not resubmitted even if it had shown nothing: it would only run out again
+                run.deliver([Failed(_memory_message(run))], True)
+            elif run.delivered:
                 run.deliver([Failed(f"stopped: the engine {reason}{details}; run it again")], True)
+            elif run.resubmitted:  # the run itself ends its engine: once more would only do it again, forever
+                run.deliver([Failed(f"stopped: the engine {reason} twice on this run{details}")], True)
             else:
+                run.resubmitted = True
                 with self._lock:  # no swap (_renew) between the choice and the submission
                     self._submit(run, self.engine())
         self.engine()  # the next run should not wait
@@ -233,6 +254,7 @@ class ProcessExecutor:
         with self._lock:
             engine.runs[run.id] = run
             engine.kept = engine.kept or run.job.keeps
+            engine.oom_kills = oom_kills()
             run.engine = engine
         if not engine.send(Start(run.id, run.job)):
             with self._lock:
@@ -319,6 +341,16 @@ class ProcessExecutor:
         with self._lock:
             self._reference = self._spare = self._candidate = None
         self.host.close()
+
+
+def _memory_message(run: Run) -> str:
+    """The run's out-of-memory message ("not enough memory for these settings (about 3.1 GB needed, ...)")."""
+    from engine.jobs import memory_message
+    from engine.resources import available_ram
+
+    free = available_ram()
+    needs = run.job.estimate("cpu", free)
+    return memory_message(needs.peak_bytes if needs is not None else None, free)
 
 
 def _without_it(why: str) -> str:

@@ -61,6 +61,7 @@ class Engine:
     error: str | None = None
     warm: bool = False  # forked from a warmed-up template (Ready)
     kept: bool = False  # has run a job that leaves something in it for later runs (Job.keeps)
+    oom_kills: int | None = None  # the system's count of out-of-memory kills as its latest run started
     runs: dict = field(default_factory=dict)  # run id -> tui.runner.Run, until the engine says it has ended
     last_heard: float = field(default_factory=time.monotonic)
     dead: bool = False  # discarded, or its socket closed

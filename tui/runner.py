@@ -45,6 +45,7 @@ class Run:
     engine: object = None  # the executor's record of the engine that runs it
     delivered: bool = False  # has a batch been sent to the screen?
     cancelled_at: float | None = None  # time.monotonic() of the cancel: no later batch is delivered
+    resubmitted: bool = False  # sent again after its engine was lost before it had shown anything
 
     def deliver(self, events: list, final: bool) -> None:
         """Send a batch to the screen that asked (from any thread); nothing once cancelled."""

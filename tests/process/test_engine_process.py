@@ -17,6 +17,7 @@ from engine.context import EngineSettings
 from engine.contracts.conditioning import MomentumDemoJob, Trajectory
 from engine.events import Done, Failed, Status
 from engine.proctree import alive, parent_of, state_of
+from tui import engine_process
 from tui.engine_process import CANCEL_GRACE, SILENT_LIMIT, ProcessExecutor
 from tui.runner import Run
 
@@ -198,6 +199,28 @@ def test_a_crash_in_the_middle_of_a_run_is_reported_and_the_engine_comes_back(ex
     assert [e.text for e in events if isinstance(e, Status)][:2] == ["event 0", "event 1"]
     assert isinstance(events[-1], Failed) and "SIGSEGV" in events[-1].message
     assert engine_pid(executor) > 0
+
+
+def test_a_run_that_kills_its_engine_before_its_first_event_is_sent_again_once_not_forever(executor):
+    restarts = executor.restarts
+    events = start(executor, CrashJob(sig=SEGV, after=0))[1].until_final(30)
+    assert isinstance(events[-1], Failed) and "SIGSEGV twice on this run" in events[-1].message, events[-1]
+    assert executor.restarts == restarts + 2
+
+
+def test_the_kernels_out_of_memory_kill_is_said_in_the_learners_terms_and_not_sent_again(executor, monkeypatch):
+    """Most machines overcommit: torch's allocations succeed, and then the kernel kills a process."""
+    kills = iter(range(100, 1_000))
+    monkeypatch.setattr(engine_process, "oom_kills", lambda: next(kills))  # one more kill each time it is read
+    restarts = executor.restarts
+    got = start(executor, TickJob())[1]
+    got.first()
+    os.kill(executor.pid, signal.SIGKILL)
+    events = got.until_final(10)
+    assert isinstance(events[-1], Failed) and events[-1].message.startswith("not enough memory for these settings (")
+    assert "ran out of memory" in executor.restart_reasons[-1] and executor.restarts == restarts + 1
+    events = start(executor, CrashJob(sig=signal.SIGKILL, after=0))[1].until_final(10)  # killed before any event
+    assert events[-1].message.startswith("not enough memory") and executor.restarts == restarts + 2
 
 
 def test_a_stopped_engine_is_noticed_within_2_s_mid_run_and_idle(executor):
