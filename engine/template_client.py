@@ -99,6 +99,8 @@ class TemplateClient:
     def _start(self, path: Path) -> socket.socket:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ENGINE_DIR.parent), env.get("PYTHONPATH", "")) if p)
+        with contextlib.suppress(OSError):  # a first start: `serve` warms the template before any app made the folder
+            self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
             starter = subprocess.Popen(
                 [sys.executable, "-m", "engine.template", str(path)],

@@ -3,10 +3,12 @@ it starts (setsid'd, double-forked) dies with its run and with the app, and a fi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import textwrap
 import time
+from pathlib import Path
 
 from engine.context import Limits
 from engine.contracts.bonus import Evaluation, HistoryAdded, TrainConfig, TrainJob
@@ -186,3 +188,24 @@ def test_a_cold_idle_reference_engine_is_swapped_for_a_warm_fork_unless_it_holds
         assert executor.pid == kept and executor._candidate is None
     finally:
         executor.shutdown()
+
+
+def test_serve_starts_the_template_before_any_app_made_the_cache_folder(tmp_path, monkeypatch):
+    """`serve` warms the template before its first tab; on a first start the log's folder did not exist yet, so it
+    silently did not, and the first tab waited for a cold template."""
+    from engine.template import LINGER_VAR
+    from engine.template_client import SOCKET_VAR, ensure_template, release_templates
+
+    cache, sock = tmp_path / "new" / "cache", tmp_path / "template.sock"
+    monkeypatch.setenv("OPTCOURSE_CACHE", str(cache))
+    monkeypatch.setenv(SOCKET_VAR, str(sock))
+    monkeypatch.setenv(LINGER_VAR, "0.1")
+    try:
+        ensure_template()
+        assert sock.exists() and (cache / "engine.log").exists()
+    finally:
+        release_templates()
+        for pid in (p for p in os.listdir("/proc") if p.isdigit()):  # no torch import to wait for
+            with contextlib.suppress(OSError):
+                if str(sock).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    os.kill(int(pid), signal.SIGKILL)
