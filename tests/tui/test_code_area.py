@@ -16,7 +16,7 @@ class AreaApp(App):
     def __init__(self, text: str = "", read_only: bool = False):
         super().__init__()
         self.text, self.read_only, self.fired = text, read_only, []
-        self.refused = 0
+        self.refused = self.saves = 0
         self.kept_focus = False
 
     def compose(self) -> ComposeResult:
@@ -27,6 +27,9 @@ class AreaApp(App):
 
     def on_code_area_refused(self) -> None:
         self.refused += 1
+
+    def on_code_area_save_requested(self) -> None:
+        self.saves += 1
 
 
 async def typed(keys, text: str = "", cursor=(0, 0), selection=None, read_only: bool = False):
@@ -80,6 +83,20 @@ async def test_no_app_binding_fires_on_printable_keys_tab_or_shift_tab():
 
 
 async def test_a_read_only_area_refuses_typing_and_never_lets_a_key_through():
-    app, area = await typed([*"pq", "tab", "shift+tab", "enter", "backspace"], "x\n", read_only=True)
+    app, area = await typed([*"pq", "tab", "shift+tab", "enter", "backspace", "ctrl+s"], "x\n", read_only=True)
     assert app.fired == [] and area.text == "x\n" and app.kept_focus
-    assert app.refused == 6
+    assert app.refused == 7 and app.saves == 0  # ctrl+s too: refused with a word, not a silent "nothing to save"
+
+
+async def test_ctrl_s_is_dimmed_while_the_area_is_read_only():
+    app = AreaApp("x\n", read_only=True)
+    async with app.run_test(size=(60, 12)) as pilot:
+        area = app.query_one(CodeArea)
+        area.focus()
+        await pilot.pause()
+        assert app.screen.active_bindings["ctrl+s"].enabled is False
+        area.read_only = False
+        await pilot.pause()
+        assert app.screen.active_bindings["ctrl+s"].enabled is True
+        await pilot.press("ctrl+s")
+        assert app.saves == 1

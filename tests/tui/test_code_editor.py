@@ -14,6 +14,7 @@ from tui.screens.section import SectionScreen
 from tui.widgets.code_area import CodeArea
 from tui.widgets.code_editor import ExerciseEditor
 
+from .screen_text import screen_lines
 from .snap import SIZE_IDS, SIZES, settle
 from .test_exercises import ExerciseApp, make_app, open_exercise, status
 
@@ -327,6 +328,9 @@ async def test_a_file_that_is_not_utf8_is_never_edited_and_lets_no_key_through()
         await pilot.pause()
         assert app.is_running and app.screen is pane.screen and editor.area.text == ""
         assert "Cannot edit here" in str(editor.query_one("#ed-info").render())
+        shown = " ".join(line.strip() for line in screen_lines(app))  # the way out is read whole, not cut at the edge
+        assert "move it away to get a fresh copy with every stub. Esc leaves the editor." in shown
+        assert app.screen.active_bindings["ctrl+s"].enabled is False  # dimmed: it would only refuse
         assert path.read_bytes().endswith(b"# \xff\n")
         pane.focus()
         await pilot.press("c")  # the check's message offers no key that refuses

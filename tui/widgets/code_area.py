@@ -8,7 +8,7 @@ Keys, while it has the focus (tests/tui/test_code_area.py, and the keyboard audi
   dedents the line or the selected lines by one level;
 - Enter keeps the line's indentation, one level more after a line ending in `:`;
 - Backspace in a line's leading spaces removes one level;
-- ctrl+s asks to save, Esc leaves the editor.
+- ctrl+s asks to save (on a file that cannot be edited it is dimmed, and refused with a word), Esc leaves the editor.
 """
 
 from __future__ import annotations
@@ -45,12 +45,12 @@ class CodeArea(TextArea):
             self._claim(event)
             self.post_message(self.Leave())
             return
+        if self.read_only and (event.is_printable or key in OWN_KEYS or key == "ctrl+s"):
+            self._claim(event)  # never a shortcut: the learner meant to type (or save what cannot be)
+            self.post_message(self.Refused())
+            return
         if not (event.is_printable or key in OWN_KEYS):
             await super()._on_key(event)
-            return
-        if self.read_only:
-            self._claim(event)  # never a shortcut: the learner meant to type
-            self.post_message(self.Refused())
             return
         if key == "tab" and self._spans_lines():
             self._claim(event)
@@ -63,6 +63,15 @@ class CodeArea(TextArea):
             self.new_line()
         else:
             await super()._on_key(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "save" and self.read_only:
+            return None  # dimmed in the key bar: ctrl+s is refused with a word (_on_key), as typing is
+        return super().check_action(action, parameters)
+
+    def _watch_read_only(self, read_only: bool) -> None:
+        super()._watch_read_only(read_only)
+        self.refresh_bindings()
 
     @staticmethod
     def _claim(event: events.Key) -> None:

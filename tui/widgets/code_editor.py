@@ -59,7 +59,7 @@ class ExerciseEditor(Vertical):
 
     DEFAULT_CSS = """
     ExerciseEditor { height: 20; min-height: 8; }
-    ExerciseEditor #ed-info { height: 1; color: $text-muted; }
+    ExerciseEditor #ed-info { height: auto; max-height: 3; color: $text-muted; }  /* a refusal says the way out whole */
     ExerciseEditor #ed-info.-dirty { color: $warning; }
     ExerciseEditor #ed-info.-bad { color: $error; }
     ExerciseEditor #ed-info.-good { color: $success; }
