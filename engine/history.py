@@ -44,6 +44,13 @@ CREATE TABLE IF NOT EXISTS runs (
 )
 """
 
+# What the Runs tab ranks by: the validation accuracy in `final` when it is a number (json_type refuses damaged
+# JSON, hence json_valid first), else the test accuracy column (runs kept before the Bonus validated its runs).
+RANK = (
+    "coalesce(CASE WHEN json_valid(final) AND json_type(final, '$.val_acc') IN ('real', 'integer')"
+    " THEN json_extract(final, '$.val_acc') END, test_acc)"
+)
+
 
 class HistoryError(RuntimeError):
     """The run history cannot be opened or written; the message names the file and what to do."""
@@ -261,14 +268,15 @@ class RunHistory:
         return replace(record, problem="; ".join(problems)) if problems else record
 
     def list(self, with_curves: bool = False) -> list[RunRecord]:
-        """All runs, best test accuracy first (unevaluated last, newest first among equals); curves only if asked.
+        """All runs, best validation accuracy first (the course chooses on validation; a run kept before runs
+        were validated by its test accuracy; unevaluated last, newest first among equals); curves only if asked.
 
         Never raises: a damaged file gives [] and a notice in `self.notices`.
         """
         rows = self._rows(
             "SELECT id, created, config, device, seconds, status, final, "
             f"{'curves' if with_curves else 'json_valid(curves)'} FROM runs "
-            "ORDER BY test_acc IS NULL, test_acc DESC, id DESC"
+            f"ORDER BY {RANK} IS NULL, {RANK} DESC, id DESC"
         )
         return [self._record(r, with_curves) for r in rows]
 

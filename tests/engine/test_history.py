@@ -61,6 +61,23 @@ def test_add_get_list_delete(tmp_path):
         h.get(b)
 
 
+def test_runs_rank_by_validation_not_test_accuracy(tmp_path):
+    """Issue 21: the Runs tab ranked by test accuracy, i.e. chose on the test set; it ranks by validation now
+    (a sweep's copies, never scored on test, rank among the runs), an older run without one by its test score."""
+    h = RunHistory(tmp_path / "runs.sqlite3")
+    final = lambda val, test: {"val_acc": val, "test_acc": test}
+    better_test = h.add(record(0.99, final=final(0.95, 0.99)))
+    better_val = h.add(record(0.97, final=final(0.98, 0.97)))
+    copy = h.add(record(None, final={"val_acc": 0.96}))
+    older = h.add(record(0.955))  # kept before runs were validated: its test accuracy
+    odd = h.add(record(0.5, final={"val_acc": "high", "test_acc": 0.5}))  # not a number: by its test score
+    none = h.add(record(None, status="stopped"))
+    assert [r.id for r in h.list()] == [better_val, copy, older, better_test, odd, none]
+    with sqlite3.connect(h.path) as conn:  # a damaged final: still listed, by its test accuracy column
+        conn.execute("UPDATE runs SET final = '{not json' WHERE id = ?", (copy,))
+    assert [r.id for r in h.list()] == [better_val, older, better_test, odd, none, copy]  # newest first
+
+
 def test_non_finite_values_are_stored_as_missing(tmp_path):
     h = RunHistory(tmp_path / "runs.sqlite3")
     rid = h.add(

@@ -264,7 +264,7 @@ async def test_a_sweep_is_one_row_of_the_runs_overlaid_exported_and_deleted_toge
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_runs_with_a_sweep_snapshot(snap_compare, size, runs):
-    """The Runs tab: the sweep is one row (sweep ×8, lr 1e-5…0.1, its best 96.74% val), marked: its eight
+    """The Runs tab: the sweep is one row (sweep ×8, lr 1e-5…0.1, its best 96.74% val, ranked by it), marked: its eight
     copies' curves overlaid, the legend naming the sweep and its best copy."""
     seed_with_a_sweep(runs)
 

@@ -1,4 +1,4 @@
-"""The Runs tab: every kept run in a table by test accuracy, overlaid curves, delete and CSV export."""
+"""The Runs tab: every kept run in a table by validation accuracy, overlaid curves, delete and CSV export."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ class RunsView(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.records: list = []  # the rows, as listed (best test accuracy first); a sweep is its best copy
+        self.records: list = []  # the rows, as listed (best validation accuracy first); a sweep is its best copy
         self.members: dict[int, list] = {}  # a sweep's row (its best copy's id) -> the sweep's runs
         self.full: dict[int, RunRecord] = {}  # run id -> record with its curves
         self.marked: list[int] = []  # in marking order, so colours stay put
