@@ -119,7 +119,7 @@ class Spawn:
 @dataclass(frozen=True)
 class Spawned:
     request: int
-    pid: int
+    pid: int  # -1: the system refused a new process
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,11 @@ class Template:
         if self.failed:
             self._tell(client, _failed(self.failed))
             return
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # too many processes (learner code that forks without end), no memory: this one fails
+            self._tell(client, Spawned(request.request, -1))
+            return
         if pid == 0:
             code = 1
             try:

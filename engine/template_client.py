@@ -200,6 +200,8 @@ class TemplateClient:
             raise TemplateError(f"the engine's template did not answer within {SPAWN_LIMIT:.0f} s (see {self.log})")
         if waiting[1] is None:
             raise TemplateError(self.failed or "the engine's template has gone")
+        if waiting[1] < 0:
+            raise TemplateError("the system refused to start another process (too many processes, or no memory)")
         return waiting[1]
 
     def close(self) -> None:

@@ -78,9 +78,10 @@ class ProcessExecutor:
     def engine(self) -> Engine:
         """The reference engine, started if there is none (cheap to call: it does not wait)."""
         with self._lock:
-            if self._reference is None or self._reference.dead:
-                self._reference = self._spawn("reference")
-            return self._reference
+            ref = self._reference
+            if ref is None or ref.dead or (ref.error and ref.pid is None):  # never forked: the next run asks again
+                ref = self._reference = self._spawn("reference")
+            return ref
 
     def _learner_engine(self) -> Engine:
         """A fresh engine for one run of learner code: the spare if one stands ready; a new spare is made."""

@@ -209,3 +209,52 @@ def test_serve_starts_the_template_before_any_app_made_the_cache_folder(tmp_path
             with contextlib.suppress(OSError):
                 if str(sock).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
                     os.kill(int(pid), signal.SIGKILL)
+
+
+def test_a_fork_the_system_refuses_fails_that_engine_not_the_template(tmp_path, monkeypatch):
+    """Learner code that forks without end can leave no process to spare: the template's fork raised, and the
+    template, with it every engine of every app, ended."""
+    import socket as sockets
+    from multiprocessing.connection import Connection
+
+    from engine.protocol import Spawn, Spawned
+    from engine.settings import EngineSettings
+    from engine.template import Template, _Client
+
+    def refused():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    ours, theirs = sockets.socketpair()
+    template = Template(sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM), linger=1.0)
+    client = _Client(Connection(os.dup(theirs.fileno())), theirs)
+    monkeypatch.setattr(os, "fork", refused)
+    template._spawn(client, Spawn(7, EngineSettings(), "learner", {}, str(tmp_path), str(tmp_path / "log")), [])
+    with Connection(ours.detach()) as app:
+        assert app.poll(5) and app.recv() == Spawned(7, -1)
+    assert template.engines == {}
+    template.listener.close()
+    client.conn.close()
+    theirs.close()
+
+
+def test_a_reference_engine_the_template_could_not_fork_is_asked_for_again_by_the_next_run(tmp_path):
+    from engine.template_client import TemplateError
+
+    from .jobs import PidJob
+
+    executor = make_executor(tmp_path)
+    spawn, refusals = executor.host.client.spawn, [TemplateError("the system refused to start another process")]
+
+    def once_refused(*args, **kwargs):
+        if refusals:
+            raise refusals.pop()
+        return spawn(*args, **kwargs)
+
+    executor.host.client.spawn = once_refused  # type: ignore[method-assign]
+    try:
+        first = start(executor, PidJob())[1].until_final(30)[-1]
+        second = start(executor, PidJob())[1].until_final(30)[-1]
+    finally:
+        executor.shutdown()
+    assert not isinstance(first, Failed) or "refused" in first.message  # it may already go to a second engine
+    assert not isinstance(second, Failed), second
