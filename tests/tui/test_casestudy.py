@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from textual import events
+from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from engine.events import Status
@@ -213,6 +214,42 @@ async def test_the_filters_show_every_weight_where_they_fit(size, side, chart):
             assert "one weight per pixel" in text_of(screen, "#filter-note")
         assert screen.query_one("#filter-chart").display == chart
         assert screen.query_one("#filter-spark-row").display == (not chart)
+
+
+async def test_z_zooms_one_class_to_every_weight_and_c_colours_each_filter_on_its_own_range():
+    """Issue 20: the class filters read worse than the notebook's at 100x30 (14x14 averages on one red/blue
+    scale); z shows one class with all 784 weights (< and > the others), c the course's gray, each on its own range."""
+    import numpy as np
+
+    from tui.widgets.filter_grid import FilterGrid
+    from tui.widgets.heatmap import HeatMap
+
+    app = make_app(section="casestudy")
+    app.runner.executor = IdleExecutor()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "filters")
+        screen = app.screen
+        weights = np.arange(10 * 784, dtype=float).reshape(10, 784) % 7 - 3 + np.arange(10)[:, None]
+        grid = screen.query_one(FilterGrid)
+        grid.set_filters(weights)
+        await pilot.press("z")
+        zoom = screen.query_one("#filter-zoom", HeatMap)
+        assert grid.zoomed == 0 and np.array_equal(zoom.z, weights[0].reshape(28, 28))
+        await settle(pilot)
+        assert zoom.size == (28, 14) and screen.region.contains_region(zoom.region)  # whole, square pixels
+        assert not screen.query_one("#filter-3", HeatMap).display or not grid.query_one(Horizontal).display
+        assert "< and > show the other classes" in text_of(screen, "#filter-note")
+        await pilot.press("less_than_sign")  # from class 0 round to 9
+        assert grid.zoomed == 9 and "<  Class 9  >" in text_of(screen, "#filter-zoom-title")
+        assert np.array_equal(zoom.z, weights[9].reshape(28, 28))
+        await pilot.press("c")
+        lo, hi = np.percentile(weights[9], [2, 98])
+        assert zoom.cmap == "gray" and (zoom.vmin, zoom.vmax) == (lo, hi)  # its own range, as the course's imshow
+        assert "Light pixels raise" in text_of(screen, "#filter-note")
+        await pilot.press("z", "greater_than_sign")  # all ten again; > does nothing there
+        assert grid.zoomed is None and screen.query_one("#filter-3", HeatMap).cmap == "gray"
+        await pilot.press("c", "z")
+        assert grid.zoomed == 9 and zoom.cmap == "rdbu"  # z goes back to the class last zoomed
 
 
 @pytest.fixture(scope="module")

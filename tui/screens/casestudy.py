@@ -33,7 +33,7 @@ from engine.events import Diverged, Done, Failed, Progress, Status
 from ..charts.chart import Chart, log10_clamped
 from ..typed_text import LIST_CHARS, BoundedInput
 from ..widgets.field_input import FieldInput
-from ..widgets.filter_grid import FULL, SIDE, FilterGrid, grid_size, side_that_fits
+from ..widgets.filter_grid import FULL, SIDE, FilterGrid, grid_size, side_that_fits, zoom_factor
 from ..widgets.heatmap import HeatMap
 from ..widgets.pixel_grid import PixelGrid
 from ..widgets.stepper import Stepper
@@ -70,11 +70,13 @@ CHART_MIN = 20  # columns the loss chart needs beside the filters; with fewer, a
 NOTE_ROWS = 4  # the note under the filters, with its margin
 
 
-def filter_note(side: int) -> str:
+def filter_note(side: int, zoomed: bool = False, colouring: str = "shared") -> str:
     drawn = "one weight per pixel" if side == FULL else "averaged over 2x2 blocks"
+    keys = "< and > show the other classes, z all ten" if zoomed else "z shows one class at full size"
+    raise_, lower, other = ("Red", "blue", "gray") if colouring == "shared" else ("Light", "dark", "red/blue")
     return (
         f"Filter k is row k of W (784 weights) drawn as 28x28, {drawn}. "
-        "Red pixels raise class k's score when inked, blue ones lower it."
+        f"{raise_} pixels raise class k's score when inked, {lower} ones lower it. {keys}; c {other}."
     )
 
 
@@ -86,6 +88,11 @@ class CaseStudyScreen(SectionScreen):
     BINDINGS = [
         Binding("v", "toggle_values", "pixels/values"),
         Binding("r", "rerun", "train again"),
+        Binding("z", "zoom", "zoom one class"),
+        Binding("c", "colouring", "red/blue or gray"),
+        Binding("less_than_sign", "other_class(-1)", "previous class", key_display="<", show=False),
+        # < and >, not , and .: a focused stepper takes . as the start of a typed value
+        Binding("greater_than_sign", "other_class(1)", "next class", key_display=">", show=False),
     ]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-tall")]
     CSS_PATH = "casestudy.tcss"
@@ -97,6 +104,7 @@ class CaseStudyScreen(SectionScreen):
         self.current: Example | None = None  # the example on screen
         self.losses: list[tuple[int, float]] = []
         self.summary: ModelSummary | None = None  # the model on screen
+        self._last_zoomed = 0  # the class z shows alone
 
     # -- layout -----------------------------------------------------------------------------
     def compose_demos(self) -> ComposeResult:
@@ -154,8 +162,15 @@ class CaseStudyScreen(SectionScreen):
             return  # not shown
         note = NOTE_ROWS if self.query_one("#filter-note").display else 0
         side = side_that_fits(width, height - note)
-        self.query_one("#filter-grid", FilterGrid).set_side(side)
-        self.query_one("#filter-note", Static).update(filter_note(side))
+        grid = self.query_one("#filter-grid", FilterGrid)
+        grid.set_side(side)
+        if grid.zoomed is not None:  # as large as fits beside the loss chart
+            factor = zoom_factor(width - CHART_MIN - 1, height - note)
+            if factor != grid.factor:
+                grid.zoom(grid.zoomed, factor)
+        zoomed = grid.zoomed is not None
+        note_text = filter_note(FULL if zoomed else side, zoomed, grid.colouring)
+        self.query_one("#filter-note", Static).update(note_text)
         self.set_class(width - grid_size(side)[0] - 1 < CHART_MIN, "-no-room-for-chart")
 
     def on_pane_first_shown(self, pane_id: str) -> None:
@@ -165,9 +180,29 @@ class CaseStudyScreen(SectionScreen):
         tab = self.query_one("#tabs", TabbedContent).active if self.is_mounted else ""
         if action == "toggle_values":
             return tab == "data"
-        if action == "rerun":
+        if action in ("rerun", "zoom", "colouring"):
             return tab == "filters"
+        if action == "other_class":
+            return tab == "filters" and self.query_one("#filter-grid", FilterGrid).zoomed is not None
         return super().check_action(action, parameters)
+
+    def action_zoom(self) -> None:
+        """One class alone with every weight drawn (the last one zoomed, class 0 at first), or all ten again."""
+        grid = self.query_one("#filter-grid", FilterGrid)
+        self._last_zoomed = grid.zoomed if grid.zoomed is not None else self._last_zoomed
+        grid.zoom(None if grid.zoomed is not None else self._last_zoomed)
+        self._fit_filters()
+        self.refresh_bindings()
+
+    def action_other_class(self, step: int) -> None:
+        grid = self.query_one("#filter-grid", FilterGrid)
+        if grid.zoomed is not None:
+            grid.zoom((grid.zoomed + step) % 10, grid.factor)
+
+    def action_colouring(self) -> None:
+        grid = self.query_one("#filter-grid", FilterGrid)
+        grid.set_colouring("own" if grid.colouring == "shared" else "shared")
+        self._fit_filters()  # the note says what the colours mean
 
     # -- runs -------------------------------------------------------------------------------
     def run_data(self) -> None:
