@@ -26,6 +26,7 @@ from engine.model import count_params, loss_fn, parse_hidden
 from engine.sections.nonconvex import (
     batched_losses,
     curves,
+    losses_and_grads,
     overparam_events,
     perturbed_copies,
     stack_params,
@@ -54,6 +55,31 @@ def test_batched_losses_match_each_model(subset):
     got = batched_losses(stack_params(models), x, y)
     want = torch.stack([loss_fn(m(x), y) for m in models])
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("hidden", [[10], [20, 20], [30, 20, 10]])
+def test_written_out_gradients_equal_autograds(subset, hidden):
+    """The closed-form backward of losses_and_grads against autograd through batched_losses (float64)."""
+    x, y = subset
+    x = x[:200].double()
+    params = [p.double().detach().requires_grad_(True) for p in stack_params(perturbed_copies(hidden, 4, seed=2))]
+    want_losses = batched_losses(params, x, y[:200])
+    want = torch.autograd.grad(want_losses.sum(), params)
+    losses, grads = losses_and_grads([p.detach() for p in params], x, y[:200])
+    torch.testing.assert_close(losses, want_losses.detach(), rtol=1e-12, atol=1e-12)
+    for got, expected in zip(grads, want):
+        assert got.shape == expected.shape
+        torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_a_copy_that_is_not_alive_or_not_finite_gets_no_gradient(subset):
+    x, y = subset
+    params = [p.detach() for p in stack_params(perturbed_copies([10], 3, seed=0))]
+    params[0][2].fill_(float("nan"))  # copy 3's first layer: its loss is NaN
+    losses, grads = losses_and_grads(params, x, y, alive=torch.tensor([True, False, True]))
+    assert torch.isnan(losses[2]) and torch.isfinite(losses[:2]).all()
+    assert all(g[1].abs().sum() == 0 for g in grads)  # copy 2, finite but not alive
+    assert all(torch.isfinite(g[0]).all() and g[0].abs().sum() > 0 for g in grads)  # copy 1 trains on
 
 
 @pytest.mark.parametrize("hidden", [[10], [20, 20]])
