@@ -63,7 +63,7 @@ async def test_the_runs_tab_on_a_garbage_history_says_which_file_and_the_fix(fre
     notes = capture(app)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        app.screen.show_pane("runs")
+        await app.screen.show_pane("runs")
         await settle(pilot)
         assert app.screen.query_one("#runs-table", DataTable).row_count == 0
     assert app.return_code in (None, 0)

@@ -112,7 +112,7 @@ def bonus_app(fake_context: bool = True, **config):
 async def open_tab(pilot, pane: str = "train") -> BonusScreen:
     await pilot.pause()
     screen = pilot.app.screen
-    screen.show_pane(pane)
+    await screen.show_pane(pane)
     await (settle(pilot) if pane == "runs" else pilot.pause())  # the Runs tab loads the history in a worker
     return screen
 

@@ -11,6 +11,7 @@ from textual.worker import WorkerState
 from tui.app import OptCourseApp
 from tui.charts.chart import Chart
 from tui.config import AppConfig
+from tui.widgets.section_tabs import SectionTabs
 
 SIZES = [(100, 30), (80, 24)]
 SIZE_IDS = ["100x30", "80x24"]
@@ -43,7 +44,7 @@ def no_blink(app) -> None:
 
 
 async def settle(pilot, rounds: int = 3, limit: int = 50) -> None:
-    """Wait until every worker has finished and the messages it posted are handled.
+    """Wait until every worker has finished and the messages it posted are handled, and no tab is being built.
 
     A finished worker can start another (the runs table loads, then fetches curves), so this
     goes on until a round ends with no worker pending or running (at least `rounds` rounds).
@@ -52,6 +53,7 @@ async def settle(pilot, rounds: int = 3, limit: int = 50) -> None:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers)
+        busy = busy or any(tabs.building for tabs in pilot.app.screen.query(SectionTabs))  # a tab shown for once
         if done >= rounds and not busy:
             break
     # A chart coalesces redraws asked for in quick succession: wait for the last one to be drawn. A

@@ -341,7 +341,7 @@ async def test_lesson_and_questions_carry_the_course_text():
         assert needle in lesson
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("questions")
+        await app.screen.show_pane("questions")
         await pilot.pause()
         cards = list(app.screen.query("QuestionCard"))
         assert [c.question.title for c in cards] == [

@@ -57,7 +57,7 @@ async def test_y_puts_the_loss_on_a_log_axis_says_so_and_is_kept(fake_engine, ru
         assert "loss (log y)" in text
         ys = [y for s in chart.last_plot.series for y in s.ys]  # as plotted: log10 of the loss
         assert min(ys) < 0 < max(ys)  # log10 of losses from ~0.01 to ~2.3
-        screen.show_pane("runs")
+        await screen.show_pane("runs")
         await settle(pilot)
         overlay = screen.query_one("#runs-chart", Chart)
         assert overlay.log_y and overlay.last_plot is not None and "log y" in str(overlay.last_plot.title_text)

@@ -20,7 +20,7 @@ from .test_search import showing_whole
 
 
 async def open_tab(pilot, pane: str) -> None:
-    pilot.app.screen.show_pane(pane)
+    await pilot.app.screen.show_pane(pane)
     await pilot.pause()
     await settle(pilot)
 

@@ -21,7 +21,7 @@ def status(pane: KappaPane) -> str:
 async def open_kappa_tab(pilot) -> KappaPane:
     screen = pilot.app.screen
     assert isinstance(screen, ConditioningScreen)
-    screen.show_pane("kappa-tab")
+    await screen.show_pane("kappa-tab")
     await settle(pilot)
     return screen.query_one(KappaPane)
 
@@ -75,7 +75,7 @@ async def test_escape_stops_a_kappa_run_and_says_so(monkeypatch):
     app = make_app(section="conditioning")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
-        screen.show_pane("kappa-tab")
+        await screen.show_pane("kappa-tab")
         assert await wait_for(pilot, lambda: screen.running)
         await pilot.press("escape")
         release.set()

@@ -56,7 +56,7 @@ def make_app(section: str | None = "search", **config) -> ExerciseApp:
 
 
 async def open_exercise(app, pilot) -> ExercisePane:
-    app.screen.show_pane("exercise")
+    await app.screen.show_pane("exercise")
     await pilot.pause()
     return app.screen.query_one(ExercisePane)
 

@@ -29,7 +29,7 @@ async def test_the_tab_hook_runs_once_per_tab_switch(monkeypatch):
             await pilot.press(key)
             assert shown == [pane], key
         shown.clear()
-        app.screen.show_pane("lesson")
+        await app.screen.show_pane("lesson")
         await pilot.pause()
         assert shown == ["lesson"]
 
@@ -60,7 +60,7 @@ async def test_questions_focus_the_first_question_not_answered_yet():
         app.course.save_answer("think-4a", "the first one, answered")
         app.open_section("conditioning")  # two questions
         await pilot.pause()
-        app.screen.show_pane("questions")
+        await app.screen.show_pane("questions")
         await pilot.pause()
         assert app.focused is app.screen.query_one("#q-think-4b", QuestionCard).query_one(TextArea)
 
@@ -84,7 +84,7 @@ async def test_typing_in_an_answer_fires_no_key_and_esc_leaves_the_box_not_the_s
 async def test_a_one_line_box_lets_brackets_through_and_esc_cancels_only_what_enter_did_not_apply():
     app = make_app(section="casestudy")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("model")
+        await app.screen.show_pane("model")
         await settle(pilot)
         box = app.screen.query_one("#hidden", FieldInput)
         assert app.focused is box
@@ -103,7 +103,7 @@ async def test_a_one_line_box_lets_brackets_through_and_esc_cancels_only_what_en
 async def test_the_key_bar_keeps_the_essential_keys_at_80_columns():
     app = make_app(section="search")
     async with app.run_test(size=(80, 24)) as pilot:
-        app.screen.show_pane("compare")
+        await app.screen.show_pane("compare")
         await settle(pilot)
         bar = app.screen.query_one(KeyBar).shown_text()
         for hint in ("[ ] tab", "? help", "esc home", "q quit", "←/→ change"):

@@ -93,7 +93,7 @@ async def test_section_6_refuses_a_batch_the_memory_cannot_hold():
         screen.autorun = False
         jobs: list = []
         record_runs(screen, jobs)
-        screen.show_pane("minibatch")
+        await screen.show_pane("minibatch")
         await pilot.pause()
         field = screen.query_one("#mb-sizes", TextField)
         await type_hidden(pilot, field, "60000")

@@ -67,7 +67,7 @@ async def go(storm: Storm, place: str, tab: str | None = None) -> list[str]:
             tabs = [pane.id for pane in screen.query("#tabs TabPane") if pane.id]
             if tab is None or screen.query_one("#tabs", TabbedContent).active == tab:
                 return tabs
-            screen.show_pane(tab)
+            await screen.show_pane(tab)
         await storm.pilot.pause()
         storm.check()
     raise AssertionError(storm.report(f"the storm could not get back to {place} {tab or ''}"))

@@ -47,7 +47,7 @@ async def test_conditioning_demo_runs_the_learners_functions_when_chosen(tmp_pat
 
     app.course.learner_functions = learner_functions  # as if both exercises passed and "yours" was picked
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("demo")
+        await app.screen.show_pane("demo")
         await settle(pilot)
         status = str(app.screen.query_one("#status", Static).render())
         assert chosen and chosen[-1] == ["gradient_update", "momentum_update"]

@@ -38,7 +38,7 @@ async def test_a_check_that_prints_escapes_and_a_failed_run_show_them_as_text():
     async with app.run_test(size=(100, 40)) as pilot:
         title = app.title
         screen = app.screen
-        screen.show_pane("exercise")
+        await screen.show_pane("exercise")
         await pilot.pause()
         pane = screen.query_one(ExercisePane)
         report = CheckReport(
@@ -55,7 +55,7 @@ async def test_a_check_that_prints_escapes_and_a_failed_run_show_them_as_text():
         assert shown.count("␛[2J") >= 3 and "hello [bold]world[/]" in shown
         _no_escapes_drawn(app)
         # A demo's run that failed with the learner's message, and a notice quoting it: plain text too.
-        screen.show_pane("compare")
+        await screen.show_pane("compare")
         await settle(pilot)  # its first run is drawn: the failed one below comes after it
         screen.handle_events("compare", [Failed(f"ValueError: [/] {ESCAPES}")])
         app.notify(f"[/]{ESCAPES}", title=ESCAPES)

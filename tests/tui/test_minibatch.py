@@ -112,7 +112,7 @@ async def test_lists_are_validated_and_a_mismatch_does_not_run():
         screen = app.screen
         jobs: list = []
         calls = record_runs(screen, jobs)
-        screen.show_pane("minibatch")
+        await screen.show_pane("minibatch")
         await pilot.pause()
         sizes = screen.query_one("#mb-sizes", TextField)
         assert screen.focused is sizes.input
@@ -148,7 +148,7 @@ async def test_real_minibatch_run_draws_and_judges_each_panel():
     app = make_app(section="minibatch")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        screen.show_pane("minibatch")
+        await screen.show_pane("minibatch")
         await pilot.pause()
         screen.query_one("#mb-sizes", TextField).set_text("50")
         screen.query_one("#mb-lrs", TextField).set_text("0.05")
@@ -201,7 +201,7 @@ async def test_a_diverging_batch_size_is_shown_as_diverged():
     app = make_app(section="minibatch")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        screen.show_pane("minibatch")
+        await screen.show_pane("minibatch")
         await pilot.pause()
         screen.handle_events(
             "minibatch",
@@ -236,7 +236,7 @@ def test_minibatch_snapshot(snap_compare, size):
     with loss against seconds on their own y scales, and each panel's verdict (canned runs)."""
 
     async def run_before(pilot):
-        pilot.app.screen.show_pane("minibatch")
+        await pilot.app.screen.show_pane("minibatch")
         await pilot.pause()
         pilot.app.screen.handle_events("minibatch", canned_minibatch())
         await settle(pilot)
@@ -276,9 +276,10 @@ async def test_verdicts_fit_their_panels_at_80x24_and_line_up(count):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         record_runs(screen)
+        await screen.build_pane("minibatch")  # its boxes exist once the tab is built (issue 23)
         screen.query_one("#mb-sizes", TextField).query_one("Input").value = ", ".join(map(str, sizes))
         screen.query_one("#mb-lrs", TextField).query_one("Input").value = ", ".join(["5e-3"] * count)
-        screen.show_pane("minibatch")
+        await screen.show_pane("minibatch")
         await pilot.pause()
         screen.handle_events("minibatch", events + [Done()])
         await settle(pilot)

@@ -86,7 +86,7 @@ async def test_questions_reveal_explanation_once_answered():
     app = make_app(section="intro")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        app.screen.show_pane("questions")
+        await app.screen.show_pane("questions")
         await pilot.pause()
         card = app.screen.query_one("QuestionCard")
         card.focus()
@@ -143,7 +143,7 @@ def test_questions_tab_snapshot(snap_compare, size):
 
     async def open_questions(pilot) -> None:
         await settle(pilot)
-        pilot.app.screen.show_pane("questions")
+        await pilot.app.screen.show_pane("questions")
         await settle(pilot)
         no_blink(pilot.app)
 
@@ -166,7 +166,7 @@ def test_help_snapshot(snap_compare, size):
 async def test_help_lists_only_the_apps_own_keys_each_once():
     app = make_app(section="search")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("compare")
+        await app.screen.show_pane("compare")
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
@@ -197,7 +197,7 @@ async def test_controls_on_a_hidden_tab_do_not_keep_the_keys():
     """After switching tabs, arrows must not change a setting the learner can no longer see."""
     app = make_app(section="conditioning")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("demo")
+        await app.screen.show_pane("demo")
         await settle(pilot)
         lr = app.screen.query_one("#lr")
         assert app.focused is lr
@@ -233,3 +233,23 @@ async def test_the_header_never_cuts_the_title_or_the_device_line():
             assert shown in ("", "cpu", LONG_DEVICE, f"device {LONG_DEVICE}"), header
         await pilot.resize_terminal(120, 40)  # the header is redrawn when the app next idles: wait for it
         assert await wait_for(pilot, lambda: f"device {LONG_DEVICE}" in screen_lines(app)[0]), screen_lines(app)[0]
+
+
+async def test_a_section_builds_only_the_tabs_the_learner_shows():
+    """Issue 23: opening a section mounted every tab (110-170 widgets) before its first frame; now the
+    Lesson alone, and each tab when first shown (Section 4's Theory with its Demo, whose settings it uses)."""
+    app = make_app(section="conditioning")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.built("lesson") and screen.query("LessonView Markdown"))
+        assert not any(screen.built(p) for p in ("demo", "theory-tab", "exercise", "questions"))
+        assert not screen.query("Stepper") and not screen.query("QuestionCard") and not screen.query("ExercisePane")
+        await pilot.press("left_square_bracket")  # wraps to Questions
+        await settle(pilot)
+        assert screen.built("questions") and screen.query("QuestionCard")
+        assert app.focused is not None and "questions" in [n.id for n in app.focused.ancestors]
+        assert not screen.built("demo") and not screen.built("exercise")
+        await pilot.press("ctrl+pageup", "ctrl+pageup", "ctrl+pageup")  # Exercise, κ explorer, then Theory
+        await settle(pilot)
+        assert screen.query_one("#tabs").active == "theory-tab"
+        assert screen.built("demo") and screen.shown is not None  # the Theory runs at the Demo's settings

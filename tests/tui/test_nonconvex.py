@@ -135,7 +135,7 @@ async def test_yours_is_drawn_over_the_reference_of_the_same_seed_and_the_status
 async def test_arrows_move_the_start_and_the_path_lands_in_a_minimum():
     app = make_app(section="nonconvex")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("landscape")
+        await app.screen.show_pane("landscape")
         await settle(pilot)
         ex = app.screen.query_one(LandscapeExplorer)
         assert app.screen.focused.id == "ls-map"
@@ -160,7 +160,7 @@ async def test_arrows_move_the_start_and_the_path_lands_in_a_minimum():
 async def test_huge_learning_rate_shows_divergence():
     app = make_app(section="nonconvex")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("landscape")
+        await app.screen.show_pane("landscape")
         await settle(pilot)
         ex = app.screen.query_one(LandscapeExplorer)
         app.screen.query_one("#ls-lr").focus()
@@ -208,7 +208,7 @@ def test_landscape_snapshot(snap_compare, size):
     first; the map has focus."""
 
     async def run_before(pilot):
-        pilot.app.screen.show_pane("landscape")
+        await pilot.app.screen.show_pane("landscape")
         await settle(pilot)
         await pilot.press("left")
         await settle(pilot)

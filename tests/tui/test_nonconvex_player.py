@@ -57,7 +57,7 @@ async def test_the_copies_play_as_they_stream_and_each_key_acts_with_a_stepper_f
 async def test_the_explorer_plays_its_path_with_a_marker_and_the_map_keeps_its_arrows():
     app = make_app(section="nonconvex", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("landscape")
+        await app.screen.show_pane("landscape")
         await settle(pilot)
         ex = app.screen.query_one(LandscapeExplorer)
         p, path = ex.playback, ex.path
@@ -78,7 +78,7 @@ async def test_the_explorer_plays_its_path_with_a_marker_and_the_map_keeps_its_a
 async def test_a_refusal_stays_in_the_result_line():
     app = make_app(section="nonconvex", player_speed=DEFAULT_SPEED)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("landscape")
+        await app.screen.show_pane("landscape")
         await settle(pilot)
         ex = app.screen.query_one(LandscapeExplorer)
         ex.path = None

@@ -25,7 +25,7 @@ def small_job(monkeypatch):
 
 
 async def open_real(pilot) -> RealLandscape:
-    pilot.app.screen.show_pane("real")
+    await pilot.app.screen.show_pane("real")
     await settle(pilot)
     return pilot.app.screen.query_one(RealLandscape)
 
@@ -73,7 +73,7 @@ async def test_progress_shows_while_it_computes_and_escape_stops_it(monkeypatch)
     monkeypatch.setattr(L, "landscape_events", slowed(0.02))
     app = make_app(section="nonconvex")
     async with app.run_test(size=(80, 24)) as pilot:
-        app.screen.show_pane("real")
+        await app.screen.show_pane("real")
         view, screen = app.screen.query_one(RealLandscape), app.screen
         for _ in range(200):  # until the first events arrive (the data loads first)
             await pilot.pause(0.05)

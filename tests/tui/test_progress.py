@@ -20,7 +20,7 @@ from .snap import SIZE_IDS, SIZES, make_app, settle
 async def test_an_answer_is_saved_as_typed_and_back_after_a_restart(fresh_home):
     app = make_app(section="intro")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("questions")
+        await app.screen.show_pane("questions")
         await pilot.pause()
         card = app.screen.query_one(QuestionCard)
         card.query_one("TextArea").focus()
@@ -29,7 +29,7 @@ async def test_an_answer_is_saved_as_typed_and_back_after_a_restart(fresh_home):
         assert ProgressStore(fresh_home).answers == {card.question.id: "proxy goals"}
     again = make_app(section="intro")
     async with again.run_test(size=(100, 30)) as pilot:
-        again.screen.show_pane("questions")
+        await again.screen.show_pane("questions")
         await pilot.pause()
         card = again.screen.query_one(QuestionCard)
         assert card.query_one("TextArea").text == "proxy goals"
@@ -41,7 +41,7 @@ async def test_an_answer_is_saved_as_typed_and_back_after_a_restart(fresh_home):
 async def test_an_answer_typed_just_before_leaving_is_not_lost(fresh_home):
     app = make_app(section="intro")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("questions")
+        await app.screen.show_pane("questions")
         await pilot.pause()
         app.screen.query_one("TextArea").focus()
         await pilot.press(*"quick", "escape")  # leaves within the debounce delay
@@ -52,7 +52,7 @@ async def test_an_answer_typed_just_before_leaving_is_not_lost(fresh_home):
 async def test_an_answer_written_in_another_window_appears_when_the_question_is_shown_again(fresh_home):
     app = make_app(section="intro")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.show_pane("questions")
+        await app.screen.show_pane("questions")
         await pilot.pause()
         card = app.screen.query_one(QuestionCard)
         card.query_one("TextArea").focus()
@@ -61,9 +61,9 @@ async def test_an_answer_written_in_another_window_appears_when_the_question_is_
         other = ProgressStore(fresh_home)  # another window on the same data folder
         other.set_answer(card.question.id, "mine, and more from the other window")
         other.set_answer("think-3", "only there")
-        app.screen.show_pane("lesson")
+        await app.screen.show_pane("lesson")
         await pilot.pause()
-        app.screen.show_pane("questions")
+        await app.screen.show_pane("questions")
         await pilot.pause()
         assert card.query_one("TextArea").text == "mine, and more from the other window"
         assert app.course.answer_for("think-3") == "only there"

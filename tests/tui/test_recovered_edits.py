@@ -51,7 +51,7 @@ def left_behind(text: str, base: str | None = "same", cursor=(24, 8), process: s
 async def open_exercise(app, pilot) -> ExercisePane:
     """The Exercise tab shown (a dialog may open over it at once)."""
     screen = app.screen
-    screen.show_pane("exercise")
+    await screen.show_pane("exercise")
     await pilot.pause()
     return screen.query_one(ExercisePane)
 

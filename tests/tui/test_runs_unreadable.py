@@ -24,7 +24,7 @@ def bonus_app():
 async def open_runs(pilot):
     await pilot.pause()
     screen = pilot.app.screen
-    screen.show_pane("runs")
+    await screen.show_pane("runs")
     await settle(pilot)
     return screen
 

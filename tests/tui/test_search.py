@@ -12,7 +12,7 @@ from .snap import SIZE_IDS, SIZES, make_app, settle
 
 
 async def open_compare(pilot) -> None:
-    pilot.app.screen.show_pane("compare")
+    await pilot.app.screen.show_pane("compare")
     await pilot.pause()
     await settle(pilot)
 

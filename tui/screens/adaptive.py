@@ -102,6 +102,10 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
         self.playback.attach(self)
 
     def on_resize(self) -> None:
+        if self.built("compare"):
+            self._fit_hint()
+
+    def _fit_hint(self) -> None:
         width = self.size.width
         self.query_one("#hint", Static).update(next((h for h in HINTS if len(h) <= width), HINTS[-1]))
 
@@ -120,6 +124,7 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
     # -- runs -----------------------------------------------------------------------------------
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id == "compare":
+            self._fit_hint()
             self.action_run()
 
     def requested_job(self) -> CompareJob:

@@ -156,6 +156,8 @@ class CaseStudyScreen(SectionScreen):
 
     def _fit_filters(self) -> None:
         """The filters at 28x28 where all ten fit whole (with the note under them on tall screens), else 14x14."""
+        if not self.built("filters"):
+            return
         body = self.query_one("#filter-body")
         width, height = body.size
         if not width or not height:

@@ -14,6 +14,7 @@ from ..dialogs.once import DismissedOnce
 from ..widgets.field_input import FieldInput
 from ..widgets.key_bar import is_own
 from ..widgets.stepper import Stepper, StepperEdit
+from ..widgets.text_field import TextField
 
 Rows = list[tuple[str, str]]
 
@@ -85,28 +86,36 @@ def _bound_keys(screen: Screen) -> tuple[Rows, Rows, set[str]]:
 
 def key_groups(screen: Screen) -> list[tuple[str, Rows]]:
     """(title, rows of (key, what it does)) for `screen` as it is now, the focused control's keys first."""
-    from .section import SectionScreen  # here: the app imports this module before any section is opened
+    # Here: the app imports this module before any section is opened.
+    from ..lessons import questions
+    from ..widgets.exercise_pane import ExercisePane
+    from .section import SectionScreen
 
     here, general, seen = _bound_keys(screen)
 
     def fixed(rows: Rows) -> Rows:  # a key listed by the control or the screen above is not repeated
         return [r for r in rows if not r[0] or r[0] not in seen]
 
+    def has(*kinds: type) -> bool:  # a section screen's tabs not shown yet count too
+        return screen.has(*kinds) if isinstance(screen, SectionScreen) else any(screen.query(k) for k in kinds)
+
     on_setting = isinstance(screen.focused, (Stepper, StepperEdit))
     groups: list[tuple[str, Rows]] = []
     if here:
         groups.append(("The control that has the keys", here))
-    if screen.query(Stepper) and on_setting:
+    if has(Stepper) and on_setting:
         groups.append(("The setting that has the keys (◀ ━━●── ▶)", fixed(SETTING)))
     if isinstance(screen, SectionScreen):
         groups.append(("In this section", general + fixed(SECTION_MOVES)))
     elif general:
         groups.append(("On this screen", general))
-    if screen.query(Stepper) and not on_setting:
+    if has(Stepper) and not on_setting:
         groups.append(("A setting (◀ ━━●── ▶)", fixed(SETTING)))
-    if screen.query(FieldInput) or bool(screen.query(TextArea)):
+    # Steppers and text fields make their boxes when mounted; a section's questions have answer boxes.
+    answers = isinstance(screen, SectionScreen) and bool(questions(screen.section.key))
+    if answers or has(FieldInput, TextArea, Stepper, TextField):
         groups.append(("Typing", TYPING))
-    if screen.query("ExercisePane"):
+    if has(ExercisePane):
         groups.append(("The Exercise tab", fixed(EXERCISE)))
     groups.append(("Everywhere", fixed(EVERYWHERE)))
     return [(title, rows) for title, rows in groups if rows]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual import getters
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.reactive import reactive
@@ -28,6 +29,7 @@ from ..widgets.header import CourseHeader
 from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.key_bar import HELP_HINT, KeyBar, KeyHint
 from ..widgets.lesson import LessonView, QuestionCard, QuestionsView
+from ..widgets.section_tabs import SectionTabs
 
 F1_HINT = KeyHint("F1", "help", "f1")  # help from a multi-line box, where ? is text
 
@@ -40,6 +42,11 @@ class SectionScreen(Screen):
     (and a running exercise check). `i` flips the ImplementationToggle of the shown pane.
     This class owns the tab switch: subclasses implement `on_tab_shown` (every time a pane is
     shown) and `on_pane_first_shown` (the first time), never the Textual handler itself.
+
+    A pane's widgets are mounted when it is first shown (tui.widgets.section_tabs.SectionTabs):
+    opening a section mounts only its Lesson. Code that can run before a pane was shown (a resize,
+    a key of another tab, a run's events) asks `built(pane_id)` first; a pane that cannot work
+    without another's controls names it in BUILT_WITH.
 
     The focus model (the one place it is decided; tests/tui/test_keyboard_audit.py checks every tab):
     - Showing a tab puts the keys where the learner uses them first (`focus_target`): the control
@@ -83,6 +90,7 @@ class SectionScreen(Screen):
     AUTO_FOCUS = ""  # the focus model below decides (Textual's default would pick the tab bar)
     question_card = QuestionCard
     FOCUS: dict[str, str] = {}  # pane id -> selector of the control that takes the keys when it is shown
+    BUILT_WITH: dict[str, tuple[str, ...]] = {}  # pane id -> panes whose widgets it reads or draws into
 
     # Whether any run of this screen is in flight (the key bar says whether Esc stops or goes back).
     running: reactive[bool] = reactive(False)
@@ -96,11 +104,12 @@ class SectionScreen(Screen):
         self.course = course
         course.refresh()  # what other windows wrote since: the answers and choices composed below show it
         self._panes_shown: set[str] = set()
+        self._showing = ""  # the pane whose showing was handled last (see _shown)
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield CourseHeader()
-        with TabbedContent(id="tabs"):
+        with SectionTabs(id="tabs"):
             with TabPane("Lesson", id="lesson"):
                 yield LessonView(self.section.key)
             yield from self.compose_demos()
@@ -124,14 +133,56 @@ class SectionScreen(Screen):
         self.app.runner.cancel(self)  # leaving the screen: nothing of it keeps computing
 
     # -- tabs and focus -----------------------------------------------------------------
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    def built(self, pane_id: str) -> bool:
+        """Whether the pane's widgets are mounted (it was shown, or built with one that was)."""
+        try:
+            return self.query_one("#tabs", SectionTabs).is_built(pane_id)
+        except NoMatches:  # not composed yet
+            return False
+
+    def has(self, *kinds: type) -> bool:
+        """Whether any tab of the screen has a widget of one of these types, built yet or not (the help lists
+        the keys of the whole section, whichever tabs were shown)."""
+        if any(self.query(kind) for kind in kinds):
+            return True
+        try:
+            return self.query_one("#tabs", SectionTabs).holds(kinds)
+        except NoMatches:  # not composed yet
+            return False
+
+    def _with_needs(self, pane_id: str) -> tuple[str, ...]:
+        return (*self.BUILT_WITH.get(pane_id, ()), pane_id)
+
+    async def build_pane(self, pane_id: str) -> None:
+        """Mount the pane's widgets (and those of the panes it is built with) if not yet; returns once mounted."""
+        tabs = self.query_one("#tabs", SectionTabs)
+        for pid in self._with_needs(pane_id):
+            if not tabs.is_built(pid):
+                with self.app.batch_update():  # one frame, with the pane whole
+                    await tabs.build(pid)
+            else:
+                await tabs.build(pid)  # one still mounting
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab shown some other way than show_pane (the tab bar's arrows, a click, a focus moved into it)."""
         pane_id = event.pane.id or ""
-        self.set_focus(self.focus_target(event.pane))
+        tabs = self.query_one("#tabs", SectionTabs)
+        if not all(tabs.is_ready(pid) for pid in self._with_needs(pane_id)):  # else no await: nothing comes between
+            await self.build_pane(pane_id)
+        if tabs.active == pane_id:  # else another tab was asked for meanwhile: its own activation does the rest
+            self._shown(event.pane)
+
+    def _shown(self, pane: TabPane) -> None:
+        """Once per showing of a built pane: focus (the focus model), then the screen's own work for it."""
+        if self._showing == pane.id:
+            return  # show_pane did it already; this is its TabActivated arriving
+        pane_id = self._showing = pane.id or ""
+        self.set_focus(self.focus_target(pane))
         if pane_id == "exercise":
             self.query_one(ExercisePane).activate()
         elif pane_id == "questions" and pane_id in self._panes_shown:
             self.course.refresh()  # shown again: answers written in another window meanwhile appear
-            for card in event.pane.query(QuestionCard):
+            for card in pane.query(QuestionCard):
                 card.show_stored_answer()
         self.on_tab_shown(pane_id)
         if pane_id not in self._panes_shown:
@@ -174,15 +225,32 @@ class SectionScreen(Screen):
     def on_pane_first_shown(self, pane_id: str) -> None:
         """Called once per pane the first time it is shown: a good moment for a first run."""
 
-    def show_pane(self, pane_id: str) -> None:
-        self.query_one("#tabs", TabbedContent).active = pane_id
+    def show_pane(self, pane_id: str) -> AwaitComplete:
+        """Show a pane, built first so that its first frame is whole; awaited, it returns with the pane
+        shown, focused and its first-shown work started. A pane already built is shown at once."""
+        tabs = self.query_one("#tabs", SectionTabs)
 
-    def action_tab(self, offset: int) -> None:
+        def show_now() -> None:
+            tabs.active = pane_id
+            # Focused and set up now, not when TabActivated arrives: a key pressed next finds the new tab.
+            self._shown(tabs.get_pane(pane_id))
+
+        if all(tabs.is_ready(pid) for pid in self._with_needs(pane_id)):
+            show_now()
+            return AwaitComplete.nothing()
+
+        async def show() -> None:
+            await self.build_pane(pane_id)
+            show_now()
+
+        return AwaitComplete(show())
+
+    async def action_tab(self, offset: int) -> None:
         tabs = self.query_one("#tabs", TabbedContent)
         ids = [p.id for p in tabs.query(TabPane) if p.parent is not None and p.id]
         ids = [i for i in ids if tabs.get_pane(i) is not None]
         if tabs.active in ids:
-            tabs.active = ids[(ids.index(tabs.active) + offset) % len(ids)]
+            await self.show_pane(ids[(ids.index(tabs.active) + offset) % len(ids)])
 
     def essential_keys(self) -> list[KeyHint]:
         """The keys the key bar always shows on the right: to change tab, get help and leave."""

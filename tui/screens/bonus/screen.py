@@ -107,6 +107,7 @@ class BonusScreen(SweepTab):
 
     # -- tabs and keys ------------------------------------------------------------------
     FOCUS = {"train": "#optimizer", "sweep": "#sweep-first", "runs": "#runs-table"}
+    BUILT_WITH = {"sweep": ("train",)}  # a sweep varies the Train tab's settings, and its best copy goes back there
 
     def show_device(self, label: str | None = None) -> None:
         """Where training runs, under the settings (the engine's name for it once a run has started)."""
@@ -118,7 +119,11 @@ class BonusScreen(SweepTab):
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id == "train":
             self.show_device()
+            if self.view.log_y != self.memory.log_y:  # y was pressed on the Runs tab before this one was built
+                self.view.set_log_y(self.memory.log_y)
         if pane_id == "runs":
+            if self.runs.log_y != self.memory.log_y:  # y was pressed on the Train tab before this one was built
+                self.runs.set_log_y(self.memory.log_y)
             self.runs.reload()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -148,7 +153,8 @@ class BonusScreen(SweepTab):
 
     def on_engine_restarted(self, message: EngineRestarted) -> None:
         """The engine that held the last run's model is gone (App.memory was told): the status and keys say so."""
-        self.view.show(self.live, {"status"})
+        if self.built("train"):  # else its first showing draws the run as it is
+            self.view.show(self.live, {"status"})
         self.refresh_bindings()
 
     def on_key(self, event: events.Key) -> None:
@@ -200,8 +206,10 @@ class BonusScreen(SweepTab):
     def action_log_y(self) -> None:
         """Both loss charts (this run's and the Runs overlay) on a log axis, or back; kept across visits."""
         on = self.memory.log_y = not self.memory.log_y
-        self.view.set_log_y(on)
-        self.runs.set_log_y(on)
+        if self.built("train"):  # a pane not built yet follows memory.log_y when first shown
+            self.view.set_log_y(on)
+        if self.built("runs"):
+            self.runs.set_log_y(on)
 
     # -- training -----------------------------------------------------------------------
     def _begin(self, live: LiveRun) -> None:
@@ -304,7 +312,7 @@ class BonusScreen(SweepTab):
             if self.stopping:
                 self.stopped_at = time.monotonic()
         self.view.show(self.live, changed, "" if ended else self.stopping)
-        if any(isinstance(ev, HistoryAdded) for ev in events) and self.runs.loaded:
+        if any(isinstance(ev, HistoryAdded) for ev in events) and self.built("runs") and self.runs.loaded:
             self.runs.reload()
         for ev in events:
             if isinstance(ev, HistoryFailed):  # also under the status, until the next run
@@ -392,10 +400,11 @@ class BonusScreen(SweepTab):
 
     # -- runs tab -----------------------------------------------------------------------
     @on(RunsView.Reuse)
-    def _reuse(self, message: RunsView.Reuse) -> None:
+    async def _reuse(self, message: RunsView.Reuse) -> None:
         if self.busy():
             self.notify("A run is in progress: Escape stops it first.", timeout=3)
             return
+        await self.build_pane("train")  # the Runs tab can be shown before the Train tab ever was
         self.settings.apply(message.config)
         self.show_pane("train")
         self.notify("Settings copied from the run: change what you like, then s starts.", timeout=4)

@@ -165,7 +165,7 @@ class SweepTab(SectionScreen):
         changed = live.apply(events)
         view = self.sweep_view
         view.show(live, changed)
-        if any(isinstance(ev, SweepStored) for ev in events) and self.runs.loaded:
+        if any(isinstance(ev, SweepStored) for ev in events) and self.built("runs") and self.runs.loaded:
             self.runs.reload()
         for ev in events:
             if isinstance(ev, HistoryFailed):

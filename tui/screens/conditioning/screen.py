@@ -65,6 +65,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
     ]
     CSS_PATH = "conditioning.tcss"
     FOCUS = {"demo": "#lr", "theory-tab": "#theory", "kappa-tab": "#kappa"}
+    BUILT_WITH = {"theory-tab": ("demo",)}  # the theory runs at the Demo's settings and its results show there
 
     def __init__(self, section, course) -> None:
         super().__init__(section, course)
@@ -113,6 +114,8 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id in ("demo", "theory-tab") and self.started is None:
             self.rerun()
+        elif pane_id == "theory-tab":
+            self._draw_theory()
         elif pane_id == "kappa-tab":
             self.query_one(KappaPane).start()
 
@@ -227,6 +230,8 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         self.refresh_bindings()
 
     def _draw_theory(self) -> None:
+        if not self.built("theory-tab"):
+            return  # drawn when first shown
         th, measured = self.theory, None
         if th is not None and self.shown is not None and self.shown[1:] == (th.lr, th.beta):
             measured = self.trajs
@@ -254,6 +259,8 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         bar.update(Text.assemble("loss ", colorbar_text(lo, hi, MAP, max(width, 12))))
 
     def on_resize(self) -> None:
+        if not self.built("demo"):
+            return
         self.call_after_refresh(self._draw_colorbar)
         self.call_after_refresh(self._show_state, self._state)
 
