@@ -31,6 +31,7 @@ from ..progress import CourseProgress
 from .check_result import CheckResult
 from .code_area import CodeArea
 from .code_editor import ExerciseEditor
+from .course_markdown import CourseMarkdown
 from .exercise_saving import SaveFlow
 from .focus_style import FocusStylesSelf
 
@@ -99,12 +100,12 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
         yield Static("", id="ex-file", classes="ex-file", markup=False)
         yield Static("Press e to write your answer, then c to check it.", id="ex-status", markup=False)
         yield CheckResult()
-        yield Markdown(f"**Signature** `{ex['signature']}`", classes="ex-signature")
+        yield CourseMarkdown(f"**Signature** `{ex['signature']}`", classes="ex-signature")
         yield Static(ex["rule"].strip("\n"), classes="ex-rule", markup=False)
-        yield Markdown(" ".join(ex["task"].split()), classes="ex-task")
-        yield Markdown("", id="ex-stub")
+        yield CourseMarkdown(" ".join(ex["task"].split()), classes="ex-task")
+        yield Markdown("", id="ex-stub")  # the learner's text: parsed afresh, not kept
         yield ExerciseEditor(self.exercise_id, course=self.course, id="ex-editor")
-        yield Markdown(f"**The course's solution**\n\n```python\n{ex['solution'].strip()}\n```", id="ex-solution")
+        yield CourseMarkdown(f"**The course's solution**\n\n```python\n{ex['solution'].strip()}\n```", id="ex-solution")
 
     def on_mount(self) -> None:
         self.query_one("#ex-stub", Markdown).display = False

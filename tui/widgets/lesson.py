@@ -9,9 +9,10 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Markdown, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from ..lessons import Question, lesson_text
+from .course_markdown import CourseMarkdown
 from .focus_style import FocusStylesSelf
 from .links_line import LinksLine
 
@@ -30,7 +31,7 @@ class LessonView(FocusStylesSelf, VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield LinksLine(self.key)
-        yield Markdown(lesson_text(self.key))
+        yield CourseMarkdown(lesson_text(self.key))
 
 
 class QuestionCard(FocusStylesSelf, Vertical, can_focus=True):
@@ -71,7 +72,7 @@ class QuestionCard(FocusStylesSelf, Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(self.question.title, classes="q-title")
-        yield Markdown(self.question.prompt, classes="q-prompt")
+        yield CourseMarkdown(self.question.prompt, classes="q-prompt")
         self._answer = answer = self.course.answer_for(self.question.id)
         yield TextArea(
             answer,
@@ -81,7 +82,7 @@ class QuestionCard(FocusStylesSelf, Vertical, can_focus=True):
             id=f"answer-{self.question.id}",
         )
         yield Static(self._hint(answer), classes="q-hint")
-        yield Markdown(self.question.explanation, classes="q-explanation")
+        yield CourseMarkdown(self.question.explanation, classes="q-explanation")
 
     # -- the answer -------------------------------------------------------------------------------
     def answer(self) -> str:
