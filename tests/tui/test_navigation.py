@@ -253,3 +253,15 @@ async def test_a_section_builds_only_the_tabs_the_learner_shows():
         await settle(pilot)
         assert screen.query_one("#tabs").active == "theory-tab"
         assert screen.built("demo") and screen.shown is not None  # the Theory runs at the Demo's settings
+
+
+async def test_a_run_starting_or_ending_does_not_repaint_the_whole_screen():
+    """`running` was a reactive: each change repainted every cell of the section screen (twice per key)."""
+    app = make_app(section="intro")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen._repaint_required = False  # Textual's flag for a full-screen render at the next frame
+        screen.running = True
+        screen.running = False
+        assert not screen._repaint_required

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane, Tabs, TextArea
@@ -93,7 +93,9 @@ class SectionScreen(Screen):
     BUILT_WITH: dict[str, tuple[str, ...]] = {}  # pane id -> panes whose widgets it reads or draws into
 
     # Whether any run of this screen is in flight (the key bar says whether Esc stops or goes back).
-    running: reactive[bool] = reactive(False)
+    # A var, not a reactive: a reactive repaints its owner, and for a screen that is every cell of it
+    # (a full-screen render twice per Section 4 key, as each run starts and ends).
+    running: var[bool] = var(False)
 
     def watch_running(self) -> None:
         self.refresh_bindings()  # cheap: the key bar redraws one line
