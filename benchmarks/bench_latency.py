@@ -27,7 +27,7 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 from textual.screen import Screen
 
-from tui.app import OptCourseApp
+from tui.app import OptCourseApp, tune_gc
 from tui.config import AppConfig
 
 FRAMES: list[float] = []  # when each frame finished rendering (time.perf_counter)
@@ -138,6 +138,7 @@ SCREENS = {"4": ("conditioning", section4), "7": ("adaptive", section7), "B": ("
 async def measure(key: str, size: tuple[int, int], presses: int) -> list[float]:
     section, drive = SCREENS[key]
     app = OptCourseApp(AppConfig(device="cpu", section=section, warm_up=True))
+    tune_gc(freeze=False)  # as tui.cli.main does (one freeze per process: this runs several apps)
     async with app.run_test(size=size) as pilot:
         await wait_for(lambda: app.runner.device_label is not None, 120)
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from pathlib import Path
@@ -28,6 +29,11 @@ def pytest_sessionfinish(session, exitstatus):
     from engine.template_client import stop_template
 
     stop_template()
+
+
+# The app's collection thresholds (tui.app.tune_gc, without its freeze: ~250 apps start in one test
+# process); each app start-up ran ~100 young collections at Python's default.
+gc.set_threshold(50_000, 20, 20)
 
 
 @pytest.fixture(scope="session")

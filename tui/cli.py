@@ -69,13 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.reset_progress and not reset_progress(args.workspace):
         return 2
     config = AppConfig(device=args.device, data_dir=args.data_dir, section=args.section, workspace=args.workspace)
-    from .app import OptCourseApp
+    from .app import OptCourseApp, tune_gc
     from .serve import watch_server
     from .signals import run_app
 
     watch_server()  # in a browser tab's app: exit if the server that started it is gone
 
     app = OptCourseApp(config)
+    tune_gc()
     if args.device == "cuda":
         # Asked of the engine before the UI starts, so the learner sees a plain message, not a broken screen.
         _, error = app.runner.executor.wait_ready()
