@@ -217,3 +217,35 @@ async def test_redraws_are_coalesced_and_the_last_one_is_always_drawn():
             await pilot.pause(0.02)
         await pilot.pause()
         assert chart.last_plot.series[0].ys[-1] == 199.0  # the final data made it to the screen
+
+
+@pytest.mark.parametrize("size", [SIZE, (107, 49)])
+async def test_the_picture_read_from_plotexts_cells_equals_its_ansi_text(size):
+    """Chart reads plotext's cell matrix instead of parsing its ANSI string: the same text, the same styles."""
+    from rich.segment import Segment
+    from rich.text import Text
+
+    from tui.charts.chart import label_rows
+
+    def drawer(plt) -> None:
+        plt.title("loss")
+        plt.ylabel("distance")
+        plt.plot([1, 2, 3, 4, 5, 6], [2.0, 1.5, 0.7, 0.9, 0.2, 0.1], color="red")
+        plt.scatter([1.5, 4.5], [1.0, 0.5], color=(20, 200, 20), marker="●")
+        plt.horizontal_line(1.2, color="blue")
+        plt.xlim(1, 6)
+        plt.ylim(0, 2.5)
+
+    app = ChartApp(drawer)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        chart = app.query_one(Chart)
+        ours, plot = chart.figure(drawer)
+        theirs = label_rows(Text.from_ansi(chart.plt.build()), plot)  # the same figure, as plotext writes it
+
+        def cells(text: Text) -> list[tuple[str, object]]:
+            lines = Segment.split_and_crop_lines(text.render(app.console), chart.size.width, pad=True)
+            return [(ch, seg.style) for line in lines for seg in line for ch in seg.text]
+
+        assert ours.plain == theirs.plain and len(ours.plain) > 100
+        assert cells(ours) == cells(theirs)
