@@ -188,3 +188,28 @@ def test_log_axis_snapshot(snap_compare, size, monkeypatch):
     assert snap_compare(
         make_app(section="adaptive", player_speed=DEFAULT_SPEED), terminal_size=size, run_before=run_before
     )
+
+
+async def test_a_moving_playhead_cuts_cached_pictures_and_a_stopped_one_draws_the_dots(runs):
+    """Issue 23: each frame rebuilt the three panels with plotext (Section 7 played at 67% of a core);
+    while the playhead moves a frame is a cut of two pictures built once, and where it stops the
+    exact picture comes back, with the dot at each curve's end."""
+    app = make_app(section="adaptive", player_speed=DEFAULT_SPEED)
+    async with app.run_test(size=(100, 30)) as pilot:
+        clock = freeze(app)
+        await open_compare(pilot, end=False)
+        screen = app.screen
+        playback, curves = screen.playback, screen.query_one(OptimizerCurves)
+        panel = screen.query_one("#panel-0", Chart)
+        await tick(pilot, clock, 0.2)
+        await settle(pilot)
+        builds = panel.builds
+        for _ in range(10):  # ten frames, 10 iterations apart
+            await tick(pilot, clock, 0.1)
+        await settle(pilot)
+        assert playback.playing and curves.moving and playback.frame >= 100
+        assert panel.builds == builds  # no plotext build while it moves: columns of the cached pictures
+        await pilot.press("space")  # pause: the exact picture at the frame, with the dot where the curve ends
+        await settle(pilot)
+        assert not curves.moving and panel.builds > builds
+        assert panel.last_plot is not None and any(s.kind == "scatter" for s in panel.last_plot.series)

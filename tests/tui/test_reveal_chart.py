@@ -89,7 +89,10 @@ async def test_more_data_rebuilds_only_the_full_picture():
         await pilot.pause()
         before = lines(chart)
         data.extend(range(40, 80))
-        chart.curves_changed()
+        chart.curves_changed()  # just built: the rebuild waits for the chart's interval, as Chart.redraw
+        assert len(builds) == 2 and chart.redraw_pending
+        while chart.redraw_pending:
+            await pilot.pause(0.02)
         await pilot.pause()
         assert len(builds) == 3  # the full picture twice, its empty axes once
         after = lines(chart)
@@ -146,6 +149,7 @@ async def test_a_frame_after_new_data_repaints_the_whole_chart():
         real = chart.refresh
         chart.refresh = lambda *regions, **kw: repainted.append(regions) or real(*regions, **kw)
         ys.extend(-1000.0 * i for i in range(1, 99))
+        chart._next_build = 0.0  # the chart has been quiet: the new data is taken at once
         chart.curves_changed()
         repainted.clear()
         chart.reveal(2)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 
 from textual.geometry import Region
 from textual.strip import Strip
+from textual.timer import Timer
 
-from .chart import Chart, Drawer
+from .chart import HEADROOM, MIN_INTERVAL, Chart, Drawer
 
 
 class RevealChart(Chart):
@@ -30,6 +32,7 @@ class RevealChart(Chart):
         self._column = -1  # the last column of the full picture on show while revealing
         self._pictures: tuple | None = None  # (key, full strips, base strips, (col0, width, x0, x1))
         self._stale_full = False  # only the full picture needs rebuilding (more data, same axes)
+        self._more_data: Timer | None = None  # a curves_changed() waiting for the chart's interval
 
     def draw(self, drawer: Drawer | None) -> None:
         self._base, self._upto, self._pictures = None, None, None
@@ -70,7 +73,23 @@ class RevealChart(Chart):
             self.refresh(Region(lo + 1, 0, hi - lo, self.size.height))
 
     def curves_changed(self) -> None:
-        """The drawer's curves have more points (a streaming run): rebuild the full picture, keep the empty axes."""
+        """The drawer's curves have more points (a streaming run): rebuild the full picture, keep the empty axes.
+
+        As Chart.redraw: at once when the chart has been quiet, else once at the end of its interval
+        (data can stream in many times a frame; each rebuild is a plotext build)."""
+        wait = self._next_build - time.monotonic()
+        if wait > 0:
+            if self._more_data is None:
+                self._more_data = self.set_timer(wait, self._rebuild_full)
+            return
+        self._rebuild_full()
+
+    @property
+    def redraw_pending(self) -> bool:
+        return super().redraw_pending or self._more_data is not None
+
+    def _rebuild_full(self) -> None:
+        self._more_data = None
         if self._pictures is not None:
             self._pictures = (None, *self._pictures[1:])  # a key that never matches: rebuilt on the next frame
             self._stale_full = True
@@ -102,6 +121,8 @@ class RevealChart(Chart):
         if not (w and h and self.is_mounted):
             return None
         key = (w, h, self.app.theme)
+        started = time.perf_counter()
+        before = self._pictures
         if self._pictures is not None and self._pictures[0] is None and self._stale_full:
             _, _, base, canvas = self._pictures
             if len(base) == h and base and base[0].cell_length == w:  # same size: the empty axes may still hold
@@ -115,11 +136,17 @@ class RevealChart(Chart):
             full, canvas = self._picture(self._drawer, w, h)
             base, _ = self._picture(self._base, w, h)
             self._pictures, self._stale_full = (key, full, base, canvas), False
+        if self._pictures is not before:  # built: the next rebuild for streamed data waits, as Chart.render does
+            self.build_seconds = time.perf_counter() - started
+            self.builds += 1
+            self._next_build = time.monotonic() + max(MIN_INTERVAL, HEADROOM * self.build_seconds)
         return self._pictures
 
     def _picture(self, drawer: Drawer | None, w: int, h: int) -> tuple[list[Strip], tuple]:
         """One plotext picture as strips, and where its canvas lies: (first column, width, x0, x1)."""
-        text, _ = self.figure(drawer)  # as Chart builds it: bounded input, round ticks, labels placed
+        text, plot = self.figure(drawer)  # as Chart builds it: bounded input, round ticks, labels placed
+        if drawer is self._drawer:
+            self.last_plot = plot  # what the picture with the curves sent (tests read its work and notes)
         monitor = getattr(self.plt, "monitor")  # noqa: B009 - plotext's figure keeps it untyped
         cols, (x0, x1) = monitor.matrix.Cols_canvas, monitor.xlim[0]
         console = self.app.console

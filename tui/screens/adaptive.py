@@ -202,7 +202,7 @@ class AdaptiveScreen(PlayerKeys, SectionScreen):
 
     def _show_frame(self, frame: int) -> None:
         """The playback moved (or started, paused, sped up): cut the curves there and say so."""
-        self.query_one(OptimizerCurves).upto = frame
+        self.query_one(OptimizerCurves).show_upto(frame, moving=self.playback.playing and not self.playback.at_end)
         self._show_status()
 
     def _show_status(self) -> None:
