@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tui.charts.reveal_chart import RevealChart
@@ -11,7 +9,7 @@ from tui.playback import DEFAULT_SPEED
 from tui.screens.conditioning.screen import ConditioningScreen
 from tui.widgets.heatmap import HeatMap
 
-from .snap import SIZE_IDS, SIZES, make_app, settle
+from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
 from .test_conditioning import open_demo, status
 
 
@@ -51,23 +49,24 @@ async def test_each_player_key_with_a_stepper_focused():
         assert p.speed == 200 and "200 it/s" in status(screen)
         await pilot.press("minus", "minus", "minus")
         assert p.speed == 20
+        now = [0.0]
+        p.clock = lambda: now[0]  # the player's time is the test's: its timer moves it by what passed, exactly
         await pilot.press("space")
         assert p.playing
-        started = time.monotonic()
-        await pilot.pause(0.4)
+        now[0] += 0.4  # 20 it/s x 0.4 s: 8 iterations on, at the timer's next tick
+        assert await wait_for(pilot, lambda: p.frame == 10)
         await pilot.press("space")
-        elapsed = time.monotonic() - started  # longer than asked on a loaded machine
-        frame = p.frame
-        assert not p.playing and 3 <= frame <= 2 + 20 * elapsed + 2
-        await pilot.pause(0.2)
-        assert p.frame == frame
+        assert not p.playing and p.frame == 10
+        now[0] += 1.0
+        p.tick()  # as the timer would (it is paused): a paused player does not move
+        assert p.frame == 10 and not p.playing
         # A stepper's own keys still work, and a change restarts the animation from iteration 0.
         for _ in range(4):
-            await pilot.press("minus")  # down to 1 iteration per second: the restart is seen near 0
+            await pilot.press("minus")  # down to 1 iteration per second
         await pilot.press("right")
         await settle(pilot)
         assert screen.shown[1] == pytest.approx(10**-0.9)
-        assert p.playing and p.frame <= 5 and p.speed == 1
+        assert p.playing and p.frame == 0 and p.speed == 1  # the test's clock stands still: exactly at 0
 
 
 async def test_a_finished_run_can_be_scrubbed_and_shows_the_values_there():
