@@ -53,6 +53,23 @@ def size_text(n: int) -> str:
     return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
 
 
+def paste_refusal(size: int) -> str:
+    """What the editor says of a paste that would make the file larger than it edits."""
+    return (
+        f"Not pasted: the file would be {size_text(size)}, and this editor edits up to {size_text(MAX_EDIT_BYTES)}. "
+        "Paste less, or edit the file in another editor."
+    )
+
+
+def inode(path: Path) -> tuple[int, int] | None:
+    """The file's (device, inode) now; None if there is none: another one means it was replaced."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def fingerprint(path: Path) -> str | None:
     """The digest of the file's bytes now (of its size and time for a file too large to edit: reading it all
     every poll would cost the UI); None if it does not exist or cannot be read."""

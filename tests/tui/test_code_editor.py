@@ -6,6 +6,7 @@ import stat
 import sys
 
 import pytest
+from textual import events
 
 from engine.exercises import catalog, editing, workspace
 from tui.dialogs.choice import ChoiceDialog
@@ -354,6 +355,24 @@ async def test_a_2_mb_file_is_refused_by_its_size_and_the_app_keeps_answering():
         await pilot.press("c")  # the check's message offers no e, which refuses here
         await settle(pilot)
         assert "still the stub" in status(pane) and "(e)" not in status(pane) and "another editor" in status(pane)
+
+
+async def test_a_paste_beyond_the_largest_file_edited_is_refused_and_a_large_one_turns_highlighting_off():
+    """1 MB pasted into the editor was taken: each key after it took seconds (issue 25)."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        _, editor = await edit_here(app, pilot)
+        area, before = editor.area, editor.area.text
+        app.post_message(events.Paste("x = 1  # pasted\n" * 2**16))  # 1 MB
+        await pilot.pause()
+        info = str(editor.query_one("#ed-info").render())
+        assert area.text == before and "Not pasted: the file would be 1.0 MB" in info and "up to 256 KB" in info
+        assert area.language == "python"
+        app.post_message(events.Paste("x = 1  # pasted\n" * 2**12))  # 64 KB: taken, and no longer highlighted
+        await pilot.pause()
+        assert len(area.text) == len(before) + 2**16 and area.language is None
+        await pilot.press(*"y = 2")  # typing goes on
+        assert "y = 2" in area.text and editor.dirty
 
 
 async def test_a_linked_exercise_file_is_said_as_such_and_saving_keeps_the_link(tmp_path):

@@ -8,6 +8,7 @@ Keys, while it has the focus (tests/tui/test_code_area.py, and the keyboard audi
   dedents the line or the selected lines by one level;
 - Enter keeps the line's indentation, one level more after a line ending in `:`;
 - Backspace in a line's leading spaces removes one level;
+- a paste (or key) that would make the text larger than `max_bytes` is refused whole, with a word;
 - ctrl+s asks to save (on a file that cannot be edited it is dimmed, and refused with a word), Esc leaves the editor.
 """
 
@@ -17,7 +18,7 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
-from textual.widgets.text_area import Selection
+from textual.widgets.text_area import EditResult, Location, Selection
 
 OWN_KEYS = ("tab", "shift+tab", "enter", "backspace", "delete")  # besides every printable key
 
@@ -38,6 +39,30 @@ class CodeArea(TextArea):
 
     class Refused(Message):
         """A key that would change the text of a file that cannot be edited here."""
+
+    class Inserted(Message):
+        """Text of more than one character went in (a paste), or text was refused: with it the file would have
+        been `size` bytes, more than `max_bytes`."""
+
+        def __init__(self, size: int, refused: bool) -> None:
+            super().__init__()
+            self.size, self.refused = size, refused
+
+    max_bytes = 0  # 0: no bound; the exercise editor sets the largest file it edits
+
+    def _replace_via_keyboard(self, insert: str, start: Location, end: Location) -> EditResult | None:
+        # Every typed or pasted text comes through here (a key, a bracketed paste, ctrl+v).
+        if not self.max_bytes or self.read_only:
+            return super()._replace_via_keyboard(insert, start, end)
+        size = len(self.text.encode()) + len(insert.encode()) - len(self.get_text_range(start, end).encode())
+        if size > self.max_bytes:  # a megabyte pasted made each later key take seconds
+            self.app.bell()
+            self.post_message(self.Inserted(size, refused=True))
+            return None
+        result = super()._replace_via_keyboard(insert, start, end)
+        if len(insert) > 1:
+            self.post_message(self.Inserted(size, refused=False))
+        return result
 
     async def _on_key(self, event: events.Key) -> None:
         key = event.key

@@ -13,7 +13,6 @@ dropped connection, a kill or a crash loses nothing, and the next visit offers i
 
 from __future__ import annotations
 
-import os
 import weakref
 from pathlib import Path
 from typing import cast
@@ -44,14 +43,6 @@ def discard_drafts(app) -> None:
     """The learner quits without saving: the edits of the sections left are dropped, recovery files too."""
     for path, (*_, exercise) in _DRAFTS.pop(app, {}).items():
         recovery.remove(Path(path), exercise)
-
-
-def _inode(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino
 
 
 class ExerciseEditor(Vertical):
@@ -102,6 +93,7 @@ class ExerciseEditor(Vertical):
         if self._area is None:
             # code_editor is a classmethod that builds cls(...); it is typed as returning a TextArea.
             self._area = cast(CodeArea, CodeArea.code_editor("", language="python", id="ed-code"))
+            self._area.max_bytes = editing.MAX_EDIT_BYTES  # the largest file it opens is the largest it makes
             self.mount(self._area)
         return self._area
 
@@ -117,7 +109,7 @@ class ExerciseEditor(Vertical):
 
     def replaced(self) -> bool:
         """Whether the file on disk is another one than the one loaded or saved (moved or copied over it)."""
-        return self.path is not None and self._inode not in (None, _inode(self.path))
+        return self.path is not None and self._inode not in (None, editing.inode(self.path))
 
     # -- loading --------------------------------------------------------------------------------
     def attach(self, path: Path) -> str:
@@ -211,7 +203,7 @@ class ExerciseEditor(Vertical):
         self.area.read_only = bool(loaded.error) or self.recovered is not None
         self._base = loaded.text
         self._set_text(loaded.text)
-        self._loaded, self._deleted, self._inode = True, False, _inode(path)
+        self._loaded, self._deleted, self._inode = True, False, editing.inode(path)
         self._error, self._link = loaded.error, loaded.link
         self.show_state()
         return "error" if loaded.error else outcome
@@ -233,7 +225,7 @@ class ExerciseEditor(Vertical):
         area = self.area
         area.replace(loaded.text, (0, 0), area.document.end, maintain_selection_offset=True)
         self._base, self._fingerprint, self._disk_changed = loaded.text, loaded.fingerprint, False
-        self._deleted, self._inode = False, _inode(path)
+        self._deleted, self._inode = False, editing.inode(path)
 
     def _set_text(self, text: str) -> None:
         area = self.area
@@ -316,7 +308,7 @@ class ExerciseEditor(Vertical):
         result = editing.save(self.path, text, self._fingerprint, force=force)
         if result.status == "saved":
             self._base, self._fingerprint, self._disk_changed = text, result.fingerprint, False
-            self._deleted, self._inode = False, _inode(self.path)
+            self._deleted, self._inode = False, editing.inode(self.path)
             recovery.remove(self.path, self.function)
             self.say(f"Saved {self.path.name} · Esc, then c checks it", "-good", sticky=True)
         elif result.status == "error":
@@ -381,6 +373,14 @@ class ExerciseEditor(Vertical):
         if tone:
             info.add_class(tone)
         info.update(text)
+
+    def on_code_area_inserted(self, event: CodeArea.Inserted) -> None:
+        """A paste: refused past the largest file edited here; past HIGHLIGHT_BYTES, no highlighting from now on."""
+        event.stop()
+        if event.refused:
+            self.say(editing.paste_refusal(event.size), "-bad", sticky=True)
+        elif not self._plain and event.size > editing.HIGHLIGHT_BYTES:  # else each key after it would lag
+            self._plain, self.area.language = f"larger than {editing.size_text(editing.HIGHLIGHT_BYTES)}", None
 
     def on_code_area_refused(self, event: CodeArea.Refused) -> None:
         event.stop()
