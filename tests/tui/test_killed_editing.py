@@ -1,7 +1,7 @@
 """The real app in a pseudo-terminal, killed while the editor holds unsaved edits: the next start offers them.
 
 The issue's measure: Section 3, Exercise tab, e, type a line, then `kill -HUP` (a closed terminal or
-a dropped SSH connection), `kill -TERM` or `kill -9`: the typed text was nowhere on disk.
+a dropped SSH connection), `kill -TERM`, `kill -INT` or `kill -9`: the typed text was nowhere on disk.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def test_edits_typed_before_a_kill_are_kept_and_offered_at_the_next_start(tmp_pa
     term = start(tmp_path)
     try:
         term.send(b"e")
-        assert term.read_until(b"Esc leaves the editor", 30), term.out[-500:]
+        assert term.read_until(b"leave editor", 30), term.out[-500:]  # the key bar: the editor has the keys
         term.send(f"# {token}".encode())
         assert term.read_until(token.encode(), 30), term.out[-500:]  # on screen: typed, not saved
         if sig == signal.SIGKILL:  # nothing runs at a kill -9: what the typing pause wrote is what is left
@@ -79,7 +79,11 @@ def test_edits_typed_before_a_kill_are_kept_and_offered_at_the_next_start(tmp_pa
         again.send(b"r")
         assert again.read_until(b"are back", 30), again.out[-800:]
         assert again.read_until(token.encode(), 30), again.out[-800:]  # the editor shows them
+        # kill -INT (what `kill` sends by name, or a Ctrl+C reaching a process in the background): kept at once.
+        again.send(b"\r# typed_before_SIGINT")
+        assert again.read_until(b"typed_before_SIGINT", 30), again.out[-800:]
+        os.kill(again.proc.pid, signal.SIGINT)
+        assert again.finish() == 128 + signal.SIGINT, again.out[-800:]
     finally:
-        os.kill(again.proc.pid, signal.SIGTERM)
-        again.finish()
         again.kill()
+    assert kept(tmp_path, "typed_before_SIGINT") and kept(tmp_path, token)
