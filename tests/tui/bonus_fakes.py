@@ -144,3 +144,10 @@ async def reopen(pilot) -> BonusScreen:
     assert not isinstance(pilot.app.screen, BonusScreen)
     pilot.app.open_section("bonus")
     return await open_tab(pilot)
+
+
+def seed_history(runs) -> list[int]:
+    """The five canned runs stored in the test's run history (`runs`: the fixture); their ids."""
+    history_cls, record_cls = runs
+    h = history_cls()
+    return [h.add(r) for r in canned.run_records(record_cls)]

@@ -1,6 +1,9 @@
-"""Stand-ins for the engine in Pilot tests: an executor whose runs never answer, a recorder of a screen's runs."""
+"""Stand-ins for the engine in Pilot tests: an executor whose runs never answer, a recorder of a screen's runs,
+a slowed computation."""
 
 from __future__ import annotations
+
+import time
 
 from textual.widgets import Static
 
@@ -56,3 +59,15 @@ def record_runs(screen, jobs: list | None = None) -> list[str]:
 def text_of(node, selector: str) -> str:
     """The text a Static under `node` shows."""
     return str(node.query_one(selector, Static).render())
+
+
+def slowed(compute, delay: float):
+    """`compute` (a generator function: a section's events) pausing `delay` s before each event, so a run lasts
+    long enough to interrupt; monkeypatch it in place of the real one."""
+
+    def events(*args, **kwargs):
+        for event in compute(*args, **kwargs):
+            time.sleep(delay)
+            yield event
+
+    return events

@@ -16,7 +16,7 @@ from tui.widgets.bonus.live import LiveRun
 from tui.widgets.bonus.train import status_text
 
 from . import bonus_events as canned
-from .bonus_fakes import FakeSession, bonus_app, fake_engine, inject, open_tab, runs, status, wait_for
+from .bonus_fakes import FakeSession, bonus_app, fake_engine, inject, open_tab, runs, seed_history, status, wait_for
 from .screen_text import cuts, screen_lines
 from .snap import SIZE_IDS, SIZES, settle
 
@@ -270,10 +270,6 @@ async def test_save_and_load_validate_their_paths(fake_engine, tmp_path):
 
 
 # -- runs history -------------------------------------------------------------------------
-def seed_history(runs) -> list[int]:
-    history_cls, record_cls = runs
-    h = history_cls()
-    return [h.add(r) for r in canned.run_records(record_cls)]
 
 
 async def test_runs_table_sorted_by_test_accuracy_export_delete_reuse(runs, tmp_path):

@@ -9,10 +9,9 @@ from tui.charts.chart import Chart
 from tui.widgets.fitted import FittedLine
 
 from . import bonus_events as canned
-from .bonus_fakes import bonus_app, fake_engine, inject, open_tab, reopen, runs
+from .bonus_fakes import bonus_app, fake_engine, inject, open_tab, reopen, runs, seed_history
 from .screen_text import cuts, screen_lines
 from .snap import settle
-from .test_bonus import seed_history
 
 __all__ = ["fake_engine", "runs"]  # fixtures, used by name
 

@@ -15,21 +15,14 @@ from tui.screens.section import SectionScreen
 from tui.widgets.code_area import CodeArea
 from tui.widgets.code_editor import ExerciseEditor
 
+from .exercise_app import ExerciseApp, edit_here, make_app, open_exercise, status
 from .screen_text import screen_lines
 from .snap import SIZE_IDS, SIZES, settle
-from .test_exercises import ExerciseApp, make_app, open_exercise, status
 
 SOLUTION = catalog()["gradient_update"]["solution"]
 
 
 pytestmark = pytest.mark.usefixtures("no_editor")  # tests/tui/conftest.py
-
-
-async def edit_here(app, pilot):
-    pane = await open_exercise(app, pilot)
-    await pilot.press("e")
-    await pilot.pause()
-    return pane, pane.query_one(ExerciseEditor)
 
 
 def disk() -> str:

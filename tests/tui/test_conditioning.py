@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from engine.sections import conditioning as C
 from tui.playback import DEFAULT_SPEED
 from tui.screens.conditioning.screen import ConditioningScreen
 
+from .fakes import slowed
 from .snap import SIZE_IDS, SIZES, make_app, settle
 from .test_learner_in_demos import LEARNER_FILE
 
@@ -19,18 +18,6 @@ def use_sign_slip(app, tmp_path) -> None:
     learner = tmp_path / "exercises.py"
     learner.write_text(LEARNER_FILE)
     app.course.learner_functions = lambda section, ids: {"momentum_update": str(learner)}
-
-
-def slowed(delay: float):
-    """The real demo, pausing before each event so a run lasts long enough to interrupt."""
-    real = C.momentum_demo
-
-    def demo(*args, **kwargs):
-        for event in real(*args, **kwargs):
-            time.sleep(delay)
-            yield event
-
-    return demo
 
 
 async def open_demo(pilot) -> ConditioningScreen:
@@ -94,7 +81,7 @@ async def test_every_control_reruns_at_once_with_its_new_value(tmp_path):
 
 
 async def test_escape_cancels_a_run(monkeypatch):
-    monkeypatch.setattr(C, "momentum_demo", slowed(0.5))
+    monkeypatch.setattr(C, "momentum_demo", slowed(C.momentum_demo, 0.5))
     app = make_app(section="conditioning")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket")
@@ -109,7 +96,7 @@ async def test_escape_cancels_a_run(monkeypatch):
 
 
 async def test_resizing_during_a_run_keeps_the_screen_working(monkeypatch):
-    monkeypatch.setattr(C, "momentum_demo", slowed(0.05))
+    monkeypatch.setattr(C, "momentum_demo", slowed(C.momentum_demo, 0.05))
     app = make_app(section="conditioning")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket")

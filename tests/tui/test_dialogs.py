@@ -9,11 +9,9 @@ from tui.dialogs.choice import ChoiceDialog
 from tui.dialogs.confirm import ConfirmDialog
 from tui.dialogs.path import PathDialog
 
-from .bonus_fakes import bonus_app, open_tab, runs  # noqa: F401  (runs: a fixture)
+from .bonus_fakes import bonus_app, open_tab, runs, seed_history  # noqa: F401  (runs: a fixture)
+from .exercise_app import edit_here, make_app
 from .snap import SIZE_IDS, SIZES, no_blink, settle
-from .test_bonus import seed_history
-from .test_code_editor import edit_here
-from .test_exercises import make_app
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)

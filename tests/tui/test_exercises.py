@@ -14,61 +14,22 @@ from rich.console import Console
 
 from engine.exercises import catalog, workspace
 from tui.app import OptCourseApp
-from tui.config import AppConfig
 from tui.screens.section import SectionScreen
-from tui.sections import BY_KEY
 from tui.widgets.check_result import checks_table
 from tui.widgets.exercise_pane import ExercisePane
 from tui.widgets.impl_toggle import ImplementationToggle
 
+from .exercise_app import make_app, open_exercise, status
 from .snap import SIZE_IDS, SIZES, settle
 
 SOLUTION = catalog()["gradient_update"]["solution"]
 WRONG_SIGN = SOLUTION.replace("par.data -= lr", "par.data += lr")
 
 
-class ExerciseScreen(SectionScreen):
-    """The base section screen (no demos), recording the switch's messages."""
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.changes: list[ImplementationToggle.Changed] = []
-
-    def on_implementation_toggle_changed(self, event: ImplementationToggle.Changed) -> None:
-        self.changes.append(event)
-
-
-class ExerciseApp(OptCourseApp):
-    """Section screens without their demos: these tests do not depend on the demo screens."""
-
-    def make_section_screen(self, key: str):
-        return ExerciseScreen(BY_KEY[key], self.course)
-
-
-def make_app(section: str | None = "search", **config) -> ExerciseApp:
-    config.setdefault("device", "cpu")
-    config.setdefault("device_label", "cpu (test)")
-    config.setdefault("warm_up", False)
-    config.setdefault("engine", "thread")
-    app = ExerciseApp(AppConfig(section=section, **config))
-    app.check_timeout = 10.0  # generous on a busy machine; the looping case is in tests/engine
-    return app
-
-
-async def open_exercise(app, pilot) -> ExercisePane:
-    await app.screen.show_pane("exercise")
-    await pilot.pause()
-    return app.screen.query_one(ExercisePane)
-
-
 def as_text(renderable) -> str:
     console = Console(width=100, file=io.StringIO(), record=True)
     console.print(renderable)
     return console.export_text()
-
-
-def status(pane: ExercisePane) -> str:
-    return str(pane.query_one("#ex-status").render())
 
 
 def write_learner_file(body: str) -> None:

@@ -15,8 +15,8 @@ from tui.sections import SECTIONS
 from tui.widgets.links_line import LinksLine
 from tui.widgets.qr import QRCode, half_blocks, qr_matrix
 
+from .exercise_app import make_app
 from .snap import SIZE_IDS, SIZES, settle
-from .test_exercises import make_app
 
 # The course's video ids (W1D5 Tutorial 1), copied here independently of assets/links.toml.
 VIDEOS = {

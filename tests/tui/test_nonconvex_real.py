@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -13,7 +11,7 @@ from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.heatmap import HeatMap
 from tui.widgets.real_landscape import RealLandscape
 
-from .fakes import text_of
+from .fakes import slowed, text_of
 from .snap import SIZE_IDS, SIZES, make_app, settle
 
 SMALL = LandscapeJob(hidden=((10,), (100, 100)), grid=21, steps=30)  # both networks, in about two seconds
@@ -58,19 +56,8 @@ async def test_the_job_is_drawn_and_m_and_v_switch_network_and_plane(subset):
         assert "done in" in text_of(view, "#rl-status")
 
 
-def slowed(delay: float):
-    real = L.landscape_events
-
-    def events(*args, **kwargs):
-        for e in real(*args, **kwargs):
-            time.sleep(delay)
-            yield e
-
-    return events
-
-
 async def test_progress_shows_while_it_computes_and_escape_stops_it(monkeypatch):
-    monkeypatch.setattr(L, "landscape_events", slowed(0.02))
+    monkeypatch.setattr(L, "landscape_events", slowed(L.landscape_events, 0.02))
     app = make_app(section="nonconvex")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.screen.show_pane("real")
@@ -84,7 +71,7 @@ async def test_progress_shows_while_it_computes_and_escape_stops_it(monkeypatch)
         await settle(pilot)
         assert not screen.running and "stopped: r runs again" in text_of(view, "#rl-status")
         assert screen.query_one("#tabs").active == "real"  # Escape stopped the run, it did not leave
-        monkeypatch.setattr(L, "landscape_events", slowed(0.0))
+        monkeypatch.setattr(L, "landscape_events", slowed(L.landscape_events, 0.0))
         await pilot.press("r")
         await settle(pilot)
         assert len(view.grids) == 4 and "done in" in text_of(view, "#rl-status")

@@ -12,12 +12,10 @@ import pytest
 from engine.exercises import recovery, workspace
 from tui.dialogs.choice import ChoiceDialog
 from tui.dialogs.recovered import CompareDialog
-from tui.widgets.exercise_pane import ExercisePane
 
+from .exercise_app import edit_here, make_app, open_exercise, status
 from .screen_text import screen_lines
 from .snap import SIZE_IDS, SIZES, settle, wait_for
-from .test_code_editor import edit_here
-from .test_exercises import make_app, status
 
 TYPED = "# typed before the connection dropped"
 
@@ -46,14 +44,6 @@ def left_behind(text: str, base: str | None = "same", cursor=(24, 8), process: s
     data["process"] = process or ended_process()
     kept.write_text(json.dumps(data))
     return text
-
-
-async def open_exercise(app, pilot) -> ExercisePane:
-    """The Exercise tab shown (a dialog may open over it at once)."""
-    screen = app.screen
-    await screen.show_pane("exercise")
-    await pilot.pause()
-    return screen.query_one(ExercisePane)
 
 
 def stubs_with_a_line() -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import types
 
 from textual.widgets import DataTable, Static
 
@@ -12,21 +11,8 @@ from engine.history import RunHistory, RunRecord
 from tui.dialogs.confirm import ConfirmDialog
 
 from . import bonus_events as canned
-from .snap import make_app, settle
-
-
-def bonus_app():
-    app = make_app(section="bonus")
-    app.runner.executor.context = lambda: types.SimpleNamespace(device="cpu", device_label="cpu (test)", mnist=None)
-    return app
-
-
-async def open_runs(pilot):
-    await pilot.pause()
-    screen = pilot.app.screen
-    await screen.show_pane("runs")
-    await settle(pilot)
-    return screen
+from .bonus_fakes import bonus_app, open_tab
+from .snap import settle
 
 
 def damage_rows(db, configs: list[str]) -> list[int]:
@@ -51,7 +37,7 @@ async def test_unreadable_rows_are_shown_and_can_be_deleted(fresh_home):
     damage_rows(h.path, ["null", json.dumps({"lr": "x"}), json.dumps({"hidden": 5})])
     app = bonus_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_runs(pilot)
+        screen = await open_tab(pilot, "runs")
         table = screen.query_one("#runs-table", DataTable)
         assert table.row_count == 5  # no crash, every row listed
         texts = row_texts(table)
@@ -85,7 +71,7 @@ async def test_broken_curves_are_shown_unreadable_when_fetched(fresh_home):
     conn.close()
     app = bonus_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_runs(pilot)
+        screen = await open_tab(pilot, "runs")
         table = screen.query_one("#runs-table", DataTable)
         assert "unreadable: curves" in row_texts(table)[0]
 
@@ -97,7 +83,7 @@ async def test_a_garbage_history_file_is_a_notice_not_a_crash(fresh_home):
     notes: list[str] = []
     app.notify = lambda message, **kw: notes.append(message)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_runs(pilot)
+        screen = await open_tab(pilot, "runs")
         assert screen.query_one("#runs-table", DataTable).row_count == 0
         legend = str(screen.query_one("#runs-legend", Static).render())
     assert any("runs.sqlite3" in n and "move it away" in n for n in notes)
