@@ -107,18 +107,37 @@ def write(path: Path, exercise: str, text: str, base: str | None, cursor: tuple[
     return write_text(file_for(path, exercise, home), json.dumps(data))
 
 
+def _time(value: object, kept: Path) -> float:
+    """When the edits were kept: their own time if it reads as one (a clock can show it), else the file's."""
+    try:
+        when = float(value)  # type: ignore[arg-type]
+        time.localtime(when)  # NaN, or beyond the platform's clock: not a time (it crashed the offer)
+        return when
+    except (TypeError, ValueError, OverflowError, OSError):
+        return kept.stat().st_mtime
+
+
+def _cursor(value: object) -> tuple[int, int]:
+    """Where the cursor was: a damaged place is the file's start (the edits themselves are what matter)."""
+    if not (isinstance(value, list) and len(value) == 2):
+        return 0, 0
+    try:
+        return max(0, int(value[0])), max(0, int(value[1]))
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity
+        return 0, 0
+
+
 def _parse(kept: Path, path: Path, exercise: str) -> Recovered | None:
     try:
         data = json.loads(kept.read_text(encoding="utf-8"))
-        cursor = data["cursor"]
         found = Recovered(
             path=str(data["path"]),
             exercise=str(data["exercise"]),
             text=data["text"],
-            base=data["base"],
-            cursor=(int(cursor[0]), int(cursor[1])),
-            saved_at=float(data["saved_at"]),
-            process=str(data["process"]),
+            base=data.get("base") if isinstance(data.get("base"), str) else None,
+            cursor=_cursor(data.get("cursor")),
+            saved_at=_time(data.get("saved_at"), kept),
+            process=str(data.get("process", "")),
             file=str(kept),
         )
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
