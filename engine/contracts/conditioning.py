@@ -51,7 +51,10 @@ class Surface(Event):
 
 @dataclass(frozen=True)
 class Trajectory(Event):
-    """One method's rows (weight, bias, loss) recorded before each update; only the finite part."""
+    """One method's rows (weight, bias, loss) recorded before each update; only the finite part.
+
+    `reference`: the reference's path of the same method, sent beside a learner's.
+    """
 
     label: str
     points: tuple[tuple[float, float, float], ...]
@@ -59,6 +62,7 @@ class Trajectory(Event):
     optimum: tuple[float, float]
     converged_at: int | None  # first iteration with both dimensions within TOL of the optimum
     diverged_at: int | None  # first iteration that was not finite or ran away
+    reference: bool = False
 
     @property
     def met_target(self) -> bool:

@@ -109,11 +109,14 @@ def momentum_demo(
     with_surface: bool = True,
     gradient_fn: Callable = gradient_update,
     momentum_fn: Callable = momentum_update,
+    beside_reference: bool = False,
 ) -> Iterator[Event]:
     """Interactive Demo 4: the surface and optimum (when asked, cached), then GD and momentum trajectories.
 
     With the reference update functions the fast batched path runs; any other function runs
-    through the course's run_optimizer (torch autograd, float32) so a learner's code plugs in.
+    through the course's run_optimizer (torch autograd, float32) so a learner's code plugs in, and
+    with `beside_reference` the reference's paths follow (Trajectory(reference=True)): the problem has
+    no random draw, so a correct function gives the same path.
     """
     start = time.perf_counter()
     yield Status("building the loss surface and its optimum")
@@ -130,19 +133,21 @@ def momentum_demo(
     for k, label in enumerate(LABELS):
         if (at := diverged[k]) is not None:
             yield Diverged(at, label)
+    yield from trajectory_events(rows, diverged, max_steps, surface.optimum)
+    if beside_reference and not fast:
+        ref_rows, ref_diverged = yield from trajectories(problem, max_steps, lr, beta)
+        yield from trajectory_events(ref_rows, ref_diverged, max_steps, surface.optimum, reference=True)
+    reason = "diverged" if any(d is not None for d in diverged) else "completed"
+    yield Done(reason, time.perf_counter() - start)
+
+
+def trajectory_events(rows: np.ndarray, diverged, max_steps: int, optimum, reference: bool = False) -> Iterator[Event]:
+    """A Trajectory per method: the finite rows up to its divergence, and when it met the optimum."""
     for k, label in enumerate(LABELS):
         good = rows[k, : diverged[k] if diverged[k] is not None else max_steps]
         good = good[np.isfinite(good).all(-1)]
-        yield Trajectory(
-            label,
-            tuple(map(tuple, good.tolist())),
-            max_steps,
-            surface.optimum,
-            converged_at(good, surface.optimum),
-            diverged[k],
-        )
-    reason = "diverged" if any(d is not None for d in diverged) else "completed"
-    yield Done(reason, time.perf_counter() - start)
+        points = tuple(map(tuple, good.tolist()))
+        yield Trajectory(label, points, max_steps, optimum, converged_at(good, optimum), diverged[k], reference)
 
 
 ARGUMENTS = dict(zip(EXERCISES, ("gradient_fn", "momentum_fn")))  # momentum_demo's names for them
@@ -152,4 +157,6 @@ def momentum_demo_job(job: MomentumDemoJob, env) -> Iterator[Event]:
     """The demo on the course's 500-example subset, with the learner's functions where the job names them."""
     mine = {ARGUMENTS[name]: fn for name, fn in load_learner_functions(dict(job.learner)).items()}
     X, y = env.context.subset
-    yield from momentum_demo(X, y, job.steps, job.lr, job.beta, with_surface=job.with_surface, **mine)
+    yield from momentum_demo(
+        X, y, job.steps, job.lr, job.beta, with_surface=job.with_surface, beside_reference=bool(mine), **mine
+    )

@@ -155,18 +155,22 @@ def test_section_3_the_course_solution_gives_the_reference_step_and_a_sign_slip_
 
 
 # -- Section 4: gradient descent and momentum on the badly scaled problem (no random draw) --------
-def paths(subset, fns: dict | None = None) -> dict[str, np.ndarray]:
+def paths(subset, fns: dict | None = None, reference: bool = False) -> dict[str, np.ndarray]:
+    """Each method's path; with the learner's functions and `reference`, the reference's sent beside them."""
     x, y = subset
     mine = {conditioning.ARGUMENTS[name]: fn for name, fn in (fns or {}).items()}
-    events = conditioning.momentum_demo(x, y, 60, 0.1, 0.9, with_surface=False, **mine)
-    return {e.label: np.array(e.points) for e in events if isinstance(e, Trajectory)}
+    events = conditioning.momentum_demo(x, y, 60, 0.1, 0.9, with_surface=False, beside_reference=reference, **mine)
+    return {e.label: np.array(e.points) for e in events if isinstance(e, Trajectory) and e.reference == reference}
 
 
 def test_section_4_the_course_solutions_give_the_reference_paths(subset, tmp_path):
     reference = paths(subset)
-    mine = paths(subset, learner(tmp_path, list(CONDITIONING_EXERCISES)))
+    fns = learner(tmp_path, list(CONDITIONING_EXERCISES))
+    mine = paths(subset, fns)
     assert {k: v.shape for k, v in mine.items()} == {k: v.shape for k, v in reference.items()}
     assert max(largest_gap(mine, reference).values()) <= TOLERANCE
+    beside = paths(subset, fns, reference=True)  # what the screen draws dimmed under the learner's
+    assert max(largest_gap(beside, reference).values()) == 0
 
 
 @pytest.mark.parametrize("slip", CONDITIONING_EXERCISES)

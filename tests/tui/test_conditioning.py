@@ -163,8 +163,23 @@ async def test_at_80x24_no_status_line_is_cut_even_with_the_learners_code(tmp_pa
         width = screen.query_one("#status").content_size.width
         assert len(lines) == 4 and all(len(line) <= width for line in lines), (width, [len(x) for x in lines])
         assert "…" not in status(screen), status(screen)
-        assert lines[-1].endswith("by iteration 100") and lines[-1].startswith("yours ·")
+        assert lines[-1].endswith("by iteration 100") and lines[-1].startswith("yours ≠ reference ·")  # a sign slip
         assert "Momentum diverged at iteration" in lines[1]
         # the bias axis' labels have a column of their own beside the chart's frame
         chart, axis = screen.query_one("#distance"), screen.query_one("AxisColumn")
         assert axis.region.x > chart.region.right
+
+
+def test_yours_is_said_to_be_the_reference_only_when_every_point_agrees():
+    """Issue 20: with the learner's functions the reference's paths come beside them (drawn dimmed)."""
+    from engine.contracts.conditioning import Trajectory
+    from tui.screens.conditioning.view import against_reference
+
+    def paths(shift: float = 0.0, n: int = 3) -> dict:
+        points = tuple((0.1 * k + shift, -0.1 * k, 2.0 - k) for k in range(n))
+        return {label: Trajectory(label, points, 3, (1.0, -1.0), None, None) for label in ("GD", "Momentum")}
+
+    assert against_reference(paths(), {}) is None  # the reference ran alone: nothing to compare
+    assert against_reference(paths(5e-6), paths()) is True
+    assert against_reference(paths(1e-3), paths()) is False
+    assert against_reference(paths(n=2), paths()) is False  # yours stopped early (diverged)

@@ -45,6 +45,7 @@ from .theory import BEST_KEYS, theory_text
 from .view import (
     MAP,
     Paths,
+    against_reference,
     distance_drawer,
     distance_legend,
     method_line,
@@ -71,6 +72,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         super().__init__(section, course)
         self.surface: Surface | None = None  # computed once per screen
         self.trajs: dict[str, Trajectory] = {}  # label -> Trajectory of the latest completed run
+        self.ref_trajs: dict[str, Trajectory] = {}  # the reference's beside the learner's functions (dimmed)
         self.learner: dict[str, str] = {}  # exercise id -> learner file, when the toggle says "yours"
         self.started: tuple | None = None  # (steps, lr, beta) of the run in flight
         self.shown: tuple | None = None  # (steps, lr, beta) of the results on screen
@@ -78,6 +80,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         self.playback = Playback(self.show_frame, speed=starting_speed(self.app))
         self._paths = Paths({}, None)
         self._pending: dict = {}
+        self._pending_ref: dict = {}
         self._state = Text("")
         self._theory_error = ""
 
@@ -149,7 +152,8 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         except ValueError as exc:  # the contract's refusal, said where the learner looks
             self._show_state(Text(f"cannot run: {exc}", style="bold red"))
             return
-        self._pending = {}
+        self._pending, self._pending_ref = {}, {}
+        self.ref_trajs = {}  # the words about the reference wait for this run's
         self.start_run(job, group="demo")
         self._show_state(Text(f"running {steps} steps at lr {lr:.3g}, β {beta:.2f}…", style="dim"))
         if self.theory is None or (self.theory.lr, self.theory.beta) != (lr, beta):
@@ -204,7 +208,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
             if isinstance(e, Surface):
                 self.show_surface(e)
             elif isinstance(e, Trajectory):
-                self._pending[e.label] = e
+                (self._pending_ref if e.reference else self._pending)[e.label] = e
             elif isinstance(e, Status):
                 state = Text(e.text + "…", style="dim")
             elif isinstance(e, Progress):
@@ -212,7 +216,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
             elif isinstance(e, Failed):
                 state = Text(f"failed: {e.message}", style="bold red")
             elif isinstance(e, Done) and self._pending.keys() == set(LABELS):
-                self.trajs, self.shown = self._pending, self.started
+                self.trajs, self.ref_trajs, self.shown = self._pending, self._pending_ref, self.started
                 state = target_line(self.trajs)
                 self._state = state
                 self.show_results()
@@ -268,7 +272,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         """A run finished: its pictures are built once, then played from iteration 0."""
         assert self.shown is not None  # set with the trajectories
         self._paths = Paths(self.trajs, self.surface.optimum if self.surface is not None else None)
-        self.query_one("#distance", RevealChart).draw_growing(distance_drawer(self.trajs))
+        self.query_one("#distance", RevealChart).draw_growing(distance_drawer(self.trajs, self.ref_trajs))
         self.playback.load(max(len(t.points) for t in self.trajs.values()), total=self.shown[0])
         self._draw_theory()
 
@@ -284,9 +288,16 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         self._state = state
         status = self.query_one("#status", StatusLine)
         width = status.content_size.width or 78
-        runs = runs_text(self.learner)  # what runs, in words, where it fits
+        runs = runs_text(self.learner)  # what runs (and how it compares with the reference), in words, where it fits
         short = "yours" if self.learner else "the reference"
-        prefix = runs if len(runs) + 3 + len(state) <= width else short
+        versus = against_reference(self.trajs, self.ref_trajs)
+        wordings = [runs, short]  # the functions' names before the comparison: the chart shows that too
+        if versus is not None:
+            same, tight = (
+                ("the reference's paths", "= reference") if versus else ("≠ the reference (dimmed)", "≠ reference")
+            )
+            wordings = [f"{runs} ({same})", f"{runs} {tight}", runs, f"yours {tight}", short]
+        prefix = next((w for w in wordings if len(w) + 3 + len(state) <= width), short)
         state = Text.assemble((prefix, "italic"), " · ", state)
         frame = self.playback.frame if self.playback.length else None
         methods = [method_line(label, self.trajs.get(label), frame) for label in LABELS]

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from engine.contracts.conditioning import LABELS, TARGET_ITERS, TOL, Trajectory
 
-from ...charts.chart import decade_label
+from ...charts.chart import decade_label, dimmed
 from ...widgets.heatmap import Overlay
 
 EPS = 1e-16  # the course's log floor
@@ -22,6 +22,7 @@ CURVES = {  # (method, dimension) -> colour: one colour family per method
 PATH = {"GD": "rgb(235,235,235)", "Momentum": "rgb(255,80,80)"}
 OPTIMUM = "rgb(0,255,0)"
 GUIDE = (110, 110, 110)
+SAME = 1e-5  # a learner's path this close to the reference's, point for point, is the reference's
 MAP = "viridis"
 RESULT_WIDTH = len("Momentum: not within 1e-6 after 500 steps")  # the outcome column of the method lines
 # The player's keys, longest first: the line shows the longest that fits beside the iteration.
@@ -52,13 +53,18 @@ def y_range(curves: list[list[float]]) -> tuple[int, int, list[int]]:
     return lo, hi, [k for k in range(lo, hi + 1) if k % stride == 0]
 
 
-def distance_drawer(trajs: dict):
-    """Four curves (method x dimension) of the log10 distance to the optimum, and the target's guides."""
-    curves = {
-        (label, dim): ys for label, t in trajs.items() for dim, ys in enumerate(log_distances(t.points, t.optimum))
-    }
+def distance_drawer(trajs: dict, ref_trajs: dict | None = None):
+    """Four curves (method x dimension) of the log10 distance to the optimum, and the target's guides;
+    the reference's four first, dimmed, when a learner's functions ran beside them."""
+
+    def of(ts: dict) -> dict:
+        return {
+            (label, dim): ys for label, t in ts.items() for dim, ys in enumerate(log_distances(t.points, t.optimum))
+        }
+
+    curves, ref_curves = of(trajs), of(ref_trajs or {})
     steps = max((t.max_steps for t in trajs.values()), default=300)
-    lo, hi, ticks = y_range(list(curves.values()))
+    lo, hi, ticks = y_range(list(curves.values()) + list(ref_curves.values()))
 
     def draw(plt) -> None:
         plt.xlim(0, steps)
@@ -67,11 +73,26 @@ def distance_drawer(trajs: dict):
         plt.xlabel("iteration · y: distance to optimum")
         plt.horizontal_line(math.log10(TOL), color=GUIDE)
         plt.vertical_line(TARGET_ITERS, color=GUIDE)
+        for key, ys in ref_curves.items():
+            if ys:
+                plt.plot(list(range(len(ys))), ys, marker="braille", color=dimmed(CURVES[key]))
         for key, ys in curves.items():
             if ys:
                 plt.plot(list(range(len(ys))), ys, marker="braille", color=CURVES[key])
 
     return draw
+
+
+def against_reference(trajs: dict, ref_trajs: dict) -> bool | None:
+    """None without the reference beside; else whether the learner's paths are the reference's (1e-5)."""
+    if not ref_trajs:
+        return None
+    return all(
+        label in ref_trajs
+        and len(t.points) == len(ref_trajs[label].points)
+        and all(abs(a - b) <= SAME for p, q in zip(t.points, ref_trajs[label].points) for a, b in zip(p, q))
+        for label, t in trajs.items()
+    )
 
 
 def distance_legend() -> Text:
