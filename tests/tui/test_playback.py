@@ -1,14 +1,16 @@
-"""The playback controller: loading, playing at a speed, pausing, stepping, jumping, streaming, and its keys."""
+"""The playback controller (tui.playback) on a clock the tests move: loading, playing at a speed, pausing,
+stepping, jumping, streaming, and its keys driving it in an app, its timer advancing it."""
 
 from __future__ import annotations
 
 import math
-import time
 
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from tui.playback import DEFAULT_SPEED, PLAYER_BINDINGS, SPEEDS, Playback, PlayerKeys
+from tui.playback import DEFAULT_SPEED, FRAME_SECONDS, PLAYER_BINDINGS, SPEEDS, Playback, PlayerKeys
+
+from .snap import wait_for
 
 
 class Clock:
@@ -24,7 +26,15 @@ def playback(speed: float = DEFAULT_SPEED) -> tuple[Playback, Clock, list[int]]:
     return Playback(shown.append, speed=speed, clock=clock), clock, shown
 
 
+def run_for(p: Playback, clock: Clock, seconds: float) -> None:
+    """What the timer does for `seconds`: a tick every FRAME_SECONDS."""
+    for _ in range(round(seconds / FRAME_SECONDS)):
+        clock.now += FRAME_SECONDS
+        p.tick()
+
+
 def test_a_loaded_run_plays_from_zero_at_its_speed_and_stops_at_the_end():
+    assert DEFAULT_SPEED == 100
     p, clock, shown = playback()
     p.load(300)
     assert p.playing and p.frame == 0 and shown == [0]
@@ -37,6 +47,14 @@ def test_a_loaded_run_plays_from_zero_at_its_speed_and_stops_at_the_end():
     p.tick()
     assert p.frame == 299 and not p.playing and p.at_end  # 300 steps in about 3 s, then it stands still
     assert p.label() == "■ iteration 299 of 300 · 100 it/s"
+    # At the timer's rate it moves frame by frame, not in one jump.
+    p, clock, shown = playback()
+    p.load(300)
+    run_for(p, clock, 1.5)
+    assert 149 <= p.frame <= 151 and p.playing
+    run_for(p, clock, 1.5)
+    assert p.frame == 299 and not p.playing
+    assert shown == sorted(shown) and len(set(shown)) > 80
 
 
 def test_keys_pause_step_jump_and_restart():
@@ -82,6 +100,11 @@ def test_speed_moves_along_the_ladder_and_instant_shows_the_end():
     assert math.isinf(p.speed) and p.frame == 299 and not p.playing and "instant" in p.label()
     p.load(120)  # at instant speed a new run shows its final picture at once
     assert p.frame == 119 and not p.playing
+    p.load(0, total=500, complete=False)  # a streaming one its newest iteration, as each arrives
+    p.extend(120)
+    assert p.frame == 119 and p.playing
+    p.extend(130)
+    assert p.frame == 129
 
 
 def test_a_run_loaded_without_play_shows_its_end():
@@ -95,7 +118,7 @@ def test_a_streaming_run_waits_for_its_next_iterations():
     p.load(10, total=150, complete=False)
     clock.now = 1.0
     p.tick()
-    assert p.frame == 9 and p.playing  # it caught up with the data: it waits, still playing
+    assert p.frame == 9 and p.playing and not p.at_end  # it caught up with the data: it waits, still playing
     p.extend(60)
     clock.now = 1.2
     p.tick()
@@ -121,7 +144,8 @@ class PlayerApp(PlayerKeys, App):
 
     def __init__(self) -> None:
         super().__init__()
-        self.playback = Playback(lambda frame: None, speed=10)
+        self.clock = Clock()
+        self.playback = Playback(lambda frame: None, speed=10, clock=self.clock)
         self.active = True
 
     def player(self) -> Playback | None:
@@ -138,17 +162,17 @@ class PlayerApp(PlayerKeys, App):
 async def test_the_keys_drive_the_player_and_a_timer_advances_it():
     app = PlayerApp()
     async with app.run_test() as pilot:
-        p = app.playback
-        started = time.monotonic()  # ~ when it began playing (on mount)
-        await pilot.pause(0.35)
-        elapsed = time.monotonic() - started  # longer than asked on a loaded machine
-        assert p.playing and 1 <= p.frame <= 10 * elapsed + 2  # about 10 per second
+        p, clock = app.playback, app.clock
+        assert p.playing and p.frame == 0
+        clock.now += 0.35  # the timer's next tick reads it: 10 per second
+        assert await wait_for(pilot, lambda: p.frame == 3)
         await pilot.press("space")
-        frame = p.frame
-        await pilot.pause(0.2)
-        assert not p.playing and p.frame == frame
+        assert not p.playing and p.frame == 3
+        clock.now += 1.0
+        p.tick()  # as the timer would, were it not paused with the player
+        assert p.frame == 3
         await pilot.press("full_stop", "full_stop", "comma")
-        assert p.frame == frame + 1
+        assert p.frame == 4
         await pilot.press("plus")
         assert p.speed == 20
         await pilot.press("minus", "minus")
