@@ -72,3 +72,9 @@ def cuts(app, allowed: dict[str, str] | None = None) -> list[Cut]:
                 found.append(Cut(line, widget))
             x = line.find(MARK, x + 1)
     return found
+
+
+def showing_whole(screen, widget) -> bool:
+    """Whether every row of the widget is on screen, neither clipped by its container nor covered."""
+    r = widget.region
+    return r.height > 0 and all(screen.get_widget_at(r.x, y)[0] is widget for y in range(r.y, r.bottom))

@@ -20,7 +20,6 @@ from tui.widgets.stepper import Stepper
 
 from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
 from .test_adaptive import canned_run, freeze, open_compare, use_engine
-from .test_chart import pixels  # noqa: F401 (a fixture: fails a chart build that interpolates too much)
 
 
 @pytest.fixture
@@ -118,7 +117,7 @@ async def test_y_draws_the_loss_on_a_log_axis(runs):
         assert not curves.log_y
 
 
-async def test_the_highest_lr_streams_huge_losses_and_escape_and_q_still_answer(monkeypatch, pixels):  # noqa: F811
+async def test_the_highest_lr_streams_huge_losses_and_escape_and_q_still_answer(monkeypatch, pixels):
     """Issue 14: at lr 1 the losses reach 1e5 .. 1e30 and NaN; every chart stays cheap and the keys work."""
     release = threading.Event()
     huge = [2.3, 1e5, 3e9, 1e15, 1e30, math.nan, math.inf]

@@ -15,8 +15,8 @@ from tui.widgets.pixel_grid import PixelGrid
 from tui.widgets.stepper import Stepper
 
 from .fakes import IdleExecutor, text_of
+from .screen_text import showing_whole
 from .snap import SIZE_IDS, SIZES, make_app, settle
-from .test_search import showing_whole
 
 
 async def open_tab(pilot, pane: str) -> None:

@@ -11,8 +11,8 @@ from tui.widgets.stepper import Stepper
 from tui.widgets.text_field import TextField
 
 from .fakes import IdleExecutor
+from .screen_text import showing_whole
 from .snap import make_app
-from .test_search import showing_whole
 
 REFUSED = "-99999999"  # below every stepper's range (and not a list of sizes, nor a number of steps)
 WITH_VALUES = ["casestudy", "search", "conditioning", "nonconvex", "minibatch", "adaptive", "bonus"]

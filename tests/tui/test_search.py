@@ -8,6 +8,7 @@ from textual.widgets import Static
 from tui.widgets.stepper import Stepper
 
 from .fakes import IdleExecutor
+from .screen_text import showing_whole
 from .snap import SIZE_IDS, SIZES, make_app, settle
 
 
@@ -15,12 +16,6 @@ async def open_compare(pilot) -> None:
     await pilot.app.screen.show_pane("compare")
     await pilot.pause()
     await settle(pilot)
-
-
-def showing_whole(screen, widget) -> bool:
-    """Whether every row of the widget is on screen, neither clipped by its container nor covered."""
-    r = widget.region
-    return r.height > 0 and all(screen.get_widget_at(r.x, y)[0] is widget for y in range(r.y, r.bottom))
 
 
 def summary(screen, i: int) -> str:
