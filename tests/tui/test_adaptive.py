@@ -18,7 +18,7 @@ from tui.playback import DEFAULT_SPEED
 from tui.widgets.optimizer_curves import OptimizerCurves
 from tui.widgets.stepper import Stepper
 
-from .snap import SIZE_IDS, SIZES, make_app, settle
+from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
 
 NAMES = ("SGD", "Momentum", "RMSprop")
 RATES = {"SGD": 400.0, "Momentum": 60.0, "RMSprop": 15.0}  # canned curves: loss ~ 0.15 + 2.15 exp(-i / rate)
@@ -207,9 +207,8 @@ async def test_escape_stops_a_run_and_the_screen_stays(monkeypatch):
     app = make_app(section="adaptive")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket")
-        await pilot.pause(0.3)
         screen = app.screen
-        assert screen.running
+        assert await wait_for(pilot, lambda: screen.running and screen.query_one(OptimizerCurves).losses["SGD"])
         await pilot.press("escape")
         await pilot.pause()
         release.set()
@@ -328,8 +327,10 @@ async def test_yours_runs_beside_the_reference_of_the_same_seed_and_says_so(monk
         torch.set_num_threads(before)
 
 
-async def test_lesson_and_questions_carry_the_course_text():
-    from tui.lessons import lesson_text
+def test_lesson_and_questions_carry_the_course_text():
+    """The texts themselves; that the Questions tab shows a section's questions as cards is
+    tests/tui/test_navigation.py's (test_questions_tab_snapshot, test_questions_reveal_explanation_once_answered)."""
+    from tui.lessons import lesson_text, questions
 
     lesson = lesson_text("adaptive")
     for needle in (
@@ -339,16 +340,9 @@ async def test_lesson_and_questions_carry_the_course_text():
         "## Exercise 7: RMSprop",
     ):
         assert needle in lesson
-    app = make_app(section="adaptive")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await app.screen.show_pane("questions")
-        await pilot.pause()
-        cards = list(app.screen.query("QuestionCard"))
-        assert [c.question.title for c in cards] == [
-            "Think 7.1: Compare optimizers",
-            "Think! 7.2: Loss function and optimization",
-        ]
-        assert "RMSprop" in cards[0].question.explanation and "Hessian" in cards[1].question.explanation
+    asked = questions("adaptive")
+    assert [q.title for q in asked] == ["Think 7.1: Compare optimizers", "Think! 7.2: Loss function and optimization"]
+    assert "RMSprop" in asked[0].explanation and "Hessian" in asked[1].explanation
 
 
 # -- snapshots ------------------------------------------------------------------------------------
