@@ -9,7 +9,7 @@ from tui.playback import DEFAULT_SPEED
 from tui.screens.conditioning.screen import ConditioningScreen
 
 from .fakes import slowed
-from .snap import SIZE_IDS, SIZES, make_app, settle
+from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
 from .test_learner_in_demos import LEARNER_FILE
 
 
@@ -85,9 +85,8 @@ async def test_escape_cancels_a_run(monkeypatch):
     app = make_app(section="conditioning")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket")
-        await pilot.pause(0.3)
         screen = app.screen
-        assert screen.running
+        assert await wait_for(pilot, lambda: screen.running)
         await pilot.press("escape")
         await settle(pilot)
         assert not screen.running and screen.shown is None
@@ -100,9 +99,9 @@ async def test_resizing_during_a_run_keeps_the_screen_working(monkeypatch):
     app = make_app(section="conditioning")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket")
-        await pilot.pause(0.1)
+        assert await wait_for(pilot, lambda: app.screen.running)  # during the run
         await pilot.resize_terminal(80, 24)
-        await pilot.pause(0.1)
+        await pilot.pause()
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         screen = app.screen

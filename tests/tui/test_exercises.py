@@ -20,7 +20,7 @@ from tui.widgets.exercise_pane import ExercisePane
 from tui.widgets.impl_toggle import ImplementationToggle
 
 from .exercise_app import make_app, open_exercise, status
-from .snap import SIZE_IDS, SIZES, settle
+from .snap import SIZE_IDS, SIZES, settle, wait_for
 
 SOLUTION = catalog()["gradient_update"]["solution"]
 WRONG_SIGN = SOLUTION.replace("par.data -= lr", "par.data += lr")
@@ -117,7 +117,7 @@ async def test_escape_stops_a_check_and_the_screen_stays_usable():
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_exercise(app, pilot)
         await pilot.press("c")
-        await pilot.pause(0.3)
+        assert await wait_for(pilot, lambda: pane.checking)
         await pilot.press("escape")
         await settle(pilot)
         assert not pane.checking and status(pane) == "Check stopped."
