@@ -165,6 +165,7 @@ def test_help_snapshot(snap_compare, size):
 
 async def test_help_lists_only_the_apps_own_keys_each_once():
     app = make_app(section="search")
+    app.runner.executor = IdleExecutor()  # the help's keys need no run (the demo's would train a model first)
     async with app.run_test(size=(100, 30)) as pilot:
         await app.screen.show_pane("compare")
         await settle(pilot)
