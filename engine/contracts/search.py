@@ -53,6 +53,7 @@ class Comparison(Event):
     counts: tuple[int, ...]
     noise: float
     lr: float
+    reference_gd_delta: float | None = None  # the reference's step beside a learner's gradient_update
 
     @property
     def improved(self) -> int:

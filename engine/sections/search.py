@@ -151,7 +151,8 @@ def compare_events(
     """Both panels: §2.2's model at initialization and the partially trained model of §2.4.
 
     The random trials draw from a generator seeded with `draw_seed` (the course leaves them unseeded),
-    the same draws for both panels.
+    the same draws for both panels. With a learner's gradient_update each panel also carries the
+    reference's step (Comparison.reference_gd_delta).
     """
     start = time.perf_counter()
     initial, _ = course_models(seed, device=X.device)
@@ -168,7 +169,9 @@ def compare_events(
             base = float(loss_fn(model(X), y))
         edges, counts = histogram(deltas)
         step = gd_delta(model, X, y, lr, gradient_update)
-        yield Comparison(panel, base, tuple(deltas), step, edges, counts, noise, lr)
+        # Beside a learner's rule, the reference's step from the same model: a correct rule gives the same change.
+        ref = None if gradient_update is reference_gradient_update else gd_delta(model, X, y, lr)
+        yield Comparison(panel, base, tuple(deltas), step, edges, counts, noise, lr, ref)
     yield Done("completed", time.perf_counter() - start)
 
 

@@ -140,7 +140,9 @@ def gradient_steps(subset, fn=None) -> np.ndarray:
     """Each panel's loss change after one gradient step (the course's draws, a few random moves)."""
     x, y = subset
     fns = {"gradient_update": fn} if fn else {}
-    events = search.compare_events(x, y, n=5, draw_seed=3, train_steps=5, **fns)  # a briefly trained model: quick
+    events = list(search.compare_events(x, y, n=5, draw_seed=3, train_steps=5, **fns))  # briefly trained: quick
+    beside = [e.reference_gd_delta for e in events if isinstance(e, Comparison)]
+    assert beside == [None, None] if fn is None else None not in beside  # the reference's step beside a learner's
     return np.array([e.gd_delta for e in events if isinstance(e, Comparison)])
 
 

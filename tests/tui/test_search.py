@@ -136,3 +136,18 @@ async def test_no_bar_stands_beside_a_zero_tick():
         assert "0" not in labelled, labelled.get("0")
         bottom = rows[-1]  # the count-1 bars still show, on the bottom row, beside no label
         assert "█" in bottom and "┤" not in bottom, bottom
+
+
+def test_the_reference_step_is_said_beside_a_learners():
+    """Issue 20: with the learner's gradient_update each panel says the reference's step and whether theirs is it."""
+    from engine.contracts.search import Comparison
+    from tui.screens.search import summary_text
+
+    def panel(step: float, reference: float | None) -> str:
+        return summary_text(
+            Comparison("Initialization", 2.47, (0.1, -0.2), step, (-0.2, 0.1), (1,), 0.01, 0.01, reference)
+        ).plain
+
+    assert "reference" not in panel(-0.15, None)
+    assert panel(-0.15, -0.15 + 1e-7).endswith("reference step: -0.1500: yours is the same")
+    assert panel(0.17, -0.15).endswith("reference step: -0.1500: yours differs")

@@ -38,6 +38,10 @@ def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     return [round(first + k * step, 12) for k in range(int((hi - first) / step) + 1)]
 
 
+SAME = 1e-5  # a learner's step this close to the reference's is the reference's
+REFERENCE_RED = (120, 40, 50)  # the reference's step, dimmed, beside a learner's
+
+
 def histogram_drawer(c: Comparison | None, panel: str = ""):
     """Bars of the random moves' changes in loss, a green line at zero and a red one at the gradient step.
 
@@ -56,12 +60,15 @@ def histogram_drawer(c: Comparison | None, panel: str = ""):
             return
         edges, counts = c.edges, c.counts
         centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
-        lo, hi = min(edges[0], 0.0, c.gd_delta), max(edges[-1], 0.0, c.gd_delta)
+        ref = [] if c.reference_gd_delta is None else [c.reference_gd_delta]  # beside a learner's step
+        lo, hi = min(edges[0], 0.0, c.gd_delta, *ref), max(edges[-1], 0.0, c.gd_delta, *ref)
         pad = 0.05 * (hi - lo or 1e-3)
         top = max(counts)
         ceiling = top * 1.1 + 0.5
         plt.bar(centres, counts, width=0.8, color="blue")
         plt.plot([0.0, 0.0], [0.0, ceiling], color="green", marker="│")
+        for x in ref:  # dimmed, under the learner's red line where they agree
+            plt.plot([x, x], [0.0, ceiling], color=REFERENCE_RED, marker="│")
         plt.plot([c.gd_delta, c.gd_delta], [0.0, ceiling], color="red", marker="│")
         plt.xlim(lo - pad, hi + pad)
         ticks = nice_ticks(lo - pad, hi + pad)
@@ -87,7 +94,17 @@ def summary_text(c: Comparison) -> Text:
         ": ",
         (f"{c.gd_delta:+.4f}", "bold"),
         f", beats {n - beaten} of {n}" if beaten else ", beats them all",
+        *reference_line(c),
     )
+
+
+def reference_line(c: Comparison) -> tuple:
+    """Beside a learner's gradient_update: the reference's step from the same model, and whether theirs is it."""
+    if c.reference_gd_delta is None:
+        return ()
+    same = abs(c.gd_delta - c.reference_gd_delta) <= SAME
+    verdict = ": yours is the same" if same else ": yours differs"
+    return ("\n", ("reference step", "dim"), f": {c.reference_gd_delta:+.4f}", (verdict, "dim" if same else "bold"))
 
 
 class SearchScreen(SectionScreen):
