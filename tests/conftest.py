@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -25,10 +26,14 @@ os.environ.setdefault("OPTCOURSE_TEMPLATE_LINGER", "60")
 
 def pytest_sessionfinish(session, exitstatus):
     if hasattr(session.config, "workerinput"):
+        if os.environ.get("OPTCOURSE_CACHE") != str(_TMP / "cache"):
+            shutil.rmtree(_TMP, ignore_errors=True)  # a worker's own folder, unused: it took the controller's
         return  # an xdist worker: the others may still use the template
     from engine.template_client import stop_template
 
     stop_template()
+    if os.environ.get("OPTCOURSE_CACHE") == str(_TMP / "cache"):  # ours, not one given from outside
+        shutil.rmtree(_TMP, ignore_errors=True)  # each run left 263 MB behind (the decoded MNIST) and filled /tmp
 
 
 # The app's collection thresholds (tui.app.tune_gc, without its freeze: ~250 apps start in one test
