@@ -47,13 +47,18 @@ def expand(text: str | os.PathLike) -> Path:
         if user:
             raise PathError(f"there is no user {shown(user, 30)!r} here, so ~{shown(user, 30)} is no folder") from None
         raise PathError("your home folder is not known here (HOME is not set): type the whole path") from None
+    check_lengths(path)
+    return path
+
+
+def check_lengths(path: Path) -> None:
+    """PathError when a name in `path`, or the whole, is longer than the system takes (every look at it raises)."""
     for part in path.parts:
         size = len(os.fsencode(part))
         if size > NAME_MAX:
             raise PathError(f"the name {shown(part, 40)} is {size} characters long; at most {NAME_MAX} are allowed")
     if len(os.fsencode(str(path))) > PATH_MAX:
         raise PathError(f"the path is {len(str(path))} characters long; at most {PATH_MAX} are allowed")
-    return path
 
 
 def _stat(path: Path) -> os.stat_result | None:

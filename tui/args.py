@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from . import sections
@@ -45,7 +46,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             choices = ", ".join(s.number for s in sections.SECTIONS)
             parser.error(f"unknown section {args.section!r}; choose one of {choices} or a section name")
     from engine.mnist_files import DataError, resolve_source  # torch-free: only looks for the files
-    from engine.typed_paths import PathError, folder_to_use, shown
+    from engine.typed_paths import PathError, check_lengths, folder_to_use, shown
+
+    for name in ("OPTCOURSE_HOME", "OPTCOURSE_CACHE"):  # the data and cache folders (engine.paths)
+        value = os.environ.get(name)
+        try:
+            if value:
+                check_lengths(Path(value))
+        except PathError as exc:  # raised at the first look at a file in it (OSError: File name too long)
+            parser.error(f"{name}={shown(value or '')}: {exc}")
 
     try:
         resolve_source(args.data_dir)  # a folder without MNIST is refused here, not after the UI starts

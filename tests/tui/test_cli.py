@@ -61,3 +61,15 @@ def test_a_folder_flag_that_cannot_be_used_is_refused_with_the_reason(flag, type
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["OPTCOURSE_HOME", "OPTCOURSE_CACHE"])
+def test_a_data_or_cache_folder_whose_name_is_too_long_is_refused_at_start(name, capsys, monkeypatch):
+    """OPTCOURSE_HOME with a 300-character name ended the app in a traceback (OSError Errno 36 at the first
+    look at progress.sqlite3)."""
+    monkeypatch.setenv(name, "/tmp/" + "h" * 300)
+    with pytest.raises(SystemExit) as exit_:
+        parse_args([])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{name}=/tmp/hhh" in err and "at most 255" in err and "Traceback" not in err
