@@ -6,6 +6,8 @@ are forked by engine.template (tui.engines asks it), so a fresh one is ready in 
   ones (the Bonus's model). A run that does not stop within CANCEL_GRACE seconds of a cancel gets
   it killed and replaced; so does one that died, was silent for SILENT_LIMIT seconds, or reported a
   device fault. Runs caught in a restart are told why; runs that had not yet sent anything are resubmitted.
+  A run started while a cancelled one still computes is held until that one lets go, or goes to the fresh
+  engine: it never shares (nor fails with) an engine busy with a stopped run (a torch pass cannot be interrupted).
 - every run that uses the learner's code gets a fresh engine of its own ("learner", under limits),
   discarded with everything it started when the run ends or is cancelled: nothing its code
   patches, prints, starts or allocates reaches another run. One stands ready (the spare).
@@ -123,6 +125,10 @@ class ProcessExecutor:
     def _run_ended(self, engine: Engine, run_id: int) -> None:
         with self._lock:
             run = engine.runs.pop(run_id, None)
+            if engine.held and not engine.lost and not _cancelled(engine):  # the runs held for it go now
+                held, engine.held = sorted(engine.held), set()
+                for waiting in held:
+                    self._submit(engine.runs[waiting], engine)
         if run is not None and run.cancelled_at is not None:
             self.last_release = time.monotonic() - run.cancelled_at
         if engine.role == "learner":
@@ -136,7 +142,7 @@ class ProcessExecutor:
 
     def _fail_all(self, engine: Engine, message: str) -> None:
         with self._lock:
-            runs, engine.runs = dict(engine.runs), {}
+            runs, engine.runs, engine.held = dict(engine.runs), {}, set()
         for run in runs.values():
             run.deliver([Failed(message)], True)
 
@@ -168,6 +174,7 @@ class ProcessExecutor:
                 return
             engine.lost = True
             runs, engine.runs = dict(engine.runs), {}
+            held, engine.held = engine.held, set()
             quiet = engine is self._candidate  # no run and nothing of the learner's was on it
             self._reference, self._spare, self._candidate = (
                 None if e is engine else e for e in (self._reference, self._spare, self._candidate)
@@ -182,17 +189,20 @@ class ProcessExecutor:
                 message = f"the run of your {learner_names(run.job)} was stopped: its process {reason}"
                 run.deliver([Failed(message)], True)
             return
-        self._restart(engine, reason, runs, died, memory)
+        self._restart(engine, reason, runs, held, died, memory)
 
-    def _restart(self, engine: Engine, reason: str, runs: dict, died: bool, memory: bool) -> None:
-        """The reference engine is lost: say so, fail the runs that had shown something, resubmit the others."""
+    def _restart(self, engine: Engine, reason: str, runs: dict, held: set, died: bool, memory: bool) -> None:
+        """The reference engine is lost: say so, fail the runs that had shown something, resubmit the others
+        (those `held`, never sent to it, go to the fresh engine as if first started)."""
         self.restarts += 1
         self.on_restart(f"the engine {reason}; a fresh one has started")
         details = f"; details in {engine.log}" if died else ""
         for run in runs.values():
             if run.cancelled_at is not None:
                 continue
-            if memory:  # not resubmitted even if it had shown nothing: it would only run out again
+            if run.id in held:
+                self._place(run)
+            elif memory:  # not resubmitted even if it had shown nothing: it would only run out again
                 run.deliver([Failed(_memory_message(run))], True)
             elif run.delivered:
                 run.deliver([Failed(f"stopped: the engine {reason}{details}; run it again")], True)
@@ -200,8 +210,7 @@ class ProcessExecutor:
                 run.deliver([Failed(f"stopped: the engine {reason} twice on this run{details}")], True)
             else:
                 run.resubmitted = True
-                with self._lock:  # no swap (_renew) between the choice and the submission
-                    self._submit(run, self.engine())
+                self._place(run)
         self.engine()  # the next run should not wait
 
     # -- liveness -------------------------------------------------------------------------------
@@ -269,8 +278,19 @@ class ProcessExecutor:
         engine = self.engine()
         if engine.stopped():  # a suspended engine would sit on the run: the learner would see the old result
             self._lost(engine, "was suspended (SIGSTOP?)")
+        self._place(run)
+
+    def _place(self, run: Run) -> None:
+        """Send `run` to the reference engine, or hold it there while a cancelled run has not let go: it is sent
+        when that one ends (_run_ended), or to the fresh engine if the watch replaces this one (_restart)."""
         with self._lock:  # no swap (_renew) between the choice and the submission
-            self._submit(run, self.engine())
+            engine = self.engine()
+            if not _cancelled(engine):
+                self._submit(run, engine)
+                return
+            engine.runs[run.id] = run
+            engine.held.add(run.id)
+            run.engine = engine
 
     def _send(self, run: Run, message) -> None:
         engine = run.engine
@@ -296,6 +316,11 @@ class ProcessExecutor:
         engine = run.engine
         if not isinstance(engine, Engine) or engine.dead:
             return
+        with self._lock:
+            if run.id in engine.held:  # never sent: nothing to stop
+                engine.held.discard(run.id)
+                engine.runs.pop(run.id, None)
+                return
         if engine.role == "learner":
             with self._lock:
                 engine.runs.pop(run.id, None)
@@ -342,6 +367,11 @@ class ProcessExecutor:
         with self._lock:
             self._reference = self._spare = self._candidate = None
         self.host.close()
+
+
+def _cancelled(engine: Engine) -> bool:
+    """Does the engine still compute a cancelled run?"""
+    return any(r.cancelled_at is not None for r in engine.runs.values())
 
 
 def _memory_message(run: Run) -> str:

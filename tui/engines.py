@@ -63,6 +63,7 @@ class Engine:
     kept: bool = False  # has run a job that leaves something in it for later runs (Job.keeps)
     oom_kills: int | None = None  # the system's count of out-of-memory kills as its latest run started
     runs: dict = field(default_factory=dict)  # run id -> tui.runner.Run, until the engine says it has ended
+    held: set = field(default_factory=set)  # ids of its runs not yet sent: a cancelled run still computes
     last_heard: float = field(default_factory=time.monotonic)
     dead: bool = False  # discarded, or its socket closed
     lost: bool = False  # its loss has been dealt with (runs told, replaced)

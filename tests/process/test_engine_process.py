@@ -142,6 +142,23 @@ def test_a_run_stuck_in_computation_gets_its_engine_replaced_fast(executor):
     assert time.monotonic() - t0 < 5  # a fork of the warm template (benchmarks/bench_restart.py: ~0.1 s)
 
 
+def test_a_run_started_while_a_cancelled_one_computes_on_waits_for_it_and_never_fails(executor):
+    """Section 6: leaving the Cost tab mid-measurement (a torch pass of N=10000 cannot be interrupted: seconds
+    under load), then the next run: it was sent to the engine still computing, and failed with "did not let go
+    of a stopped run in time" when that engine was replaced. It waits, and goes to the fresh engine."""
+    pid, restarts = engine_pid(executor), executor.restarts
+    stuck, got = start(executor, StuckJob())
+    got.first()
+    executor.cancel(stuck)
+    waiting, _ = start(executor, TickJob(n=1))  # Escape while it waits: dropped, never sent
+    executor.cancel(waiting)
+    events = start(executor, TickJob(n=40, every=0.02))[1].until_final(10)  # outlives the grace time
+    assert [getattr(e, "text", e) for e in events[:-1]] == [f"tick {i}" for i in range(40)]
+    assert isinstance(events[-1], Done), events[-1]
+    assert executor.restarts == restarts + 1 and not alive(pid)
+    wait_until(lambda: not executor.busy(), 2)
+
+
 def test_the_forced_stop_is_timed_to_the_kill_not_to_a_slow_interface(tmp_path):
     """CI: a busy UI took 1 s to take the restart notice, and the kill was reported as 1.5 s late."""
     slow_ui = ProcessExecutor(
