@@ -38,6 +38,11 @@ def key_name(character: str) -> str:
     return character if character.isalnum() else _character_to_key(character)
 
 
+def key_event(ch: str) -> events.Key:
+    """The Key event the terminal driver makes of one typed character."""
+    return events.Key({"\t": "tab", "\r": "enter"}.get(ch) or key_name(ch), ch)
+
+
 def random_burst(rng: random.Random, bound: list[str]) -> list[str]:
     """Keys of one burst: navigation keys, the keys bound on the screen now, and any printable or odd key."""
     keys = []

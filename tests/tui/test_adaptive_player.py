@@ -18,8 +18,8 @@ from tui.widgets.optimizer_curves import SMOOTHING, OptimizerCurves
 from tui.widgets.section_tabs import SectionTabs
 from tui.widgets.stepper import Stepper
 
+from .adaptive_fakes import canned_run, freeze, open_compare, use_engine
 from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
-from .test_adaptive import canned_run, freeze, open_compare, use_engine
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from tui.typed_text import LIST_CHARS, NUMBER_CHARS
 from tui.widgets.stepper import Stepper
 from tui.widgets.text_field import TextField
 
-from .test_typed_bursts import key_event
+from .storm import key_event
 
 MEGABYTE = "9" * 1_000_000
 

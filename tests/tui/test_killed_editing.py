@@ -16,7 +16,7 @@ import pytest
 
 from engine.exercises import recovery, workspace
 
-from .test_ending import Terminal
+from .terminal import Terminal
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and pseudo-terminals")
 

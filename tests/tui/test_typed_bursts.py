@@ -17,8 +17,6 @@ import subprocess
 import sys
 
 import pytest
-from textual import events
-from textual.keys import _character_to_key
 from textual.widgets import Input, TextArea
 
 from tui.widgets.code_editor import CodeArea
@@ -27,6 +25,7 @@ from tui.widgets.stepper import Stepper
 from .fakes import IdleExecutor
 from .screen_text import screen_lines
 from .snap import make_app, wait_for
+from .storm import key_event
 
 # 200 characters: the app's binding letters (n p h q s c e i r v y m a l w o u), digits, signs and
 # separators; no `[`, `]` or `?`, which navigate from a one-line box.
@@ -48,13 +47,6 @@ def cores_busy():
             burner.kill()
         for burner in burners:
             burner.wait()
-
-
-def key_event(ch: str) -> events.Key:
-    """The Key event the terminal driver makes of one typed character."""
-    names = {"\t": "tab", "\r": "enter"}
-    key = names.get(ch) or (ch if ch.isalnum() else _character_to_key(ch))
-    return events.Key(key, ch)
 
 
 def type_burst(app, keys: str) -> None:
