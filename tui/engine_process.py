@@ -189,13 +189,20 @@ class ProcessExecutor:
                 message = f"the run of your {learner_names(run.job)} was stopped: its process {reason}"
                 run.deliver([Failed(message)], True)
             return
-        self._restart(engine, reason, runs, held, died, memory)
+        # Killed for a stopped run alone, it held nothing for later runs: the learner, who only switched tabs or
+        # changed a value, loses nothing, and is not told of it.
+        unseen = cancelled_at is not None and not engine.kept
+        unseen = unseen and all(r.cancelled_at is not None or r.id in held for r in runs.values())
+        self._restart(engine, reason, runs, held, died, memory, unseen)
 
-    def _restart(self, engine: Engine, reason: str, runs: dict, held: set, died: bool, memory: bool) -> None:
-        """The reference engine is lost: say so, fail the runs that had shown something, resubmit the others
-        (those `held`, never sent to it, go to the fresh engine as if first started)."""
+    def _restart(
+        self, engine: Engine, reason: str, runs: dict, held: set, died: bool, memory: bool, unseen: bool = False
+    ) -> None:
+        """The reference engine is lost: say so (unless `unseen`), fail the runs that had shown something, resubmit
+        the others (those `held`, never sent to it, go to the fresh engine as if first started)."""
         self.restarts += 1
-        self.on_restart(f"the engine {reason}; a fresh one has started")
+        if not unseen:
+            self.on_restart(f"the engine {reason}; a fresh one has started")
         details = f"; details in {engine.log}" if died else ""
         for run in runs.values():
             if run.cancelled_at is not None:
