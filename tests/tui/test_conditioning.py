@@ -8,9 +8,9 @@ from engine.sections import conditioning as C
 from tui.playback import DEFAULT_SPEED
 from tui.screens.conditioning.screen import ConditioningScreen
 
+from .conditioning_app import LEARNER_FILE, open_demo, status
 from .fakes import slowed
 from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
-from .test_learner_in_demos import LEARNER_FILE
 
 
 def use_sign_slip(app, tmp_path) -> None:
@@ -18,18 +18,6 @@ def use_sign_slip(app, tmp_path) -> None:
     learner = tmp_path / "exercises.py"
     learner.write_text(LEARNER_FILE)
     app.course.learner_functions = lambda section, ids: {"momentum_update": str(learner)}
-
-
-async def open_demo(pilot) -> ConditioningScreen:
-    await pilot.press("right_square_bracket")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ConditioningScreen)
-    return screen
-
-
-def status(screen) -> str:
-    return str(screen.query_one("#status").render())
 
 
 async def test_every_control_reruns_at_once_with_its_new_value(tmp_path):

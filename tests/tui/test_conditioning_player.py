@@ -9,8 +9,8 @@ from tui.playback import DEFAULT_SPEED
 from tui.screens.conditioning.screen import ConditioningScreen
 from tui.widgets.heatmap import HeatMap
 
+from .conditioning_app import open_demo, status
 from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
-from .test_conditioning import open_demo, status
 
 
 def marker(screen: ConditioningScreen, colour: str) -> tuple[float, float] | None:

@@ -6,8 +6,8 @@ import pytest
 
 from tui.widgets.stepper import Stepper
 
+from .conditioning_app import open_demo, status
 from .snap import SIZE_IDS, SIZES, make_app, settle
-from .test_conditioning import open_demo, status
 
 
 def theory_text(screen) -> str:

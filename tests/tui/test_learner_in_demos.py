@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from textual.widgets import Static
 
 from tui.screens.conditioning.screen import ConditioningScreen
 
+from .conditioning_app import LEARNER_FILE
 from .snap import make_app, settle
-
-LEARNER_FILE = textwrap.dedent("""
-    import torch
-
-    def gradient_update(loss, params, lr=1e-3):
-        for par in params:
-            if par.grad is not None:
-                par.grad.zero_()
-        loss.backward()
-        with torch.no_grad():
-            for par in params:
-                par -= lr * par.grad
-
-    def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
-        for par in params:
-            if par.grad is not None:
-                par.grad.zero_()
-        loss.backward()
-        with torch.no_grad():
-            for par, vel in zip(params, grad_vel):
-                vel.data = -lr * par.grad + beta * vel
-                par -= vel  # the sign slip: moves uphill with accumulated velocity
-""")
 
 
 async def test_conditioning_demo_runs_the_learners_functions_when_chosen(tmp_path, monkeypatch):
