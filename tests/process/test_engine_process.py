@@ -4,7 +4,6 @@ run, crashes, and the reference engine kept apart from learner code (fresh proce
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -19,54 +18,9 @@ from engine.events import Done, Failed, Status
 from engine.proctree import alive, parent_of, state_of
 from tui import engine_process
 from tui.engine_process import CANCEL_GRACE, SILENT_LIMIT, ProcessExecutor
-from tui.runner import Run
 
-from .jobs import SEGV, CrashJob, PidJob, StuckJob, ThreadsJob, TickJob
-
-
-class Collector:
-    """What a screen would receive: batches in order, the final flag on the last."""
-
-    def __init__(self) -> None:
-        self.batches: queue.Queue = queue.Queue()
-        self.events: list = []
-
-    def post_message(self, message) -> None:  # as the screen (node) a Run delivers to
-        self.batches.put((message.events, message.final))
-
-    def until_final(self, timeout: float = 60.0) -> list:
-        deadline = time.monotonic() + timeout
-        while True:
-            events, final = self.batches.get(timeout=max(0.01, deadline - time.monotonic()))
-            self.events += events
-            if final:
-                return self.events
-
-    def first(self, timeout: float = 60.0) -> list:
-        events, _ = self.batches.get(timeout=timeout)
-        self.events += events
-        return events
-
-
-_ids = iter(range(1, 1_000_000))
-
-
-def start(executor, job) -> tuple[Run, Collector]:
-    got = Collector()
-    run = Run(next(_ids), job, got, "demo")  # type: ignore[arg-type]
-    executor.start(run)
-    return run, got
-
-
-def make_executor(tmp_path, renew_cold: bool = False, **settings) -> ProcessExecutor:
-    """The app's executor; by default its reference engine is never swapped unseen (the tests compare its pid)."""
-    restarts: list[str] = []
-    settings = {"device": "cpu", "threads": 1, **settings}
-    ex = ProcessExecutor(
-        EngineSettings(**settings), on_restart=restarts.append, log_dir=tmp_path, renew_cold=renew_cold
-    )
-    ex.restart_reasons = restarts  # type: ignore[attr-defined]
-    return ex
+from .executors import engine_pid, make_executor, start, wait_until
+from .jobs import SEGV, CrashJob, StuckJob, ThreadsJob, TickJob
 
 
 @pytest.fixture(scope="module")
@@ -75,17 +29,6 @@ def executor(tmp_path_factory):
     ex = make_executor(tmp_path_factory.mktemp("engine"))
     yield ex
     ex.shutdown()
-
-
-def wait_until(condition, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
-def engine_pid(executor) -> int:
-    return int(start(executor, PidJob())[1].until_final()[0].text)
 
 
 def test_a_job_streams_its_events_from_a_forked_engine_with_its_own_threads(executor, tmp_path):

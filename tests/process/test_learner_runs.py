@@ -20,7 +20,7 @@ from engine.proctree import alive, state_of
 from tui import engine_process
 from tui.engine_process import SILENT_LIMIT, exit_description
 
-from .test_engine_process import engine_pid, make_executor, start, wait_until
+from .executors import engine_pid, make_executor, start, wait_until
 
 MOMENTUM = catalog()["momentum_update"]["solution"]
 QUICK = TrainConfig(lr=1e-3, train_limit=500, batch_size=50, epochs=1, val_every=5, hidden=(20,))
