@@ -11,7 +11,7 @@ from engine.exercises import EXERCISE_IDS, catalog, workspace
 from engine.exercises.cases import check_function
 from engine.exercises.learner import LearnerCodeError, load_learner_function
 
-from .test_fidelity import BEFORE_B, BEFORE_W, GD_B, GD_W, MOM_B, MOM_W, RMS_B, RMS_W
+from .course_printed import BEFORE_B, BEFORE_W, GD_B, GD_W, MOM_B, MOM_W, RMS_B, RMS_W
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/engine/conftest.py
 
