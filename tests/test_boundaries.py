@@ -61,3 +61,18 @@ def test_the_ui_process_never_imports_torch_from_first_screen_to_a_finished_demo
     assert lines["device"].strip().startswith("cpu")
     assert lines["engine pid differs"].strip() == "True"
     assert lines["torch in UI"].strip() == "False"
+
+
+def test_test_modules_share_helpers_through_helper_modules_not_each_other():
+    """A helper two test modules need lives in a helper module (tests/tui/fakes.py, tests/engine/helpers.py...):
+    importing a test module from another runs its module-level setup twice and hides where the helper lives."""
+    import ast
+    from pathlib import Path
+
+    tests = Path(__file__).parent
+    found = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").rpartition(".")[2].startswith("test_"):
+                found.append(f"{path.relative_to(tests)}:{node.lineno} imports {node.module}")
+    assert not found, "\n".join(found)

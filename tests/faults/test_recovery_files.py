@@ -8,9 +8,8 @@ import json
 import pytest
 
 from engine.exercises import recovery, workspace
+from tests.tui.exercise_app import edit_here, make_app
 from tests.tui.snap import wait_for
-from tests.tui.test_code_editor import edit_here
-from tests.tui.test_exercises import make_app
 
 from .damage import KINDS, damage
 
