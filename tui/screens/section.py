@@ -336,7 +336,12 @@ class SectionScreen(Screen):
             toggle.toggle()
 
     def _checking_exercise(self) -> ExercisePane | None:
-        panes = self.query(ExercisePane)
+        """The Exercise tab's pane while its check runs (a child of its tab: no search of the whole screen,
+        which the key bar's every redraw would pay for)."""
+        try:
+            panes = self.query_one("#tabs", SectionTabs).get_pane("exercise").query_children(ExercisePane)
+        except NoMatches:  # not composed yet, or a section without an exercise
+            return None
         return panes.first() if panes and panes.first().checking else None
 
     def action_escape(self) -> None:
