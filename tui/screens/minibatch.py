@@ -59,6 +59,10 @@ class SeedField(TextField):
         super().__init__(*args, **kwargs)
         self.line = line
 
+    @property
+    def message_view(self) -> Static:
+        return self.line
+
     def show(self, message: str, error: bool = False) -> None:
         super().show("", error)
         self.line.update(f"seed: {message}" if message else "")

@@ -82,6 +82,11 @@ class TextField(Vertical):
         except ValueError as exc:
             return None, str(exc)
 
+    @property
+    def message_view(self) -> Static:
+        """Where what is wrong with the text is said (a subclass may say it elsewhere)."""
+        return self._message
+
     def show(self, message: str, error: bool = False) -> None:
         self._message.update(message)
         self._message.set_class(error, "-error")
