@@ -17,19 +17,22 @@ class PixelBudgetExceeded(AssertionError):
 
 
 def count_pixels(monkeypatch) -> list[int]:
-    """Count the pixels plotext interpolates between points ([count]); fail fast past PIXEL_LIMIT."""
+    """Count the pixels plotext interpolates between points ([count]); fail fast past PIXEL_LIMIT.
+
+    plotext's get_lines is where (tui.charts.plotext_lines installs the app's own, same output): the
+    size of each segment is known before it is built (one segment of 1e30 would never end)."""
     drawn = [0]
-    original = plotext_utility.get_line
+    original = plotext_utility.get_lines
 
-    def counting(x, y):
-        # The size of the line is known before plotext builds it (one segment of 1e30 would never end).
-        if all(isinstance(v, (int, float)) and math.isfinite(v) for v in (*x, *y)):
-            size = int(max(abs(int(x[1]) - int(x[0])), abs(int(y[1]) - int(y[0]))) + 1)
-            if drawn[0] + size > PIXEL_LIMIT:
-                raise PixelBudgetExceeded(f"plotext would interpolate more than {PIXEL_LIMIT} pixels")
-        line = original(x, y)
-        drawn[0] += len(line[0])
-        return line
+    def counting(x, y, *other):
+        for n in range(len(x) - 1):
+            ends = (x[n], x[n + 1], y[n], y[n + 1])
+            if all(isinstance(v, (int, float)) and math.isfinite(v) for v in ends):
+                size = int(max(abs(int(ends[1]) - int(ends[0])), abs(int(ends[3]) - int(ends[2]))) + 1)
+                if drawn[0] + size > PIXEL_LIMIT:
+                    raise PixelBudgetExceeded(f"plotext would interpolate more than {PIXEL_LIMIT} pixels")
+                drawn[0] += size
+        return original(x, y, *other)
 
-    monkeypatch.setattr(plotext_utility, "get_line", counting)
+    monkeypatch.setattr(plotext_utility, "get_lines", counting)
     return drawn
