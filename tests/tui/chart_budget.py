@@ -17,21 +17,25 @@ class PixelBudgetExceeded(AssertionError):
 
 
 def count_pixels(monkeypatch) -> list[int]:
-    """Count the pixels plotext interpolates between points ([count]); fail fast past PIXEL_LIMIT.
+    """Count the pixels plotext interpolates between points ([count], over the whole test); fail fast when
+    one series of one build goes past PIXEL_LIMIT.
 
     plotext's get_lines is where (tui.charts.plotext_lines installs the app's own, same output): the
-    size of each segment is known before it is built (one segment of 1e30 would never end)."""
+    size of each segment is known before it is built (one segment of 1e30 would never end). The cap is
+    per series, not per test: a streaming test builds as many frames as the machine's speed allows, and
+    a cap on their sum failed on a loaded machine with every build bounded."""
     drawn = [0]
     original = plotext_utility.get_lines
 
     def counting(x, y, *other):
+        series = 0
         for n in range(len(x) - 1):
             ends = (x[n], x[n + 1], y[n], y[n + 1])
             if all(isinstance(v, (int, float)) and math.isfinite(v) for v in ends):
-                size = int(max(abs(int(ends[1]) - int(ends[0])), abs(int(ends[3]) - int(ends[2]))) + 1)
-                if drawn[0] + size > PIXEL_LIMIT:
+                series += int(max(abs(int(ends[1]) - int(ends[0])), abs(int(ends[3]) - int(ends[2]))) + 1)
+                if series > PIXEL_LIMIT:
                     raise PixelBudgetExceeded(f"plotext would interpolate more than {PIXEL_LIMIT} pixels")
-                drawn[0] += size
+        drawn[0] += series
         return original(x, y, *other)
 
     monkeypatch.setattr(plotext_utility, "get_lines", counting)

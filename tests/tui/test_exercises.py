@@ -87,9 +87,8 @@ async def test_edit_then_check_cycle(fake_editor):
         await pilot.press("e")  # headless: no terminal to suspend, the editor runs on its own
         await settle(pilot)
         assert "Back from the editor" in status(pane)
-        await pilot.press("c")
-        assert pane.checking  # in a separate process, the screen still responsive
-        await settle(pilot)
+        await pilot.press("c")  # in a separate process (a warm fork may pass it before the next look: no assert on
+        await settle(pilot)  # `checking` here; the Escape test below holds a check running)
         assert pane.report.status == "passed", pane.report.summary
         assert app.course.exercise_passed("gradient_update") and app.course.exercise_ready("gradient_update")
     assert "gradient_update" in OptCourseApp().course.store.passed  # kept for the next start
