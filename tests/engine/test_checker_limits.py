@@ -13,6 +13,8 @@ import pytest
 from engine.exercises import catalog, checker, workspace
 from engine.exercises.processes import OutputCap, alive
 
+from ..learner_code import SPAWNER
+
 LIMIT = 3.0
 SOLUTION = catalog()["gradient_update"]["solution"]
 
@@ -23,29 +25,6 @@ for i in range(100_000):
 for _ in range(50):
     sys.stdout.write("x" * (1 << 20) + "\\n")
 print("the end")
-"""
-
-# A child that calls setsid() and forks a sleeping grandchild, then exits (the grandchild is
-# orphaned, outside the check's session); and a plain child in a session of its own.
-SPAWNER = """
-import os, subprocess, time
-
-def _spawn(pid_dir):
-    child = os.fork()
-    if child == 0:
-        os.setsid()
-        if os.fork() == 0:
-            with open(os.path.join(pid_dir, "grandchild"), "w") as f:
-                f.write(str(os.getpid()))
-            time.sleep(300)
-        os._exit(0)
-    os.waitpid(child, 0)
-    p = subprocess.Popen(["sleep", "300"], start_new_session=True)
-    with open(os.path.join(pid_dir, "sleeper"), "w") as f:
-        f.write(str(p.pid))
-    deadline = time.monotonic() + 10
-    while not os.path.exists(os.path.join(pid_dir, "grandchild")) and time.monotonic() < deadline:
-        time.sleep(0.02)
 """
 
 BODIES = {

@@ -20,6 +20,7 @@ from engine.proctree import alive, state_of
 from tui import engine_process
 from tui.engine_process import SILENT_LIMIT, exit_description
 
+from ..learner_code import SPAWNER
 from .executors import engine_pid, make_executor, start, wait_until
 
 MOMENTUM = catalog()["momentum_update"]["solution"]
@@ -32,29 +33,8 @@ torch.optim.Adam.step = lambda self, closure=None: None
 torch.set_default_dtype(torch.float64)
 """
 
-# A child that calls setsid() and forks a sleeping grandchild, then exits (the grandchild is orphaned,
-# outside the engine's session), and a `sleep` in a session of its own: their pids go to PID_DIR.
-SPAWNING = """
-import os, subprocess, time
-
-def _spawn():
-    child = os.fork()
-    if child == 0:
-        os.setsid()
-        if os.fork() == 0:
-            with open(os.path.join(PID_DIR, "grandchild"), "w") as f:
-                f.write(str(os.getpid()))
-            time.sleep(300)
-        os._exit(0)
-    os.waitpid(child, 0)
-    p = subprocess.Popen(["sleep", "300"], start_new_session=True)
-    with open(os.path.join(PID_DIR, "sleeper"), "w") as f:
-        f.write(str(p.pid))
-    while not os.path.exists(os.path.join(PID_DIR, "grandchild")):
-        time.sleep(0.01)
-
-_spawn()
-"""
+# A setsid'd grandchild and a sleeper started at import; their pids go to PID_DIR (set by learner_file).
+SPAWNING = SPAWNER + "\n_spawn(PID_DIR)\n"
 
 LOOPING = "\ndef momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):\n    while True:\n        pass\n"
 
