@@ -4,7 +4,6 @@ compare runs."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -14,18 +13,14 @@ from textual.widgets import Button, TabbedContent, TabPane
 
 from engine.contracts.base import SettingError
 from engine.contracts.bonus import (
-    EvaluateJob,
     HistoryAdded,
     HistoryFailed,
-    SavedModel,
-    SaveJob,
     TrainConfig,
     TrainJob,
     TrainStarted,
 )
 from engine.events import Done, Failed
 
-from ...dialogs.path import PathDialog
 from ...runner import EngineRestarted
 from ...weigh import Gate, cost_note
 from ...widgets.bonus.history import RunsView
@@ -33,8 +28,9 @@ from ...widgets.bonus.live import LiveRun
 from ...widgets.bonus.settings import SettingsPanel
 from ...widgets.bonus.train import TrainView
 from ...widgets.header import device_variants
+from .model_files import ModelFiles
 from .recipes import Recipe, show_recipes
-from .sweep import GROUP, SweepTab
+from .sweep import GROUP
 
 TRAIN_ACTIONS = {"smoothing", "log", "save", "load", "recipes"}
 SWEEP_ACTIONS = {"best", "sweep_chart"}
@@ -43,16 +39,7 @@ DIMMED_KEYS = {"s": "start", "w": "save", "o": "load", "b": "recipes", "t": "bes
 ESCAPE_GRACE_S = 1.0  # an Escape this soon after a stopped run ended was meant for the run, not "go home"
 
 
-def default_folder() -> Path:
-    """The learner's data folder (created: the dialogs require an existing folder)."""
-    from engine.paths import data_dir  # torch-free
-
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-class BonusScreen(SweepTab):
+class BonusScreen(ModelFiles):
     """Train tab: settings, live curves, progress, log, final table; Sweep tab: copies side by side; Runs tab: the
     kept runs."""
 
@@ -76,14 +63,6 @@ class BonusScreen(SweepTab):
         super().__init__(section, course)
         self.stopping = ""  # "" | "stop" (Escape once: evaluate what was learned) | "skip" (twice: do not)
         self.gate = Gate("s or Start again starts it anyway")  # heavy settings: refused, or started when asked twice
-
-    @property
-    def live(self) -> LiveRun:
-        return self.memory.live
-
-    @live.setter
-    def live(self, live: LiveRun) -> None:
-        self.memory.live = live
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Train", id="train"), Horizontal(id="train-body"):
@@ -178,12 +157,6 @@ class BonusScreen(SweepTab):
         if live.model_lost:
             return "The engine was restarted since this run, and its model with it: train again (s) to save one."
         return "Nothing to save yet: train a model first (s); w saves it once its run has ended."
-
-    def can_save(self) -> bool:
-        """A training run has ended after training something that did not diverge, and the engine holds its model."""
-        live = self.live
-        ended = live.done in ("completed", "stopped", "cancelled", "left") and live.diverged_at is None
-        return live.token is not None and live.steps > 0 and ended and not self.busy("train")
 
     def action_smoothing(self) -> None:
         self.view.toggle_smoothing()
@@ -292,14 +265,6 @@ class BonusScreen(SweepTab):
         else:
             self._train_events(events)
 
-    def _save_events(self, events: list) -> None:
-        for ev in events:
-            if isinstance(ev, SavedModel):
-                self.live.saved_to = ev.path
-                self.notify(f"Model saved to {ev.path}", title="Saved", timeout=6)
-            elif isinstance(ev, Failed):
-                self.notify(ev.message, title="Not saved", severity="error", timeout=8)
-
     def _train_events(self, events: list) -> None:
         changed = self.live.apply(events)
         if any(isinstance(ev, TrainStarted) for ev in events):
@@ -343,46 +308,6 @@ class BonusScreen(SweepTab):
         self.refresh_bindings()
         if self.active_tab() == "train":
             self.query_one("#start").focus()
-
-    # -- saving and loading models ------------------------------------------------------
-    def action_save(self) -> None:
-        if not self.can_save():
-            self.notify(self.why_not("save"), timeout=4)
-            return
-        token = self.live.token or ""
-        default = self.live.saved_to or str(default_folder() / "my_model.pt")
-
-        def chosen(result: tuple[Path, bool] | None) -> None:
-            if result is not None:
-                path, overwrite = result
-                self.start_run(SaveJob(str(path), overwrite, token), group="save")
-
-        self.app.push_screen(
-            PathDialog("Save your model", default, help="A PyTorch state dict; its settings go next to it (.json)."),
-            chosen,
-        )
-
-    def action_load(self) -> None:
-        if self.busy():
-            self.notify("A run is in progress: Escape stops it first.", timeout=3)
-            return
-        default = self.live.saved_to or str(default_folder() / "my_model.pt")
-
-        def chosen(result: tuple[Path, bool] | None) -> None:
-            if result is not None:
-                path = result[0]
-                self._begin(LiveRun(status=f"Evaluating {path.name} and the benchmark…", evaluating_only=True))
-                self.start_run(EvaluateJob(str(path)), group="train")
-
-        self.app.push_screen(
-            PathDialog(
-                "Evaluate a saved model",
-                default,
-                must_exist=True,
-                help="A model saved here with w (its .json settings next to it).",
-            ),
-            chosen,
-        )
 
     # -- recipes ------------------------------------------------------------------------
     def action_recipes(self) -> None:
