@@ -17,6 +17,7 @@ from .course_app import CourseApp
 from .key_order import KeysInOrder
 from .progress import CourseProgress
 from .runner import EngineRestarted, EngineRunner, LocalExecutor
+from .screen_preload import prepare_screens
 from .screens.help import HelpScreen, key_groups
 from .screens.home import HomeScreen
 from .sections import BY_KEY, SECTIONS, neighbour
@@ -106,6 +107,8 @@ class OptCourseApp(KeysInOrder, CourseApp):
         if self.config.warm_up:
             # Import torch and load MNIST off the UI while the learner reads the first screen.
             self.runner.warm_up(lambda label, error: self._from_any_thread(self._engine_ready, label, error))
+            # And every section's screen, once the first screen is drawn: no first open pays for it.
+            self.call_after_refresh(prepare_screens, self)
 
     def _engine_ready(self, label: str | None, error: str | None) -> None:
         if error:  # shown now; the screens show it again when they try to run
