@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import plotext._utility as plotext_utility
+
+from tui.charts import plotext_series
 
 # plotext joins points by every pixel in between; a 60x20 braille chart has 120x80 pixels, so a
 # bounded figure of a few series draws at most a few tens of thousands. The old code drew ~10^8
@@ -38,5 +41,16 @@ def count_pixels(monkeypatch) -> list[int]:
         drawn[0] += series
         return original(x, y, *other)
 
+    ours = plotext_series._lines
+
+    def counting_ours(x, y):  # the app draws most curves itself (tui.charts.plotext_series): the same dots
+        if len(x) > 1:
+            series = int((np.maximum(np.abs(np.diff(x)), np.abs(np.diff(y))) + 1).sum())
+            if series > PIXEL_LIMIT:
+                raise PixelBudgetExceeded(f"plotext would interpolate more than {PIXEL_LIMIT} pixels")
+            drawn[0] += series
+        return ours(x, y)
+
     monkeypatch.setattr(plotext_utility, "get_lines", counting)
+    monkeypatch.setattr(plotext_series, "_lines", counting_ours)
     return drawn

@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
-from . import plotext_lines
+from . import plotext_lines, plotext_series
 from .bounds import BLANK, Y_CAP, BoundedPlot, fit
 from .smoothing import ema as ema  # re-exported: its home is tui.charts.smoothing
 from .ticks import number_text, round_ticks  # re-exported for drawers that set their own ticks
@@ -22,6 +22,7 @@ from .ticks import number_text, round_ticks  # re-exported for drawers that set 
 Drawer = Callable[..., None]
 
 plotext_lines.install()  # the same dots between a curve's points, a third of plotext's cost (issue 23)
+plotext_series.install()  # the same blank matrix without a call per cell
 
 MIN_INTERVAL = 1 / 25  # seconds between two builds of one chart: what the eye needs of a live curve
 NOTE_STYLE = Style(color="yellow")  # what was clipped or not drawn stands out from the labels
@@ -121,7 +122,7 @@ class Chart(PlotextPlot):
         plt._set_size(w, h)  # as PlotextPlot.render does (textual-plotext issue 5)
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         plt._set_sizes()
-        plt._build_matrix()
+        plotext_series.build(plt)  # plotext's frame, our curves on it (the same cells)
         if plt.monitor.fast_plot:  # plotext's own shortcut path writes its canvas itself
             return super().render()
         return matrix_text(plt.monitor.matrix)
