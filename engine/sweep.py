@@ -3,11 +3,12 @@
 Copies that share a batch size form one group, trained as Section 5 trains its copies: every
 parameter of the group is one (K, ...) tensor, the first layer one wide matmul for all copies
 and the others batched matmuls, so one forward and one backward pass serve every copy. The
-copies share no parameters, so the gradient of the summed losses with respect to copy k's slice
-is exactly the gradient of copy k's own loss. torch.optim then updates each copy as its own
-run would: the optimizer has one parameter group per copy (its lr, weight decay, momentum or
-betas), whose parameters are views into the stacked tensors (no copy), and the schedule is the
-library's, one for all groups. Each group draws its epochs' order and its augmentation from a
+backward is written out (engine.stacked_mlp.fill_grads: no autograd graph) and each copy's
+gradient is exactly that of its own loss, written into stacked gradient tensors that stay
+allocated. torch.optim then updates each copy as its own run would: the optimizer has one
+parameter group per copy (its lr, weight decay, momentum or betas), whose parameters and
+gradients are views into the stacked tensors (no copy), and the schedule is the library's, one
+for all groups. Each group draws its epochs' order and its augmentation from a
 generator seeded as a run's, so copy k sees the same batches as a run of its settings alone.
 Groups with other batch sizes are interleaved, so every copy's curve grows at the same pace.
 """
@@ -17,10 +18,9 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator
 
 import torch
-import torch.nn.functional as F
 
 from .augment import augment
 from .contracts.bonus import EVAL_BATCH, TrainConfig
@@ -40,26 +40,12 @@ from .device import device_name
 from .events import Done, Event, Failed, Status
 from .history import RunRecord, now_iso
 from .model import count_params
+from .stacked_mlp import batched_logp, fill_grads
 from .streaming import LossStream
 from .training import init_model, optimizers_ready
 from .training_config import build_scheduler, course_split, grouped_optimizer
 
 FLUSH_S = 0.15  # how often curves go to the screen (one host sync per group each time)
-
-
-def batched_logp(params: Sequence[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """(K, B, 10) log-probabilities of K stacked MLPs on the same inputs x (B, 28, 28) or (B, 784).
-
-    Weights are (K, out, in), biases (K, out). The first layer sees the same inputs for every
-    copy: one (B, 784) @ (784, K*out) matmul; the later ones are batched matmuls.
-    """
-    k = params[0].shape[0]
-    x = x.reshape(len(x), -1)
-    w, b = params[0], params[1]
-    h = torch.addmm(b.reshape(-1), x, w.reshape(-1, w.shape[-1]).T).view(len(x), k, -1).transpose(0, 1)
-    for w, b in zip(params[2::2], params[3::2]):
-        h = torch.baddbmm(b[:, None, :], torch.relu(h), w.transpose(1, 2))
-    return F.log_softmax(h, dim=-1)
 
 
 @torch.no_grad()
@@ -91,10 +77,13 @@ class CopyGroup:
         self.val_every, self.augmented = cfg.val_every, cfg.augment == "affine"
         base = init_model(cfg.hidden, cfg.seed, device)  # every copy starts from a run's initial weights
         self.params = [p.detach().unsqueeze(0).repeat(self.k, *([1] * p.dim())) for p in base.parameters()]
-        # torch.optim's parameters: leaf views of each copy's slice, sharing the stacked tensors' memory.
+        self.grads = [torch.zeros_like(p) for p in self.params]  # fill_grads writes every step's here
+        # torch.optim's parameters: leaf views of each copy's slice, sharing the stacked tensors' memory,
+        # and their gradients views of the stacked gradients, set once (a diverged copy's become None).
         self.views = [[torch.nn.Parameter(p[i]) for p in self.params] for i in range(self.k)]
-        for p in self.params:
-            p.requires_grad_(True)
+        for i, views in enumerate(self.views):
+            for view, grad in zip(views, self.grads):
+                view.grad = grad[i]
         self.opt = grouped_optimizer(configs, self.views)
         self.schedule = build_scheduler(self.opt, configs, self.total)
         self.gen = torch.Generator(device=device).manual_seed(cfg.seed)
@@ -126,24 +115,15 @@ class CopyGroup:
         x, y = self.mnist.train_x[idx], self.mnist.train_y[idx]
         if self.augmented:
             x = augment(x, self.gen)
-        logp = batched_logp(self.params, x)
-        losses = -logp.gather(2, y.view(1, -1, 1).expand(self.k, -1, 1)).squeeze(2).mean(1)  # (K,)
-        for p in self.params:
-            p.grad = None
-        self.alive_mask &= torch.isfinite(losses.detach())
-        # A copy that blew up leaves the sum, so its NaNs reach no other copy's gradient.
-        torch.where(self.alive_mask, losses, 0.0).sum().backward()
-        for i, views in enumerate(self.views):
-            live = i not in self.dead
-            for view, p in zip(views, self.params):
-                view.grad = p.grad[i] if live and p.grad is not None else None  # None: the optimizer skips it
+        # A copy that blew up gets a zero gradient, so its NaNs reach no other copy's.
+        losses, logp = fill_grads(self.params, x, y, self.grads, self.alive_mask)  # (K,), (K, B, 10)
+        self.alive_mask &= torch.isfinite(losses)
         self.opt.step()
         if self.schedule is not None:
             self.schedule.step()
-        with torch.no_grad():
-            out = self.metrics[self.step]
-            out[:, 0] = losses.detach()
-            out[:, 1] = (logp.argmax(-1) == y).float().mean(1)
+        out = self.metrics[self.step]
+        out[:, 0] = losses
+        out[:, 1] = (logp.argmax(-1) == y).float().mean(1)
         self.stream.add(out)
         self.step += 1
         self.batch += 1
@@ -166,12 +146,14 @@ class CopyGroup:
                 yield SweepSteps(copy, loss.start + 1, loss.values, good)
             if loss.diverged_at is not None:
                 self.dead.add(i)
+                for view in self.views[i]:
+                    view.grad = None  # the optimizer skips it from now on
                 self.stream.alive[2 * i + 1] = False
                 yield SweepDiverged(copy, loss.diverged_at)
 
     def validate(self, x_val, y_val) -> Iterator[Event]:
         """The whole validation split for every live copy (one batched pass)."""
-        vl, va = evaluate_copies([p.detach() for p in self.params], x_val, y_val)
+        vl, va = evaluate_copies(self.params, x_val, y_val)
         epoch = self.epoch
         for i, copy in enumerate(self.indices):
             if i in self.dead or not math.isfinite(vl[i]):

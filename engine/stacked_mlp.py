@@ -1,0 +1,73 @@
+"""K copies of one MLP as stacked tensors: their log-probabilities, and their gradients as autograd computes them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+
+
+def batched_logp(params: Sequence[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """(K, B, 10) log-probabilities of K stacked MLPs on the same inputs x (B, 28, 28) or (B, 784).
+
+    Weights are (K, out, in), biases (K, out). The first layer sees the same inputs for every
+    copy: one (B, 784) @ (784, K*out) matmul; the later ones are batched matmuls.
+    """
+    k = params[0].shape[0]
+    x = x.reshape(len(x), -1)
+    w, b = params[0], params[1]
+    h = torch.addmm(b.reshape(-1), x, w.reshape(-1, w.shape[-1]).T).view(len(x), k, -1).transpose(0, 1)
+    for w, b in zip(params[2::2], params[3::2]):
+        h = torch.baddbmm(b[:, None, :], torch.relu(h), w.transpose(1, 2))
+    return F.log_softmax(h, dim=-1)
+
+
+def fill_grads(
+    params: Sequence[torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    grads: Sequence[torch.Tensor],
+    alive: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each copy's mean NLL on (x, y), (K,), and its log-probabilities, (K, B, 10), as batched_logp; the
+    gradient of each copy's loss is written into `grads` (shaped as `params`), without autograd.
+
+    The backward is autograd's for batched_logp, op for op: the NLL's gradient (-1/B at each label),
+    log_softmax's backward, then per layer dW = (aᵀ·dz)ᵀ, db = Σ_b dz and dz·W through the ReLU
+    (threshold_backward), the first layer's dW one (K·out, B) @ (B, 784) matmul. So each copy's
+    gradient is what a run of it alone computes, to the last bit on this CPU (a written-out softmax gradient differed
+    in the last bits, and Adam turns such differences in near-zero gradients into different runs at
+    high learning rates). A copy whose loss is not finite, or that is not `alive`, sends nothing back
+    from its loss, as autograd of torch.where(alive & finite, losses, 0).sum(): a live copy's gradient
+    is exact, one not alive gets zeros, and a NaN copy's NaNs reach no other copy. No graph is kept, and
+    `grads` stay allocated from step to step (not a fresh 5 MB first-layer gradient per step for 8 copies
+    of the course's MLP).
+    """
+    k, batch = params[0].shape[0], len(x)
+    x = x.reshape(batch, -1)
+    weights, biases = params[0::2], params[1::2]
+    w = weights[0]
+    h = torch.addmm(biases[0].reshape(-1), x, w.reshape(-1, w.shape[-1]).T).view(batch, k, -1).transpose(0, 1)
+    inputs = []  # what each later layer multiplies: relu of the layer before
+    for w, b in zip(weights[1:], biases[1:]):
+        a = torch.relu(h)
+        inputs.append(a)
+        h = torch.baddbmm(b[:, None, :], a, w.transpose(1, 2))
+    logp = F.log_softmax(h, dim=-1)
+    index = y.view(1, -1, 1).expand(k, -1, 1)
+    losses = -logp.gather(2, index).squeeze(2).mean(1)
+    keep = alive & torch.isfinite(losses)
+    scale = keep.to(logp.dtype).neg_().div_(batch)  # d(-mean)/d(logp at the label), rounded as autograd's
+    dlogp = torch.zeros_like(logp).scatter_(2, index, scale.view(k, 1, 1).expand(k, batch, 1))
+    dz = torch.ops.aten._log_softmax_backward_data(dlogp, logp, -1, logp.dtype)
+    dz.masked_fill_(~keep.view(k, 1, 1), 0.0)  # NaN log-probabilities give NaN here even from a zero dlogp
+    for layer in range(len(weights) - 1, 0, -1):
+        a = inputs[layer - 1]
+        grads[2 * layer].copy_(torch.bmm(a.transpose(1, 2), dz).transpose(1, 2))  # (K, out, in)
+        torch.sum(dz, 1, out=grads[2 * layer + 1])
+        dz = torch.ops.aten.threshold_backward(torch.bmm(dz, weights[layer]), a, 0)  # (K, B, in)
+    flat = dz.transpose(0, 1).reshape(batch, -1)  # (B, K*out)
+    torch.mm(flat.T, x, out=grads[0].view(-1, x.shape[1]))
+    torch.sum(dz.contiguous(), 1, out=grads[1])  # summed as a run alone sums its (B, out) gradient
+    return losses, logp

@@ -1,0 +1,71 @@
+"""Stacked MLP copies: their written-out gradients against autograd, and against each copy trained alone."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from engine.model import loss_fn
+from engine.stacked_mlp import batched_logp, fill_grads
+from engine.training import init_model
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/engine/conftest.py
+
+
+def copies(hidden, k: int, dtype=torch.float32) -> tuple[list[torch.nn.Module], list[torch.Tensor]]:
+    """k MLPs with different weights, and their parameters stacked (K, ...)."""
+    models = [init_model(hidden, seed, "cpu").to(dtype) for seed in range(k)]
+    stacked = [torch.stack(ps).detach() for ps in zip(*(m.parameters() for m in models))]
+    return models, stacked
+
+
+def data(batch: int, dtype=torch.float32):
+    g = torch.Generator().manual_seed(5)
+    return torch.randn(batch, 28, 28, generator=g, dtype=dtype), torch.randint(0, 10, (batch,), generator=g)
+
+
+@pytest.mark.parametrize("hidden", [(), (20,), (30, 20, 10)])
+def test_written_out_gradients_are_autograds(hidden):
+    """float64: fill_grads against autograd through batched_logp of torch.where(alive, losses, 0).sum()."""
+    _, stacked = copies(hidden, 4, torch.float64)
+    x, y = data(50, torch.float64)
+    alive = torch.tensor([True, True, False, True])
+    params = [p.clone().requires_grad_(True) for p in stacked]
+    logp = batched_logp(params, x)
+    want_losses = -logp.gather(2, y.view(1, -1, 1).expand(4, -1, 1)).squeeze(2).mean(1)
+    want = torch.autograd.grad(torch.where(alive, want_losses, 0.0).sum(), params)
+    grads = [torch.full_like(p, float("nan")) for p in stacked]  # every element must be written
+    losses, got_logp = fill_grads(stacked, x, y, grads, alive)
+    torch.testing.assert_close(losses, want_losses.detach(), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(got_logp, logp.detach(), rtol=1e-12, atol=1e-12)
+    for got, expected in zip(grads, want):
+        torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-12)
+    assert all(g[2].abs().sum() == 0 for g in grads)  # the copy that is not alive
+
+
+def test_each_copys_gradient_is_that_of_the_copy_alone():
+    """float32, the course's MLP: each copy's gradient is what autograd gives a model of its own (the same ops:
+    equal here to the last bit; Adam at a high lr would turn last-bit differences into another run)."""
+    models, stacked = copies((200, 100, 50), 3)
+    x, y = data(64)
+    grads = [torch.empty_like(p) for p in stacked]
+    losses, _ = fill_grads(stacked, x, y, grads, torch.ones(3, dtype=torch.bool))
+    for i, model in enumerate(models):
+        loss = loss_fn(model(x), y)
+        alone = torch.autograd.grad(loss, list(model.parameters()))
+        assert losses[i].item() == pytest.approx(loss.item(), rel=1e-6)
+        for got, expected in zip(grads, alone):
+            torch.testing.assert_close(got[i], expected, rtol=1e-6, atol=1e-9)
+
+
+def test_a_copy_not_alive_gets_no_gradient_and_a_nan_copy_spoils_no_other():
+    models, stacked = copies((20,), 3)
+    stacked[0][1].fill_(float("nan"))  # copy 1's first layer: its loss is NaN
+    x, y = data(32)
+    grads = [torch.empty_like(p) for p in stacked]
+    losses, _ = fill_grads(stacked, x, y, grads, torch.tensor([False, True, True]))
+    assert torch.isnan(losses[1]) and torch.isfinite(losses[[0, 2]]).all()
+    assert all(torch.equal(g[0], torch.zeros_like(g[0])) for g in grads)  # finite, but not alive
+    alone = torch.autograd.grad(loss_fn(models[2](x), y), list(models[2].parameters()))
+    for got, expected in zip(grads, alone):
+        torch.testing.assert_close(got[2], expected, rtol=1e-6, atol=1e-9)
