@@ -5,10 +5,11 @@ parameter of the group is one (K, ...) tensor, the first layer one wide matmul f
 and the others batched matmuls, so one forward and one backward pass serve every copy. The
 backward is written out (engine.stacked_mlp.fill_grads: no autograd graph) and each copy's
 gradient is exactly that of its own loss, written into stacked gradient tensors that stay
-allocated. torch.optim then updates each copy as its own run would: the optimizer has one
-parameter group per copy (its lr, weight decay, momentum or betas), whose parameters and
-gradients are views into the stacked tensors (no copy), and the schedule is the library's, one
-for all groups. Each group draws its epochs' order and its augmentation from a
+allocated. The optimizer then updates each copy as its own run would: it has one parameter
+group per copy (its lr, weight decay, momentum or betas), whose parameters and gradients are
+views into the stacked tensors (no copy), and the schedule is the library's, one for all groups.
+Adam and AdamW are engine.stacked_adam's (torch's fused kernel, called as torch.optim calls it,
+once per copy), the others torch.optim's. Each group draws its epochs' order and its augmentation from a
 generator seeded as a run's, so copy k sees the same batches as a run of its settings alone.
 Groups with other batch sizes are interleaved, so every copy's curve grows at the same pace.
 """
@@ -40,6 +41,7 @@ from .device import device_name
 from .events import Done, Event, Failed, Status
 from .history import RunRecord, now_iso
 from .model import count_params
+from .stacked_adam import stacked_adam
 from .stacked_mlp import batched_logp, fill_grads
 from .streaming import LossStream
 from .training import init_model, optimizers_ready
@@ -84,7 +86,7 @@ class CopyGroup:
         for i, views in enumerate(self.views):
             for view, grad in zip(views, self.grads):
                 view.grad = grad[i]
-        self.opt = grouped_optimizer(configs, self.views)
+        self.opt = stacked_adam(configs, self.views) or grouped_optimizer(configs, self.views)
         self.schedule = build_scheduler(self.opt, configs, self.total)
         self.gen = torch.Generator(device=device).manual_seed(cfg.seed)
         self.metrics = torch.zeros(self.total, self.k, 2, device=device)  # per step and copy: (loss, acc)
