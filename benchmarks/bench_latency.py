@@ -44,13 +44,13 @@ Screen._compositor_refresh = _timed_refresh  # type: ignore[method-assign]
 
 from tui.screens.section import SectionScreen  # noqa: E402
 
-HANDLED: list[float] = []  # when the screen finished handling each final batch of a run
+HANDLED: list[float] = []  # when the screen finished handling each final batch of a demo's run
 _on_events = SectionScreen.on_engine_events
 
 
 def _timed_events(self, message) -> None:
     _on_events(self, message)
-    if message.final:
+    if message.final and message.group == "demo":  # not the Theory's: its tab is not on show, nothing to draw
         HANDLED.append(time.perf_counter())
 
 

@@ -170,3 +170,38 @@ def test_yours_is_said_to_be_the_reference_only_when_every_point_agrees():
     assert against_reference(paths(5e-6), paths()) is True
     assert against_reference(paths(1e-3), paths()) is False
     assert against_reference(paths(n=2), paths()) is False  # yours stopped early (diverged)
+
+
+async def test_a_quick_run_shows_its_results_without_a_running_state_and_a_slow_one_says_it_runs(monkeypatch):
+    """A key's run that answers within QUIET_S goes from the old results to the new in one frame (issue 23): no
+    "running" status, no "esc stop" in the key bar; a run that takes longer says it runs and that Esc stops it."""
+    from tui.screens import section
+    from tui.screens.conditioning import screen as module
+    from tui.widgets.key_bar import KeyBar
+
+    monkeypatch.setattr(module, "QUIET_S", 60.0)  # every run here answers sooner
+    monkeypatch.setattr(section, "QUIET_S", 60.0)
+    app = make_app(section="conditioning")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_demo(pilot)
+        bar = screen.query_one(KeyBar)
+        shown: list[str] = []
+        show = screen.query_one("#status").show
+        monkeypatch.setattr(screen.query_one("#status"), "show", lambda text: (shown.append(str(text)), show(text)))
+        screen.query_one("#lr").focus()  # the bar shows the lr stepper's keys
+        await settle(pilot)
+        repaints = []
+        refresh = bar.refresh
+        monkeypatch.setattr(bar, "refresh", lambda *a, **k: (repaints.append(1), refresh(*a, **k))[1])
+        await pilot.press("right")
+        await settle(pilot)
+        assert screen.shown[1] == pytest.approx(10**-0.9) and shown
+        assert not any("running" in text for text in shown) and not repaints
+        monkeypatch.setattr(module, "QUIET_S", 0.01)
+        monkeypatch.setattr(section, "QUIET_S", 0.01)
+        monkeypatch.setattr(C, "momentum_demo", slowed(C.momentum_demo, 0.2))
+        await pilot.press("left")
+        assert await wait_for(pilot, lambda: "running 300 steps at lr 0.1" in status(screen))
+        assert await wait_for(pilot, lambda: "esc stop" in bar.shown_text())
+        await settle(pilot)
+        assert screen.shown[1] == pytest.approx(0.1) and "esc home" in bar.shown_text()

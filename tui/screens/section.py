@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane, Tabs, TextArea
 
@@ -33,6 +34,9 @@ from ..widgets.section_tabs import SectionTabs
 from .passes import NoFirstRestyle, NoRelayoutAtSameSize
 
 F1_HINT = KeyHint("F1", "help", "f1")  # help from a multi-line box, where ? is text
+# A run that answers within this many seconds goes from the old picture to the new one in one frame: what
+# says it is running (the key bar's "esc stop", a screen's status) waits that long (issue 23).
+QUIET_S = 0.1
 
 
 class SectionScreen(NoFirstRestyle, NoRelayoutAtSameSize, Screen):
@@ -97,9 +101,25 @@ class SectionScreen(NoFirstRestyle, NoRelayoutAtSameSize, Screen):
     # A var, not a reactive: a reactive repaints its owner, and for a screen that is every cell of it
     # (a full-screen render twice per Section 4 key, as each run starts and ends).
     running: var[bool] = var(False)
+    _running_timer: Timer | None = None  # shows that a run is in flight, once it has run QUIET_S
+    _running_said = False  # whether the key bar says so (Esc stops a run before it does, too)
 
-    def watch_running(self) -> None:
-        self.refresh_bindings()  # cheap: the key bar redraws one line
+    def watch_running(self, running: bool) -> None:
+        # A run that ends within QUIET_S (a Section 4 key's) never shows "esc stop": no frame is spent on
+        # it; the key bar repaints only when its hints change.
+        if self._running_timer is not None:
+            self._running_timer.stop()
+            self._running_timer = None
+        self._running_said = False
+        if running:
+            self._running_timer = self.set_timer(QUIET_S, self._running_for_a_while)
+        else:
+            self.refresh_bindings()
+
+    def _running_for_a_while(self) -> None:
+        self._running_timer = None
+        self._running_said = self.running  # (a timer stopped as it fired still calls back)
+        self.refresh_bindings()
 
     def __init__(self, section: Section, course: CourseProgress):
         super().__init__(name=section.key)
@@ -263,7 +283,7 @@ class SectionScreen(NoFirstRestyle, NoRelayoutAtSameSize, Screen):
             return [KeyHint("esc", leave, "escape"), KeyHint("^pgdn", "tab", "ctrl+pagedown"), F1_HINT]
         if isinstance(focused, Input):
             return [KeyHint("esc", "cancel", "escape"), KeyHint("]", "tab", "right_square_bracket"), HELP_HINT]
-        busy = self.running or self._checking_exercise() is not None
+        busy = self._running_said or self._checking_exercise() is not None
         return [
             KeyHint("[ ]", "tab", "right_square_bracket"),
             HELP_HINT,

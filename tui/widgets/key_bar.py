@@ -37,9 +37,19 @@ class KeyHint:
 HELP_HINT = KeyHint("?", "help", "question_mark")
 
 
+_OWN: dict[tuple[type, str, str], bool] = {}  # (node class, key, action) -> is_own: classes' BINDINGS never change
+
+
 def is_own(node: DOMNode, binding: Binding) -> bool:
     """Whether `binding` was declared by a class of this app (tui.*), not inherited from Textual's widgets."""
-    for cls in type(node).__mro__:
+    found = _OWN.get((type(node), binding.key, binding.action))
+    if found is None:
+        found = _OWN[type(node), binding.key, binding.action] = _declared_here(type(node), binding)
+    return found
+
+
+def _declared_here(node_class: type, binding: Binding) -> bool:
+    for cls in node_class.__mro__:
         declared = cls.__dict__.get("BINDINGS")
         if not declared or not cls.__module__.startswith("tui."):
             continue
@@ -111,6 +121,7 @@ class KeyBar(Widget):
         super().__init__(id=id)
         self._essentials = essentials or (lambda: [HELP_HINT, KeyHint("q", "quit", "q")])
         self._spans: list[tuple[int, int, KeyHint]] = []  # x range -> hint, for clicks
+        self._shown: tuple = ()  # the hints of the last render
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -119,7 +130,8 @@ class KeyBar(Widget):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, screen) -> None:
-        self.refresh()
+        if self.hints() != self._shown:  # a run starting and ending, a binding that did not change: no repaint
+            self.refresh()
 
     def hints(self) -> tuple[list[KeyHint], list[KeyHint]]:
         """(the context hints shown on the left, the essential ones on the right) at the bar's width."""
@@ -127,7 +139,7 @@ class KeyBar(Widget):
         return fit(context_hints(self.screen), self._essentials(), width)
 
     def render(self) -> Text:
-        left, right = self.hints()
+        left, right = self._shown = self.hints()
         key_style = self.get_component_rich_style("key-bar--key")
         label_style = self.get_component_rich_style("key-bar--label")
         dim_style = self.get_component_rich_style("key-bar--dim")

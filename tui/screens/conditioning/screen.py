@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
+from textual.timer import Timer
 from textual.widgets import Static, TabbedContent, TabPane
 
 from engine.contracts.conditioning import (
@@ -39,7 +40,7 @@ from ...widgets.heatmap import HeatMap, colorbar_text
 from ...widgets.impl_toggle import ImplementationToggle, runs_text
 from ...widgets.status_line import StatusLine
 from ...widgets.stepper import Stepper
-from ..section import SectionScreen
+from ..section import QUIET_S, SectionScreen
 from .kappa import KappaPane
 from .theory import BEST_KEYS, theory_text
 from .view import (
@@ -83,6 +84,9 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         self._pending_ref: dict = {}
         self._state = Text("")
         self._theory_error = ""
+        self._quiet: Timer | None = None  # the run in flight's wait before its state shows
+        self._soon: Text | None = None  # the state to show when the wait is over
+        self._waited = False  # the run in flight has run QUIET_S: its state shows at once
 
     def compose_demos(self) -> ComposeResult:
         player_keys = {**PLAYER_STEPPER}
@@ -150,12 +154,13 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         try:
             job = MomentumDemoJob(steps, lr, beta, with_surface=self.surface is None, learner=self.learner)
         except ValueError as exc:  # the contract's refusal, said where the learner looks
+            self._stop_quiet()
             self._show_state(Text(f"cannot run: {exc}", style="bold red"))
             return
         self._pending, self._pending_ref = {}, {}
         self.ref_trajs = {}  # the words about the reference wait for this run's
         self.start_run(job, group="demo")
-        self._show_state(Text(f"running {steps} steps at lr {lr:.3g}, β {beta:.2f}…", style="dim"))
+        self._show_soon(Text(f"running {steps} steps at lr {lr:.3g}, β {beta:.2f}…", style="dim"))
         if self.theory is None or (self.theory.lr, self.theory.beta) != (lr, beta):
             self.start_run(TheoryJob(lr, beta), group="theory")
 
@@ -190,6 +195,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
             self.query_one(KappaPane).stopped()
         if group == "demo":
             self._show_state(Text("stopped (Escape): change a setting to run again", style="yellow"))
+            self._stop_quiet()
 
     # -- events -----------------------------------------------------------------------------
     def handle_events(self, group: str, events: list) -> None:
@@ -203,26 +209,50 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         self._demo_events(events)
 
     def _demo_events(self, events: list) -> None:
-        state = None
+        state, soon = None, None
         for e in events:
             if isinstance(e, Surface):
                 self.show_surface(e)
             elif isinstance(e, Trajectory):
                 (self._pending_ref if e.reference else self._pending)[e.label] = e
             elif isinstance(e, Status):
-                state = Text(e.text + "…", style="dim")
+                soon = Text(e.text + "…", style="dim")
             elif isinstance(e, Progress):
-                state = Text(f"{e.done}/{e.total} {e.label}…", style="dim")
+                soon = Text(f"{e.done}/{e.total} {e.label}…", style="dim")
             elif isinstance(e, Failed):
                 state = Text(f"failed: {e.message}", style="bold red")
             elif isinstance(e, Done) and self._pending.keys() == set(LABELS):
                 self.trajs, self.ref_trajs, self.shown = self._pending, self._pending_ref, self.started
-                state = target_line(self.trajs)
-                self._state = state
+                self._state, state, soon = target_line(self.trajs), None, None
+                self._stop_quiet()
                 self.show_results()
-                state = None
         if state is not None:
+            self._stop_quiet()
             self._show_state(state)
+        elif soon is not None:
+            self._show_soon(soon)
+
+    def _show_soon(self, state: Text) -> None:
+        """What a run in flight is doing, shown once it has run QUIET_S: a run that answers sooner goes from the
+        old results to the new in one frame (the usual key: 10-20 ms of engine work)."""
+        if self._waited:
+            self._show_state(state)
+            return
+        self._soon = state
+        if self._quiet is None:
+            self._quiet = self.set_timer(QUIET_S, self._quiet_over)
+
+    def _quiet_over(self) -> None:
+        self._quiet = None
+        if self._soon is not None:  # else the run ended as the timer fired
+            self._waited = True
+            self._show_state(self._soon)
+
+    def _stop_quiet(self) -> None:
+        """The run ended (results, a failure, Escape): what it was doing is no longer news; the next waits again."""
+        if self._quiet is not None:
+            self._quiet.stop()
+        self._quiet, self._soon, self._waited = None, None, False
 
     def _theory_events(self, events: list) -> None:
         for e in events:
