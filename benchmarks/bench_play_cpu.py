@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     w, h = map(int, args.size.split("x"))
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; size {args.size}")
     print(
-        f"{'demo':12s} {'played s':>8s} {'frames':>6s} {'UI CPU':>7s} {'ms/frame':>8s} {'at 30/s':>7s}"
+        f"{'demo':12s} {'played s':>8s} {'frames':>6s} {'UI CPU':>7s} {'ms/frame':>8s} {f'at {FRAME_RATE:g}/s':>7s}"
         "   target <= 20% of a core"
     )
     for name in args.only.split(","):
