@@ -31,10 +31,11 @@ def fill_grads(
     alive: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each copy's mean NLL on (x, y), (K,), and its log-probabilities, (K, B, 10), as batched_logp; the
-    gradient of each copy's loss is written into `grads` (shaped as `params`), without autograd.
+    gradient of each copy's loss is written into `grads` (shaped as `params`), without autograd, and
+    copies whose loss is not finite are cleared from the boolean (K,) `alive`, in place.
 
     The backward is autograd's for batched_logp, op for op: the NLL's gradient (-1/B at each label),
-    log_softmax's backward, then per layer dW = (aᵀ·dz)ᵀ, db = Σ_b dz and dz·W through the ReLU
+    log_softmax's backward, then per layer dW = dzᵀ·a, db = Σ_b dz and dz·W through the ReLU
     (threshold_backward), the first layer's dW one (K·out, B) @ (B, 784) matmul. So each copy's
     gradient is what a run of it alone computes, to the last bit on this CPU (a written-out softmax gradient differed
     in the last bits, and Adam turns such differences in near-zero gradients into different runs at
@@ -48,23 +49,24 @@ def fill_grads(
     x = x.reshape(batch, -1)
     weights, biases = params[0::2], params[1::2]
     w = weights[0]
-    h = torch.addmm(biases[0].reshape(-1), x, w.reshape(-1, w.shape[-1]).T).view(batch, k, -1).transpose(0, 1)
-    inputs = []  # what each later layer multiplies: relu of the layer before
+    h = torch.addmm(biases[0].reshape(-1), x, w.reshape(-1, w.shape[-1]).T)  # (B, K*out)
+    h = h.view(batch, k, -1).transpose(0, 1)  # (K, B, out)
+    inputs = []  # what each later layer multiplies: relu of the layer before, in place (h is not kept)
     for w, b in zip(weights[1:], biases[1:]):
-        a = torch.relu(h)
+        a = h.relu_()
         inputs.append(a)
         h = torch.baddbmm(b[:, None, :], a, w.transpose(1, 2))
     logp = F.log_softmax(h, dim=-1)
     index = y.view(1, -1, 1).expand(k, -1, 1)
     losses = -logp.gather(2, index).squeeze(2).mean(1)
-    keep = alive & torch.isfinite(losses)
-    scale = keep.to(logp.dtype).neg_().div_(batch)  # d(-mean)/d(logp at the label), rounded as autograd's
+    alive &= torch.isfinite(losses)
+    scale = alive.to(logp.dtype).neg_().div_(batch)  # d(-mean)/d(logp at the label), rounded as autograd's
     dlogp = torch.zeros_like(logp).scatter_(2, index, scale.view(k, 1, 1).expand(k, batch, 1))
     dz = torch.ops.aten._log_softmax_backward_data(dlogp, logp, -1, logp.dtype)
-    dz.masked_fill_(~keep.view(k, 1, 1), 0.0)  # NaN log-probabilities give NaN here even from a zero dlogp
+    dz.masked_fill_(~alive.view(k, 1, 1), 0.0)  # NaN log-probabilities give NaN here even from a zero dlogp
     for layer in range(len(weights) - 1, 0, -1):
         a = inputs[layer - 1]
-        grads[2 * layer].copy_(torch.bmm(a.transpose(1, 2), dz).transpose(1, 2))  # (K, out, in)
+        torch.bmm(dz.transpose(1, 2), a, out=grads[2 * layer])  # (K, out, in); autograd's (aᵀ·dz)ᵀ, same bits
         torch.sum(dz, 1, out=grads[2 * layer + 1])
         dz = torch.ops.aten.threshold_backward(torch.bmm(dz, weights[layer]), a, 0)  # (K, B, in)
     flat = dz.transpose(0, 1).reshape(batch, -1)  # (B, K*out)

@@ -119,7 +119,6 @@ class CopyGroup:
             x = augment(x, self.gen)
         # A copy that blew up gets a zero gradient, so its NaNs reach no other copy's.
         losses, logp = fill_grads(self.params, x, y, self.grads, self.alive_mask)  # (K,), (K, B, 10)
-        self.alive_mask &= torch.isfinite(losses)
         self.opt.step()
         if self.schedule is not None:
             self.schedule.step()
