@@ -101,7 +101,8 @@ async def section4(app: OptCourseApp, pilot, presses: int) -> list[float]:
             runs = len(HANDLED)
             t0, c0 = time.perf_counter(), time.process_time()
             send_key(app, key)
-            await wait_for(lambda runs=runs: len(HANDLED) > runs and screen.shown == screen.started and not screen.running)
+            await wait_for(lambda runs=runs: len(HANDLED) > runs and screen.shown == screen.started)
+            await wait_for(lambda: not screen.running)
             out.append(await frame_after(HANDLED[-1]) - t0)
             CPU.append(time.process_time() - c0)
     return out
