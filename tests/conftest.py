@@ -15,6 +15,11 @@ _TMP = Path(tempfile.mkdtemp(prefix="optcourse-tests-"))
 os.environ.setdefault("OPTCOURSE_CACHE", str(_TMP / "cache"))
 os.environ.setdefault("OPTCOURSE_HOME", str(_TMP / "home"))
 os.environ.pop("OPTCOURSE_DATA", None)
+# torch (OpenMP) and numpy's BLAS on one thread in the test processes, set before either is imported: three
+# workers on two cores, each with a thread per core, spun waiting for each other's threads (Section 5's engine
+# tests took 26 s of CPU, 5.6 s on one thread). Engines still set their own count (engine.context).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 # For the app processes tests start; apps in this process keep "full" (pytest-textual-snapshot
 # imports textual, which reads it, before this file runs).
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
