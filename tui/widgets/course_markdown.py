@@ -8,6 +8,8 @@ from textual.content import Content
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock, MarkdownFence
 
+from .markdown_lists import FlatBulletList, FlatOrderedList
+
 
 class _ParsedOnce:
     """Textual's "gfm-like" MarkdownIt, keeping the tokens of every text it parsed (Textual only reads them).
@@ -47,7 +49,13 @@ class CourseFence(MarkdownFence):
 class CourseMarkdown(Markdown):
     """A Markdown widget whose text is parsed once per app (lesson texts were parsed on every visit)."""
 
-    BLOCKS: dict[str, type[MarkdownBlock]] = {**Markdown.BLOCKS, "fence": CourseFence, "code_block": CourseFence}
+    BLOCKS: dict[str, type[MarkdownBlock]] = {
+        **Markdown.BLOCKS,
+        "fence": CourseFence,
+        "code_block": CourseFence,
+        "bullet_list_open": FlatBulletList,
+        "ordered_list_open": FlatOrderedList,
+    }
 
     def __init__(self, markdown: str | None = None, **kwargs) -> None:
         super().__init__(markdown, parser_factory=lambda: _PARSER, **kwargs)  # type: ignore[arg-type, return-value]
