@@ -28,6 +28,14 @@ def import_screens() -> None:
             continue
 
 
+def warm_highlighting() -> None:
+    """Import pygments' Python lexer and compile its rules (0.1-0.2 s, once per process): an Exercise tab's
+    first showing highlighted the course's solution with it, and paid for that."""
+    from textual.highlight import highlight
+
+    highlight("x = 1", language="python")
+
+
 def css_paths(screen_class: type[Screen]) -> list[Path]:
     """The files a screen class's CSS_PATH names, resolved as Textual's Screen.__init__ resolves them."""
     base = Path(inspect.getfile(screen_class)).parent
@@ -64,6 +72,7 @@ def prepare_screens(app: App) -> threading.Thread:
 
     def run() -> None:
         import_screens()
+        warm_highlighting()
         with contextlib.suppress(RuntimeError):  # the app ended meanwhile
             app.call_from_thread(read_screen_css, app)
 
