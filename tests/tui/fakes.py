@@ -1,9 +1,9 @@
 """Stand-ins for the engine in Pilot tests: an executor whose runs never answer, a recorder of a screen's runs,
-a slowed computation."""
+a computation held until the test lets it go."""
 
 from __future__ import annotations
 
-import time
+import threading
 
 from textual.widgets import Static
 
@@ -61,13 +61,15 @@ def text_of(node, selector: str) -> str:
     return str(node.query_one(selector, Static).render())
 
 
-def slowed(compute, delay: float):
-    """`compute` (a generator function: a section's events) pausing `delay` s before each event, so a run lasts
-    long enough to interrupt; monkeypatch it in place of the real one."""
+def held(compute, gate: threading.Event, after: int = 0):
+    """`compute` (a generator function: a section's events) holding back every event after its first `after` until
+    the test sets `gate`: a run still running when the test looks, however loaded the machine (set it in a
+    `finally`; the bound only keeps a broken test from hanging)."""
 
     def events(*args, **kwargs):
-        for event in compute(*args, **kwargs):
-            time.sleep(delay)
+        for i, event in enumerate(compute(*args, **kwargs)):
+            if i == after:
+                gate.wait(120)
             yield event
 
     return events

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent
 
 from engine.contracts.adaptive import LR, Losses
 from engine.events import Progress
@@ -15,7 +15,6 @@ from tui.charts.chart import Chart
 from tui.charts.smoothing import ema
 from tui.playback import DEFAULT_SPEED
 from tui.widgets.optimizer_curves import SMOOTHING, OptimizerCurves
-from tui.widgets.section_tabs import SectionTabs
 from tui.widgets.stepper import Stepper
 
 from .adaptive_fakes import canned_run, freeze, open_compare, use_engine
@@ -143,8 +142,13 @@ async def _escape_and_q_at_the_highest_lr(release: threading.Event) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         await pilot.press("right_square_bracket")
-        assert await wait_for(pilot, lambda: screen.query("#lr") and not screen.query_one(SectionTabs).building)
-        screen.query_one("#lr", Stepper).focus()  # not by tab: under load focus may still be settling on the new tab
+        compare = screen.query_one("#tabs", TabbedContent).get_pane("compare")
+        # The tab's own focus lands first (once it is built and shown: on a loaded machine after a few frames), or
+        # it would take the keys back from the lr stepper focused here (not by tab, for the same reason).
+        assert await wait_for(pilot, lambda: app.focused is not None and compare in app.focused.ancestors)
+        lr = screen.query_one("#lr", Stepper)
+        lr.focus()
+        assert await wait_for(pilot, lambda: app.focused is lr)
         await pilot.press("enter", *"1", "enter")  # lr at its maximum
         await wait_for(pilot, lambda: screen.running)
         assert screen.query_one("#lr", Stepper).value == LR.maximum and screen.running

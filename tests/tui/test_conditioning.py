@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from engine.sections import conditioning as C
@@ -9,7 +11,7 @@ from tui.playback import DEFAULT_SPEED
 from tui.screens.conditioning.screen import ConditioningScreen
 
 from .conditioning_app import LEARNER_FILE, open_demo, status
-from .fakes import slowed
+from .fakes import held
 from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
 
 
@@ -69,13 +71,17 @@ async def test_every_control_reruns_at_once_with_its_new_value(tmp_path):
 
 
 async def test_escape_cancels_a_run(monkeypatch):
-    monkeypatch.setattr(C, "momentum_demo", slowed(C.momentum_demo, 0.5))
+    gate = threading.Event()
+    monkeypatch.setattr(C, "momentum_demo", held(C.momentum_demo, gate))
     app = make_app(section="conditioning")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket")
         screen = app.screen
-        assert await wait_for(pilot, lambda: screen.running)
-        await pilot.press("escape")
+        try:
+            assert await wait_for(pilot, lambda: screen.running)
+            await pilot.press("escape")
+        finally:
+            gate.set()  # what the run computes after the Escape is dropped
         await settle(pilot)
         assert not screen.running and screen.shown is None
         assert "stopped (Escape)" in status(screen)
@@ -83,14 +89,20 @@ async def test_escape_cancels_a_run(monkeypatch):
 
 
 async def test_resizing_during_a_run_keeps_the_screen_working(monkeypatch):
-    monkeypatch.setattr(C, "momentum_demo", slowed(C.momentum_demo, 0.05))
+    gate = threading.Event()
+    monkeypatch.setattr(C, "momentum_demo", held(C.momentum_demo, gate))
     app = make_app(section="conditioning")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket")
-        assert await wait_for(pilot, lambda: app.screen.running)  # during the run
-        await pilot.resize_terminal(80, 24)
-        await pilot.pause()
-        await pilot.resize_terminal(120, 40)
+        try:
+            assert await wait_for(pilot, lambda: app.screen.running)
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            await pilot.resize_terminal(120, 40)
+            await pilot.pause()
+            assert app.screen.running  # both resizes came during the run
+        finally:
+            gate.set()
         await settle(pilot)
         screen = app.screen
         assert screen.shown is not None and not screen.running
@@ -199,9 +211,13 @@ async def test_a_quick_run_shows_its_results_without_a_running_state_and_a_slow_
         assert not any("running" in text for text in shown) and not repaints
         monkeypatch.setattr(module, "QUIET_S", 0.01)
         monkeypatch.setattr(section, "QUIET_S", 0.01)
-        monkeypatch.setattr(C, "momentum_demo", slowed(C.momentum_demo, 0.2))
+        gate = threading.Event()
+        monkeypatch.setattr(C, "momentum_demo", held(C.momentum_demo, gate))
         await pilot.press("left")
-        assert await wait_for(pilot, lambda: "running 300 steps at lr 0.1" in status(screen))
-        assert await wait_for(pilot, lambda: "esc stop" in bar.shown_text())
+        try:
+            assert await wait_for(pilot, lambda: "running 300 steps at lr 0.1" in status(screen))
+            assert await wait_for(pilot, lambda: "esc stop" in bar.shown_text())
+        finally:
+            gate.set()
         await settle(pilot)
         assert screen.shown[1] == pytest.approx(0.1) and "esc home" in bar.shown_text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -11,8 +13,8 @@ from tui.screens.nonconvex import NonConvexScreen
 from tui.widgets.heatmap import HeatMap
 from tui.widgets.real_landscape import RealLandscape
 
-from .fakes import slowed, text_of
-from .snap import SIZE_IDS, SIZES, make_app, settle
+from .fakes import held, text_of
+from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
 
 SMALL = LandscapeJob(hidden=((10,), (100, 100)), grid=21, steps=30)  # both networks, in about two seconds
 
@@ -57,21 +59,22 @@ async def test_the_job_is_drawn_and_m_and_v_switch_network_and_plane(subset):
 
 
 async def test_progress_shows_while_it_computes_and_escape_stops_it(monkeypatch):
-    monkeypatch.setattr(L, "landscape_events", slowed(L.landscape_events, 0.02))
+    gate, computes = threading.Event(), L.landscape_events
+    monkeypatch.setattr(L, "landscape_events", held(computes, gate, after=1))  # its start, then held
     app = make_app(section="nonconvex")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.screen.show_pane("real")
         view, screen = app.screen.query_one(RealLandscape), app.screen
-        for _ in range(200):  # until the first events arrive (the data loads first)
-            await pilot.pause(0.05)
-            if view.starts:
-                break
-        assert screen.busy("real") and "…" in text_of(view, "#rl-status")
-        await pilot.press("escape")
+        try:
+            assert await wait_for(pilot, lambda: view.starts, 60)  # the data loads first
+            assert screen.busy("real") and "…" in text_of(view, "#rl-status")
+            await pilot.press("escape")
+        finally:
+            gate.set()  # what it computes after the Escape is dropped
         await settle(pilot)
         assert not screen.running and "stopped: r runs again" in text_of(view, "#rl-status")
         assert screen.query_one("#tabs").active == "real"  # Escape stopped the run, it did not leave
-        monkeypatch.setattr(L, "landscape_events", slowed(L.landscape_events, 0.0))
+        monkeypatch.setattr(L, "landscape_events", computes)
         await pilot.press("r")
         await settle(pilot)
         assert len(view.grids) == 4 and "done in" in text_of(view, "#rl-status")
