@@ -128,6 +128,7 @@ class SectionScreen(NoFirstRestyle, NoRelayoutAtSameSize, Screen):
         course.refresh()  # what other windows wrote since: the answers and choices composed below show it
         self._panes_shown: set[str] = set()
         self._showing = ""  # the pane whose showing was handled last (see _shown)
+        self._toggles: dict[str, ImplementationToggle | None] = {}  # a mounted pane -> its toggle (_shown_toggle)
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -336,13 +337,20 @@ class SectionScreen(NoFirstRestyle, NoRelayoutAtSameSize, Screen):
         return True
 
     def _shown_toggle(self) -> ImplementationToggle | None:
-        """The ImplementationToggle in the pane on show, if any."""
+        """The ImplementationToggle in the pane on show, if any (the key bar asks at each of its checks: a search
+        of the pane once it is mounted, not each time)."""
         try:
-            tabs = self.query_one("#tabs", TabbedContent)
-            found = tabs.get_pane(tabs.active).query(ImplementationToggle)
+            tabs = self.query_one("#tabs", SectionTabs)
+            active = tabs.active
+            if active in self._toggles:
+                return self._toggles[active]
+            found = tabs.get_pane(active).query(ImplementationToggle)
         except (NoMatches, ValueError):  # not composed yet, or no pane active (get_pane(""))
             return None
-        return found.first() if found else None
+        toggle = found.first() if found else None
+        if tabs.is_ready(active):  # every widget of the pane is mounted: its answer holds
+            self._toggles[active] = toggle
+        return toggle
 
     def binding_label(self, binding: Binding) -> str | None:
         """The key bar's words for a binding whose meaning changes: i says what the shown demo runs now."""
