@@ -222,3 +222,40 @@ async def test_the_picture_read_from_plotexts_cells_equals_its_ansi_text(size):
 
         assert ours.plain == theirs.plain and len(ours.plain) > 100
         assert cells(ours) == cells(theirs)
+
+
+def _envelope_as_written_first(xs, ys, columns, x_range):
+    """envelope's first version, in plain Python: what the numpy one must give."""
+    n = len(xs)
+    if n <= 2 * columns:
+        return list(xs), list(ys)
+    if all(a <= b for a, b in zip(xs, xs[1:])) and x_range is not None and x_range[1] > x_range[0]:
+        lo, width = x_range[0], (x_range[1] - x_range[0]) / columns
+        keys = [min(columns - 1, max(0, int((x - lo) / width))) for x in xs]
+    else:
+        keys = [i * columns // n for i in range(n)]
+    out_x, out_y, start = [], [], 0
+    while start < n:
+        stop = start
+        while stop < n and keys[stop] == keys[start]:
+            stop += 1
+        i_min, i_max = min(range(start, stop), key=ys.__getitem__), max(range(start, stop), key=ys.__getitem__)
+        for i in sorted({i_min, i_max}):
+            out_x.append(xs[i])
+            out_y.append(ys[i])
+        start = stop
+    return out_x, out_y
+
+
+def test_envelope_equals_its_plain_python_form_on_random_curves_and_paths():
+    import random
+
+    rng = random.Random(3)
+    for _ in range(300):
+        n, columns = rng.randint(0, 600), rng.randint(1, 120)
+        xs = [rng.choice([rng.uniform(-5, 400), float(rng.randint(0, 50))]) for _ in range(n)]
+        if rng.random() < 0.7:
+            xs.sort()
+        ys = [rng.choice([rng.uniform(-1, 1), float(rng.randint(0, 3))]) for _ in range(n)]  # ties too
+        x_range = rng.choice([None, (0.0, 300.0), (min(xs, default=0.0), max(xs, default=1.0)), (5.0, 5.0)])
+        assert envelope(xs, ys, columns, x_range) == _envelope_as_written_first(xs, ys, columns, x_range)

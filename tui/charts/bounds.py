@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .ticks import log_ticks, number_text, round_ticks
 
 # plotext joins consecutive points by every pixel in between (plotext._utility.get_line), off-canvas
@@ -298,31 +300,33 @@ def envelope(
 
     Columns split the x range when x never decreases (a curve), else the points into runs of
     equal length (a path). Spikes survive, unlike a mean, and each column spans what drawing
-    every point would: the picture is the same.
+    every point would: the picture is the same. (numpy: a third of a Section 4 chart build in Python.)
     """
     n = len(xs)
     if n <= 2 * columns:
         return list(xs), list(ys)
-    monotone = all(a <= b for a, b in zip(xs, xs[1:]))
-    if monotone and x_range is not None and x_range[1] > x_range[0]:
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    if bool(np.all(x[:-1] <= x[1:])) and x_range is not None and x_range[1] > x_range[0]:
         lo, width = x_range[0], (x_range[1] - x_range[0]) / columns
-        keys = [min(columns - 1, max(0, int((x - lo) / width))) for x in xs]
+        keys = np.clip(np.trunc((x - lo) / width), 0, columns - 1)
     else:
-        keys = [i * columns // n for i in range(n)]
-    out_x: list[float] = []
-    out_y: list[float] = []
-    start = 0
-    while start < n:
-        stop = start
-        while stop < n and keys[stop] == keys[start]:
-            stop += 1
-        i_min = min(range(start, stop), key=ys.__getitem__)
-        i_max = max(range(start, stop), key=ys.__getitem__)
-        for i in sorted({i_min, i_max}):
-            out_x.append(xs[i])
-            out_y.append(ys[i])
-        start = stop
-    return out_x, out_y
+        keys = np.arange(n) * columns // n
+    first = np.empty(n, dtype=bool)
+    first[0], first[1:] = True, keys[1:] != keys[:-1]
+    run = np.cumsum(first) - 1  # the run of equal keys (a column) of each point
+    starts = np.flatnonzero(first)
+    keep = np.union1d(
+        _first_where(y == np.minimum.reduceat(y, starts)[run], run),  # each run's first lowest point
+        _first_where(y == np.maximum.reduceat(y, starts)[run], run),  # and its first highest
+    )
+    return [xs[i] for i in keep.tolist()], [ys[i] for i in keep.tolist()]
+
+
+def _first_where(mask: np.ndarray, run: np.ndarray) -> np.ndarray:
+    """The first index in each run where mask holds (every run has one)."""
+    where = np.flatnonzero(mask)
+    _, first = np.unique(run[where], return_index=True)
+    return where[first]
 
 
 def fit(text, width: int) -> str | None:
