@@ -43,8 +43,9 @@ class StackedAdam(torch.optim.Optimizer):
         first = views[0]
         self.exp_avg = [torch.zeros((len(views), *p.shape), dtype=p.dtype, device=p.device) for p in first]
         self.exp_avg_sq = [torch.zeros_like(m) for m in self.exp_avg]
-        # torch.optim's fused Adam keeps each step count as a float32 tensor on the parameters' device.
-        self.steps = [torch.zeros((), dtype=torch.float32, device=first[0].device) for _ in views]
+        # torch.optim's fused Adam keeps each step count as a float32 tensor on the parameters' device;
+        # here copy k's is steps[k], one count for all its tensors (the kernel only reads it).
+        self.steps = torch.zeros(len(views), dtype=torch.float32, device=first[0].device)
         self._copies = [
             ([m[i] for m in self.exp_avg], [v[i] for v in self.exp_avg_sq], [self.steps[i]] * len(first))
             for i in range(len(views))
@@ -53,16 +54,21 @@ class StackedAdam(torch.optim.Optimizer):
     @torch.no_grad()
     def step(self, closure=None):
         assert closure is None, "the sweep computes its gradients before stepping"
-        for group, (exp_avg, exp_avg_sq, steps) in zip(self.param_groups, self._copies):
-            params = group["params"]
-            grads = [p.grad for p in params]
-            if any(g is None for g in grads):
+        grads = [[p.grad for p in group["params"]] for group in self.param_groups]
+        live = [all(g is not None for g in copy) for copy in grads]
+        if all(live):
+            self.steps.add_(1)
+        else:
+            for i in (i for i, ok in enumerate(live) if ok):
+                self.steps[i].add_(1)
+        for group, (exp_avg, exp_avg_sq, steps), copy, ok in zip(self.param_groups, self._copies, grads, live):
+            if not ok:
                 continue
-            steps[0].add_(1)  # one tensor for the copy: the kernel only reads it
+            params = group["params"]
             beta1, beta2 = group["betas"]
             self.kernel(
                 params,
-                grads,
+                copy,
                 exp_avg,
                 exp_avg_sq,
                 [],
