@@ -20,6 +20,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
 
 import torch
 
@@ -51,19 +52,45 @@ FLUSH_S = 0.15  # how often curves go to the screen (one host sync per group eac
 
 
 @torch.no_grad()
-def evaluate_copies(params, x: torch.Tensor, y: torch.Tensor) -> tuple[list[float], list[float]]:
-    """Each copy's exact mean NLL and accuracy over all of (x, y), in chunks; one host sync at the end."""
+def evaluate_copies(
+    params, x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor | None = None, scratch: Scratch | None = None
+) -> tuple[list[float], list[float]]:
+    """Each copy's exact mean NLL and accuracy over all of (x[idx], y), in chunks; one host sync at the end.
+
+    The chunks are of one size, so every chunk's inputs (gathered by `idx` a chunk at a time, not
+    the whole split at once) and layers reuse the same tensors (`scratch`: kept by the caller, from
+    one scoring to the next)."""
     k = params[0].shape[0]
-    chunk = max(256, EVAL_BATCH // k)  # a chunk's activations stay near a single model's EVAL_BATCH
+    most = max(256, EVAL_BATCH // k)  # a chunk's activations stay near a single model's EVAL_BATCH
+    chunk = math.ceil(len(y) / max(1, math.ceil(len(y) / most)))
     loss = torch.zeros(k, dtype=torch.float64, device=x.device)
     correct = torch.zeros(k, dtype=torch.int64, device=x.device)
+    scratch = Scratch() if scratch is None else scratch
     for start in range(0, len(y), chunk):
-        xb, yb = x[start : start + chunk], y[start : start + chunk]
-        logp = batched_logp(params, xb)
+        yb = y[start : start + chunk]
+        if idx is None:
+            xb = x[start : start + chunk]
+        else:
+            rows = idx[start : start + chunk]
+            xb = torch.index_select(x, 0, rows, out=scratch.rows_for((len(rows), *x.shape[1:]), x))
+        logp = batched_logp(params, xb, scratch.layers)
         loss -= logp.gather(2, yb.view(1, -1, 1).expand(k, -1, 1)).squeeze(2).double().sum(1)
         correct += (logp.argmax(-1) == yb).sum(1)
     n = max(1, len(y))
     return (loss / n).tolist(), (correct.double() / n).tolist()
+
+
+@dataclass
+class Scratch:
+    """What scoring in chunks writes into, kept from chunk to chunk: the gathered inputs, each layer's output."""
+
+    rows: torch.Tensor | None = None
+    layers: list[torch.Tensor] = field(default_factory=list)
+
+    def rows_for(self, shape, like: torch.Tensor) -> torch.Tensor:
+        if self.rows is None or self.rows.shape != torch.Size(shape):
+            self.rows = torch.empty(shape, dtype=like.dtype, device=like.device)
+        return self.rows
 
 
 class CopyGroup:
@@ -80,6 +107,7 @@ class CopyGroup:
         base = init_model(cfg.hidden, cfg.seed, device)  # every copy starts from a run's initial weights
         self.params = [p.detach().unsqueeze(0).repeat(self.k, *([1] * p.dim())) for p in base.parameters()]
         self.grads = [torch.zeros_like(p) for p in self.params]  # fill_grads writes every step's here
+        self.scratch = Scratch()  # the validation's inputs and layer outputs, reused from one to the next
         # torch.optim's parameters: leaf views of each copy's slice, sharing the stacked tensors' memory,
         # and their gradients views of the stacked gradients, set once (a diverged copy's become None).
         self.views = [[torch.nn.Parameter(p[i]) for p in self.params] for i in range(self.k)]
@@ -152,9 +180,9 @@ class CopyGroup:
                 self.stream.alive[2 * i + 1] = False
                 yield SweepDiverged(copy, loss.diverged_at)
 
-    def validate(self, x_val, y_val) -> Iterator[Event]:
-        """The whole validation split for every live copy (one batched pass)."""
-        vl, va = evaluate_copies(self.params, x_val, y_val)
+    def validate(self, x, val_idx, y_val) -> Iterator[Event]:
+        """The whole validation split, x[val_idx], for every live copy (one batched pass)."""
+        vl, va = evaluate_copies(self.params, x, y_val, val_idx, self.scratch)
         epoch = self.epoch
         for i, copy in enumerate(self.indices):
             if i in self.dead or not math.isfinite(vl[i]):
@@ -216,7 +244,7 @@ class SweepSession:
         train_idx, val_idx = (t.to(dev) for t in course_split(base.seed))
         if base.train_limit:
             train_idx = train_idx[: base.train_limit]
-        x_val, y_val = mnist.train_x[val_idx], mnist.train_y[val_idx]
+        val = (mnist.train_x, val_idx, mnist.train_y[val_idx])  # the inputs are gathered a chunk at a time
         by_batch: dict[int, list[int]] = {}
         for i, c in enumerate(configs):
             by_batch.setdefault(c.batch_size, []).append(i)
@@ -231,7 +259,7 @@ class SweepSession:
             count_params(784, 10, list(base.hidden)),
             len(groups),
         )
-        stopped = yield from self._train(groups, x_val, y_val)
+        stopped = yield from self._train(groups, val)
         rows = [where[i][0].row(where[i][1], labels[i], combos[i], stopped) for i in range(len(configs))]
         self.result = SweepResult(ranked(rows))
         yield self.result
@@ -239,7 +267,7 @@ class SweepSession:
         self.records = [self._record(where[i][0], where[i][1], configs[i], rows[i], seconds) for i in range(len(rows))]
         yield Done("stopped" if stopped else "completed", seconds)
 
-    def _train(self, groups: list[CopyGroup], x_val, y_val) -> Generator[Event, None, bool]:
+    def _train(self, groups: list[CopyGroup], val: tuple) -> Generator[Event, None, bool]:
         """Step the groups, the copies furthest behind first, until all finish or a stop; True if stopped.
         Then each group's pending curves and final validation (what each copy is judged on)."""
         stopped = False
@@ -256,7 +284,7 @@ class SweepSession:
             if at_val or g.stream.due() or g.finished:
                 yield from g.flush()
                 if at_val and len(g.dead) < g.k:
-                    yield from g.validate(x_val, y_val)
+                    yield from g.validate(*val)
             now = time.monotonic()
             if now - last_progress >= FLUSH_S:
                 last_progress = now
@@ -264,7 +292,7 @@ class SweepSession:
         for g in groups:
             yield from g.flush()
             if g.step and len(g.dead) < g.k and not g.validated_now():
-                yield from g.validate(x_val, y_val)
+                yield from g.validate(*val)
         yield self._progress(groups, examples, time.monotonic() - t_train)
         return stopped
 
