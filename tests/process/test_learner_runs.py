@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 import textwrap
-import time
 from pathlib import Path
 
 from engine.context import Limits
@@ -110,7 +109,7 @@ def test_a_suspended_spare_engine_is_not_given_the_learners_run(tmp_path):
         spare = executor._spare
         assert spare is not None and spare.spawned.wait(30) and spare.ready.wait(30)
         os.kill(spare.pid, signal.SIGSTOP)  # the run must not sit on it until the watch notices (2 s)
-        wait_until(lambda: state_of(spare.pid) == "T", 2.0)
+        wait_until(lambda: state_of(spare.pid) == "T", 30)
         events = start(executor, MomentumDemoJob(steps=50, learner=learner_file(tmp_path, MOMENTUM)))[1]
         assert not isinstance(events.until_final(SILENT_LIMIT)[-1], Failed)
         wait_until(lambda: not alive(spare.pid), 3.0)  # and it was ended, not left suspended
@@ -159,12 +158,15 @@ def test_a_cold_idle_reference_engine_is_swapped_for_a_warm_fork_unless_it_holds
         executor._reference.warm = False  # as if forked before the template's warm-up
         wait_until(lambda: executor.pid != old, 30)
         assert engine_pid(executor) == executor.pid and executor._reference.warm
-        wait_until(lambda: not alive(old), 5)
+        wait_until(lambda: not alive(old), 30)
         assert executor.restarts == 0 and executor.restart_reasons == []  # unseen by the learner
         start(executor, TrainJob(QUICK, evaluate_benchmark=False))[1].until_final()  # the model stays in it
         kept = executor.pid
+        tries: list[int] = []  # the watch's looks for a cold engine to swap
+        renew = executor._renew
+        monkeypatch.setattr(executor, "_renew", lambda now: (tries.append(1), renew(now))[1])
         executor._reference.warm = False
-        time.sleep(1.0)  # ten tries' time
+        wait_until(lambda: len(tries) >= 10, 30)  # ten tries' time (RENEW_EVERY apart)
         assert executor.pid == kept and executor._candidate is None
     finally:
         executor.shutdown()

@@ -32,6 +32,7 @@ class FakeSession:
         self.config, self.should_stop, self.saved = config, should_stop, []
         self.record = None
         self.skipped = threading.Event()
+        self.evaluating = threading.Event()  # the stopped run's evaluation has begun
         FakeSession.instances.append(self)
 
     @property
@@ -50,6 +51,7 @@ class FakeSession:
             yield canned.Status("training…")
         self.record = canned.run_records(canned.RunRecord)[4]
         evaluated = time.monotonic() + self.evaluation_s
+        self.evaluating.set()
         while time.monotonic() < evaluated and not self.skipped.is_set():
             time.sleep(0.01)
         if not self.skipped.is_set():
@@ -117,7 +119,7 @@ async def open_tab(pilot, pane: str = "train") -> BonusScreen:
     return screen
 
 
-async def wait_for(pilot, condition, seconds: float = 5.0) -> None:
+async def wait_for(pilot, condition, seconds: float = 60.0) -> None:
     """snap.wait_for that fails the test when `condition` does not hold within `seconds`."""
     assert await wait_until(pilot, condition, timeout=seconds), f"timed out after {seconds:g} s"
 

@@ -25,11 +25,11 @@ async def test_a_second_escape_skips_the_evaluation_and_keeps_the_run_and_the_mo
     app = bonus_app()
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_tab(pilot)
-        FakeSession.evaluation_s = 5.0  # unless skipped
+        FakeSession.evaluation_s = 120.0  # unless skipped
         await pilot.press("s")
         await wait_for(pilot, lambda: FakeSession.instances and screen.live.steps >= 250)
         await pilot.press("escape")
-        await pilot.pause(0.2)
+        await wait_for(pilot, FakeSession.instances[0].evaluating.is_set)
         await pilot.press("escape")  # while the stopped run evaluates
         await settle(pilot)
         session = FakeSession.instances[0]
@@ -65,7 +65,6 @@ async def test_a_run_that_could_not_be_stored_says_so_on_the_train_tab_every_tim
             notice = screen.query_one("#notice", Static)
             assert notice.display and "could not be stored" in str(notice.render())
             assert "runs.sqlite3" in str(notice.render())  # and why: the file the engine could not use
-            await pilot.pause(0.5)
 
 
 async def test_an_escape_just_after_a_stopped_run_ended_stays_on_the_screen(fake_engine, runs, monkeypatch):

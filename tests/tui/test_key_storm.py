@@ -25,7 +25,7 @@ from tui.screens.section import SectionScreen
 from tui.sections import SECTIONS
 from tui.widgets.header import CourseHeader
 
-from .snap import make_app, wait_for
+from .snap import make_app, settle, wait_for
 from .storm import Storm, StormExecutor, quick_check, random_burst
 
 SEED = int(os.environ.get("OPTCOURSE_STORM_SEED", "25"))
@@ -115,7 +115,7 @@ async def test_storm_crashes_stay_fixed(monkeypatch, tmp_path):
             await go(storm, place)
             for keys in bursts:
                 await storm.burst(keys.split())
-            await pilot.pause(0.2)  # what the burst left queued (a title watcher, a timer) runs too
+            await settle(pilot, rounds=1)  # what the burst left queued (a title watcher, a worker) runs too
             storm.check()
 
 
@@ -197,7 +197,7 @@ async def test_palette_keys_at_the_wrong_moment(monkeypatch, tmp_path):
         for _ in range(2):  # both queued before the first is handled
             field.post_message(Input.Submitted(field, field.value))
         assert await wait_for(pilot, lambda: bool(opened) or app._exception is not None)
-        await pilot.pause(0.2)
+        await settle(pilot, rounds=1)  # the second submission, had it got through, has run by now
         storm.check()
         assert opened == ["bonus"]
         assert [type(s).__name__ for s in app.screen_stack[1:]] == ["HomeScreen", "BonusScreen"]
