@@ -122,3 +122,22 @@ def test_the_same_blank_matrix_as_plotext() -> None:
             theirs.style,
         )
         assert len({id(row) for row in ours.background}) == rows  # every row its own list, as plotext's
+
+
+def test_blank_dots_keep_the_guides_under_them():
+    """RevealChart's picture without curves keeps each curve's range with blank dots at its extremes; plotext
+    blanked the guide cells under them (holes in the 1e-6 line right of Section 4's playhead)."""
+    plt = Plot()
+    plt.plotsize(40, 12)
+    plt._set_size(40, 12)
+    plt.scatter([0.0, 50.0, 100.0], [0.0, 1.0, 2.0], marker=" ")
+    plt.horizontal_line(1.0, color=(110, 110, 110))
+    plt.vertical_line(50.0, color=(110, 110, 110))
+    plt.xlim(0, 100)
+    plt.ylim(0, 2)
+    plt._set_sizes()
+    plotext_series.build(plt)
+    matrix = plt.monitor.matrix
+    (guide,) = ["".join(row) for row in matrix.marker if "".join(row).startswith("1.00")]
+    canvas = guide[matrix.Cols_canvas.start : matrix.Cols_canvas.stop]
+    assert canvas == "─" * 17 + "┼" + "─" * 16, guide  # the dots at (50, 1) and on the lines left them whole

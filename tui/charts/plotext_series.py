@@ -7,7 +7,8 @@ frame (limits, ticks, labels, guides, the axes each curve uses) with every curve
 one undrawable point, after the limits it would have taken from them are set explicitly; the
 curves are then drawn onto its matrix with plotext's own arithmetic on numpy arrays, in plotext's
 order (data after the frame and guides). tests/tui/test_plotext_series.py holds every cell equal
-to plotext's own build on random figures. Figures this cannot match (legends and texts, drawn
+to plotext's own build on random figures; the one difference: a curve of blank markers draws
+nothing, where plotext blanks the cells under it (guides and axes). Figures this cannot match (legends and texts, drawn
 after the data; fills; log scales; dates; a curve before a series plotext must draw) keep
 plotext's own path.
 """
@@ -57,8 +58,8 @@ class Held:
             return
         lower_x, lower_y = monitor.default.xside[0], monitor.default.yside[0]
         for c in self.curves:
-            if not len(c.x):
-                continue
+            if not len(c.x) or c.marker == ut.space:
+                continue  # blank dots (RevealChart's, that keep a range) draw nothing: plotext blanked the guides
             xlim = monitor.xlim[0] if monitor.xside[c.signal] == lower_x else monitor.xlim[1]
             ylim = monitor.ylim[0] if monitor.yside[c.signal] == lower_y else monitor.ylim[1]
             xf = ut.marker_factor(c.marker, 2, 2, 2)
