@@ -30,10 +30,14 @@ def import_screens() -> None:
 
 def warm_highlighting() -> None:
     """Import pygments' Python lexer and compile its rules (0.1-0.2 s, once per process): an Exercise tab's
-    first showing highlighted the course's solution with it, and paid for that."""
+    first showing highlighted the course's solution with it, and paid for that. Then compile the editor's
+    tree-sitter query (~30 ms), which the tab's editor needs at its first showing too."""
     from textual.highlight import highlight
 
+    from .widgets.code_area import python_highlighting
+
     highlight("x = 1", language="python")
+    python_highlighting()
 
 
 def css_paths(screen_class: type[Screen]) -> list[Path]:

@@ -14,13 +14,38 @@ Keys, while it has the focus (tests/tui/test_code_area.py, and the keyboard audi
 
 from __future__ import annotations
 
+import functools
+import threading
+
 from textual import events
+from textual._tree_sitter import TREE_SITTER, get_language
 from textual.binding import Binding
+from textual.document._document_navigator import DocumentNavigator
+from textual.document._syntax_aware_document import SyntaxAwareDocument
+from textual.document._wrapped_document import WrappedDocument
 from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import EditResult, Location, Selection
 
 OWN_KEYS = ("tab", "shift+tab", "enter", "backspace", "delete")  # besides every printable key
+_COMPILING = threading.Lock()  # the preload thread and the UI may ask at once: one compiles, the other waits
+
+
+def python_highlighting():
+    """tree-sitter's Python and Textual's highlight query for it, compiled once per process (None without
+    tree-sitter). Textual compiles the query for every document it makes, ~25 ms each, and an editor makes
+    two when it first loads a file (its empty one, then the file's): tui.screen_preload compiles it early."""
+    with _COMPILING:
+        return _compiled_python()
+
+
+@functools.cache
+def _compiled_python():
+    language = get_language("python") if TREE_SITTER else None
+    if language is None:
+        return None
+    query = TextArea._get_builtin_highlight_query("python")
+    return language, SyntaxAwareDocument("", language).prepare_query(query)
 
 
 class CodeArea(TextArea):
@@ -49,6 +74,21 @@ class CodeArea(TextArea):
             self.size, self.refused = size, refused
 
     max_bytes = 0  # 0: no bound; the exercise editor sets the largest file it edits
+
+    def _set_document(self, text: str, language: str | None) -> None:
+        shared = python_highlighting() if language == "python" and "python" not in self._languages else None
+        if shared is None:
+            super()._set_document(text, language)
+            return
+        # TextArea._set_document's Python branch and its tail (Textual 8.2), with the query compiled once.
+        python, self._highlight_query = shared
+        document = SyntaxAwareDocument(text, python)
+        self.document = document
+        self.wrapped_document = WrappedDocument(document, tab_width=self.indent_width)
+        self.navigator = DocumentNavigator(self.wrapped_document)
+        self._build_highlight_map()
+        self.move_cursor((0, 0))
+        self._rewrap_and_refresh_virtual_size()
 
     def _replace_via_keyboard(self, insert: str, start: Location, end: Location) -> EditResult | None:
         # Every typed or pasted text comes through here (a key, a bracketed paste, ctrl+v).
