@@ -128,7 +128,7 @@ class SectionScreen(NoFirstRestyle, NoRelayoutAtSameSize, Screen):
         course.refresh()  # what other windows wrote since: the answers and choices composed below show it
         self._panes_shown: set[str] = set()
         self._showing = ""  # the pane whose showing was handled last (see _shown)
-        self._toggles: dict[str, ImplementationToggle | None] = {}  # a mounted pane -> its toggle (_shown_toggle)
+        self._toggles: dict[str, ImplementationToggle] = {}  # a mounted pane -> its toggle (_shown_toggle)
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -337,8 +337,8 @@ class SectionScreen(NoFirstRestyle, NoRelayoutAtSameSize, Screen):
         return True
 
     def _shown_toggle(self) -> ImplementationToggle | None:
-        """The ImplementationToggle in the pane on show, if any (the key bar asks at each of its checks: a search
-        of the pane once it is mounted, not each time)."""
+        """The ImplementationToggle in the pane on show, if any (the key bar asks at each of its checks: a demo
+        pane is searched once, not each time)."""
         try:
             tabs = self.query_one("#tabs", SectionTabs)
             active = tabs.active
@@ -348,7 +348,7 @@ class SectionScreen(NoFirstRestyle, NoRelayoutAtSameSize, Screen):
         except (NoMatches, ValueError):  # not composed yet, or no pane active (get_pane(""))
             return None
         toggle = found.first() if found else None
-        if tabs.is_ready(active):  # every widget of the pane is mounted: its answer holds
+        if toggle is not None and tabs.is_ready(active):  # a pane's toggle stays (one may be mounted later)
             self._toggles[active] = toggle
         return toggle
 
