@@ -31,7 +31,7 @@ from ...typed_text import LIST_CHARS, BoundedInput
 from ...validation import FuncValidator, parse_hidden, parse_seed
 from ..cycler import Cycler
 from ..field_input import FieldInput
-from ..focus_style import FocusStylesSelf
+from ..focus_style import FocusStylesSelf, FocusWithinStylesSelf
 from ..stepper import Stepper
 
 NOTES = {  # what each optimizer does, in a line the settings column can hold
@@ -109,7 +109,7 @@ class TextSetting(Horizontal):
         return self.parse(self.input.value)
 
 
-class SettingsPanel(FocusStylesSelf, VerticalScroll):
+class SettingsPanel(FocusWithinStylesSelf, FocusStylesSelf, VerticalScroll):
     """Every setting of a run; `config()` returns them as TrainConfig keyword arguments."""
 
     def __init__(

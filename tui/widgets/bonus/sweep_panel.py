@@ -15,7 +15,7 @@ from engine.contracts.bonus import TrainConfig
 from engine.contracts.sweep import MAX_COPIES, SWEEPABLE, SweepPlan, config_field, parse_values
 
 from ..cycler import Cycler
-from ..focus_style import FocusStylesSelf
+from ..focus_style import FocusStylesSelf, FocusWithinStylesSelf
 from .settings import TextSetting
 
 NOTHING = "nothing"
@@ -41,7 +41,7 @@ def base_line(base: TrainConfig) -> str:
     return f"{base.optimizer}, batch {base.batch_size}, {epochs}, {base.schedule}, {aug}, {hidden}"
 
 
-class SweepPanel(FocusStylesSelf, VerticalScroll):
+class SweepPanel(FocusWithinStylesSelf, FocusStylesSelf, VerticalScroll):
     """The sweep's fields; `plan()` gives the SweepPlan they describe, or the reasons they do not."""
 
     def __init__(
