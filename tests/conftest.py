@@ -70,8 +70,43 @@ def fresh_home(tmp_path, monkeypatch):
     return home
 
 
+# The longest tests (seconds of CPU each, or one app walking every tab), started first: one of them started
+# last keeps the suite running on one core while the other workers have finished.
+LONG = (
+    "tests/tui/test_key_storm.py::test_key_storm[",
+    "tests/tui/test_keyboard_audit.py::test_every_tab_by_keyboard[",
+    "tests/tui/test_refused_values.py::test_a_refused_value_says_why_in_view[",
+    "tests/tui/test_nonconvex_real.py::test_the_job_is_drawn",
+    "tests/engine/test_nonconvex.py::test_the_job_runs_the_demo",
+)
+
+
+def long_first(items: list, workers: int) -> list:
+    """`items` with the long ones (LONG, or marked slow) dealt to the heads of the runs xdist's worksteal
+    hands out first (each worker gets the next len(rest) // workers-left, in order); the others keep their order."""
+
+    def rank(item) -> float:  # the storm first, then the slow engine runs, then the walks of every tab
+        ranks = [r + (r > 0) for r, prefix in enumerate(LONG) if item.nodeid.startswith(prefix)]
+        return ranks[0] if ranks else 1 if item.get_closest_marker("slow") else -1
+
+    long = sorted((i for i in items if rank(i) >= 0), key=rank)
+    others = [i for i in items if i not in set(long)]
+    runs: list[list] = [long[w::workers] for w in range(workers)]
+    left = len(items)
+    for w, run in enumerate(runs):
+        size = left // (workers - w)
+        left -= size
+        take = max(0, size - len(run))
+        run += others[:take]
+        del others[:take]
+    runs[-1] += others
+    return [item for run in runs for item in run]
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked gpu skip, saying why, where PyTorch sees no CUDA device."""
+    """The long tests first (see LONG); tests marked gpu skip, saying why, where PyTorch sees no CUDA device."""
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    items[:] = long_first(items, workers)
     gpu_items = [item for item in items if item.get_closest_marker("gpu")]
     if not gpu_items:
         return
