@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Input, Static, TabbedContent
 
 from engine.contracts.adaptive import LR, Losses
 from engine.events import Progress
@@ -149,7 +149,11 @@ async def _escape_and_q_at_the_highest_lr(release: threading.Event) -> None:
         lr = screen.query_one("#lr", Stepper)
         lr.focus()
         assert await wait_for(pilot, lambda: app.focused is lr)
-        await pilot.press("enter", *"1", "enter")  # lr at its maximum
+        await pilot.press("enter")
+        # Its entry box takes the focus a moment later (a 1 typed before it would reach the stepper: a loaded machine
+        # left the lr at 0.002), then the lr at its maximum.
+        assert await wait_for(pilot, lambda: isinstance(app.focused, Input) and lr in app.focused.ancestors)
+        await pilot.press("1", "enter")
         await wait_for(pilot, lambda: screen.running)
         assert screen.query_one("#lr", Stepper).value == LR.maximum and screen.running
         await pilot.press("end", "v", "v")  # the newest picture, overlay and back: charts drawn with huge data

@@ -6,7 +6,6 @@ import os
 import signal
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -86,10 +85,9 @@ def test_a_computation_that_will_not_stop_does_not_keep_the_process_alive(tmp_pa
     term = Terminal([sys.executable, "-c", STUCK], tmp_path)
     try:
         assert term.read_until(b"Pick a section", 60), term.out[-500:]
-        start = time.monotonic()
         os.kill(term.proc.pid, signal.SIGTERM)
-        rc = term.finish()
+        rc = term.finish(60)  # ended by the signal, not after its stuck thread's 600 s (finish fails past 60 s)
     finally:
         term.kill()
-    assert rc == 143 and time.monotonic() - start < 10
+    assert rc == 143
     assert LEAVE_ALT in term.out[term.out.rindex(ENTER_ALT) :]

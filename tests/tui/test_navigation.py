@@ -112,7 +112,7 @@ async def test_palette_commands_reach_every_section():
             # The search runs in a worker: wait for its matches (a fixed 0.3 s can pass with none on a loaded machine).
             commands = app.screen.query_one(CommandList)
             assert await wait_for(pilot, lambda commands=commands: commands.option_count > 0)
-            await pilot.pause(0.1)
+            await settle(pilot, rounds=1)  # the search has listed every match (its worker is done)
             await pilot.press("down", "enter")
             shown = lambda key=key: getattr(getattr(app.screen, "section", None), "key", None) == key
             assert await wait_for(pilot, shown)
