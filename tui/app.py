@@ -22,6 +22,8 @@ from .screens.help import HelpScreen, key_groups
 from .screens.home import HomeScreen
 from .sections import BY_KEY, SECTIONS, neighbour
 
+PARSED_CSS_SOURCES = 1024  # more than every widget class of Textual and of this app with its own CSS
+
 
 def tune_gc(freeze: bool = True) -> None:
     """Collect garbage a hundred times less often, and never look again at what start-up made.
@@ -55,6 +57,11 @@ class OptCourseApp(KeysInOrder, CourseApp):
 
     def __init__(self, config: AppConfig | None = None):
         super().__init__()
+        # Textual keeps the parsed rules of 64 CSS sources, and a source per widget class with DEFAULT_CSS is
+        # added when the class is first mounted; past 64 (this app has ~150), each new one made Stylesheet.parse,
+        # which reads the sources in order through that LRU cache, parse every source again: 0.15-0.3 s of
+        # CPU at each tab or section with a widget class not shown before (the Bonus's Train tab, a first open).
+        self.stylesheet._parse_cache.maxsize = PARSED_CSS_SOURCES
         self.config = config or AppConfig()
         self.runner = EngineRunner(self._executor(), self.config.device_label)
         self.check_timeout = TIME_LIMIT  # seconds an exercise check may run the learner's code
