@@ -7,6 +7,12 @@ the figure; the engine's results for a demo tab are not (they come when it has c
 Each figure is wall time from the key press; beside it the UI process's CPU time for the same span
 (less noisy on a loaded machine).
 
+The first key is pressed once the engine has said which device it uses and the app's preload
+(tui/screen_preload.py: the section screens' modules, CSS and parsers, ~1 s of CPU on a thread) is
+done, as both are while a learner reads the home screen. On a loaded 2-core machine the preload can
+take a few seconds; a key pressed before it ends waits for what it has not done yet (up to ~0.5 s
+more in the first open), as it would for a learner who pressed a key at once.
+
     .venv/bin/python benchmarks/bench_open.py                  # every section, 3 rounds, 100x30
     .venv/bin/python benchmarks/bench_open.py --sections 4,2,7,B,5 --rounds 2 --size 200x60
 
@@ -92,15 +98,22 @@ async def timed(pilot, key: str, until) -> tuple[float, float]:
     return 1000 * (wall - wall0), 1000 * (cpu - cpu0)
 
 
+def ready(app: OptCourseApp) -> bool:
+    """The engine has said which device it uses, and the screens' preload is done."""
+    return app.runner.device_label is not None and app.preload is not None and not app.preload.is_alive()
+
+
 async def measure(keys: list[str], rounds: int, size: tuple[int, int], switches: bool) -> tuple[dict, dict]:
     opens: dict[str, list[tuple[float, float]]] = {}
     tabs: dict[str, list[tuple[float, float]]] = {}
     app = OptCourseApp(AppConfig(device="cpu", warm_up=True, engine="process"))
     tune_gc()  # as tui.cli.main does
     async with app.run_test(size=size) as pilot:
-        deadline = time.monotonic() + 120
-        while app.runner.device_label is None and time.monotonic() < deadline:
+        start = time.monotonic()
+        deadline = start + 120
+        while not ready(app) and time.monotonic() < deadline:
             await pilot.pause(0.05)
+        print(f"engine and preload ready {time.monotonic() - start:.1f} s after start")
         for _ in range(rounds):
             for key in keys:
                 section = find(key)

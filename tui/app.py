@@ -69,6 +69,7 @@ class OptCourseApp(KeysInOrder, CourseApp):
         # Plain data a section screen keeps while the app runs (its screen is rebuilt on each visit),
         # by section key: e.g. the Bonus's settings and last run (tui.widgets.bonus.live.BonusMemory).
         self.memory: dict[str, object] = {}
+        self.preload: threading.Thread | None = None  # tui.screen_preload's, once started: done when it ends
 
     def _executor(self):
         settings = self.config.engine_settings()
@@ -115,7 +116,10 @@ class OptCourseApp(KeysInOrder, CourseApp):
             # Import torch and load MNIST off the UI while the learner reads the first screen.
             self.runner.warm_up(lambda label, error: self._from_any_thread(self._engine_ready, label, error))
             # And every section's screen, once the first screen is drawn: no first open pays for it.
-            self.call_after_refresh(prepare_screens, self)
+            self.call_after_refresh(self._prepare_screens)
+
+    def _prepare_screens(self) -> None:
+        self.preload = prepare_screens(self)
 
     def _engine_ready(self, label: str | None, error: str | None) -> None:
         if error:  # shown now; the screens show it again when they try to run
