@@ -8,11 +8,12 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(VENV)/bin/optcourse-tui $(ARGS)
 
-# One worker more than cores, work-stealing: many tests wait on an engine thread, a subprocess or
-# a timer, so a third worker fills the idle time (on CI's 2 cores: 484 s instead of 542 s). At most 8
-# workers: each holds torch and textual in memory.
+# Two workers more than cores, work-stealing: many tests wait on an engine process, a subprocess or
+# a timer, and with torch on one thread per worker (tests/conftest.py) the extra workers fill that idle
+# time (CI's 2 cores, same warm clone, 2026-12-08: 4 workers 236 s, 3 workers 283 s). At most 8 workers:
+# each holds torch and textual in memory.
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -n $$(n=$$(nproc); echo $$(( n < 8 ? n + 1 : 8 ))) --dist worksteal $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $$(n=$$(nproc); echo $$(( n < 6 ? n + 2 : 8 ))) --dist worksteal $(PYTEST_ARGS)
 
 # Linters CI runs after the tests: style and errors (ruff), layer contracts (import-linter), engine/'s and tui/'s types (mypy).
 lint: $(STAMP)
