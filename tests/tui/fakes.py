@@ -73,3 +73,17 @@ def held(compute, gate: threading.Event, after: int = 0):
             yield event
 
     return events
+
+
+def record_restyles(app) -> list:
+    """Every node the app's stylesheet restyles from now on (wraps Stylesheet.update_nodes), in order."""
+    nodes: list = []
+    update = app.stylesheet.update_nodes
+
+    def counting(batch, animate=False):
+        batch = list(batch)
+        nodes.extend(batch)
+        return update(batch, animate=animate)
+
+    app.stylesheet.update_nodes = counting
+    return nodes

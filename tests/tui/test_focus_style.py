@@ -11,21 +11,9 @@ from tui.widgets.focus_style import FocusWithinStylesSelf
 from tui.widgets.lesson import LessonView
 from tui.widgets.stepper import Stepper
 
+from .fakes import record_restyles
 from .focus_rules import rules_reaching_inside
 from .snap import make_app, settle
-
-
-def _restyled_nodes(app) -> list:
-    nodes: list = []
-    update = app.stylesheet.update_nodes
-
-    def counting(batch, animate=False):
-        batch = list(batch)
-        nodes.extend(batch)
-        return update(batch, animate=animate)
-
-    app.stylesheet.update_nodes = counting
-    return nodes
 
 
 async def test_tab_out_of_and_back_into_a_lesson_restyles_none_of_its_blocks():
@@ -41,7 +29,7 @@ async def test_tab_out_of_and_back_into_a_lesson_restyles_none_of_its_blocks():
         app.stylesheet.reparse()
         app.stylesheet.update(app)
         assert lesson.styles.background == Color(255, 0, 0)
-        restyled = _restyled_nodes(app)
+        restyled = record_restyles(app)
         await pilot.press("tab")
         assert isinstance(app.focused, Tabs)
         assert lesson.styles.background != Color(255, 0, 0)  # its own look follows its focus
@@ -87,7 +75,7 @@ async def test_a_focus_moving_inside_a_column_restyles_the_column_and_its_steppe
         note = app.query_one("#note")
         blue = Color.parse("blue")
         assert column.styles.border_top[1] != blue
-        restyled = _restyled_nodes(app)
+        restyled = record_restyles(app)
         first.focus()
         await pilot.pause()
         assert column.styles.border_top[1] == blue and first.has_focus_within

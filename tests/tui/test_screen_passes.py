@@ -8,6 +8,7 @@ from textual.widgets import Markdown
 from tui.screens.home import HomeScreen
 from tui.screens.section import SectionScreen
 
+from .fakes import record_restyles
 from .snap import make_app, settle, wait_for
 
 
@@ -19,15 +20,7 @@ async def test_a_section_opened_is_styled_once_and_the_screen_below_is_not_laid_
         await settle(pilot)
         home = app.screen
         assert isinstance(home, HomeScreen)
-        restyled: list = []
-        update_nodes = app.stylesheet.update_nodes
-
-        def counting(nodes, animate=False):
-            nodes = list(nodes)
-            restyled.extend(nodes)
-            return update_nodes(nodes, animate=animate)
-
-        app.stylesheet.update_nodes = counting  # type: ignore[method-assign]
+        restyled = record_restyles(app)
         home_layouts: list = []
         home_layout = home._refresh_layout
         home._refresh_layout = lambda *a, **k: home_layouts.append(a) or home_layout(*a, **k)  # type: ignore[method-assign]
