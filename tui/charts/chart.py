@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Sequence
 
 import plotext._utility as plotext_utility  # type: ignore[import-untyped]
-from rich.containers import Lines
 from rich.style import Style
 from rich.text import Span, Text
 from textual.reactive import reactive
@@ -16,6 +15,7 @@ from textual_plotext import PlotextPlot
 
 from . import plotext_lines, plotext_series
 from .bounds import BLANK, Y_CAP, BoundedPlot, fit
+from .picture import Picture
 from .smoothing import ema as ema  # re-exported: its home is tui.charts.smoothing
 from .ticks import number_text, round_ticks  # re-exported for drawers that set their own ticks
 
@@ -41,6 +41,7 @@ class Chart(PlotextPlot):
     """
 
     DEFAULT_CSS = "Chart { width: 1fr; height: 1fr; min-height: 6; }"
+    ALLOW_SELECT = False  # braille and box lines, not text: its rows are drawn without selection offsets (Picture)
 
     log_y: reactive[bool] = reactive(False, init=False)
 
@@ -105,12 +106,14 @@ class Chart(PlotextPlot):
             drawer(plot)
         plot.finish()
         picture = self._plotext_picture()
-        if isinstance(picture, Text):
+        if isinstance(picture, list):
+            picture = Picture(label_lines(picture, plot))
+        elif isinstance(picture, Text):  # plotext's own fast path
             picture = label_rows(picture, plot)
         return picture, plot
 
     def _plotext_picture(self):
-        """plotext's figure as a rich Text, read from its cell matrix.
+        """plotext's figure as the rich Text of each row, read from its cell matrix.
 
         PlotextPlot.render has plotext write the figure as an ANSI string, which rich then parses back
         (Text.from_ansi): 2-7 ms of a 13-38 ms build at 100x30-200x60. The cells and their colours are
@@ -125,7 +128,7 @@ class Chart(PlotextPlot):
         plotext_series.build(plt)  # plotext's frame, our curves on it (the same cells)
         if plt.monitor.fast_plot:  # plotext's own shortcut path writes its canvas itself
             return super().render()
-        return matrix_text(plt.monitor.matrix)
+        return matrix_lines(plt.monitor.matrix)
 
 
 _STYLES: dict[tuple, Style | None] = {}  # plotext's (foreground, style, background) -> the Style from_ansi gives
@@ -144,13 +147,17 @@ def _cell_style(colors: tuple) -> Style | None:
 
 def matrix_text(matrix) -> Text:
     """The Text of plotext's cell matrix (its top row first), as Text.from_ansi(matrix.set_canvas()) would be."""
-    plain: list[str] = []
-    spans: list[Span] = []
-    offset = 0
+    return Text("\n").join(matrix_lines(matrix))
+
+
+def matrix_lines(matrix) -> list[Text]:
+    """The Text of each row of plotext's cell matrix (its top row first), as from_ansi reads them: one span a run."""
+    lines: list[Text] = []
     for row in reversed(matrix.Rows):
         markers, fg, style, bg = matrix.marker[row], matrix.fullground[row], matrix.style[row], matrix.background[row]
         cols = len(markers)
         start = 0
+        spans: list[Span] = []
         while start < cols:
             colors = (fg[start], style[start], bg[start])
             stop = start + 1
@@ -158,11 +165,10 @@ def matrix_text(matrix) -> Text:
                 stop += 1
             cell_style = _cell_style(colors)
             if cell_style is not None:
-                spans.append(Span(offset + start, offset + stop, cell_style))
+                spans.append(Span(start, stop, cell_style))
             start = stop
-        plain.append("".join(markers))
-        offset += cols + 1  # and the newline
-    return Text("\n".join(plain), spans=spans, end="")
+        lines.append(Text("".join(markers), spans=spans, end=""))
+    return lines
 
 
 def label_rows(picture: Text, plot: BoundedPlot) -> Text:
@@ -171,9 +177,13 @@ def label_rows(picture: Text, plot: BoundedPlot) -> Text:
     plotext puts a y label in the bottom-left corner, far from its axis, and silently drops a
     title that does not fit; here each goes where it is read, in the first wording that fits.
     """
-    lines = picture.split("\n", include_separator=False)
+    return Text("\n").join(label_lines(list(picture.split("\n", include_separator=False)), plot))
+
+
+def label_lines(lines: list[Text], plot: BoundedPlot) -> list[Text]:
+    """label_rows on the chart's rows (top first): the rows, the outer two rewritten."""
     if len(lines) < 3:
-        return picture
+        return lines
     width = max(len(line.plain) for line in lines)
     style = _label_style(lines)
     top, bottom = lines[0], lines[-1]
@@ -201,7 +211,7 @@ def label_rows(picture: Text, plot: BoundedPlot) -> Text:
     if notes:
         top, bottom = _put_note(notes, (top, top_free), (bottom, bottom_free), style + NOTE_STYLE, plot.has_xlabel)
     lines[0], lines[-1] = top, bottom
-    return Text("\n").join(lines)
+    return lines
 
 
 def _put_note(
@@ -252,7 +262,7 @@ def _put(line: Text, start: int, text: str, style) -> Text:
     return Text.assemble(line[:start], Text(text, style=style), line[end:])
 
 
-def _label_style(lines: Lines) -> Style:
+def _label_style(lines: Sequence[Text]) -> Style:
     """The style plotext gives tick labels (colour and background), taken from a digit it drew."""
     for line in reversed(lines):
         for i, ch in enumerate(line.plain):

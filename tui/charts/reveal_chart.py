@@ -10,6 +10,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from .chart import HEADROOM, MIN_INTERVAL, Chart, Drawer
+from .picture import Picture
 
 
 class RevealChart(Chart):
@@ -149,10 +150,13 @@ class RevealChart(Chart):
             self.last_plot = plot  # what the picture with the curves sent (tests read its work and notes)
         monitor = getattr(self.plt, "monitor")  # noqa: B009 - plotext's figure keeps it untyped
         cols, (x0, x1) = monitor.matrix.Cols_canvas, monitor.xlim[0]
-        console = self.app.console
-        options = console.options.update(width=w, height=h, no_wrap=True, overflow="crop")
-        lines = console.render_lines(text, options, style=self.rich_style, pad=True)
-        return [Strip(line, w) for line in lines[:h]], (cols.start, len(cols), x0, x1)
+        strips = text.rich_strips(w, h, self.rich_style) if isinstance(text, Picture) else None
+        if strips is None:
+            console = self.app.console
+            options = console.options.update(width=w, height=h, no_wrap=True, overflow="crop")
+            lines = console.render_lines(text, options, style=self.rich_style, pad=True)
+            strips = [Strip(line, w) for line in lines[:h]]
+        return strips, (cols.start, len(cols), x0, x1)
 
     @staticmethod
     def _column_of(x: float | None, canvas: tuple) -> int:
