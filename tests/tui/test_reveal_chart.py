@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.strip import Strip
 
 from tui.charts.reveal_chart import RevealChart
 
@@ -184,3 +185,59 @@ async def test_a_new_run_on_the_same_axes_builds_one_picture_and_new_axes_build_
         assert len(builds) == 2
         _, full, base, canvas = chart._current()
         assert [f.crop(0, canvas[0]).text for f in full] == [b.crop(0, canvas[0]).text for b in base]
+
+
+async def test_a_cut_row_is_the_two_pictures_joined_and_a_move_repaints_only_rows_with_curve_cells():
+    app = ChartApp()
+    async with app.run_test(size=(60, 16)) as pilot:
+        chart = app.query_one(RevealChart)
+        chart.draw_growing(drawer, upto=0)
+        await pilot.pause()
+        _, full, base, canvas = chart._current()
+        for x in range(0, 100, 7):
+            chart.reveal(x)
+            cut = chart._column_of(x, canvas) + 1
+            for y in range(1, len(full) - 1):
+                joined = Strip.join([full[y].crop(0, cut), base[y].crop(cut, 60)])
+                assert list(chart.render_line(y)) == list(joined), (x, y)
+        chart.reveal(0)
+        await pilot.pause()
+        repainted: list = []
+        real = chart.refresh
+        chart.refresh = lambda *regions, **kw: repainted.append(regions) or real(*regions, **kw)
+        chart.reveal(50)
+        (regions,) = repainted
+        rows = {y for r in regions for y in range(r.y, r.bottom)}
+        curve_rows = {y for y in range(1, len(full) - 1) if BRAILLE & set(full[y].text)}
+        assert rows and rows <= curve_rows and len(rows) < len(full) - 2  # not the guide's row nor the frame's
+
+
+async def test_streamed_data_rebuilds_once_the_cut_passes_a_column_the_picture_lacks():
+    """A streaming run (Section 7 training) says grown(): no plotext build for data right of the cut, one
+    once the cut moves right of the column the picture was built to."""
+    data = list(range(40))
+
+    def streaming(plt) -> None:
+        plt.xlim(0, 100)
+        plt.ylim(-3, 3)
+        plt.plot(data, [((i % 20) - 10) / 4 for i in data], marker="braille")
+
+    app = ChartApp()
+    async with app.run_test(size=(60, 16)) as pilot:
+        chart = app.query_one(RevealChart)
+        chart.draw_growing(streaming, upto=39, data_end=39)
+        await pilot.pause()
+        builds = count_builds(chart)
+        canvas = chart._pictures[3]
+        for more in range(40, 80):
+            data.append(more)
+            chart.grown(more - 1, more)
+            if chart._column_of(more - 1, canvas) == chart._column_of(39, canvas):
+                chart.reveal(more - 1)
+                await pilot.pause()
+        assert not builds  # the cut stayed in the column of the last point it was built with
+        chart.reveal(79)
+        await pilot.pause()
+        assert len(builds) == 1  # the full picture, with all 80 points; the empty axes kept
+        col = chart._column_of(70, canvas)
+        assert BRAILLE & {chart.render_line(y).text[col] for y in range(1, 15)}

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_right
 
+import numpy as np
+from rich.cells import cell_len
+from rich.segment import Segment
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.timer import Timer
@@ -21,9 +25,11 @@ class RevealChart(Chart):
     it the same picture with every plot/scatter call reduced to an invisible dot at its first
     point (same axes, ticks and guides, no curves). Both pictures are built by plotext once per
     size (the costly part, tens of ms), so a frame is a cut of cached strips, and only the
-    columns that changed are repainted. Curves must run in increasing x (a loss over
-    iterations) and the drawer must set xlim and ylim, so both pictures share their layout.
-    `reveal(None)` shows the whole picture through Chart's own path.
+    cells that changed are repainted: the rows where the curves have cells between the old cut and
+    the new one. Curves must run in increasing x (a loss over iterations) and the drawer must set
+    xlim and ylim, so both pictures share their layout. `reveal(None)` shows the whole picture
+    through Chart's own path. A streaming run says `grown(from_x, to_x)`: the picture is rebuilt only
+    once the cut passes a column whose dots it lacks, not for every piece of data.
     """
 
     def __init__(self, drawer: Drawer | None = None, *, id: str | None = None, classes: str | None = None):
@@ -34,13 +40,18 @@ class RevealChart(Chart):
         self._pictures: tuple | None = None  # (key, full strips, base strips, (col0, width, x0, x1))
         self._stale_full = False  # only the full picture needs rebuilding (more data, same axes)
         self._more_data: Timer | None = None  # a curves_changed() waiting for the chart's interval
+        self._cuts: _Cuts | None = None  # the rows of the pictures on show, ready to cut (built with them)
+        self._frame_pictures: tuple | None = None  # the pictures of the render pass under way (render_lines)
+        self._data_end = math.inf  # the curves' last x, where more may come (grown); inf: they are whole
+        self._exact_to = math.inf  # the full picture has every dot of the columns left of this x's
 
     def draw(self, drawer: Drawer | None) -> None:
         self._base, self._upto, self._pictures = None, None, None
         super().draw(drawer)
 
-    def draw_growing(self, drawer: Drawer, upto: float | None = None) -> None:
-        """Show `drawer`'s curves up to x = upto (None: all of them).
+    def draw_growing(self, drawer: Drawer, upto: float | None = None, *, data_end: float = math.inf) -> None:
+        """Show `drawer`'s curves up to x = upto (None: all of them); `data_end`: their last x while more may come
+        (see grown).
 
         A new run on the same axes (the usual case: a learner changed lr) keeps the empty axes'
         picture and builds only the full one: half the cost of a key press. The axes are compared
@@ -48,6 +59,7 @@ class RevealChart(Chart):
         """
         self._drawer, self._base = drawer, without_curves(drawer)
         self._upto, self._column = upto, -1
+        self._data_end = data_end
         if self._pictures is not None:
             self._pictures, self._stale_full = (None, *self._pictures[1:]), True
         self.refresh()
@@ -68,21 +80,41 @@ class RevealChart(Chart):
             self.refresh()
             return
         column = self._column_of(upto, pictures[3])
+        if column > self._column_of(self._exact_to, pictures[3]):  # a column left of the cut lacks streamed dots
+            self.curves_changed(at_once=True)
+            self._column = -1
+            return
         if column != self._column:
             lo, hi = sorted((column, self._column))
             self._column = column
-            self.refresh(Region(lo + 1, 0, hi - lo, self.size.height))
+            # Only the cells between the two cuts change, and of them only where the curves differ from the empty axes.
+            cuts = self._cuts
+            self.refresh(*cuts.changed(lo + 1, hi + 1)) if cuts else self.refresh(
+                Region(lo + 1, 0, hi - lo, len(pictures[1]))
+            )
 
-    def curves_changed(self) -> None:
+    def grown(self, from_x: float, to_x: float) -> None:
+        """A streaming run's curves have new points from x = from_x (the last one they had) to x = to_x.
+
+        Nothing is built here: the full picture keeps what it had, and reveal() rebuilds it once the cut
+        moves right of from_x's column (the dots of the column the cut stands in may lag until it moves on).
+        """
+        self._exact_to = min(self._exact_to, from_x)
+        self._data_end = to_x
+
+    def curves_changed(self, *, at_once: bool = False) -> None:
         """The drawer's curves have more points (a streaming run): rebuild the full picture, keep the empty axes.
 
         As Chart.redraw: at once when the chart has been quiet, else once at the end of its interval
-        (data can stream in many times a frame; each rebuild is a plotext build)."""
+        (data can stream in many times a frame; each rebuild is a plotext build). `at_once`: the learner's
+        key changed the curves (smoothing, a log axis): at the next frame, whatever the interval."""
         wait = self._next_build - time.monotonic()
-        if wait > 0:
+        if wait > 0 and not at_once:
             if self._more_data is None:
                 self._more_data = self.set_timer(wait, self._rebuild_full)
             return
+        if self._more_data is not None:  # this rebuild is the one it waited for
+            self._more_data.stop()
         self._rebuild_full()
 
     @property
@@ -100,21 +132,32 @@ class RevealChart(Chart):
     def revealing(self) -> bool:
         return self._base is not None and self._upto is not None
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The pictures are looked up once per render pass, not once per line (self.size walks the compositor).
+        self._frame_pictures = self._current() if self.revealing else None
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_pictures = None
+
     def render_line(self, y: int) -> Strip:
         if not self.revealing:
             return super().render_line(y)
-        pictures = self._current()
+        pictures = self._frame_pictures or self._current()
         if pictures is None or y >= len(pictures[1]):
             return Strip.blank(self.size.width)
-        _, full, base, canvas = pictures
+        full, canvas = pictures[1], pictures[3]
         cut = self._column_of(self._upto, canvas) + 1
         self._column = cut - 1
-        if y in (0, len(full) - 1):  # the title, label and note rows hold no curve: whole, as in the full picture
+        if y in (0, len(full) - 1) or self._cuts is None:  # the title, label and note rows hold no curve
             return full[y]
-        return Strip.join([full[y].crop(0, cut), base[y].crop(cut, self.size.width)])
+        return self._cuts.row(y, cut)
 
     def on_resize(self) -> None:
-        self._pictures = None
+        # A render at the new size may have come first and built them already (_current keys them by size).
+        key = self._pictures[0] if self._pictures is not None else None
+        if key is None or key[:2] != tuple(self.size):
+            self._pictures, self._cuts = None, None
 
     # -- the two pictures -----------------------------------------------------------------
     def _current(self) -> tuple | None:
@@ -138,6 +181,8 @@ class RevealChart(Chart):
             base, _ = self._picture(self._base, w, h)
             self._pictures, self._stale_full = (key, full, base, canvas), False
         if self._pictures is not before:  # built: the next rebuild for streamed data waits, as Chart.render does
+            self._cuts = _Cuts(self._pictures[1], self._pictures[2], w)
+            self._exact_to = self._data_end
             self.build_seconds = time.perf_counter() - started
             self.builds += 1
             self._next_build = time.monotonic() + max(MIN_INTERVAL, HEADROOM * self.build_seconds)
@@ -166,6 +211,91 @@ class RevealChart(Chart):
             return col0 + width
         dot = math.floor(round(0.5 + (2 * width - 1) * (x - x0) / (x1 - x0), 8))
         return col0 + min(max(dot // 2, -1), width)
+
+
+class _Cuts:
+    """The rows of a full picture and its empty axes as segments with their first cells, to join at any column.
+
+    Strip.crop twice and Strip.join make three Strips a row (each with seven caches): at 200x60 that was
+    most of Section 7's frames. Here a row is two slices of segment lists and at most two split segments.
+    `mask[y, x]`: the two pictures differ at cell (x, y), so a moved cut repaints only rows that change.
+    """
+
+    def __init__(self, full: list[Strip], base: list[Strip], width: int) -> None:
+        self.full, self.base, self.width = full, base, width
+        self.rows = [(_cells(f), _cells(b)) for f, b in zip(full, base)]
+        self.mask = np.zeros((len(full), width), dtype=bool)
+        for y, (f, b) in enumerate(zip(full, base)):
+            if 0 < y < len(full) - 1 and list(f) != list(b):
+                self.mask[y] = _differ(f, b, width)
+
+    def row(self, y: int, cut: int) -> Strip:
+        """Row y: the full picture's cells left of column `cut`, the empty axes' from it on."""
+        if cut <= 0:
+            return self.base[y]
+        if cut >= self.width:
+            return self.full[y]
+        full, base = self.rows[y]
+        if full is None or base is None:  # a wide character: the general, slower path
+            return Strip.join([self.full[y].crop(0, cut), self.base[y].crop(cut, self.width)])
+        (f_segs, f_starts), (b_segs, b_starts) = full, base
+        i = bisect_right(f_starts, cut) - 1  # the segment holding the cut's cell (or the last before it)
+        j = bisect_right(b_starts, cut) - 1
+        segments = f_segs[:i]
+        text, style, _ = f_segs[i]
+        if cut > f_starts[i]:
+            segments.append(Segment(text[: cut - f_starts[i]], style))
+        text, style, _ = b_segs[j]
+        segments.append(Segment(text[cut - b_starts[j] :], style) if cut > b_starts[j] else b_segs[j])
+        segments.extend(b_segs[j + 1 :])
+        return Strip(segments, self.width)
+
+    def changed(self, start: int, stop: int) -> list[Region]:
+        """The regions to repaint when the cut moves across columns [start, stop): rows that differ there."""
+        rows = np.flatnonzero(self.mask[:, max(0, start) : max(0, stop)].any(axis=1)).tolist()
+        regions: list[Region] = []
+        for y in rows:
+            if regions and regions[-1].bottom == y:
+                last = regions[-1]
+                regions[-1] = Region(last.x, last.y, last.width, last.height + 1)
+            else:
+                regions.append(Region(start, y, stop - start, 1))
+        return regions
+
+
+def _cells(strip: Strip) -> tuple[list[Segment], list[int]] | None:
+    """The strip's non-empty segments and the cell each starts at; None where a character is not one cell wide."""
+    segments, starts, pos = [], [], 0
+    for segment in strip:
+        text = segment.text
+        if not text:
+            continue
+        if segment.control or cell_len(text) != len(text):
+            return None
+        segments.append(segment)
+        starts.append(pos)
+        pos += len(text)
+    return (segments, starts) if segments else None
+
+
+def _differ(full: Strip, base: Strip, width: int) -> np.ndarray:
+    """Per cell of one row: whether the two strips differ there (character or style)."""
+    out = np.ones(width, dtype=bool)
+    f, b = _per_cell(full), _per_cell(base)
+    if f is None or b is None:
+        return out
+    n = min(width, len(f), len(b))
+    out[:n] = [fc != bc for fc, bc in zip(f[:n], b[:n])]
+    return out
+
+
+def _per_cell(strip: Strip) -> list[tuple] | None:
+    cells: list[tuple] = []
+    for segment in strip:
+        if cell_len(segment.text) != len(segment.text):
+            return None
+        cells.extend((ch, segment.style) for ch in segment.text)
+    return cells
 
 
 def _same_axes(full: list[Strip], base: list[Strip], col0: int) -> bool:

@@ -12,7 +12,7 @@ from textual.widget import Widget
 
 from ..charts.chart import Chart, dimmed
 from ..charts.reveal_chart import RevealChart
-from ..charts.smoothing import ema
+from ..charts.smoothing import Ema
 
 SMOOTHING = 0.9  # EMA weight: about the last ten iterations
 YLIM = (0.0, 2.5)  # the course's y-limits
@@ -33,7 +33,9 @@ class OptimizerCurves(Widget):
     While the playhead moves (`moving`), each chart shows its whole curves cut at `upto`
     (RevealChart: two pictures built once, a cut of them per frame) instead of a plotext build per
     chart per frame (three builds, 40-60% of a core at 30 frames a second); the dot and the
-    "diverged at" title come back, exact, when it stops.
+    "diverged at" title come back, exact, when it stops. Data streamed in while it moves is only
+    noted (RevealChart.grown): a chart is rebuilt when the cut reaches a column it lacks, not for
+    every piece (three plotext builds per piece were most of the UI's core while Section 7 trained).
     """
 
     DEFAULT_CSS = """
@@ -67,6 +69,7 @@ class OptimizerCurves(Widget):
         self.diverged_at: dict[str, int] = {}
         self.reference: dict[str, list[float]] = {}  # the reference's run beside the learner's, when there is one
         self.reference_diverged_at: dict[str, int] = {}
+        self._smooth: dict[tuple[str, bool], tuple[list[float], Ema]] = {}  # each curve's EMA so far (see _ema)
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -80,13 +83,20 @@ class OptimizerCurves(Widget):
         self.losses = {n: [] for n in self.names}
         self.diverged_at = {}
         self.reference, self.reference_diverged_at = {}, {}
+        self._smooth = {}
         self.redraw()
 
     def add(self, name: str, start: int, values, reference: bool = False) -> None:
         curve = self.reference.setdefault(name, []) if reference else self.losses[name]
+        if start < len(curve):
+            self._smooth.pop((name, reference), None)  # a repeated chunk: its EMA is worked out again
         del curve[start:]  # a repeated chunk replaces, never duplicates
         curve.extend(values)
-        self.redraw()
+        if self.moving and self.upto is not None and start > 0:
+            for chart in self.query(RevealChart):  # hidden ones too: shown again, they know what they lack
+                chart.grown(start - 1, self._last_x())
+        else:
+            self.redraw()
 
     def diverge(self, name: str, iteration: int, reference: bool = False) -> None:
         (self.reference_diverged_at if reference else self.diverged_at)[name] = iteration
@@ -100,14 +110,19 @@ class OptimizerCurves(Widget):
     # -- drawing ------------------------------------------------------------------------------
     def watch_view(self, view: str) -> None:
         self.set_class(view == "overlay", "-overlay")
-        self.redraw()
+        if self.moving and self.upto is not None:
+            self.show_upto(self.upto, moving=True)  # their cached cut if they have one, else one now
+        else:
+            self.redraw()
 
     def watch_smoothed(self) -> None:
-        self.redraw()
+        self.redraw(at_once=True)
 
     def watch_log_y(self, log_y: bool) -> None:
         for chart in self.query(Chart):
             chart.log_y = log_y
+        if self.moving and self.upto is not None:
+            self.redraw(at_once=True)  # a cut chart's cached pictures have the other axis
 
     def show_upto(self, upto: int | None, moving: bool) -> None:
         """Show the curves up to iteration `upto`; `moving`: the playhead goes on (cut cached pictures)."""
@@ -116,11 +131,15 @@ class OptimizerCurves(Widget):
         if moving and upto is not None:
             for chart in self._visible():
                 if not chart.revealing or not was_moving:
-                    chart.draw_growing(self._whole_drawer(chart), upto)
+                    chart.draw_growing(self._whole_drawer(chart), upto, data_end=self._last_x())
                 else:
                     chart.reveal(upto)
         else:
             self.redraw()
+
+    def _last_x(self) -> int:
+        """The last iteration any curve has (the reference's too)."""
+        return max((len(v) for v in (*self.losses.values(), *self.reference.values())), default=0) - 1
 
     def _visible(self) -> list[RevealChart]:
         if self.view == "overlay":
@@ -134,14 +153,16 @@ class OptimizerCurves(Widget):
         name = self.names[int((chart.id or "panel-0").rsplit("-", 1)[1])]
         return self._panel_drawer(name, whole=True)
 
-    def redraw(self) -> None:
-        """Ask the visible charts for a new picture (the others are drawn when shown)."""
+    def redraw(self, *, at_once: bool = False) -> None:
+        """Ask the visible charts for a new picture (the others are drawn when shown); `at_once`: for a key,
+        at the next frame (streamed data waits for each chart's interval)."""
         if not self.is_mounted:
             return
-        for chart in self._visible():
+        visible = self._visible()
+        for chart in self.query(RevealChart):
             if self.moving and self.upto is not None and chart.revealing:
-                chart.curves_changed()  # more data while playing: the whole picture again, the same cut
-            else:
+                chart.curves_changed(at_once=at_once or chart not in visible)  # hidden: only marked stale
+            elif chart in visible:
                 chart.draw(self._exact_drawer(chart))
 
     def _exact_drawer(self, chart: RevealChart):
@@ -152,9 +173,18 @@ class OptimizerCurves(Widget):
     def _shown(self, name: str, whole: bool = False, reference: bool = False) -> tuple[list[float], list[float]]:
         """Raw and (if smoothing) smoothed losses up to `upto`; the EMA is causal, so a cut of it is exact."""
         raw = self.reference.get(name, []) if reference else self.losses[name]
-        smooth = ema(raw, SMOOTHING) if self.smoothed else raw
+        smooth = self._ema(name, reference, raw) if self.smoothed else raw
         stop = len(raw) if self.upto is None or whole else min(len(raw), self.upto + 1)
         return raw[:stop], smooth[:stop]
+
+    def _ema(self, name: str, reference: bool, raw: list[float]) -> list[float]:
+        """The curve's EMA, extended by the values added since the last call (the summary asks at every frame)."""
+        smooth, state = self._smooth.get((name, reference)) or ([], Ema(SMOOTHING))
+        if len(smooth) > len(raw):
+            smooth, state = [], Ema(SMOOTHING)
+        smooth.extend(state(v) for v in raw[len(smooth) :])
+        self._smooth[name, reference] = (smooth, state)
+        return smooth
 
     def _frame(self, plt, title, size, names) -> None:
         plt.title(title)
