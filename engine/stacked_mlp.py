@@ -13,8 +13,9 @@ def batched_logp(
 ) -> torch.Tensor:
     """(K, B, 10) log-probabilities of K stacked MLPs on the same inputs x (B, 28, 28) or (B, 784).
 
-    Weights are (K, out, in), biases (K, out). The first layer sees the same inputs for every
-    copy: one (B, 784) @ (784, K*out) matmul; the later ones are batched matmuls. With `scratch`
+    Stacked as `stack` lays them out: weights (K, out, in), some later ones (K, in, out), biases
+    (K, out). The first layer sees the same inputs for every copy: one (B, 784) @ (784, K*out)
+    matmul; the later ones are batched matmuls. With `scratch`
     (no autograd: scoring in chunks), each layer writes into the list's tensor for it, made at
     the first chunk and reused while the chunk's size stays, and the ReLU acts in place: 8 copies'
     chunk of 1,024 made 14 MB of fresh tensors, 3,000 pages for the kernel to hand over and zero.
@@ -26,8 +27,38 @@ def batched_logp(
     h = torch.addmm(b.reshape(-1), x, w.reshape(-1, w.shape[-1]).T, out=out).view(n, k, -1).transpose(0, 1)
     for layer, (w, b) in enumerate(zip(params[2::2], params[3::2]), 1):
         a = torch.relu(h) if scratch is None else h.relu_()
-        h = torch.baddbmm(b[:, None, :], a, w.transpose(1, 2), out=_reused(scratch, layer, (k, n, w.shape[1]), x))
+        w = _in_out(w)
+        h = torch.baddbmm(b[:, None, :], a, w, out=_reused(scratch, layer, (k, n, w.shape[2]), x))
     return torch.log_softmax(h, -1, out=_reused(scratch, len(params) // 2, h.shape, x))
+
+
+def transposed(weight: torch.Tensor) -> bool:
+    """Whether a later layer's stacked weight is kept transposed, (K, in, out): when each copy's has a multiple
+    of 16 elements. A (B, in) @ (in, out) product with the weight's rows in memory order ran ~1.8x faster than
+    against its transpose (the 200-100 layer, forward, this CPU), to the same bits. The optimizers act element
+    by element, but torch's fused Adam steps the last numel % 16 elements of a tensor one at a time, rounded
+    otherwise: transposed, other elements would be there than in a run alone."""
+    return weight[0].numel() % 16 == 0
+
+
+def stack(copies: Sequence[Sequence[torch.Tensor]]) -> list[torch.Tensor]:
+    """Each copy's parameters (nn.Linear's layout: weight (out, in), bias (out,)) stacked (K, ...), with the
+    later weights that `transposed` picks laid out (K, in, out)."""
+    out = []
+    for i, tensors in enumerate(zip(*copies)):
+        p = torch.stack([t.detach() for t in tensors])
+        out.append(p.transpose(1, 2).contiguous() if i > 1 and i % 2 == 0 and transposed(p) else p)
+    return out
+
+
+def copy_params(params: Sequence[torch.Tensor], i: int) -> list[torch.Tensor]:
+    """Copy i's parameters in nn.Linear's layout (views of the stacked tensors)."""
+    return [p[i].T if j > 1 and j % 2 == 0 and transposed(p) else p[i] for j, p in enumerate(params)]
+
+
+def _in_out(weight: torch.Tensor) -> torch.Tensor:
+    """A later layer's stacked weight as a (K, in, out) tensor or view."""
+    return weight if transposed(weight) else weight.transpose(1, 2)
 
 
 def _reused(scratch: list[torch.Tensor] | None, i: int, shape, like: torch.Tensor) -> torch.Tensor | None:
@@ -49,11 +80,11 @@ def fill_grads(
     alive: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each copy's mean NLL on (x, y), (K,), and its log-probabilities, (K, B, 10), as batched_logp; the
-    gradient of each copy's loss is written into `grads` (shaped as `params`), without autograd, and
+    gradient of each copy's loss is written into `grads` (laid out as `params`), without autograd, and
     copies whose loss is not finite are cleared from the boolean (K,) `alive`, in place.
 
     The backward is autograd's for batched_logp, op for op: the NLL's gradient (-1/B at each label),
-    log_softmax's backward, then per layer dW = dzᵀ·a, db = Σ_b dz and dz·W through the ReLU
+    log_softmax's backward, then per layer dWᵀ = aᵀ·dz, db = Σ_b dz and dz·W through the ReLU
     (threshold_backward), the first layer's dW one (K·out, B) @ (B, 784) matmul. So each copy's
     gradient is what a run of it alone computes, to the last bit on this CPU (a written-out softmax gradient differed
     in the last bits, and Adam turns such differences in near-zero gradients into different runs at
@@ -73,7 +104,7 @@ def fill_grads(
     for w, b in zip(weights[1:], biases[1:]):
         a = h.relu_()
         inputs.append(a)
-        h = torch.baddbmm(b[:, None, :], a, w.transpose(1, 2))
+        h = torch.baddbmm(b[:, None, :], a, _in_out(w))
     logp = F.log_softmax(h, dim=-1)
     index = y.view(1, -1, 1).expand(k, -1, 1)
     losses = -logp.gather(2, index).squeeze(2).mean(1)
@@ -84,9 +115,13 @@ def fill_grads(
     dz.masked_fill_(~alive.view(k, 1, 1), 0.0)  # NaN log-probabilities give NaN here even from a zero dlogp
     for layer in range(len(weights) - 1, 0, -1):
         a = inputs[layer - 1]
-        torch.bmm(dz.transpose(1, 2), a, out=grads[2 * layer])  # (K, out, in); autograd's (aᵀ·dz)ᵀ, same bits
+        w = weights[layer]
+        if transposed(w):  # (K, in, out): aᵀ·dz, to autograd's bits
+            torch.bmm(a.transpose(1, 2), dz, out=grads[2 * layer])
+        else:  # (K, out, in): dzᵀ·a, autograd's (aᵀ·dz)ᵀ, the same bits
+            torch.bmm(dz.transpose(1, 2), a, out=grads[2 * layer])
         torch.sum(dz, 1, out=grads[2 * layer + 1])
-        dz = torch.ops.aten.threshold_backward(torch.bmm(dz, weights[layer]), a, 0)  # (K, B, in)
+        dz = torch.ops.aten.threshold_backward(torch.bmm(dz, _in_out(w).transpose(1, 2)), a, 0)  # (K, B, in)
     flat = dz.transpose(0, 1).reshape(batch, -1)  # (B, K*out)
     torch.mm(flat.T, x, out=grads[0].view(-1, x.shape[1]))
     torch.sum(dz.contiguous(), 1, out=grads[1])  # summed as a run alone sums its (B, out) gradient

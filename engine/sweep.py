@@ -43,7 +43,7 @@ from .events import Done, Event, Failed, Status
 from .history import RunRecord, now_iso
 from .model import count_params
 from .stacked_adam import stacked_adam
-from .stacked_mlp import batched_logp, fill_grads
+from .stacked_mlp import batched_logp, fill_grads, stack
 from .streaming import LossStream
 from .training import init_model, optimizers_ready
 from .training_config import build_scheduler, course_split, grouped_optimizer
@@ -105,11 +105,13 @@ class CopyGroup:
         self.epochs, self.total = cfg.epochs, cfg.epochs * self.bpe
         self.val_every, self.augmented = cfg.val_every, cfg.augment == "affine"
         base = init_model(cfg.hidden, cfg.seed, device)  # every copy starts from a run's initial weights
-        self.params = [p.detach().unsqueeze(0).repeat(self.k, *([1] * p.dim())) for p in base.parameters()]
+        self.params = stack([list(base.parameters())] * self.k)  # some later weights transposed: see stack
         self.grads = [torch.zeros_like(p) for p in self.params]  # fill_grads writes every step's here
         self.scratch = Scratch()  # the validation's inputs and layer outputs, reused from one to the next
         # torch.optim's parameters: leaf views of each copy's slice, sharing the stacked tensors' memory,
         # and their gradients views of the stacked gradients, set once (a diverged copy's become None).
+        # Every optimizer here acts element by element, so a transposed weight (stacked_mlp.transposed) steps
+        # as the run's does.
         self.views = [[torch.nn.Parameter(p[i]) for p in self.params] for i in range(self.k)]
         for i, views in enumerate(self.views):
             for view, grad in zip(views, self.grads):
