@@ -55,6 +55,10 @@ class LossStream:
     def add(self, values: torch.Tensor) -> None:
         self._pending.append(values.detach().reshape(-1))
 
+    def add_rows(self, rows: torch.Tensor) -> None:
+        """Several steps at once: row s of the (steps, n) `rows` is the next step's values."""
+        self._pending.extend(rows.detach().unbind(0))
+
     def due(self) -> bool:
         if not self._pending:
             return False
