@@ -6,6 +6,7 @@ import gc
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,49 @@ def pytest_sessionfinish(session, exitstatus):
 # The app's collection thresholds (tui.app.tune_gc, without its freeze: ~250 apps start in one test
 # process); each app start-up ran ~100 young collections at Python's default.
 gc.set_threshold(50_000, 20, 20)
+
+
+def share_parsed_css() -> Callable:
+    """Every app this test process starts takes its parsed CSS sources from one cache; returns Textual's own parse.
+
+    An app parses each source (the app's CSS files, every widget class's DEFAULT_CSS) once in its life,
+    which is once per process for a learner but once per test here: 30-60 ms of CPU of each of the suite's
+    ~800 app start-ups. A parse depends on the source, where it was read from and the CSS variables (the
+    theme), so those are the key; the rules are read-only once parsed (Textual shares them between the
+    parses of one app already). Tests of what an app parses itself use the `own_css_parses` fixture.
+    """
+    from textual.css.stylesheet import Stylesheet
+
+    own = Stylesheet._parse_rules
+    shared: dict[tuple, list] = {}
+
+    def _parse_rules(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):
+        key = (css, read_from, is_default_rules, tie_breaker, scope)
+        rules = self._parse_cache.get(key)
+        if rules is None:
+            seen = self.__dict__.get("_shared_variables")
+            if seen is None or seen[0] is not self._variables:  # set_variables puts a new dict in
+                seen = self._shared_variables = (self._variables, tuple(self._variables.items()))
+            rules = shared.get((key, seen[1]))
+            if rules is None:
+                rules = shared[key, seen[1]] = own(self, css, read_from, is_default_rules, tie_breaker, scope)
+            else:
+                self._parse_cache[key] = rules
+        return rules
+
+    Stylesheet._parse_rules = _parse_rules  # type: ignore[method-assign]
+    return own
+
+
+_own_parse_rules = share_parsed_css()
+
+
+@pytest.fixture
+def own_css_parses(monkeypatch):
+    """Apps parse their CSS themselves, as a learner's does (for tests of what an app parses and when)."""
+    from textual.css.stylesheet import Stylesheet
+
+    monkeypatch.setattr(Stylesheet, "_parse_rules", _own_parse_rules)
 
 
 @pytest.fixture(scope="session")

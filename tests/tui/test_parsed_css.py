@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 import textual.css.stylesheet as stylesheet_module
 from textual.widget import Widget
 
 from tui.screen_preload import import_screens
 
 from .snap import make_app
+
+# What an app parses itself, as a learner's does: not the suite's shared parses (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("own_css_parses")
 
 
 def _classes_with_css(cls: type) -> set[type]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import re._compiler
 
+import pytest
 import textual.css.stylesheet as stylesheet_module
 from markdown_it import MarkdownIt
 
@@ -21,6 +22,9 @@ from tui.screens.section import SectionScreen
 from tui.sections import SECTIONS
 
 from .snap import make_app, wait_for
+
+# What an app parses itself, as a learner's does: not the suite's shared parses (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("own_css_parses")
 
 
 async def test_a_section_opened_after_its_css_was_read_at_start_parses_no_stylesheet_anew(monkeypatch):
