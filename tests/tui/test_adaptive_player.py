@@ -154,8 +154,9 @@ async def _escape_and_q_at_the_highest_lr(release: threading.Event) -> None:
         # left the lr at 0.002), then the lr at its maximum.
         assert await wait_for(pilot, lambda: isinstance(app.focused, Input) and lr in app.focused.ancestors)
         await pilot.press("1", "enter")
-        await wait_for(pilot, lambda: screen.running)
-        assert screen.query_one("#lr", Stepper).value == LR.maximum and screen.running
+        # The entry box's Submitted reaches the stepper a moment after the keys (and the tab's first run may still
+        # be running): wait for the value itself (a loaded machine looked before it came and saw 0.002).
+        assert await wait_for(pilot, lambda: lr.value == LR.maximum and screen.running)
         await pilot.press("end", "v", "v")  # the newest picture, overlay and back: charts drawn with huge data
         panel = screen.query_one("#panel-0", Chart)
         drawn = lambda: panel.builds > 0 and panel.last_plot is not None and panel.last_plot.notes.above == 2.5
