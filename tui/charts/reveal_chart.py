@@ -44,6 +44,7 @@ class RevealChart(Chart):
         self._frame_pictures: tuple | None = None  # the pictures of the render pass under way (render_lines)
         self._data_end = math.inf  # the curves' last x, where more may come (grown); inf: they are whole
         self._exact_to = math.inf  # the full picture has every dot of the columns left of this x's
+        self.built_at = 0.0  # monotonic time of the last build of its pictures
 
     def draw(self, drawer: Drawer | None) -> None:
         self._base, self._upto, self._pictures = None, None, None
@@ -64,8 +65,11 @@ class RevealChart(Chart):
             self._pictures, self._stale_full = (None, *self._pictures[1:]), True
         self.refresh()
 
-    def reveal(self, upto: float | None) -> None:
-        """Move the cut to x = upto; repaint only the columns between the old cut and the new one."""
+    def reveal(self, upto: float | None, *, rebuild: bool = True) -> None:
+        """Move the cut to x = upto; repaint only the columns between the old cut and the new one.
+
+        Where the cut would pass a column that lacks streamed dots (see grown), the full picture is rebuilt;
+        with rebuild=False the cut waits at the last column it has instead (a caller spreading rebuilds)."""
         if self._base is None:
             return
         if upto is None or self._upto is None:
@@ -80,10 +84,13 @@ class RevealChart(Chart):
             self.refresh()
             return
         column = self._column_of(upto, pictures[3])
-        if column > self._column_of(self._exact_to, pictures[3]):  # a column left of the cut lacks streamed dots
+        exact = self._column_of(self._exact_to, pictures[3])
+        if column > exact and rebuild:  # a column left of the cut lacks streamed dots
             self.curves_changed(at_once=True)
             self._column = -1
             return
+        if column > exact:
+            column, self._upto = exact, self._exact_to
         if column != self._column:
             lo, hi = sorted((column, self._column))
             self._column = column
@@ -92,6 +99,13 @@ class RevealChart(Chart):
             self.refresh(*cuts.changed(lo + 1, hi + 1)) if cuts else self.refresh(
                 Region(lo + 1, 0, hi - lo, len(pictures[1]))
             )
+
+    def lacks(self, upto: float | None) -> bool:
+        """Whether a cut at x = upto would pass a column whose streamed dots the full picture lacks."""
+        pictures = self._pictures
+        if upto is None or pictures is None or pictures[0] is None:
+            return False
+        return self._column_of(upto, pictures[3]) > self._column_of(self._exact_to, pictures[3])
 
     def grown(self, from_x: float, to_x: float) -> None:
         """A streaming run's curves have new points from x = from_x (the last one they had) to x = to_x.
@@ -171,18 +185,22 @@ class RevealChart(Chart):
             _, _, base, canvas = self._pictures
             if len(base) == h and base and base[0].cell_length == w:  # same size: the empty axes may still hold
                 full, new_canvas = self._picture(self._drawer, w, h)
-                if new_canvas == canvas and _same_axes(full, base, canvas[0]):
+                cuts = _Cuts(full, base, w, self._cuts)
+                if new_canvas == canvas and cuts.same_axes(canvas[0]):
                     self._pictures, self._stale_full = (key, full, base, canvas), False
                 else:  # more data moved the limits or the ticks: the empty axes must follow
                     base, _ = self._picture(self._base, w, h)
+                    cuts = _Cuts(full, base, w)
                     self._pictures, self._stale_full = (key, full, base, new_canvas), False
+                self._cuts = cuts
         if self._pictures is None or self._pictures[0] != key:
             full, canvas = self._picture(self._drawer, w, h)
             base, _ = self._picture(self._base, w, h)
             self._pictures, self._stale_full = (key, full, base, canvas), False
+            self._cuts = _Cuts(full, base, w)
         if self._pictures is not before:  # built: the next rebuild for streamed data waits, as Chart.render does
-            self._cuts = _Cuts(self._pictures[1], self._pictures[2], w)
             self._exact_to = self._data_end
+            self.built_at = time.monotonic()
             self.build_seconds = time.perf_counter() - started
             self.builds += 1
             self._next_build = time.monotonic() + max(MIN_INTERVAL, HEADROOM * self.build_seconds)
@@ -218,16 +236,36 @@ class _Cuts:
 
     Strip.crop twice and Strip.join make three Strips a row (each with seven caches): at 200x60 that was
     most of Section 7's frames. Here a row is two slices of segment lists and at most two split segments.
-    `mask[y, x]`: the two pictures differ at cell (x, y), so a moved cut repaints only rows that change.
+    `mask[y, x]`: the two pictures differ at cell (x, y) (character or style), so a moved cut repaints only
+    the rows that change. The empty axes' rows are taken from `kept` when it was made with the same ones.
     """
 
-    def __init__(self, full: list[Strip], base: list[Strip], width: int) -> None:
+    def __init__(self, full: list[Strip], base: list[Strip], width: int, kept: _Cuts | None = None) -> None:
         self.full, self.base, self.width = full, base, width
-        self.rows = [(_cells(f), _cells(b)) for f, b in zip(full, base)]
-        self.mask = np.zeros((len(full), width), dtype=bool)
-        for y, (f, b) in enumerate(zip(full, base)):
-            if 0 < y < len(full) - 1 and list(f) != list(b):
-                self.mask[y] = _differ(f, b, width)
+        f_rows, f_codes = _rows(full, width)
+        b_rows: list
+        b_codes: np.ndarray | None
+        if kept is not None and kept.base is base:
+            b_rows, b_codes = kept.b_rows, kept.b_codes
+        else:
+            b_rows, b_codes = _rows(base, width)
+        self.b_rows: list = b_rows
+        self.b_codes: np.ndarray | None = b_codes
+        self.f_codes = f_codes
+        self.rows = list(zip(f_rows, b_rows))
+        if f_codes is not None and b_codes is not None and f_codes.shape == b_codes.shape:
+            self.mask = (f_codes != b_codes).any(axis=2)
+        else:
+            self.mask = np.ones((len(full), width), dtype=bool)
+        if len(self.mask):
+            self.mask[0] = self.mask[-1] = False  # the title and label rows are never cut
+
+    def same_axes(self, col0: int) -> bool:
+        """Whether both pictures have the same y labels (left of the canvas) and x axis (the last three rows)."""
+        f, b = self.f_codes, self.b_codes
+        if f is None or b is None or f.shape != b.shape:
+            return _same_axes(self.full, self.base, col0)
+        return bool((f[:, :col0, 0] == b[:, :col0, 0]).all() and (f[-3:, :, 0] == b[-3:, :, 0]).all())
 
     def row(self, y: int, cut: int) -> Strip:
         """Row y: the full picture's cells left of column `cut`, the empty axes' from it on."""
@@ -263,39 +301,40 @@ class _Cuts:
         return regions
 
 
-def _cells(strip: Strip) -> tuple[list[Segment], list[int]] | None:
-    """The strip's non-empty segments and the cell each starts at; None where a character is not one cell wide."""
-    segments, starts, pos = [], [], 0
-    for segment in strip:
-        text = segment.text
-        if not text:
+_STYLE_IDS: dict = {}  # a number per style, for comparing two pictures' cells with numpy
+
+
+def _rows(strips: list[Strip], width: int) -> tuple[list, np.ndarray | None]:
+    """Each row's non-empty segments and the cell each starts at (None for a row with a character not one cell
+    wide), and every cell's (character, style number) as an array (None unless every row is `width` plain cells)."""
+    rows: list = []
+    codes: np.ndarray | None = np.zeros((len(strips), width, 2), dtype=np.int64)
+    ids = _STYLE_IDS
+    for y, strip in enumerate(strips):
+        segments: list[Segment] = []
+        starts: list[int] = []
+        pos = 0
+        for segment in strip:
+            text = segment.text
+            if not text:
+                continue
+            if segment.control or cell_len(text) != len(text):
+                segments = []
+                break
+            segments.append(segment)
+            starts.append(pos)
+            pos += len(text)
+        rows.append((segments, starts) if segments else None)
+        if codes is None:
             continue
-        if segment.control or cell_len(text) != len(text):
-            return None
-        segments.append(segment)
-        starts.append(pos)
-        pos += len(text)
-    return (segments, starts) if segments else None
-
-
-def _differ(full: Strip, base: Strip, width: int) -> np.ndarray:
-    """Per cell of one row: whether the two strips differ there (character or style)."""
-    out = np.ones(width, dtype=bool)
-    f, b = _per_cell(full), _per_cell(base)
-    if f is None or b is None:
-        return out
-    n = min(width, len(f), len(b))
-    out[:n] = [fc != bc for fc, bc in zip(f[:n], b[:n])]
-    return out
-
-
-def _per_cell(strip: Strip) -> list[tuple] | None:
-    cells: list[tuple] = []
-    for segment in strip:
-        if cell_len(segment.text) != len(segment.text):
-            return None
-        cells.extend((ch, segment.style) for ch in segment.text)
-    return cells
+        if not segments or pos != width:
+            codes = None
+            continue
+        text = "".join(segment.text for segment in segments)
+        codes[y, :, 0] = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        style_ids = [ids.setdefault(segment.style, len(ids)) for segment in segments]
+        codes[y, :, 1] = np.repeat(style_ids, [len(segment.text) for segment in segments])
+    return rows, codes
 
 
 def _same_axes(full: list[Strip], base: list[Strip], col0: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +19,8 @@ SMOOTHING = 0.9  # EMA weight: about the last ten iterations
 YLIM = (0.0, 2.5)  # the course's y-limits
 FAINT = (88, 88, 96)  # the raw curve under a smoothed one
 SAME = 5e-4  # a learner's (smoothed) loss this close to the reference's reads "as the reference"
+GROW_EVERY = 0.05  # seconds between two rebuilds of a chart for streamed data (one frame at 20 a second)...
+GROW_SHARE = 0.2  # ...or longer, so that those rebuilds take at most this share of the UI's core
 
 
 class OptimizerCurves(Widget):
@@ -43,8 +46,6 @@ class OptimizerCurves(Widget):
     OptimizerCurves > Horizontal { height: 1fr; }
     OptimizerCurves .panel { width: 1fr; height: 1fr; min-height: 6; }
     OptimizerCurves #overlay { height: 1fr; display: none; }
-    OptimizerCurves.-overlay #overlay { display: block; }
-    OptimizerCurves.-overlay > Horizontal { display: none; }
     """
 
     view: reactive[str] = reactive("panels", init=False)
@@ -52,6 +53,7 @@ class OptimizerCurves(Widget):
     log_y: reactive[bool] = reactive(False, init=False)
     upto: reactive[int | None] = reactive(None, init=False, repaint=False)
     moving = False  # the playhead is moving: charts are cut, not rebuilt (see show_upto)
+    _next_grow = 0.0  # monotonic time before which no chart is rebuilt for streamed data
 
     def __init__(
         self,
@@ -70,6 +72,7 @@ class OptimizerCurves(Widget):
         self.reference: dict[str, list[float]] = {}  # the reference's run beside the learner's, when there is one
         self.reference_diverged_at: dict[str, int] = {}
         self._smooth: dict[tuple[str, bool], tuple[list[float], Ema]] = {}  # each curve's EMA so far (see _ema)
+        self._chart_list: list[RevealChart] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -93,7 +96,7 @@ class OptimizerCurves(Widget):
         del curve[start:]  # a repeated chunk replaces, never duplicates
         curve.extend(values)
         if self.moving and self.upto is not None and start > 0:
-            for chart in self.query(RevealChart):  # hidden ones too: shown again, they know what they lack
+            for chart in self._charts():  # hidden ones too: shown again, they know what they lack
                 chart.grown(start - 1, self._last_x())
         else:
             self.redraw()
@@ -109,8 +112,13 @@ class OptimizerCurves(Widget):
 
     # -- drawing ------------------------------------------------------------------------------
     def watch_view(self, view: str) -> None:
-        self.set_class(view == "overlay", "-overlay")
+        # Each one's display, not a class on this widget: a class makes Textual restyle the whole subtree (~5 ms).
+        self.query_one(Horizontal).display = view == "panels"
+        self.query_one("#overlay", RevealChart).display = view == "overlay"
         if self.moving and self.upto is not None:
+            for chart in self._visible():  # shown again: what they lack now, not one at a time
+                if chart.revealing and chart.lacks(self.upto):
+                    chart.curves_changed(at_once=True)
             self.show_upto(self.upto, moving=True)  # their cached cut if they have one, else one now
         else:
             self.redraw()
@@ -129,11 +137,19 @@ class OptimizerCurves(Widget):
         was_moving, self.moving = self.moving, moving
         self.upto = upto
         if moving and upto is not None:
-            for chart in self._visible():
+            charts = self._visible()
+            # Streamed data: one chart rebuilt at a time, the longest waiting, at most one build per GROW_SHARE of
+            # the time; the others' cuts wait at the last column they have (three at once delayed a key ~30 ms).
+            due = [c for c in charts if was_moving and c.revealing and c.lacks(upto)]
+            now = time.monotonic()
+            pick = min(due, key=lambda c: c.built_at) if due and now >= self._next_grow else None
+            for chart in charts:
                 if not chart.revealing or not was_moving:
                     chart.draw_growing(self._whole_drawer(chart), upto, data_end=self._last_x())
                 else:
-                    chart.reveal(upto)
+                    chart.reveal(upto, rebuild=chart is pick)
+            if pick is not None:
+                self._next_grow = now + max(GROW_EVERY, pick.build_seconds / GROW_SHARE)
         else:
             self.redraw()
 
@@ -142,9 +158,14 @@ class OptimizerCurves(Widget):
         return max((len(v) for v in (*self.losses.values(), *self.reference.values())), default=0) - 1
 
     def _visible(self) -> list[RevealChart]:
-        if self.view == "overlay":
-            return [self.query_one("#overlay", RevealChart)]
-        return list(self.query(".panel").results(RevealChart))
+        charts = self._charts()
+        return charts[-1:] if self.view == "overlay" else charts[:-1]
+
+    def _charts(self) -> list[RevealChart]:
+        """The panels, then the overlay (looked up once: redraw and show_upto ask many times a second)."""
+        if not self._chart_list:
+            self._chart_list = [*self.query(".panel").results(RevealChart), self.query_one("#overlay", RevealChart)]
+        return self._chart_list
 
     def _whole_drawer(self, chart: RevealChart):
         """The chart's drawer over every iteration computed (RevealChart cuts it at `upto`)."""
@@ -159,7 +180,7 @@ class OptimizerCurves(Widget):
         if not self.is_mounted:
             return
         visible = self._visible()
-        for chart in self.query(RevealChart):
+        for chart in self._charts():
             if self.moving and self.upto is not None and chart.revealing:
                 chart.curves_changed(at_once=at_once or chart not in visible)  # hidden: only marked stale
             elif chart in visible:
