@@ -170,29 +170,38 @@ def trajectories(
     vu, vv = np.zeros(2), np.zeros(2)
     betas = np.array([0.0, beta])
     rows = np.full((2, max_steps, 3), np.nan)
-    us, vs, lse = rows[:, :, 0].T, rows[:, :, 1].T, rows[:, :, 2].T  # (max_steps, 2) views
-    xr = x[None, :]
+    us, vs = rows[:, :, 0].T, rows[:, :, 1].T  # (max_steps, 2) views
+    # Each step's sums 1 + e^(a-r+ux) + e^(c-r+v): their log's mean (the loss) is taken a chunk at a time, in one
+    # call rather than two per step (the same numbers), and the step's arrays are written in place.
+    sums = np.empty((max_steps, 2, n))
+    e0, inv = np.empty((2, n)), np.empty((2, n))
+    t, logged = -1, 0
     with np.errstate(all="ignore"):  # a runaway may overflow; it is detected afterwards, not raised
         for t in range(max_steps):
-            e0 = np.exp(pu[:, None] * xr)
+            s = sums[t]
+            np.multiply(pu[:, None], x, out=e0)
+            np.exp(e0, out=e0)
             e0 *= ea  # (2, N): e^(a - r + u x)
             ev = np.exp(pv)
-            s = np.multiply.outer(ev, ec)  # (2, N): e^(c - r + v)
+            np.multiply.outer(ev, ec, out=s)  # (2, N): e^(c - r + v)
             s += e0
             s += 1.0
             us[t], vs[t] = pu, pv
-            lse[t] = np.log(s).mean(1)
-            inv = 1.0 / s
-            gu = (e0 * inv) @ x / n - tx  # mean p0 x - t_x
+            np.divide(1.0, s, out=inv)
+            e0 *= inv
+            gu = e0 @ x / n - tx  # mean p0 x - t_x
             gv = ev * (inv @ ec) / n - t7  # mean p7 - t_7
             vu = -lr * gu + betas * vu
             vv = -lr * gv + betas * vv
             pu = pu + vu
             pv = pv + vv
             if (t + 1) % CHUNK == 0:
+                rows[:, logged : t + 1, 2] = np.log(sums[logged : t + 1]).mean(-1).T
+                logged = t + 1
                 if diverged_rows(rows[:, t], bound).all():
                     break
                 yield Progress(t + 1, max_steps, "steps")
+        rows[:, logged : t + 1, 2] = np.log(sums[logged : t + 1]).mean(-1).T
         rows[:, :, 2] += offset - rows[:, :, 0] * tx - rows[:, :, 1] * t7
     diverged = [first_true(diverged_rows(rows[k, : t + 1], bound)) for k in range(2)]
     return rows, diverged
