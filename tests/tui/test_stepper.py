@@ -118,6 +118,21 @@ async def test_set_value_clamps_and_posts_only_when_asked():
         assert app.changes == [("mom", 0.0)]
 
 
+async def test_on_change_hears_the_learners_changes_at_once_and_before_changed():
+    """A screen's on_change runs inside the key's handling (before any frame), ahead of the Changed message."""
+    heard: list[tuple[float, int]] = []
+    app = StepperApp()
+    s = Stepper("momentum", 0.5, 0.0, 0.99, 0.01, id="mom", on_change=lambda v: heard.append((v, len(app.changes))))
+    app.steppers = (s,)
+    async with app.run_test(size=(60, 10)) as pilot:
+        s.set_value(0.7)  # not the learner's: nothing heard
+        s.action_step(1)
+        assert heard == [(0.71, 0)]  # at once, no message handled yet
+        await pilot.press("enter", *"0.2", "enter")
+        await pilot.pause()
+        assert heard == [(0.71, 0), (0.2, 1)] and app.changes == [("mom", 0.71), ("mom", 0.2)]
+
+
 async def test_typed_value_is_applied_as_typed():
     app = StepperApp(lr_stepper(0.1))
     async with app.run_test(size=(60, 10)) as pilot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Literal
 
@@ -133,6 +134,7 @@ class Stepper(Widget, can_focus=True):
         typed_max: float | None = None,
         edit_chars: str = EDIT_START_CHARS,
         jump_keys: bool = True,
+        on_change: Callable[[float], None] | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -147,6 +149,9 @@ class Stepper(Widget, can_focus=True):
         self.label, self.minimum, self.maximum, self.step = label, minimum, maximum, step
         self.typed_min, self.typed_max = typed_min, typed_max
         self.edit_chars, self.jump_keys = set(edit_chars), jump_keys
+        # Called with the new value as the learner changes it, before Changed is posted: a screen that starts work on
+        # a change starts it before the frame that moves the slider, not after the message has bubbled up to it.
+        self.on_change = on_change
         self.scale, self.integer, self.fmt, self.big_step = scale, integer, fmt, big_step
         self._decimals = max(0, -int(Decimal(repr(step)).as_tuple().exponent))
         self.editing = False
@@ -197,6 +202,8 @@ class Stepper(Widget, can_focus=True):
         old = self.value
         self.value = v
         if post and self.value != old:
+            if self.on_change is not None:
+                self.on_change(self.value)
             self.post_message(self.Changed(self, self.value))
 
     def stepped(self, n: int) -> float:

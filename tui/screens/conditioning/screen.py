@@ -89,7 +89,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         self._waited = False  # the run in flight has run QUIET_S: its state shows at once
 
     def compose_demos(self) -> ComposeResult:
-        player_keys = {**PLAYER_STEPPER}
+        player_keys = {**PLAYER_STEPPER, "on_change": self._stepped}
         with TabPane("Demo", id="demo"):
             with Horizontal(id="controls"):
                 yield Stepper("steps", **STEPS.stepper_args(), label_width=6, id="steps", **player_keys)
@@ -164,7 +164,11 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         if self.theory is None or (self.theory.lr, self.theory.beta) != (lr, beta):
             self.start_run(TheoryJob(lr, beta), group="theory")
 
-    @on(Stepper.Changed)
+    def _stepped(self, _value: float) -> None:
+        """A setting changed (the steppers' on_change): the run starts before the frame that moves the slider, so
+        the engine computes while the UI paints it (the Changed message reached here after that frame)."""
+        self.rerun()
+
     @on(ImplementationToggle.Changed)
     def _changed(self) -> None:
         self.rerun()
