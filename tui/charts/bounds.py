@@ -27,8 +27,8 @@ class Series:
     """One plotext data call as the drawer made it: plot, scatter or bar, with its options."""
 
     kind: str
-    xs: list[float]
-    ys: list[float]
+    xs: Sequence[float] | np.ndarray  # float arrays while finish() bounds them, lists once sent
+    ys: Sequence[float] | np.ndarray
     options: dict = field(default_factory=dict)
 
 
@@ -141,12 +141,12 @@ class BoundedPlot:
     def _record(self, kind: str, args: tuple, options: dict) -> None:
         if len(args) == 1:
             ys = list(args[0])
-            xs = [float(i) for i in range(1, len(ys) + 1)]  # plotext's x for plot(y)
+            xs = list(range(1, len(ys) + 1))  # plotext's x for plot(y)
         elif len(args) >= 2:
             xs, ys = list(args[0]), list(args[1])
         else:
             return
-        self.series.append(Series(kind, [_float(v) for v in xs], [_float(v) for v in ys], options))
+        self.series.append(Series(kind, _floats(xs), _floats(ys), options))
 
     # -- sending ------------------------------------------------------------------------------
     def finish(self) -> None:
@@ -176,7 +176,9 @@ class BoundedPlot:
         for s in self.series:
             if s.kind != "bar":
                 s.xs, s.ys = envelope(s.xs, s.ys, columns, xr)
-            if not s.xs:
+            else:
+                s.xs, s.ys = _list(s.xs), _list(s.ys)
+            if not len(s.xs):
                 continue
             self.points += len(s.xs)
             getattr(self._plt, s.kind)(s.xs, s.ys, **s.options)
@@ -219,43 +221,43 @@ class BoundedPlot:
         return y
 
     def _clean(self, s: Series, x_lo: float | None, x_hi: float | None) -> None:
-        """Drop points that cannot be drawn; cap |y| at y_cap; y as plotted."""
+        """Drop points that cannot be drawn; cap |y| at y_cap; y as plotted (numpy: a point at a time was a fifth
+        of a Section 4 chart build)."""
         cap = math.log10(self.y_cap) if self.log_y else self.y_cap
-        xs, ys = [], []
-        for x, y in zip(s.xs, s.ys):
-            if not (math.isfinite(x) and abs(x) <= X_CAP):
-                continue
-            if (x_lo is not None and x < x_lo) or (x_hi is not None and x > x_hi):
-                continue
-            if not math.isfinite(y):
-                self.notes.nonfinite += 1
-                continue
+        x, y = np.asarray(s.xs, dtype=float), np.asarray(s.ys, dtype=float)
+        with np.errstate(invalid="ignore"):
+            keep = np.isfinite(x) & (np.abs(x) <= X_CAP)
+            if x_lo is not None:
+                keep &= x >= x_lo
+            if x_hi is not None:
+                keep &= x <= x_hi
+            x, y = x[keep], y[keep]
+            finite = np.isfinite(y)
+            self.notes.nonfinite += int(len(y) - np.count_nonzero(finite))
+            x, y = x[finite], y[finite]
             if self.log_y:
-                if y <= 0:
-                    self.notes.nonpositive += 1
-                    continue
-                y = math.log10(y)
-            if y > cap:
-                self.notes.above, y = cap, cap
-            elif y < -cap and not self.log_y:  # a log axis has no floor here: LOG_DECADES bounds it
-                self.notes.below, y = -cap, -cap
-            xs.append(x)
-            ys.append(y)
-        s.xs, s.ys = xs, ys
+                positive = y > 0
+                self.notes.nonpositive += int(len(y) - np.count_nonzero(positive))
+                x, y = x[positive], np.log10(y[positive])
+            if np.any(y > cap):
+                self.notes.above, y = cap, np.minimum(y, cap)
+            if not self.log_y and np.any(y < -cap):  # a log axis has no floor here: LOG_DECADES bounds it
+                self.notes.below, y = -cap, np.maximum(y, -cap)
+        s.xs, s.ys = x, y
 
     def _y_range(self) -> tuple[float | None, float | None]:
         """The visible y range: the drawer's limits where given (as plotted), else the data's."""
         lo, hi = self._ylim
         lo = None if lo is None else self._y(lo)
         hi = None if hi is None else self._y(hi)
-        data = [y for s in self.series for y in s.ys]
-        data += [y for y in (self._y(h) for h, _ in self.hlines) if y is not None]
+        ends = [float(f(s.ys)) for s in self.series if len(s.ys) for f in (np.min, np.max)]
+        ends += [y for y in (self._y(h) for h, _ in self.hlines) if y is not None]
         if self.series and any(s.kind == "bar" for s in self.series) and not self.log_y:
-            data.append(0.0)  # bars stand on zero
-        if not data and (lo is None or hi is None):
+            ends.append(0.0)  # bars stand on zero
+        if not ends and (lo is None or hi is None):
             return lo, hi
-        lo = min(data) if lo is None else lo
-        hi = max(data) if hi is None else hi
+        lo = min(ends) if lo is None else lo
+        hi = max(ends) if hi is None else hi
         if lo > hi:
             lo, hi = hi, lo
         if self.log_y and hi - lo > LOG_DECADES:
@@ -265,21 +267,19 @@ class BoundedPlot:
         return lo, hi
 
     def _clip(self, s: Series, lo: float, hi: float) -> None:
-        ys = []
-        for y in s.ys:
-            if y > hi:
-                self.notes.above, y = hi, hi
-            elif y < lo:
-                self.notes.below, y = lo, lo
-            ys.append(y)
-        s.ys = ys
+        ys = np.asarray(s.ys, dtype=float)
+        if np.any(ys > hi):
+            self.notes.above = hi
+        if np.any(ys < lo):
+            self.notes.below = lo
+        s.ys = np.clip(ys, lo, hi)
 
     def _x_range(self, x_lo: float | None, x_hi: float | None) -> tuple[float, float] | None:
-        data = [x for s in self.series for x in s.xs]
-        if not data and (x_lo is None or x_hi is None):
+        ends = [float(f(s.xs)) for s in self.series if len(s.xs) for f in (np.min, np.max)]
+        if not ends and (x_lo is None or x_hi is None):
             return None
-        lo = min(data) if x_lo is None else x_lo
-        hi = max(data) if x_hi is None else x_hi
+        lo = min(ends) if x_lo is None else x_lo
+        hi = max(ends) if x_hi is None else x_hi
         return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
 
     def _y_ticks(self, lo: float, hi: float) -> tuple[list[float], list[str]]:
@@ -294,7 +294,10 @@ class BoundedPlot:
 
 
 def envelope(
-    xs: Sequence[float], ys: Sequence[float], columns: int, x_range: tuple[float, float] | None
+    xs: Sequence[float] | np.ndarray,
+    ys: Sequence[float] | np.ndarray,
+    columns: int,
+    x_range: tuple[float, float] | None,
 ) -> tuple[list[float], list[float]]:
     """At most two points per pixel column: each column's lowest and highest, in their order.
 
@@ -304,7 +307,7 @@ def envelope(
     """
     n = len(xs)
     if n <= 2 * columns:
-        return list(xs), list(ys)
+        return _list(xs), _list(ys)
     x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     if bool(np.all(x[:-1] <= x[1:])) and x_range is not None and x_range[1] > x_range[0]:
         lo, width = x_range[0], (x_range[1] - x_range[0]) / columns
@@ -319,7 +322,13 @@ def envelope(
         _first_where(y == np.minimum.reduceat(y, starts)[run], run),  # each run's first lowest point
         _first_where(y == np.maximum.reduceat(y, starts)[run], run),  # and its first highest
     )
+    if isinstance(xs, np.ndarray) and isinstance(ys, np.ndarray):
+        return xs[keep].tolist(), ys[keep].tolist()
     return [xs[i] for i in keep.tolist()], [ys[i] for i in keep.tolist()]
+
+
+def _list(values) -> list:
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
 def _first_where(mask: np.ndarray, run: np.ndarray) -> np.ndarray:
@@ -345,6 +354,17 @@ def _limits(pair) -> tuple[float | None, float | None]:
     lo = None if lo is None or not math.isfinite(_float(lo)) else _float(lo)
     hi = None if hi is None or not math.isfinite(_float(hi)) else _float(hi)
     return lo, hi
+
+
+def _floats(values) -> np.ndarray:
+    """Each value as a float, NaN where it is none (None, text): one numpy call where they all are numbers."""
+    try:
+        floats = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        floats = None
+    if floats is None or floats.ndim != 1:
+        floats = np.array([_float(v) for v in values], dtype=float)
+    return floats
 
 
 def _float(v) -> float:
