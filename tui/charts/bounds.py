@@ -318,13 +318,13 @@ def envelope(
     first[0], first[1:] = True, keys[1:] != keys[:-1]
     run = np.cumsum(first) - 1  # the run of equal keys (a column) of each point
     starts = np.flatnonzero(first)
-    keep = np.union1d(
-        _first_where(y == np.minimum.reduceat(y, starts)[run], run),  # each run's first lowest point
-        _first_where(y == np.maximum.reduceat(y, starts)[run], run),  # and its first highest
-    )
+    keep = np.zeros(n, dtype=bool)
+    keep[_first_where(y == np.minimum.reduceat(y, starts)[run], run)] = True  # each run's first lowest point
+    keep[_first_where(y == np.maximum.reduceat(y, starts)[run], run)] = True  # and its first highest
+    kept = np.flatnonzero(keep)
     if isinstance(xs, np.ndarray) and isinstance(ys, np.ndarray):
-        return xs[keep].tolist(), ys[keep].tolist()
-    return [xs[i] for i in keep.tolist()], [ys[i] for i in keep.tolist()]
+        return xs[kept].tolist(), ys[kept].tolist()
+    return [xs[i] for i in kept.tolist()], [ys[i] for i in kept.tolist()]
 
 
 def _list(values) -> list:
@@ -332,9 +332,12 @@ def _list(values) -> list:
 
 
 def _first_where(mask: np.ndarray, run: np.ndarray) -> np.ndarray:
-    """The first index in each run where mask holds (every run has one)."""
+    """The first index in each run where mask holds (runs are consecutive: no sort, unlike np.unique, whose
+    first call also imports numpy.ma, 45 ms of a learner's first key)."""
     where = np.flatnonzero(mask)
-    _, first = np.unique(run[where], return_index=True)
+    runs = run[where]
+    first = np.ones(len(where), dtype=bool)
+    first[1:] = runs[1:] != runs[:-1]
     return where[first]
 
 
