@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from rich.text import Text
 
 from engine.contracts.conditioning import LABELS, TARGET_ITERS, TOL, Trajectory
@@ -39,9 +40,13 @@ def rgb(c: tuple[int, int, int]) -> str:
 
 
 def log_distances(points, optimum) -> tuple[list[float], list[float]]:
-    """log10 |u - u*| and log10 |v - v*| per iteration, floored at 1e-16 as the course's eps."""
-    u, v = ([math.log10(max(abs(p[k] - optimum[k]), EPS)) for p in points] for k in (0, 1))
-    return u, v
+    """log10 |u - u*| and log10 |v - v*| per iteration, floored at 1e-16 as the course's eps (numpy: 1,200 logs
+    a key)."""
+    if not len(points):
+        return [], []
+    uv = np.asarray(points, dtype=float)[:, :2]
+    u, v = np.log10(np.maximum(np.abs(uv - np.asarray(optimum, dtype=float)), EPS)).T
+    return u.tolist(), v.tolist()
 
 
 def y_range(curves: list[list[float]]) -> tuple[int, int, list[int]]:
