@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from textual.binding import Binding
@@ -76,6 +77,7 @@ class Playback:
         self._pos = 0.0  # the playhead in iterations, fractional between frames
         self._last: float | None = None  # the clock at the last advance
         self._timer = None
+        self._node = None  # what the timer runs on: told when the playing state changes (the key bar's Esc says pause)
 
     # -- the run ---------------------------------------------------------------------------
     def load(self, length: int, *, total: int | None = None, complete: bool = True, play: bool = True) -> None:
@@ -171,6 +173,7 @@ class Playback:
     def attach(self, node) -> None:
         """Drive the playhead from a Textual timer of `node` (paused while not playing, so idle costs nothing)."""
         self._timer = node.set_interval(FRAME_SECONDS, self.tick, pause=not self.playing)
+        self._node = node
 
     def tick(self) -> None:
         """Move the playhead by speed x the time since the last advance; stop at the end of a complete run."""
@@ -194,9 +197,11 @@ class Playback:
         playing = playing and (self.length > 0 or not self.complete)  # a stream plays once its data comes
         if playing and not self.playing:
             self._last = self.clock()
-        self.playing = playing
+        changed, self.playing = playing != self.playing, playing
         if self._timer is not None:
             self._timer.resume() if playing else self._timer.pause()
+        if changed and self._node is not None:
+            self._node.refresh_bindings()  # Esc pauses a play, or goes home: the key bar says which
 
     def _show(self) -> None:
         if self.length:
@@ -230,6 +235,23 @@ class PlayerKeys:
             focused = self.focused  # type: ignore[attr-defined]
             return self.player() is not None and not isinstance(focused, (Input, TextArea))
         return super().check_action(action, parameters)  # type: ignore[misc]
+
+    def plays_alone(self) -> bool:
+        """Whether the shown player plays with no run in flight: Esc then pauses it, as it stops a run."""
+        p = self.player()
+        return p is not None and p.playing and not self.running  # type: ignore[attr-defined]
+
+    def action_escape(self) -> None:
+        if self.plays_alone() and self._checking_exercise() is None:  # type: ignore[attr-defined]
+            self.player().pause()  # type: ignore[union-attr]
+            return
+        super().action_escape()  # type: ignore[misc]
+
+    def essential_keys(self) -> list:
+        keys = super().essential_keys()  # type: ignore[misc]
+        if self.plays_alone():
+            keys = [replace(k, label="pause") if k.press == "escape" and k.label == "home" else k for k in keys]
+        return keys
 
     def action_play_toggle(self) -> None:
         if (p := self.player()) is not None:

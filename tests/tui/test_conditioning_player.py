@@ -7,7 +7,9 @@ import pytest
 from tui.charts.reveal_chart import RevealChart
 from tui.playback import DEFAULT_SPEED
 from tui.screens.conditioning.screen import ConditioningScreen
+from tui.screens.home import HomeScreen
 from tui.widgets.heatmap import HeatMap
+from tui.widgets.key_bar import KeyBar
 
 from .conditioning_app import open_demo, status
 from .snap import SIZE_IDS, SIZES, make_app, settle, wait_for
@@ -79,6 +81,22 @@ async def test_a_finished_run_can_be_scrubbed_and_shows_the_values_there():
         assert f"Δb {abs(t.points[289][1] - t.optimum[1]):.1e}" in status(screen)
         await pilot.press(*["minus"] * 6, "space")  # at 1 iteration per second, from the paused frame on
         assert screen.playback.playing and screen.playback.speed == 1 and 289 <= screen.playback.frame <= 291
+
+
+async def test_escape_pauses_a_play_and_the_next_one_goes_home():
+    """Esc stops what moves: a play with no run in flight pauses (the key bar says so), a second Esc leaves."""
+    app = make_app(section="conditioning", player_speed=DEFAULT_SPEED)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot)
+        bar = screen.query_one(KeyBar)
+        await pilot.press("end", *["minus"] * 6, "space")  # 1 iteration per second: still playing when looked at
+        assert screen.playback.playing and not screen.running
+        assert await wait_for(pilot, lambda: "esc pause" in bar.shown_text())
+        await pilot.press("escape")
+        assert app.screen is screen and not screen.playback.playing
+        assert await wait_for(pilot, lambda: "esc home" in bar.shown_text())
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
 
 
 async def paused_at_50(pilot) -> None:

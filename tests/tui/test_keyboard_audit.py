@@ -20,7 +20,7 @@ from textual.keys import _character_to_key
 from textual.screen import ModalScreen
 from textual.widgets import Input, TabbedContent, TabPane, Tabs, TextArea
 
-from tui.playback import DEFAULT_SPEED
+from tui.playback import DEFAULT_SPEED, PlayerKeys
 from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
 from tui.screens.section import SectionScreen
@@ -319,9 +319,11 @@ async def test_every_tab_by_keyboard(key, monkeypatch):
         await audit.help_opens(screen, tabs.active, "question_mark")
         if isinstance(app.focused, (Input, TextArea)) or app.focused is None:
             app.screen.query_one(Tabs).focus()
-        if screen.running:
+        player = screen.player() if isinstance(screen, PlayerKeys) else None
+        if screen.running or (player is not None and player.playing):
             await audit.press("escape")
             audit.check(app.screen is screen and not screen.running, "Esc did not stop the runs")
+            audit.check(player is None or not player.playing, "Esc did not pause the play")
         await audit.press("escape")
         audit.check(isinstance(app.screen, HomeScreen), f"Esc did not go home ({type(app.screen).__name__})")
     assert not audit.problems, "\n".join(audit.problems)
