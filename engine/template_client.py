@@ -38,6 +38,10 @@ class TemplateError(RuntimeError):
     """No template could be reached or started (the message says why, for a person)."""
 
 
+class _Gone(TemplateError):
+    """The template closed before it answered a request: it exited, so another may be found or started."""
+
+
 def _private_dir() -> Path:
     """A folder only this user may enter: $XDG_RUNTIME_DIR's, else one in the temporary folder."""
     runtime = os.environ.get("XDG_RUNTIME_DIR")
@@ -76,7 +80,7 @@ class TemplateClient:
         self._lock = threading.Lock()  # one request (message + its file descriptor) at a time
         self._connecting = threading.Lock()
         self._requests = itertools.count(1)
-        self._waiting: dict[int, list] = {}  # request -> [event, pid]
+        self._waiting: dict[int, list] = {}  # request -> [event, pid, the connection it was sent on]
         self._conn: Connection | None = None
         self._sock: socket.socket | None = None
         self.failed: str | None = None
@@ -140,17 +144,20 @@ class TemplateClient:
                 self.on_exit(message.pid, message.code)
             elif isinstance(message, TemplateFailed):
                 self.failed = message.message
-                self._wake_all()
+                self._wake_all(conn)
         with self._lock:
             if self._conn is conn:  # the template is gone: the next spawn starts or finds another
                 self._conn = None
                 self._sock = None
-        self._wake_all()
+        self._wake_all(conn)
 
-    def _wake_all(self) -> None:
+    def _wake_all(self, conn: Connection | None = None) -> None:
+        """Wake the requests sent on `conn` (default: all) unanswered: a request already sent to the next
+        template is not woken by the old one's reader."""
         with self._lock:
-            waiting, self._waiting = list(self._waiting.values()), {}
-        for event, _pid in waiting:
+            woken = [r for r, w in self._waiting.items() if conn is None or w[2] is conn]
+            waiting = [self._waiting.pop(r) for r in woken]
+        for event, _pid, _conn in waiting:
             event.set()
 
     # -- engines --------------------------------------------------------------------------------
@@ -178,7 +185,22 @@ class TemplateClient:
         from .proctree import TOKEN_VAR
 
         env[TOKEN_VAR] = token  # what the engine execs carries it: ended with the app, wherever it went
-        waiting: list = [threading.Event(), None]
+
+        def message(request: int) -> Spawn:
+            return Spawn(request, settings, role, env, cwd or os.getcwd(), str(log or self.log), args, len(fds))
+
+        try:
+            pid = self._ask(message, fds)
+        except _Gone:  # its linger ran out as this app reached it (an app quit and started again): the next one
+            if self.closed:
+                raise
+            pid = self._ask(message, fds)
+        if pid < 0:
+            raise TemplateError("the system refused to start another process (too many processes, or no memory)")
+        return pid
+
+    def _ask(self, message: Callable[[int], Spawn], fds: list[int]) -> int:
+        """Send one Spawn to the template (found or started) and wait for its pid; _Gone if it went unanswered."""
         try:
             with self._connecting:
                 self._connect()
@@ -188,20 +210,25 @@ class TemplateClient:
         with self._lock:
             conn, sock = self._conn, self._sock
             if conn is None or sock is None:
-                raise TemplateError("the engine's template has gone")
+                raise _Gone("the engine's template has gone")
+            waiting: list = [threading.Event(), None, conn]
             self._waiting[request] = waiting
             try:
-                conn.send(Spawn(request, settings, role, env, cwd or os.getcwd(), str(log or self.log), args, len(fds)))
+                conn.send(message(request))
                 sendfds(sock, fds)
             except OSError as exc:
                 self._waiting.pop(request, None)
-                raise TemplateError(f"cannot reach the engine's template: {exc}") from exc
+                self._conn = self._sock = None  # the next request connects afresh; its reader sees this one closed
+                for closable in (conn, sock):
+                    with contextlib.suppress(OSError):
+                        closable.close()
+                raise _Gone(f"cannot reach the engine's template: {exc}") from exc
         if not waiting[0].wait(SPAWN_LIMIT):
             raise TemplateError(f"the engine's template did not answer within {SPAWN_LIMIT:.0f} s (see {self.log})")
         if waiting[1] is None:
-            raise TemplateError(self.failed or "the engine's template has gone")
-        if waiting[1] < 0:
-            raise TemplateError("the system refused to start another process (too many processes, or no memory)")
+            if self.failed:
+                raise TemplateError(self.failed)
+            raise _Gone("the engine's template has gone")
         return waiting[1]
 
     def close(self) -> None:
