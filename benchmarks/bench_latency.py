@@ -88,6 +88,22 @@ def percentile(values: list[float], q: float) -> float:
     return values[k]
 
 
+async def engine_warm(app: OptCourseApp, timeout: float = 30.0) -> None:
+    """Wait until the reference engine is a fork of the warmed-up template, as it is while a learner reads.
+
+    The first app of a run starts the template, and its first engine, forked before the template's
+    warm-up, imports torch's first-use modules itself for seconds and is then replaced by a warm fork
+    (tui.engine_process, RENEW_EVERY): keys pressed meanwhile measured that start-up (the first app's
+    Section 4 keys 60-350 ms, the next app's 40-55 ms at a load of 5), not a key's redraw.
+    """
+    engine = getattr(app.runner.executor, "engine", None)
+    if engine is None:
+        return
+    started = time.monotonic()
+    while not engine().warm and time.monotonic() - started < timeout:
+        await asyncio.sleep(0.05)
+
+
 async def section4(app: OptCourseApp, pilot, presses: int) -> list[float]:
     await pilot.press("right_square_bracket")
     screen = app.screen
@@ -157,6 +173,7 @@ async def measure(key: str, size: tuple[int, int], presses: int) -> list[float]:
     tune_gc(freeze=False)  # as tui.cli.main does (one freeze per process: this runs several apps)
     async with app.run_test(size=size) as pilot:
         await wait_for(lambda: app.runner.device_label is not None, 120)
+        await engine_warm(app)
         try:
             return await drive(app, pilot, presses)
         finally:
