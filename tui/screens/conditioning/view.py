@@ -51,9 +51,10 @@ def log_distances(points, optimum) -> tuple[list[float], list[float]]:
 
 def y_range(curves: list[list[float]]) -> tuple[int, int, list[int]]:
     """Decades shown: 1e-8 ... 10 at least, widened to the data (down to 1e-16, up for a runaway)."""
-    finite = [y for ys in curves for y in ys if math.isfinite(y)]
-    lo = max(Y_FLOOR, min([Y_LO, *map(math.floor, finite)]))
-    hi = max([Y_HI, *map(math.ceil, finite)])
+    ys = np.concatenate([np.asarray(c, dtype=float) for c in curves]) if curves else np.zeros(0)
+    finite = ys[np.isfinite(ys)]  # floor and ceil keep order: the data's ends decide
+    lo = max(Y_FLOOR, min(Y_LO, math.floor(finite.min())) if finite.size else Y_LO)
+    hi = max(Y_HI, math.ceil(finite.max())) if finite.size else Y_HI
     stride = 2 if hi - lo <= 12 else 4
     return lo, hi, [k for k in range(lo, hi + 1) if k % stride == 0]
 
