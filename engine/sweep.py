@@ -44,7 +44,7 @@ from .events import Done, Event, Failed, Status
 from .history import RunRecord, now_iso
 from .model import count_params
 from .stacked_adam import stacked_adam
-from .stacked_mlp import batched_logp, fill_grads, stack
+from .stacked_mlp import Backprop, batched_logp, stack
 from .streaming import LossStream
 from .training import init_model, optimizers_ready
 from .training_config import build_scheduler, course_split, grouped_optimizer
@@ -108,6 +108,7 @@ class CopyGroup:
         base = init_model(cfg.hidden, cfg.seed, device)  # every copy starts from a run's initial weights
         self.params = stack([list(base.parameters())] * self.k)  # some later weights transposed: see stack
         self.grads = [torch.zeros_like(p) for p in self.params]  # fill_grads writes every step's here
+        self.backprop = Backprop(self.params, self.grads)
         self.scratch = Scratch()  # the validation's inputs and layer outputs, reused from one to the next
         # torch.optim's parameters: leaf views of each copy's slice, sharing the stacked tensors' memory,
         # and their gradients views of the stacked gradients, set once (a diverged copy's become None).
@@ -153,7 +154,7 @@ class CopyGroup:
         if self.augmented:
             x = augment(x, self.gen)
         # A copy that blew up gets a zero gradient, so its NaNs reach no other copy's.
-        losses, logp = fill_grads(self.params, x, y, self.grads, self.alive_mask)  # (K,), (K, B, 10)
+        losses, logp = self.backprop(x, y, self.alive_mask)  # (K,), (K, B, 10): stacked_mlp.fill_grads
         self.opt.step()
         if self.schedule is not None:
             self.schedule.step()
