@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -52,7 +52,9 @@ class StackedAdam(torch.optim.Optimizer):
         ]
 
     @torch.no_grad()
-    def step(self, closure=None):
+    def step(self, closure=None, before: Callable[[int], None] | None = None):
+        """One step of every live copy; `before(i)`, if given, is called just before copy i's kernel (to
+        write a gradient that the copies share a buffer for)."""
         assert closure is None, "the sweep computes its gradients before stepping"
         grads = [[p.grad for p in group["params"]] for group in self.param_groups]
         live = [all(g is not None for g in copy) for copy in grads]
@@ -61,9 +63,13 @@ class StackedAdam(torch.optim.Optimizer):
         else:
             for i in (i for i, ok in enumerate(live) if ok):
                 self.steps[i].add_(1)
-        for group, (exp_avg, exp_avg_sq, steps), copy, ok in zip(self.param_groups, self._copies, grads, live):
+        for i, (group, (exp_avg, exp_avg_sq, steps), copy, ok) in enumerate(
+            zip(self.param_groups, self._copies, grads, live)
+        ):
             if not ok:
                 continue
+            if before is not None:
+                before(i)
             params = group["params"]
             beta1, beta2 = group["betas"]
             self.kernel(

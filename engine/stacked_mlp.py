@@ -118,7 +118,10 @@ class Backprop:
             self.layers.append((w_io, w_io.transpose(1, 2), b[:, None, :], grads[j], t, grads[j + 1]))
         self._scales: dict[int, torch.Tensor] = {}
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor, alive: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+        self, x: torch.Tensor, y: torch.Tensor, alive: torch.Tensor, first: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """fill_grads; without `first`, the first layer's weight gradient is left for first_grad to write."""
         k, batch = self.k, len(x)
         x = x.reshape(batch, -1)
         h = torch.addmm(self.b1, x, self.w1)  # (B, K*out)
@@ -145,9 +148,18 @@ class Backprop:
             torch.sum(dz, 1, out=g_b)
             dz = _THRESHOLD_BACKWARD(torch.bmm(dz, w_oi), a, 0)  # (K, B, in)
         flat = dz.transpose(0, 1).reshape(batch, -1)  # (B, K*out)
-        torch.mm(flat.T, x, out=self.g1)
+        if first:
+            torch.mm(flat.T, x, out=self.g1)
+        else:
+            self._flat, self._x = flat, x
         torch.sum(dz.contiguous(), 1, out=self.gb1)  # summed as a run alone sums its (B, out) gradient
         return losses, logp
+
+    def first_grad(self, i: int, out: torch.Tensor) -> None:
+        """Copy i's first-layer weight gradient of the last call without `first`, into `out` (out, in): the
+        (out, B) @ (B, 784) product a run alone computes, and the wide one's rows for copy i, to the bit."""
+        n = out.shape[0]
+        torch.mm(self._flat[:, i * n : (i + 1) * n].T, self._x, out=out)
 
     def _scale(self, batch: int, like: torch.Tensor) -> torch.Tensor:
         """-1/batch as autograd rounds it (a float32 division), kept per batch size."""
