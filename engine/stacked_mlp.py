@@ -8,9 +8,10 @@ import torch
 
 
 def batched_logp(
-    params: Sequence[torch.Tensor], x: torch.Tensor, scratch: list[torch.Tensor] | None = None
+    params: Sequence[torch.Tensor], x: torch.Tensor, scratch: list[torch.Tensor] | None = None, logits: bool = False
 ) -> torch.Tensor:
-    """(K, B, 10) log-probabilities of K stacked MLPs on the same inputs x (B, 28, 28) or (B, 784).
+    """(K, B, 10) log-probabilities of K stacked MLPs on the same inputs x (B, 28, 28) or (B, 784), or with
+    `logits` the last layer's outputs before log_softmax.
 
     Stacked as `stack` lays them out: weights (K, out, in), some later ones (K, in, out), biases
     (K, out). The first layer sees the same inputs for every copy: one (B, 784) @ (784, K*out)
@@ -28,7 +29,7 @@ def batched_logp(
         a = torch.relu(h) if scratch is None else h.relu_()
         w = _in_out(w)
         h = torch.baddbmm(b[:, None, :], a, w, out=_reused(scratch, layer, (k, n, w.shape[2]), x))
-    return torch.log_softmax(h, -1, out=_reused(scratch, len(params) // 2, h.shape, x))
+    return h if logits else torch.log_softmax(h, -1, out=_reused(scratch, len(params) // 2, h.shape, x))
 
 
 def transposed(weight: torch.Tensor) -> bool:

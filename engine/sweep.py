@@ -74,11 +74,26 @@ def evaluate_copies(
         else:
             rows = idx[start : start + chunk]
             xb = torch.index_select(x, 0, rows, out=scratch.rows_for((len(rows), *x.shape[1:]), x))
-        logp = batched_logp(params, xb, scratch.layers)
-        loss -= logp.gather(2, yb.view(1, -1, 1).expand(k, -1, 1)).squeeze(2).double().sum(1)
-        correct += (logp.argmax(-1) == yb).sum(1)
+        nll, right = _scored(batched_logp(params, xb, scratch.layers, logits=True), yb)
+        loss += nll
+        correct += right
     n = max(1, len(y))
     return (loss / n).tolist(), (correct.double() / n).tolist()
+
+
+def _scored(h: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each copy's summed NLL (float64) and count of right answers, from its logits h (K, n, 10).
+
+    Worked out on h transposed to (K, 10, n), so each op runs along the n examples: log_softmax and
+    argmax along the last dimension, ten wide, took ~1.7 ms of a 1,000-example chunk's ~27 (8 copies);
+    these ~0.4. The NLL is logsumexp(h) - h[y] (not the log_softmax kernel's rounding: the figures
+    agree to ~1e-7 of the loss), the prediction the first largest logit, as argmax of the log-probabilities."""
+    k, n = h.shape[0], h.shape[1]
+    ht = h.transpose(1, 2).contiguous()  # (K, 10, n)
+    top, pred = ht.max(1)  # (K, n)
+    lse = (ht - top[:, None, :]).exp_().sum(1).log_().add_(top)
+    picked = ht.gather(1, y.view(1, 1, n).expand(k, 1, n)).squeeze(1)
+    return (lse - picked).double().sum(1), (pred == y).sum(1)
 
 
 @dataclass

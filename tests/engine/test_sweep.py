@@ -142,6 +142,7 @@ def test_each_copy_trains_as_its_run_alone(mnist):
         assert len(mine.train_loss) == len(theirs.train_loss)
         assert mine.train_loss == pytest.approx(theirs.train_loss, abs=1e-5) and mine.train_acc == theirs.train_acc
         assert mine.val_steps == theirs.val_steps and mine.val_acc == pytest.approx(theirs.val_acc, abs=2e-4)
+        assert mine.val_loss == pytest.approx(theirs.val_loss, rel=1e-5)  # logsumexp - logit, not log_softmax
     rows = next(e for e in events if isinstance(e, SweepResult)).rows
     assert [r.val_acc for r in rows] == sorted((r.val_acc for r in rows), reverse=True)
     assert all(r.status == "completed" and r.steps == started.total_steps[r.copy] for r in rows)
