@@ -236,8 +236,14 @@ async def test_streamed_data_rebuilds_once_the_cut_passes_a_column_the_picture_l
                 chart.reveal(more - 1)
                 await pilot.pause()
         assert not builds  # the cut stayed in the column of the last point it was built with
+        repainted: list = []
+        real = chart.refresh
+        chart.refresh = lambda *regions, **kw: repainted.append(regions) or real(*regions, **kw)
         chart.reveal(79)
-        await pilot.pause()
         assert len(builds) == 1  # the full picture, with all 80 points; the empty axes kept
+        (regions,) = repainted  # only the cells that changed: the new curve's, in its rows
+        assert regions and all(r.height == 1 for r in regions) and len(regions) < 14
+        assert all(BRAILLE & set(chart.render_line(r.y).text[r.x : r.right]) for r in regions)
+        await pilot.pause()
         col = chart._column_of(70, canvas)
         assert BRAILLE & {chart.render_line(y).text[col] for y in range(1, 15)}

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import math
 import time
-from bisect import bisect_right
 
-import numpy as np
-from rich.cells import cell_len
-from rich.segment import Segment
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.timer import Timer
 
 from .chart import HEADROOM, MIN_INTERVAL, Chart, Drawer
+from .cuts import Cuts
 from .picture import Picture
 
 
@@ -40,7 +37,7 @@ class RevealChart(Chart):
         self._pictures: tuple | None = None  # (key, full strips, base strips, (col0, width, x0, x1))
         self._stale_full = False  # only the full picture needs rebuilding (more data, same axes)
         self._more_data: Timer | None = None  # a curves_changed() waiting for the chart's interval
-        self._cuts: _Cuts | None = None  # the rows of the pictures on show, ready to cut (built with them)
+        self._cuts: Cuts | None = None  # the rows of the pictures on show, ready to cut (built with them)
         self._frame_pictures: tuple | None = None  # the pictures of the render pass under way (render_lines)
         self._data_end = math.inf  # the curves' last x, where more may come (grown); inf: they are whole
         self._exact_to = math.inf  # the full picture has every dot of the columns left of this x's
@@ -86,8 +83,7 @@ class RevealChart(Chart):
         column = self._column_of(upto, pictures[3])
         exact = self._column_of(self._exact_to, pictures[3])
         if column > exact and rebuild:  # a column left of the cut lacks streamed dots
-            self.curves_changed(at_once=True)
-            self._column = -1
+            self._rebuild_now(upto)
             return
         if column > exact:
             column, self._upto = exact, self._exact_to
@@ -99,6 +95,28 @@ class RevealChart(Chart):
             self.refresh(*cuts.changed(lo + 1, hi + 1)) if cuts else self.refresh(
                 Region(lo + 1, 0, hi - lo, len(pictures[1]))
             )
+
+    def _rebuild_now(self, upto: float) -> None:
+        """The full picture again with the streamed data, cut at upto, repainting only the cells that change."""
+        old, old_cut = self._cuts, self._column + 1
+        if self._more_data is not None:
+            self._more_data.stop()
+            self._more_data = None
+        if self._pictures is not None:
+            self._pictures, self._stale_full = (None, *self._pictures[1:]), True
+        pictures = self._current()
+        self._column = -1
+        if pictures is None or old is None or self._cuts is None:
+            self.refresh()
+            return
+        column = self._column_of(upto, pictures[3])
+        regions = self._cuts.changes_from(old, old_cut, column + 1)
+        if regions is None:  # other axes, or a picture that is not plain cells: all of it
+            self.refresh()
+            return
+        self._column = column
+        if regions:
+            self.refresh(*regions)
 
     def lacks(self, upto: float | None) -> bool:
         """Whether a cut at x = upto would pass a column whose streamed dots the full picture lacks."""
@@ -185,19 +203,19 @@ class RevealChart(Chart):
             _, _, base, canvas = self._pictures
             if len(base) == h and base and base[0].cell_length == w:  # same size: the empty axes may still hold
                 full, new_canvas = self._picture(self._drawer, w, h)
-                cuts = _Cuts(full, base, w, self._cuts)
+                cuts = Cuts(full, base, w, self._cuts)
                 if new_canvas == canvas and cuts.same_axes(canvas[0]):
                     self._pictures, self._stale_full = (key, full, base, canvas), False
                 else:  # more data moved the limits or the ticks: the empty axes must follow
                     base, _ = self._picture(self._base, w, h)
-                    cuts = _Cuts(full, base, w)
+                    cuts = Cuts(full, base, w)
                     self._pictures, self._stale_full = (key, full, base, new_canvas), False
                 self._cuts = cuts
         if self._pictures is None or self._pictures[0] != key:
             full, canvas = self._picture(self._drawer, w, h)
             base, _ = self._picture(self._base, w, h)
             self._pictures, self._stale_full = (key, full, base, canvas), False
-            self._cuts = _Cuts(full, base, w)
+            self._cuts = Cuts(full, base, w)
         if self._pictures is not before:  # built: the next rebuild for streamed data waits, as Chart.render does
             self._exact_to = self._data_end
             self.built_at = time.monotonic()
@@ -229,120 +247,6 @@ class RevealChart(Chart):
             return col0 + width
         dot = math.floor(round(0.5 + (2 * width - 1) * (x - x0) / (x1 - x0), 8))
         return col0 + min(max(dot // 2, -1), width)
-
-
-class _Cuts:
-    """The rows of a full picture and its empty axes as segments with their first cells, to join at any column.
-
-    Strip.crop twice and Strip.join make three Strips a row (each with seven caches): at 200x60 that was
-    most of Section 7's frames. Here a row is two slices of segment lists and at most two split segments.
-    `mask[y, x]`: the two pictures differ at cell (x, y) (character or style), so a moved cut repaints only
-    the rows that change. The empty axes' rows are taken from `kept` when it was made with the same ones.
-    """
-
-    def __init__(self, full: list[Strip], base: list[Strip], width: int, kept: _Cuts | None = None) -> None:
-        self.full, self.base, self.width = full, base, width
-        f_rows, f_codes = _rows(full, width)
-        b_rows: list
-        b_codes: np.ndarray | None
-        if kept is not None and kept.base is base:
-            b_rows, b_codes = kept.b_rows, kept.b_codes
-        else:
-            b_rows, b_codes = _rows(base, width)
-        self.b_rows: list = b_rows
-        self.b_codes: np.ndarray | None = b_codes
-        self.f_codes = f_codes
-        self.rows = list(zip(f_rows, b_rows))
-        if f_codes is not None and b_codes is not None and f_codes.shape == b_codes.shape:
-            self.mask = (f_codes != b_codes).any(axis=2)
-        else:
-            self.mask = np.ones((len(full), width), dtype=bool)
-        if len(self.mask):
-            self.mask[0] = self.mask[-1] = False  # the title and label rows are never cut
-
-    def same_axes(self, col0: int) -> bool:
-        """Whether both pictures have the same y labels (left of the canvas) and x axis (the last three rows)."""
-        f, b = self.f_codes, self.b_codes
-        if f is None or b is None or f.shape != b.shape:
-            return _same_axes(self.full, self.base, col0)
-        return bool((f[:, :col0, 0] == b[:, :col0, 0]).all() and (f[-3:, :, 0] == b[-3:, :, 0]).all())
-
-    def row(self, y: int, cut: int) -> Strip:
-        """Row y: the full picture's cells left of column `cut`, the empty axes' from it on."""
-        if cut <= 0:
-            return self.base[y]
-        if cut >= self.width:
-            return self.full[y]
-        full, base = self.rows[y]
-        if full is None or base is None:  # a wide character: the general, slower path
-            return Strip.join([self.full[y].crop(0, cut), self.base[y].crop(cut, self.width)])
-        (f_segs, f_starts), (b_segs, b_starts) = full, base
-        i = bisect_right(f_starts, cut) - 1  # the segment holding the cut's cell (or the last before it)
-        j = bisect_right(b_starts, cut) - 1
-        segments = f_segs[:i]
-        text, style, _ = f_segs[i]
-        if cut > f_starts[i]:
-            segments.append(Segment(text[: cut - f_starts[i]], style))
-        text, style, _ = b_segs[j]
-        segments.append(Segment(text[cut - b_starts[j] :], style) if cut > b_starts[j] else b_segs[j])
-        segments.extend(b_segs[j + 1 :])
-        return Strip(segments, self.width)
-
-    def changed(self, start: int, stop: int) -> list[Region]:
-        """The regions to repaint when the cut moves across columns [start, stop): rows that differ there."""
-        rows = np.flatnonzero(self.mask[:, max(0, start) : max(0, stop)].any(axis=1)).tolist()
-        regions: list[Region] = []
-        for y in rows:
-            if regions and regions[-1].bottom == y:
-                last = regions[-1]
-                regions[-1] = Region(last.x, last.y, last.width, last.height + 1)
-            else:
-                regions.append(Region(start, y, stop - start, 1))
-        return regions
-
-
-_STYLE_IDS: dict = {}  # a number per style, for comparing two pictures' cells with numpy
-
-
-def _rows(strips: list[Strip], width: int) -> tuple[list, np.ndarray | None]:
-    """Each row's non-empty segments and the cell each starts at (None for a row with a character not one cell
-    wide), and every cell's (character, style number) as an array (None unless every row is `width` plain cells)."""
-    rows: list = []
-    codes: np.ndarray | None = np.zeros((len(strips), width, 2), dtype=np.int64)
-    ids = _STYLE_IDS
-    for y, strip in enumerate(strips):
-        segments: list[Segment] = []
-        starts: list[int] = []
-        pos = 0
-        for segment in strip:
-            text = segment.text
-            if not text:
-                continue
-            if segment.control or cell_len(text) != len(text):
-                segments = []
-                break
-            segments.append(segment)
-            starts.append(pos)
-            pos += len(text)
-        rows.append((segments, starts) if segments else None)
-        if codes is None:
-            continue
-        if not segments or pos != width:
-            codes = None
-            continue
-        text = "".join(segment.text for segment in segments)
-        codes[y, :, 0] = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        style_ids = [ids.setdefault(segment.style, len(ids)) for segment in segments]
-        codes[y, :, 1] = np.repeat(style_ids, [len(segment.text) for segment in segments])
-    return rows, codes
-
-
-def _same_axes(full: list[Strip], base: list[Strip], col0: int) -> bool:
-    """Whether two pictures have the same y labels (left of the canvas) and x axis (the last three rows)."""
-    if len(full) != len(base):
-        return False
-    left = all(f.crop(0, col0).text == b.crop(0, col0).text for f, b in zip(full, base))
-    return left and all(f.text == b.text for f, b in zip(full[-3:], base[-3:]))
 
 
 class _NoCurves:
