@@ -69,3 +69,35 @@ def test_a_copy_not_alive_gets_no_gradient_and_a_nan_copy_spoils_no_other():
     alone = torch.autograd.grad(loss_fn(models[2](x), y), list(models[2].parameters()))
     for got, expected in zip(copy_params(grads, 2), alone):
         torch.testing.assert_close(got, expected, rtol=1e-6, atol=1e-9)
+
+
+def test_the_course_mlps_copies_step_as_their_runs_alone_to_the_bit():
+    """Written-out gradients and StackedAdam, as a sweep steps them, against autograd and torch.optim's fused
+    Adam per copy, 20 steps of the course's MLP at high learning rates: every weight equal to the bit (a 10x50
+    weight kept transposed had its fused Adam tail elements rounded otherwise: this failed)."""
+    from engine.contracts.bonus import TrainConfig
+    from engine.stacked_adam import stacked_adam
+    from engine.training_config import build_optimizer
+
+    lrs = (3e-2, 1e-1)
+    models, _ = copies((200, 100, 50), len(lrs))
+    stacked = stack([list(models[0].parameters())] * len(lrs))
+    grads = [torch.empty_like(p) for p in stacked]
+    views = [[torch.nn.Parameter(p[i]) for p in stacked] for i in range(len(lrs))]
+    for i, vs in enumerate(views):
+        for view, grad in zip(vs, grads):
+            view.grad = grad[i]
+    opt = stacked_adam([TrainConfig(lr=lr) for lr in lrs], views)
+    alone = [init_model((200, 100, 50), 0, "cpu") for _ in lrs]
+    own = [build_optimizer(TrainConfig(lr=lr), m.parameters()) for lr, m in zip(lrs, alone)]
+    g = torch.Generator().manual_seed(3)
+    for _ in range(20):
+        x, y = torch.randn(64, 784, generator=g), torch.randint(0, 10, (64,), generator=g)
+        fill_grads(stacked, x, y, grads, torch.ones(len(lrs), dtype=torch.bool))
+        opt.step()
+        for model, o in zip(alone, own):
+            o.zero_grad()
+            loss_fn(model(x), y).backward()
+            o.step()
+    for i, model in enumerate(alone):
+        assert all(torch.equal(a, b) for a, b in zip(copy_params(stacked, i), model.parameters()))
