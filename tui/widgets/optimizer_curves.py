@@ -95,10 +95,10 @@ class OptimizerCurves(Widget):
             self._smooth.pop((name, reference), None)  # a repeated chunk: its EMA is worked out again
         del curve[start:]  # a repeated chunk replaces, never duplicates
         curve.extend(values)
-        if self.moving and self.upto is not None and start > 0:
+        if self.moving and self.upto is not None:
             for chart in self._charts():  # hidden ones too: shown again, they know what they lack
-                chart.grown(start - 1, self._last_x())
-        else:
+                chart.grown(max(0, start - 1), self._last_x())
+        if not self.moving or self.upto is None or start == 0:  # a new run's first points: its pictures anew
             self.redraw()
 
     def diverge(self, name: str, iteration: int, reference: bool = False) -> None:
