@@ -141,3 +141,37 @@ def test_blank_dots_keep_the_guides_under_them():
     (guide,) = ["".join(row) for row in matrix.marker if "".join(row).startswith("1.00")]
     canvas = guide[matrix.Cols_canvas.start : matrix.Cols_canvas.stop]
     assert canvas == "─" * 17 + "┼" + "─" * 16, guide  # the dots at (50, 1) and on the lines left them whole
+
+
+def _axes(rng: random.Random, curves: list[list[float]]) -> Plot:
+    """A figure with fixed axes (limits, guides, ticks, labels) and the given curves drawn in it."""
+    plt = Plot()
+    plt.plotsize(70, 22)
+    plt._set_size(70, 22)
+    for k, ys in enumerate(curves):
+        plt.plot(list(range(len(ys))), ys, marker="braille", color=COLORS[k % len(COLORS)])
+    plt.xlim(0, 300)
+    plt.ylim(-8, 1)
+    plt.horizontal_line(-6, color=(110, 110, 110))
+    plt.vertical_line(100, color=(110, 110, 110))
+    plt.yticks([-8, -6, -4, -2, 0], ["1e-8", "1e-6", "1e-4", "0.01", "1"])
+    plt.xlabel("iteration")
+    plt._set_sizes()
+    return plt
+
+
+def test_a_frame_built_before_carries_new_curves_with_the_same_cells(monkeypatch) -> None:
+    """A new run on the same axes (a Section 4 key) reuses plotext's frame built for the last one: the cells are
+    plotext's own build of the new figure, and the frame is not built again."""
+    rng = random.Random(11)
+    builds = []
+    original = Plot._build_matrix
+    monkeypatch.setattr(Plot, "_build_matrix", lambda self: (builds.append(1), original(self))[1])
+    monkeypatch.setattr(plotext_series, "FRAMES", plotext_series.OrderedDict())
+    for _ in range(6):
+        curves = [[rng.uniform(-8, 1) for _ in range(rng.randint(50, 300))] for _ in range(4)]
+        ours, theirs = _axes(rng, curves), _axes(rng, curves)
+        plotext_series.build(ours)
+        original(theirs)
+        assert _cells(ours) == _cells(theirs)
+    assert len(builds) == 1  # the first run's frame, reused by the five after it

@@ -23,10 +23,11 @@ class ChartApp(App):
 
 
 def count_builds(chart: RevealChart) -> list:
-    """A list that grows by one at each plotext build of the chart's pictures."""
+    """A list that grows by one at each build of one of the chart's pictures (Chart.figure: plotext's build, or
+    its frame for the same axes reused from tui.charts.plotext_series.FRAMES with the curves drawn anew)."""
     builds: list = []
-    real = chart.plt._build_matrix  # what plotext's build does, and the Chart calls itself
-    chart.plt._build_matrix = lambda: builds.append(1) or real()
+    real = chart.figure
+    chart.figure = lambda drawer: builds.append(1) or real(drawer)  # type: ignore[method-assign]
     return builds
 
 

@@ -6,7 +6,8 @@ chart's build (issue 23: a Section 4 key's distance chart). Here plotext still b
 frame (limits, ticks, labels, guides, the axes each curve uses) with every curve held back as
 one undrawable point, after the limits it would have taken from them are set explicitly; the
 curves are then drawn onto its matrix with plotext's own arithmetic on numpy arrays, in plotext's
-order (data after the frame and guides). tests/tui/test_plotext_series.py holds every cell equal
+order (data after the frame and guides); a frame built before from the same settings (FRAMES: a new run
+on the same axes) is reused, not built again. tests/tui/test_plotext_series.py holds every cell equal
 to plotext's own build on random figures; the one difference: a curve of blank markers draws
 nothing, where plotext blanks the cells under it (guides and axes). Figures this cannot match (legends and texts, drawn
 after the data; fills; log scales; dates; a curve before a series plotext must draw) keep
@@ -15,7 +16,10 @@ plotext's own path.
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,16 +106,71 @@ def install() -> None:
     matrix_class.set_matrices = set_matrices
 
 
+@dataclass
+class _Frame:
+    """plotext's build of a figure with our curves held back: its matrix (never drawn on) and final limits."""
+
+    matrix: object
+    xlim: list
+    ylim: list
+
+    @classmethod
+    def of(cls, monitor) -> _Frame:
+        return cls(_matrix_copy(monitor.matrix), copy.deepcopy(monitor.xlim), copy.deepcopy(monitor.ylim))
+
+    def put(self, monitor) -> None:
+        monitor.matrix = _matrix_copy(self.matrix)
+        monitor.xlim, monitor.ylim = copy.deepcopy(self.xlim), copy.deepcopy(self.ylim)
+
+
+# Frames by everything plotext builds them from: a new run on the same axes (a Section 4 key at another lr)
+# draws its curves on the frame built for the last one, not on a new build of the same axes and ticks.
+FRAMES: OrderedDict[bytes, _Frame] = OrderedDict()
+FRAMES_KEPT = 16
+
+
 def build(plt) -> None:
-    """plt._build_matrix(): plotext's matrix of the figure, its curves drawn by us where we can."""
-    held = hold(plt.monitor)
+    """plt._build_matrix(): plotext's matrix of the figure, its curves drawn by us where we can, on a frame
+    plotext built before from the same figure without them when there is one (FRAMES)."""
+    monitor = plt.monitor
+    held = hold(monitor)
+    key = _frame_key(plt) if held is not None else None
+    frame = FRAMES.get(key) if key is not None else None
     try:
-        plt._build_matrix()
+        if frame is not None and key is not None:
+            FRAMES.move_to_end(key)
+            frame.put(monitor)
+        else:
+            plt._build_matrix()
     finally:
         if held is not None:
-            held.give_back(plt.monitor)
-    if held is not None and not plt.monitor.fast_plot:
-        held.draw(plt.monitor)
+            held.give_back(monitor)
+    if held is None or monitor.fast_plot:
+        return
+    if key is not None and frame is None:
+        FRAMES[key] = _Frame.of(monitor)
+        while len(FRAMES) > FRAMES_KEPT:
+            FRAMES.popitem(last=False)
+    held.draw(monitor)
+
+
+def _frame_key(plt) -> bytes | None:
+    """What plotext builds the frame from (the monitor's settings and data, our curves held back): its pickle."""
+    if not ENABLED or not plt._no_plots:  # subplots join matrices of their own
+        return None
+    state = {name: value for name, value in vars(plt.monitor).items() if name != "matrix"}
+    try:
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001  anything plotext holds that cannot be pickled: no reuse, a build
+        return None
+
+
+def _matrix_copy(matrix):
+    """A copy of plotext's matrix whose rows of cells are lists of their own (Held.draw writes in them)."""
+    out = copy.copy(matrix)
+    for name in ("marker", "fullground", "style", "background"):
+        setattr(out, name, [list(row) for row in getattr(matrix, name)])
+    return out
 
 
 def hold(monitor) -> Held | None:
