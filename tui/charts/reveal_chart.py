@@ -145,6 +145,9 @@ class RevealChart(Chart):
             if self._more_data is None:
                 self._more_data = self.set_timer(wait, self._rebuild_full)
             return
+        if at_once and self.revealing and self._cuts is not None and self._upto is not None:
+            self._rebuild_now(self._upto)  # now, repainting only the cells that change (a key: s, y)
+            return
         if self._more_data is not None:  # this rebuild is the one it waited for
             self._more_data.stop()
         self._rebuild_full()
