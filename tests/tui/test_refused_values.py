@@ -14,7 +14,9 @@ from .fakes import IdleExecutor
 from .screen_text import showing_whole
 from .snap import make_app
 
-REFUSED = "-99999999"  # below every stepper's range (and not a list of sizes, nor a number of steps)
+# Below every stepper's range (each minimum is 0 or more), and not a list of sizes nor a number of steps. Short: a
+# key pressed into a box redraws it (the message, "must be between ...", does not repeat what was typed).
+REFUSED = "-9"
 WITH_VALUES = ["casestudy", "search", "conditioning", "nonconvex", "minibatch", "adaptive", "bonus"]
 
 
