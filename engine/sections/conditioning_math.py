@@ -166,35 +166,38 @@ def trajectories(
     """
     x, (ea, ec, offset), (tx, t7) = problem.x, problem.relative, problem.target
     n = len(x)
-    pu, pv = np.full(2, float(inits[0])), np.full(2, float(inits[1]))  # [GD, momentum]
-    vu, vv = np.zeros(2), np.zeros(2)
-    betas = np.array([0.0, beta])
+    P = np.empty((2, 2))  # rows [GD, momentum], columns (u, v): the parameters
+    P[:, 0], P[:, 1] = float(inits[0]), float(inits[1])
+    V = np.zeros((2, 2))  # their velocities
+    G = np.empty((2, 2))  # their gradients
+    target = np.array([tx, t7])
+    betas = np.array([[0.0], [beta]])
     rows = np.full((2, max_steps, 3), np.nan)
-    us, vs = rows[:, :, 0].T, rows[:, :, 1].T  # (max_steps, 2) views
     # Each step's sums 1 + e^(a-r+ux) + e^(c-r+v): their log's mean (the loss) is taken a chunk at a time, in one
-    # call rather than two per step (the same numbers), and the step's arrays are written in place.
+    # call rather than two per step, and the step's arrays are written in place; u and v move as one (2, 2)
+    # array. The numbers are those of one update per method and parameter, operation for operation.
     sums = np.empty((max_steps, 2, n))
     e0, inv = np.empty((2, n)), np.empty((2, n))
     t, logged = -1, 0
     with np.errstate(all="ignore"):  # a runaway may overflow; it is detected afterwards, not raised
         for t in range(max_steps):
             s = sums[t]
-            np.multiply(pu[:, None], x, out=e0)
+            np.multiply(P[:, 0:1], x, out=e0)
             np.exp(e0, out=e0)
             e0 *= ea  # (2, N): e^(a - r + u x)
-            ev = np.exp(pv)
+            ev = np.exp(P[:, 1])
             np.multiply.outer(ev, ec, out=s)  # (2, N): e^(c - r + v)
             s += e0
             s += 1.0
-            us[t], vs[t] = pu, pv
+            rows[:, t, :2] = P
             np.divide(1.0, s, out=inv)
             e0 *= inv
-            gu = e0 @ x / n - tx  # mean p0 x - t_x
-            gv = ev * (inv @ ec) / n - t7  # mean p7 - t_7
-            vu = -lr * gu + betas * vu
-            vv = -lr * gv + betas * vv
-            pu = pu + vu
-            pv = pv + vv
+            np.matmul(e0, x, out=G[:, 0])  # sum p0 x
+            np.multiply(ev, inv @ ec, out=G[:, 1])  # sum p7
+            G /= n
+            G -= target  # mean p0 x - t_x, mean p7 - t_7
+            V = -lr * G + betas * V
+            P = P + V
             if (t + 1) % CHUNK == 0:
                 rows[:, logged : t + 1, 2] = np.log(sums[logged : t + 1]).mean(-1).T
                 logged = t + 1
