@@ -55,6 +55,7 @@ class Chart(PlotextPlot):
         classes: str | None = None,
     ):
         super().__init__(id=id, classes=classes)
+        self.auto_links = False  # no links in a chart: Textual would copy every row's strip to style them
         self._drawer = drawer
         self.y_cap = y_cap
         self.set_reactive(Chart.log_y, log_y)
