@@ -119,6 +119,7 @@ class OptimizerCurves(Widget):
             for chart in self._visible():  # shown again: what they lack now, not one at a time
                 if chart.revealing and chart.lacks(self.upto):
                     chart.curves_changed(at_once=True)
+            self._next_grow = time.monotonic() + GROW_EVERY  # no rebuild for streamed data in the key's frame
             self.show_upto(self.upto, moving=True)  # their cached cut if they have one, else one now
         else:
             self.redraw()
@@ -179,6 +180,8 @@ class OptimizerCurves(Widget):
         at the next frame (streamed data waits for each chart's interval)."""
         if not self.is_mounted:
             return
+        if at_once:  # the key rebuilds the shown charts: no rebuild for streamed data in its frame
+            self._next_grow = time.monotonic() + GROW_EVERY
         visible = self._visible()
         for chart in self._charts():
             if self.moving and self.upto is not None and chart.revealing:
