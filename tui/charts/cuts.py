@@ -104,9 +104,11 @@ def _rows(strips: list[Strip], width: int) -> tuple[list, np.ndarray | None]:
     """Each row's non-empty segments and the cell each starts at (None for a row with a character not one cell
     wide), and every cell's (character, style number) as an array (None unless every row is `width` plain cells)."""
     rows: list = []
-    codes: np.ndarray | None = np.zeros((len(strips), width, 2), dtype=np.int64)
+    plain = True
+    texts: list[str] = []  # every segment's text, row after row (when plain): one array for the whole picture
+    style_ids: list[int] = []
     ids = _STYLE_IDS
-    for y, strip in enumerate(strips):
+    for strip in strips:
         segments: list[Segment] = []
         starts: list[int] = []
         pos = 0
@@ -121,16 +123,16 @@ def _rows(strips: list[Strip], width: int) -> tuple[list, np.ndarray | None]:
             starts.append(pos)
             pos += len(text)
         rows.append((segments, starts) if segments else None)
-        if codes is None:
-            continue
         if not segments or pos != width:
-            codes = None
-            continue
-        text = "".join(segment.text for segment in segments)
-        codes[y, :, 0] = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        style_ids = [ids.setdefault(segment.style, len(ids)) for segment in segments]
-        codes[y, :, 1] = np.repeat(style_ids, [len(segment.text) for segment in segments])
-    return rows, codes
+            plain = False
+        if plain:
+            texts.extend(segment.text for segment in segments)
+            style_ids.extend(ids.setdefault(segment.style, len(ids)) for segment in segments)
+    if not plain or not strips:
+        return rows, None
+    chars = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    styles = np.repeat(np.asarray(style_ids, dtype=np.int64), [len(text) for text in texts])
+    return rows, np.stack([chars.astype(np.int64), styles], axis=1).reshape(len(strips), width, 2)
 
 
 def _same_axes(full: list[Strip], base: list[Strip], col0: int) -> bool:
