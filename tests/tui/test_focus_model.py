@@ -10,6 +10,7 @@ from tui.widgets.field_input import FieldInput
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.lesson import LessonView, QuestionCard
 
+from .fakes import IdleExecutor
 from .snap import make_app, settle
 
 
@@ -83,6 +84,9 @@ async def test_typing_in_an_answer_fires_no_key_and_esc_leaves_the_box_not_the_s
 
 async def test_a_one_line_box_lets_brackets_through_and_esc_cancels_only_what_enter_did_not_apply():
     app = make_app(section="casestudy")
+    # The model's and the filters' runs stay in flight (the box's keys are the subject, and Esc must reach the box
+    # while a run goes on): they computed the loss at init and trained the filters, ~2 s of CPU, for nothing here.
+    app.runner.executor = IdleExecutor()
     async with app.run_test(size=(100, 30)) as pilot:
         await app.screen.show_pane("model")
         await settle(pilot)
