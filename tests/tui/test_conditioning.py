@@ -221,3 +221,45 @@ async def test_a_quick_run_shows_its_results_without_a_running_state_and_a_slow_
             gate.set()
         await settle(pilot)
         assert screen.shown[1] == pytest.approx(0.1) and "esc home" in bar.shown_text()
+
+
+async def test_a_keys_slider_and_its_result_show_in_one_frame_and_a_stopped_run_lets_the_screen_draw(monkeypatch):
+    """A key's frame waits for its run's result (issue 23: drawn alone, the slider's frame delayed the result's by
+    a tick or two of Textual's screen timer); Escape, which ends the run without a result, lets the screen draw."""
+    from textual.screen import Screen
+
+    from tui.screens.conditioning import screen as module
+
+    monkeypatch.setattr(module, "HOLD_S", 60.0)  # only the run's end may let the screen draw
+    frames: list[float] = []
+    refresh = Screen._compositor_refresh
+    monkeypatch.setattr(Screen, "_compositor_refresh", lambda self: (frames.append(1), refresh(self))[1])
+    app = make_app(section="conditioning")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_demo(pilot)
+        screen.query_one("#lr").focus()
+        await settle(pilot)
+        gate = threading.Event()
+        monkeypatch.setattr(C, "momentum_demo", held(C.momentum_demo, gate))
+        frames.clear()
+        await pilot.press("right")
+        try:
+            assert await wait_for(pilot, lambda: screen.running)
+            await pilot.pause(0.05)
+            assert not frames  # the slider waits for the result
+        finally:
+            gate.set()
+        assert await wait_for(pilot, lambda: screen.shown == screen.started and frames)
+        assert "0.126" in str(screen.query_one("#lr").query_one("StepperTrack").render())
+        gate = threading.Event()
+        monkeypatch.setattr(C, "momentum_demo", held(C.momentum_demo, gate))
+        await pilot.press("right")
+        try:
+            assert await wait_for(pilot, lambda: screen.running)
+            frames.clear()
+            await pilot.press("escape")
+            assert await wait_for(pilot, lambda: frames and "stopped (Escape)" in status(screen))
+        finally:
+            gate.set()
+        await settle(pilot)
+        assert screen._held is None  # nothing holds the screen's frames any more

@@ -9,6 +9,8 @@ keeps space (it flips the switch, as Enter does).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 import numpy as np
 from rich.text import Text
 from textual import on
@@ -55,6 +57,10 @@ from .view import (
     target_line,
 )
 
+# A key's frame waits at most this long for its run's result (a Section 4 run answers in 10-20 ms): the slider and
+# the result show in one frame; a slow run (a learner's functions) shows the slider by then.
+HOLD_S = 0.05
+
 
 class ConditioningScreen(PlayerKeys, SectionScreen):
     """Demo: steps, lr and β; distance to the optimum and the loss surface, played. Theory: the quadratic model."""
@@ -87,6 +93,8 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
         self._quiet: Timer | None = None  # the run in flight's wait before its state shows
         self._soon: Text | None = None  # the state to show when the wait is over
         self._waited = False  # the run in flight has run QUIET_S: its state shows at once
+        self._held: AbstractContextManager | None = None  # the app's batch that holds frames until a key's result
+        self._hold_timer: Timer | None = None
 
     def compose_demos(self) -> ComposeResult:
         player_keys = {**PLAYER_STEPPER, "on_change": self._stepped}
@@ -165,9 +173,29 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
             self.start_run(TheoryJob(lr, beta), group="theory")
 
     def _stepped(self, _value: float) -> None:
-        """A setting changed (the steppers' on_change): the run starts before the frame that moves the slider, so
-        the engine computes while the UI paints it (the Changed message reached here after that frame)."""
+        """A setting changed (the steppers' on_change): the run starts at once, and the frame that moves the slider
+        waits for its result (HOLD_S at most), so the two show in one frame. Drawn alone, the slider's frame set
+        Textual's screen timer going: the result's frame then waited for its next tick but one, 17-33 ms."""
+        self._hold_frames()
         self.rerun()
+
+    def _hold_frames(self) -> None:
+        if self._held is None:
+            self._held = self.app.batch_update()
+            self._held.__enter__()
+            self._hold_timer = self.set_timer(HOLD_S, self._release_frames)
+
+    def _release_frames(self) -> None:
+        """The result is shown (or failed, or the run stopped), or HOLD_S passed: the screen draws again."""
+        held, self._held = self._held, None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        if held is not None:
+            held.__exit__(None, None, None)
+
+    def on_unmount(self) -> None:  # (Textual calls SectionScreen's too)
+        self._release_frames()
 
     @on(ImplementationToggle.Changed)
     def _changed(self) -> None:
@@ -254,6 +282,7 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
 
     def _stop_quiet(self) -> None:
         """The run ended (results, a failure, Escape): what it was doing is no longer news; the next waits again."""
+        self._release_frames()
         if self._quiet is not None:
             self._quiet.stop()
         self._quiet, self._soon, self._waited = None, None, False
