@@ -199,12 +199,14 @@ class ConditioningScreen(PlayerKeys, SectionScreen):
 
     @on(ImplementationToggle.Changed)
     def _changed(self) -> None:
+        self._hold_frames()  # as a stepper's key: the toggle's new words and the new paths in one frame
         self.rerun()
 
     def action_best(self, label: str) -> None:
         """Set the controls to the theory's best setting for `label` and run it (lr beyond the slider is typed)."""
         if self.theory is None:
             return
+        self._hold_frames()  # the two steppers' new values and the run's result in one frame
         best = next(b for b in self.theory.best if b.label == label)
         lr, beta = self.query_one("#lr", Stepper), self.query_one("#beta", Stepper)
         lr.set_value(best.lr)  # as the tab writes it (the engine rounds the best settings so)
