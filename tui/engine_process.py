@@ -125,12 +125,12 @@ class ProcessExecutor:
     def _run_ended(self, engine: Engine, run_id: int) -> None:
         with self._lock:
             run = engine.runs.pop(run_id, None)
+            if run is not None and run.cancelled_at is not None:  # said before busy() can see the run gone
+                self.last_release = time.monotonic() - run.cancelled_at
             if engine.held and not engine.lost and not _cancelled(engine):  # the runs held for it go now
                 held, engine.held = sorted(engine.held), set()
                 for waiting in held:
                     self._submit(engine.runs[waiting], engine)
-        if run is not None and run.cancelled_at is not None:
-            self.last_release = time.monotonic() - run.cancelled_at
         if engine.role == "learner":
             self.host.discard(engine)  # its one run is over: nothing of it may reach another
 
