@@ -35,3 +35,8 @@ class CommandPalette(DismissedOnce, command.CommandPalette):
             # moves to in a list that fits, and needs no layout.
             action = "first" if action == "page_up" else "last"
         super()._action_command_list(action)
+
+    def _watch__list_visible(self) -> None:
+        if not self.query(command.CommandList):
+            return  # closing: its search finished after the list went (NoMatches in Textual's watcher, in a worker)
+        super()._watch__list_visible()

@@ -114,6 +114,9 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
     def activate(self) -> None:
         """The tab is shown: focus here (so e, c and s work) and make the learner's file on first use."""
         self.focus()
+        if not self.query(ExerciseEditor):  # shown in the instant its children are still being mounted (fast keys)
+            self.call_after_refresh(self.activate)
+            return
         self.refresh_file()
         self._sync_editor()
 
@@ -165,7 +168,8 @@ class ExercisePane(FocusStylesSelf, VerticalScroll, can_focus=True):
 
     def on_resize(self) -> None:
         # The editor fills the tab's height, so once scrolled to it the learner sees only code.
-        self.editor.styles.height = max(8, self.size.height)
+        for editor in self.query(ExerciseEditor):  # (none yet while its children are being mounted)
+            editor.styles.height = max(8, self.size.height)
 
     def _sync_editor(self) -> str:
         outcome = self.editor.attach(self.path)
