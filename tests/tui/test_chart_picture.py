@@ -57,18 +57,24 @@ class ChartApp(App):
         yield Chart(id="chart")
 
 
+async def _random_figures(app, pilot, rng: random.Random):
+    """24 random figures, each drawn at a random size and theme: (chart, picture, width, height)."""
+    chart = app.query_one(Chart)
+    for _ in range(24):
+        app.theme = rng.choice(THEMES)
+        w, h = rng.randint(12, 110), rng.randint(6, 38)
+        chart.styles.width, chart.styles.height = w, h
+        await pilot.pause()
+        picture, _ = chart.figure(_drawer(rng))
+        yield chart, picture, w, h
+
+
 async def test_the_same_cells_and_colours_as_content_draws() -> None:
     rng = random.Random(5)
     app = ChartApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        chart = app.query_one(Chart)
         drawn = 0
-        for _ in range(24):
-            app.theme = rng.choice(THEMES)
-            w, h = rng.randint(12, 110), rng.randint(6, 38)
-            chart.styles.width, chart.styles.height = w, h
-            await pilot.pause()
-            picture, _ = chart.figure(_drawer(rng))
+        async for chart, picture, w, h in _random_figures(app, pilot, rng):
             assert isinstance(picture, Picture)
             style = chart.visual_style
             ours = Visual.to_strips(chart, picture, w, h, style)
@@ -86,13 +92,7 @@ async def test_the_cut_pictures_are_the_cells_and_colours_the_console_draws() ->
     rng = random.Random(8)
     app = ChartApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        chart = app.query_one(Chart)
-        for _ in range(24):
-            app.theme = rng.choice(THEMES)
-            w, h = rng.randint(12, 110), rng.randint(6, 38)
-            chart.styles.width, chart.styles.height = w, h
-            await pilot.pause()
-            picture, _ = chart.figure(_drawer(rng))
+        async for chart, picture, w, h in _random_figures(app, pilot, rng):
             ours = picture.rich_strips(w, h, chart.rich_style)
             console = app.console
             options = console.options.update(width=w, height=h, no_wrap=True, overflow="crop")
