@@ -76,16 +76,24 @@ async def test_frames_cut_cached_pictures_and_a_resize_rebuilds_them():
         assert len(builds) == 4 and chart.size.width == 80
 
 
+def streaming_drawer(data: list[int]):
+    """A saw-tooth curve over `data` (a list the test grows) on fixed axes: a run that streams in."""
+
+    def streaming(plt) -> None:
+        plt.xlim(0, 100)
+        plt.ylim(-3, 3)
+        plt.plot(data, [((i % 20) - 10) / 4 for i in data], marker="braille")
+
+    return streaming
+
+
 async def test_more_data_rebuilds_only_the_full_picture(monkeypatch):
     # The interval after a build outlasts a loaded machine's pause between the build and the new data (a build
     # of ~3 ms waits the 40 ms minimum, which a loaded 2-core machine could spend before curves_changed ran).
     monkeypatch.setattr(reveal_chart, "MIN_INTERVAL", 0.5)
     data = list(range(40))
 
-    def streaming(plt) -> None:
-        plt.xlim(0, 100)
-        plt.ylim(-3, 3)
-        plt.plot(data, [((i % 20) - 10) / 4 for i in data], marker="braille")
+    streaming = streaming_drawer(data)
 
     app = ChartApp()
     async with app.run_test(size=(60, 16)) as pilot:
@@ -222,10 +230,7 @@ async def test_streamed_data_rebuilds_once_the_cut_passes_a_column_the_picture_l
     once the cut moves right of the column the picture was built to."""
     data = list(range(40))
 
-    def streaming(plt) -> None:
-        plt.xlim(0, 100)
-        plt.ylim(-3, 3)
-        plt.plot(data, [((i % 20) - 10) / 4 for i in data], marker="braille")
+    streaming = streaming_drawer(data)
 
     app = ChartApp()
     async with app.run_test(size=(60, 16)) as pilot:
