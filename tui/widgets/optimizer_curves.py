@@ -141,8 +141,10 @@ class OptimizerCurves(Widget):
             charts = self._visible()
             # Streamed data: one chart rebuilt at a time, the longest waiting, at most one build per GROW_SHARE of
             # the time; the others' cuts wait at the last column they have (three at once delayed a key ~30 ms).
-            due = [c for c in charts if was_moving and c.revealing and c.lacks(upto)]
+            # A chart built less than GROW_EVERY ago waits too: a key's frame that built it (v, s) is often later than
+            # the key's own _next_grow, and the data after it rebuilt the same chart again at once (twice a key).
             now = time.monotonic()
+            due = [c for c in charts if was_moving and c.revealing and c.lacks(upto) and now - c.built_at >= GROW_EVERY]
             pick = min(due, key=lambda c: c.built_at) if due and now >= self._next_grow else None
             for chart in charts:
                 if not chart.revealing or not was_moving:
