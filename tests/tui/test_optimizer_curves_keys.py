@@ -77,3 +77,23 @@ async def test_a_chart_a_key_built_is_not_rebuilt_for_the_data_that_follows_with
         curves.show_upto(140, moving=True)  # its interval over: the cut catches up with the data
         await pilot.pause()
         assert overlay.builds == built + 1
+
+
+async def test_a_key_repaints_the_charts_it_changes_not_the_blank_widget_under_them(monkeypatch):
+    """The widget's own picture is blank: repainting it for v, s or y marked its whole area for the next frame,
+    cells the charts' own partial repaints (s: only the cells that change) leave alone."""
+    clock = Clock()
+    clock.install(monkeypatch)
+    app = CurvesApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        curves = app.query_one(OptimizerCurves)
+        await playing(pilot, curves, clock, 100)
+        repaints: list = []
+        real = curves.refresh
+        monkeypatch.setattr(curves, "refresh", lambda *regions, **kw: repaints.append(regions) or real(*regions, **kw))
+        curves.smoothed = False
+        curves.log_y = True
+        curves.view = "overlay"
+        await pilot.pause()
+        assert repaints == []
+        assert curves._charts()[-1].display and curves._visible() == curves._charts()[-1:]
