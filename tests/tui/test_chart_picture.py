@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import random
 
-from rich.text import Text
+from rich.style import Style
+from rich.text import Span, Text
 from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.strip import Strip
@@ -99,3 +100,20 @@ async def test_the_cut_pictures_are_the_cells_and_colours_the_console_draws() ->
             lines = console.render_lines(picture, options, style=chart.rich_style, pad=True)
             theirs = [Strip(line, w) for line in lines]
             assert ours is not None and _cells(ours) == _cells(theirs[:h])
+
+
+def test_the_rows_are_joined_only_when_read_and_then_as_text_join_joins_them() -> None:
+    """Drawing reads the rows only: joining them as one Text (every span moved) was a tenth of a build."""
+    red, bold = Style(color="red"), Style(bold=True)
+    lines = [Text("⠁⠂ ab", spans=[Span(0, 2, red)]), Text("gh   "), Text("cd ef", style=bold, spans=[Span(3, 5, red)])]
+    picture = Picture(lines)
+    assert picture.rich_strips(5, 2, Style()) is not None
+    try:
+        object.__getattribute__(picture, "_text")
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("drawing the rows joined them")
+    joined = Text("\n").join(lines)
+    assert picture.plain == joined.plain and len(picture) == len(joined) and picture.end == ""
+    assert sorted(picture.spans) == sorted(joined.spans)
