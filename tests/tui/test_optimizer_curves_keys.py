@@ -11,6 +11,8 @@ from tui.charts import reveal_chart
 from tui.widgets import optimizer_curves
 from tui.widgets.optimizer_curves import GROW_EVERY, OptimizerCurves
 
+from .snap import wait_for
+
 NAMES = ("SGD", "Momentum", "RMSprop")
 COLORS = {"SGD": (100, 180, 255), "Momentum": (255, 85, 70), "RMSprop": (235, 90, 235)}
 
@@ -46,7 +48,7 @@ async def playing(pilot, curves: OptimizerCurves, clock: Clock, upto: int) -> No
     stream(curves, 0, upto + 1)
     curves.show_upto(upto - 10, moving=False)
     curves.show_upto(upto - 5, moving=True)
-    await pilot.pause()
+    assert await wait_for(pilot, lambda: all(chart.builds for chart in curves._visible()))
     curves.show_upto(upto, moving=True)
     clock.now += 1.0
     await pilot.pause()
@@ -65,7 +67,7 @@ async def test_a_chart_a_key_built_is_not_rebuilt_for_the_data_that_follows_with
         stream(curves, 101, 121)  # the overlay, hidden, only notes it
         curves.view = "overlay"  # the key
         clock.now += 2 * GROW_EVERY  # a slow frame: its render is past the key's interval
-        await pilot.pause()
+        assert await wait_for(pilot, lambda: overlay.builds > 0)
         built = overlay.builds
         assert overlay.built_at == clock.now and built > 0
         clock.now += GROW_EVERY / 2
