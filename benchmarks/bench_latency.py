@@ -28,8 +28,9 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 from textual import events
 from textual.screen import Screen
 
-from tui.app import OptCourseApp, tune_gc
+from tui.app import OptCourseApp
 from tui.config import AppConfig
+from tui.garbage import tune_gc
 
 FRAMES: list[float] = []  # when each frame finished rendering (time.perf_counter)
 CPU: list[float] = []  # the UI process's CPU time from each key to its full redraw (less noisy on a shared machine)

@@ -39,8 +39,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Markdown, TabbedContent
 
-from tui.app import OptCourseApp, tune_gc
+from tui.app import OptCourseApp
 from tui.config import AppConfig
+from tui.garbage import tune_gc
 from tui.screens.section import SectionScreen
 from tui.sections import SECTIONS, find
 

@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["TEXTUAL_ANIMATIONS"] = "full"  # played at the learner's speed, not shown at its end
 os.environ["OPTCOURSE_HOME"] = tempfile.mkdtemp(prefix="bench-play-")
 
-from tui.app import OptCourseApp, tune_gc
+from tui.app import OptCourseApp
 from tui.config import AppConfig
+from tui.garbage import tune_gc
 from tui.playback import DEFAULT_SPEED, FRAME_SECONDS
 
 FRAME_RATE = 1 / FRAME_SECONDS

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tui.garbage import MIDDLE, THRESHOLD  # no torch, no textual: cheap to import before the environment is set
+
 # Every test run gets private cache and data folders: tests never touch a learner's real files.
 _TMP = Path(tempfile.mkdtemp(prefix="optcourse-tests-"))
 os.environ.setdefault("OPTCOURSE_CACHE", str(_TMP / "cache"))
@@ -42,9 +44,9 @@ def pytest_sessionfinish(session, exitstatus):
         shutil.rmtree(_TMP, ignore_errors=True)  # each run left 263 MB behind (the decoded MNIST) and filled /tmp
 
 
-# The app's collection thresholds (tui.app.tune_gc, without its freeze: ~250 apps start in one test
+# The app's collection thresholds (tui.garbage.tune_gc, without its freeze: ~250 apps start in one test
 # process); each app start-up ran ~100 young collections at Python's default.
-gc.set_threshold(50_000, 20, 20)
+gc.set_threshold(THRESHOLD, MIDDLE, 20)
 
 
 def share_parsed_css() -> Callable:

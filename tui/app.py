@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 
 from textual.app import SystemCommand
@@ -14,6 +13,7 @@ from engine.visible import visible
 
 from .config import AppConfig
 from .course_app import CourseApp
+from .garbage import COLLECT_EVERY_S, collect_when_due
 from .key_order import KeysInOrder
 from .progress import CourseProgress
 from .runner import EngineRestarted, EngineRunner, LocalExecutor
@@ -23,21 +23,6 @@ from .screens.home import HomeScreen
 from .sections import BY_KEY, SECTIONS, neighbour
 
 PARSED_CSS_SOURCES = 1024  # more than every widget class of Textual and of this app with its own CSS
-
-
-def tune_gc(freeze: bool = True) -> None:
-    """Collect garbage a hundred times less often, and never look again at what start-up made.
-
-    Python's default (a young collection every 700 net allocations) ran ~115 collections and
-    100-150 ms of CPU per section opened (a screen's widgets, styles and strips are many small
-    objects); at 50,000 it is one or two, ~20 ms (benchmarks/bench_open.py). Freezing moves the
-    objects made at start-up (modules, stylesheets: ~all of them long-lived) out of every later
-    full collection. Once per process: freeze keeps what is alive at the call forever.
-    """
-    if freeze:
-        gc.collect()
-        gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 
 class OptCourseApp(KeysInOrder, CourseApp):
@@ -102,6 +87,7 @@ class OptCourseApp(KeysInOrder, CourseApp):
     # -- start-up ---------------------------------------------------------------------
     def on_mount(self) -> None:
         self._ui_thread = threading.get_ident()
+        self.set_interval(COLLECT_EVERY_S, collect_when_due, name="collect garbage")
         self.sub_title = self._device_line(self.config.device_label or "starting the engine…")
         self.push_screen(HomeScreen(self.course))
         if self.config.section:

@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.reset_progress and not reset_progress(args.workspace):
         return 2
     config = AppConfig(device=args.device, data_dir=args.data_dir, section=args.section, workspace=args.workspace)
-    from .app import OptCourseApp, tune_gc
+    from .app import OptCourseApp
+    from .garbage import tune_gc
     from .serve import watch_server
     from .signals import run_app
 
