@@ -149,33 +149,3 @@ def test_the_rows_read_from_plotexts_cells_are_the_texts_rich_makes_without_a_pa
         made = Text(plain, spans=row.spans, end="")
         assert (row.plain, len(row), row.spans, row.end) == (made.plain, len(made), made.spans, "")
     assert rows[1].plain == "acd"
-
-
-def test_a_row_is_plain_by_its_distinct_characters_widths_not_a_cell_count_of_the_whole_row(monkeypatch) -> None:
-    """rich's cell_len over a fresh 200-cell row of braille is ~10 µs (half a millisecond a picture): a row's cells
-    are its length when each of its distinct characters takes one cell; any other row is drawn the general way."""
-    import rich.text
-
-    whole_rows: list[str] = []
-    real = rich.text.cell_len
-
-    def counted(text: str, *args):
-        if len(text) > 20:
-            whole_rows.append(text)
-        return real(text, *args)
-
-    monkeypatch.setattr(rich.text, "cell_len", counted)
-    braille = [Text("⠁⠂⠄⡀" * 15, spans=[Span(0, 30, Style(color="red"))]) for _ in range(4)]
-    assert Picture(braille).rich_strips(60, 4, Style()) is not None
-    assert whole_rows == []
-    wide = [Text("日" * 30)]  # 60 cells, 30 characters: drawn by the console, not cut into runs
-    assert Picture(wide).rich_strips(60, 1, Style()) is None
-
-
-def test_narrow_is_each_character_one_cell() -> None:
-    import rich.text
-
-    from tui.charts.picture import narrow
-
-    for text in ("⠁⠂⠄⡀ ─│┼", "loss 0.172 ● ✗", "日本", "e\u0301", "👩\u200d🔬", "a\tb", ""):
-        assert narrow(text) == (rich.text.cell_len(text) == len(text) and all(rich.text.cell_len(c) for c in text))

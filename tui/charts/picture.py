@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.cells import cell_len
 from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style as RichStyle
@@ -124,9 +123,8 @@ def _strips(lines: list[Text], width: int, gap: RichStyle, style_of: Callable[[o
 
 
 def _plain_line(line: Text, width: int) -> bool:
-    """A row of exactly `width` one-cell characters, no style of its own, its spans in order and apart."""
-    plain = line.plain
-    if line.style or len(plain) != width or "\t" in plain or not narrow(plain):
+    """A row of exactly `width` cells, no style of its own, its spans in order and apart."""
+    if line.style or line.cell_len != width or "\t" in line.plain:
         return False
     pos = 0
     for start, end, _ in line.spans:
@@ -134,12 +132,6 @@ def _plain_line(line: Text, width: int) -> bool:
             return False
         pos = end
     return True
-
-
-def narrow(text: str) -> bool:
-    """Whether each character of `text` takes one cell (so its cells are its length): rich's cell_len per distinct
-    character, not over the whole row (~10 µs a fresh row of braille, half a millisecond a picture)."""
-    return all(cell_len(c) == 1 for c in set(text))
 
 
 def _ansi_theme():
