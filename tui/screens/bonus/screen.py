@@ -63,6 +63,7 @@ class BonusScreen(ModelFiles):
         super().__init__(section, course)
         self.stopping = ""  # "" | "stop" (Escape once: evaluate what was learned) | "skip" (twice: do not)
         self.gate = Gate("s or Start again starts it anyway")  # heavy settings: refused, or started when asked twice
+        self._device_line: str | None = None  # the settings panel's subtitle (show_device)
 
     def compose_demos(self) -> ComposeResult:
         with TabPane("Train", id="train"), Horizontal(id="train-body"):
@@ -93,7 +94,9 @@ class BonusScreen(ModelFiles):
         label = label or self.app.runner.device_label
         room = self.settings.size.width - 6 if self.settings.size.width else 28  # the border's corners and gaps
         fitted = next((v for v in device_variants(label) if len(v) + 8 <= room), "") if label else ""
-        self.settings.border_subtitle = f"runs on {fitted}" if fitted else "device: starting…" if not label else ""
+        line = f"runs on {fitted}" if fitted else "device: starting…" if not label else ""
+        if line != self._device_line:  # Textual repaints the whole panel, its settings too, for any title set
+            self._device_line = self.settings.border_subtitle = line
 
     def on_pane_first_shown(self, pane_id: str) -> None:
         if pane_id == "train":
