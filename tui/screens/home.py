@@ -17,11 +17,10 @@ from ..progress import CourseProgress
 from ..sections import SECTIONS
 from ..widgets.header import CourseHeader
 from ..widgets.key_bar import HELP_HINT, KeyBar, KeyHint
-from .frame_timer import FramesOnTheNextTick
 from .passes import NoRelayoutAtSameSize
 
 
-class HomeScreen(FramesOnTheNextTick, NoRelayoutAtSameSize, Screen):
+class HomeScreen(NoRelayoutAtSameSize, Screen):
     """Arrows and Enter open a section; digits, S and B jump straight to one."""
 
     if TYPE_CHECKING:  # self.app is the course's app (its contract: tui.course_app)

@@ -31,7 +31,6 @@ from ..widgets.impl_toggle import ImplementationToggle
 from ..widgets.key_bar import HELP_HINT, KeyBar, KeyHint
 from ..widgets.lesson import LessonView, QuestionCard, QuestionsView
 from ..widgets.section_tabs import SectionTabs
-from .frame_timer import FramesOnTheNextTick
 from .passes import NoFirstRestyle, NoRelayoutAtSameSize
 
 F1_HINT = KeyHint("F1", "help", "f1")  # help from a multi-line box, where ? is text
@@ -40,7 +39,7 @@ F1_HINT = KeyHint("F1", "help", "f1")  # help from a multi-line box, where ? is 
 QUIET_S = 0.1
 
 
-class SectionScreen(FramesOnTheNextTick, NoFirstRestyle, NoRelayoutAtSameSize, Screen):
+class SectionScreen(NoFirstRestyle, NoRelayoutAtSameSize, Screen):
     """Tabs: Lesson, then the section's demos (subclasses), its coding exercise if any, then Questions.
 
     Subclasses add demo panes in `compose_demos`, start engine work with `start_run(job, group)`
