@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import tempfile
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.garbage import MIDDLE, THRESHOLD  # no torch, no textual: cheap to import before the environment is set
+from tui.garbage import tune_gc  # no torch, no textual: cheap to import before the environment is set
 
 # Every test run gets private cache and data folders: tests never touch a learner's real files.
 _TMP = Path(tempfile.mkdtemp(prefix="optcourse-tests-"))
@@ -46,7 +45,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 # The app's collection thresholds (tui.garbage.tune_gc, without its freeze: ~250 apps start in one test
 # process); each app start-up ran ~100 young collections at Python's default.
-gc.set_threshold(THRESHOLD, MIDDLE, 20)
+tune_gc(freeze=False)
 
 
 def share_parsed_css() -> Callable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import asynccontextmanager
 from types import SimpleNamespace
 
 from textual.app import App, ComposeResult
@@ -43,26 +44,29 @@ def stream(curves: OptimizerCurves, start: int, stop: int) -> None:
         curves.add(name, start, losses(start, stop))
 
 
-async def playing(pilot, curves: OptimizerCurves, clock: Clock, upto: int) -> None:
-    """A playhead moving through the first `upto` iterations of a run that trains, its pictures built."""
-    stream(curves, 0, upto + 1)
-    curves.show_upto(upto - 10, moving=False)
-    curves.show_upto(upto - 5, moving=True)
-    assert await wait_for(pilot, lambda: all(chart.builds for chart in curves._visible()))
-    curves.show_upto(upto, moving=True)
-    clock.now += 1.0
-    await pilot.pause()
-
-
-async def test_a_chart_a_key_built_is_not_rebuilt_for_the_data_that_follows_within_its_interval(monkeypatch):
-    """`v` sets the interval for streamed rebuilds at the key, but the shown view's charts are built in the
-    key's frame, often later than that (tens of ms at 200x60): the next data rebuilt them again at once."""
+@asynccontextmanager
+async def playing(monkeypatch, upto: int = 100):
+    """A CurvesApp whose playhead moves through the first `upto` iterations of a run that trains, its pictures
+    built, on a test clock: yields (pilot, curves, clock)."""
     clock = Clock()
     clock.install(monkeypatch)
     app = CurvesApp()
     async with app.run_test(size=(100, 30)) as pilot:
         curves = app.query_one(OptimizerCurves)
-        await playing(pilot, curves, clock, 100)
+        stream(curves, 0, upto + 1)
+        curves.show_upto(upto - 10, moving=False)
+        curves.show_upto(upto - 5, moving=True)
+        assert await wait_for(pilot, lambda: all(chart.builds for chart in curves._visible()))
+        curves.show_upto(upto, moving=True)
+        clock.now += 1.0
+        await pilot.pause()
+        yield pilot, curves, clock
+
+
+async def test_a_chart_a_key_built_is_not_rebuilt_for_the_data_that_follows_within_its_interval(monkeypatch):
+    """`v` sets the interval for streamed rebuilds at the key, but the shown view's charts are built in the
+    key's frame, often later than that (tens of ms at 200x60): the next data rebuilt them again at once."""
+    async with playing(monkeypatch) as (pilot, curves, clock):
         overlay = curves._charts()[-1]
         stream(curves, 101, 121)  # the overlay, hidden, only notes it
         curves.view = "overlay"  # the key
@@ -84,12 +88,7 @@ async def test_a_chart_a_key_built_is_not_rebuilt_for_the_data_that_follows_with
 async def test_a_key_repaints_the_charts_it_changes_not_the_blank_widget_under_them(monkeypatch):
     """The widget's own picture is blank: repainting it for v, s or y marked its whole area for the next frame,
     cells the charts' own partial repaints (s: only the cells that change) leave alone."""
-    clock = Clock()
-    clock.install(monkeypatch)
-    app = CurvesApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        curves = app.query_one(OptimizerCurves)
-        await playing(pilot, curves, clock, 100)
+    async with playing(monkeypatch) as (pilot, curves, _clock):
         repaints: list = []
         real = curves.refresh
         monkeypatch.setattr(curves, "refresh", lambda *regions, **kw: repaints.append(regions) or real(*regions, **kw))
